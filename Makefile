@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test test-unit test-e2e sanitize clean
+
+all: build
+
+# Installs whatever is missing (Debian packages via apt-get, test clients via npm).
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+# Leaves the binary at build/trackly.
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Starts trackly on 127.0.0.1:4318 with the embedded store in ./trackly-data and a demo project.
+run: build
+	@scripts/run.sh $(BUILD_DIR)/trackly
+
+# Every test: unit, golden, conformance and end-to-end (real binary, real HTTP, npm clients).
+test: build
+	@scripts/test.sh $(BUILD_DIR)
+
+# ASan + UBSan build of everything, then the unit tests under it.
+sanitize: deps
+	cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Sanitize
+	cmake --build build-sanitize -j $(JOBS)
+	ctest --test-dir build-sanitize --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR) build-sanitize

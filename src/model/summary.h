@@ -1,0 +1,33 @@
+// How a trace summary and a session summary are derived from observations. Every backend uses
+// these functions, so "the trace row equals a recomputation" holds by construction.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "model/observation.h"
+
+namespace trackly::model {
+
+// Builds the trace summary from ALL observations of one trace (any order; the result does not
+// depend on it). Rules (docs/data-model.md):
+//   name        root's trace_hints.trace_name ≥ any span's trace_name ≥ root's name ≥ earliest name
+//   start/end   min start / max end over observations
+//   status      error if any observation is_error(); else the root's status if set; else ok when
+//               the root has arrived, unset before
+//   session, user, feature (hints), environment, release: root's ≥ first non-empty by (start, id)
+//   tags        sorted union of every span's hints; metadata: merge of hints, the root's wins
+//   input/output  root's trace_hints ≥ any span's trace_hints ≥ the root's input/output; only
+//               the root's input/output is read, so callers may pass others without payloads
+//   counts      over all observations; usage and cost summed over "leaf carriers" only: an
+//               observation with usage or cost none of whose descendants has any, so wrapper spans
+//               that repeat their children's totals (Vercel ai.generateText, invoke_agent) are not
+//               counted twice
+//   models      sorted unique models of generations and embeddings
+// Observations must be unique by id.
+Trace SummarizeTrace(std::span<const Observation> observations);
+
+// Builds a session summary from the summaries of its traces.
+Session SummarizeSession(const std::string& session_id, std::span<const Trace> traces);
+
+}  // namespace trackly::model

@@ -1,0 +1,116 @@
+#include "model/summary.h"
+
+#include <algorithm>
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace trackly::model {
+namespace {
+
+Observation Obs(std::string id, std::string parent, int64_t start_ms, int64_t end_ms,
+                ObservationType type = ObservationType::kSpan) {
+  Observation o;
+  o.id = std::move(id);
+  o.trace_id = "t1";
+  o.parent_id = std::move(parent);
+  o.name = o.id;
+  o.type = type;
+  o.start_time_ns = (1000 + start_ms) * 1'000'000;
+  o.end_time_ns = (1000 + end_ms) * 1'000'000;
+  return o;
+}
+
+std::vector<Observation> AgentRun() {
+  std::vector<Observation> obs;
+  Observation root = Obs("root", "", 0, 1000, ObservationType::kAgent);
+  root.trace_hints.session_id = "s1";
+  root.trace_hints.tags = {"b"};
+  root.input = "question";
+  root.usage.input_tokens = 999;  // a wrapper repeating its children's total: not counted
+  obs.push_back(root);
+  Observation gen = Obs("gen", "root", 10, 400, ObservationType::kGeneration);
+  gen.model = "gpt-4o";
+  gen.usage = Usage{.input_tokens = 100, .output_tokens = 20, .total_tokens = 120};
+  gen.cost = Cost{.total = 0.5};
+  gen.trace_hints.user_id = "u1";
+  gen.trace_hints.tags = {"a", "b"};
+  obs.push_back(gen);
+  Observation tool = Obs("tool", "root", 400, 900, ObservationType::kTool);
+  tool.status = Status::kError;
+  tool.retry_count = 1;
+  tool.cost = Cost{.total = 0.25};  // a paid API with no model call below it: counted
+  obs.push_back(tool);
+  obs.push_back(Obs("ret", "root", 5, 9, ObservationType::kRetriever));
+  return obs;
+}
+
+TEST(SummaryTest, SumsLeafCarriersAndCounts) {
+  Trace t = SummarizeTrace(AgentRun());
+  EXPECT_EQ(t.id, "t1");
+  EXPECT_EQ(t.name, "root");
+  EXPECT_TRUE(t.has_root);
+  EXPECT_EQ(t.status, Status::kError);
+  EXPECT_EQ(t.session_id, "s1");
+  EXPECT_EQ(t.user_id, "u1");
+  EXPECT_EQ(t.tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(t.models, (std::vector<std::string>{"gpt-4o"}));
+  EXPECT_EQ(t.usage.input_tokens, 100);
+  EXPECT_DOUBLE_EQ(t.cost.total, 0.75);
+  EXPECT_EQ(t.counts.observations, 4);
+  EXPECT_EQ(t.counts.generations, 1);
+  EXPECT_EQ(t.counts.tool_calls, 1);
+  EXPECT_EQ(t.counts.retrievals, 1);
+  EXPECT_EQ(t.counts.errors, 1);
+  EXPECT_EQ(t.counts.retries, 1);
+  EXPECT_EQ(t.input, "question");
+  EXPECT_DOUBLE_EQ(t.latency_ms(), 1000);
+}
+
+TEST(SummaryTest, ResultDoesNotDependOnOrder) {
+  std::vector<Observation> obs = AgentRun();
+  Trace want = SummarizeTrace(obs);
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20; ++i) {
+    std::shuffle(obs.begin(), obs.end(), rng);
+    EXPECT_EQ(SummarizeTrace(obs), want);
+  }
+}
+
+TEST(SummaryTest, TraceWithoutRootIsIncompleteAndUnset) {
+  std::vector<Observation> obs = {Obs("child", "missing-root", 10, 20)};
+  Trace t = SummarizeTrace(obs);
+  EXPECT_FALSE(t.has_root);
+  EXPECT_EQ(t.status, Status::kUnset);
+  EXPECT_EQ(t.name, "child");
+}
+
+TEST(SummaryTest, CyclicParentsDoNotLoop) {
+  Observation a = Obs("a", "b", 0, 1);
+  Observation b = Obs("b", "a", 0, 1);
+  a.usage.input_tokens = 1;
+  b.usage.input_tokens = 2;
+  std::vector<Observation> obs = {a, b};
+  Trace t = SummarizeTrace(obs);  // terminates; both are each other's ancestor
+  EXPECT_EQ(t.counts.observations, 2);
+}
+
+TEST(SummaryTest, SessionSumsTraces) {
+  Trace t1 = SummarizeTrace(AgentRun());
+  Trace t2 = t1;
+  t2.id = "t2";
+  t2.status = Status::kOk;
+  t2.start_time_ns += 5'000'000'000;
+  t2.end_time_ns += 5'000'000'000;
+  std::vector<Trace> traces = {t1, t2};
+  Session s = SummarizeSession("s1", traces);
+  EXPECT_EQ(s.trace_count, 2);
+  EXPECT_EQ(s.error_count, 1);
+  EXPECT_EQ(s.user_id, "u1");
+  EXPECT_EQ(s.usage.input_tokens, 200);
+  EXPECT_EQ(s.first_time_ns, t1.start_time_ns);
+  EXPECT_EQ(s.last_time_ns, t2.end_time_ns);
+}
+
+}  // namespace
+}  // namespace trackly::model
