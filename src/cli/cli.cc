@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
-#include <cstdio>
+#include <exception>
+#include <iostream>
 
 #include "cli/command.h"
 
@@ -15,10 +16,22 @@ int Run(int argc, char** argv) {
   AddKeysCommand(app, &exit_code);
   AddTracesCommand(app, &exit_code);
   AddDemoCommand(app, &exit_code);
+  // Subcommand callbacks run inside parse(), so this is the edge for every exception a command
+  // could let through (CLI11's, nlohmann's, std::bad_alloc).
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "trackly: " << e.what() << " (see --help)" << std::endl;
+    return 2;  // usage error, as most command-line tools
+  } catch (const std::exception& e) {
+    std::cerr << "trackly: internal error: " << e.what() << std::endl;
+    return 1;
   }
   return exit_code;
 }

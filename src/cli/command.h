@@ -2,9 +2,16 @@
 // adds a CLI11 subcommand to `app` and sets its callback. The callback stores the exit code in
 // `*exit_code` (0 = success) and prints one clear message on stderr on error; it never exits.
 // cli.cc calls every Add*Command explicitly (no self-registering statics).
+//
+// Output conventions shared by every subcommand: human-readable text on stdout by default,
+// `--json` for one JSON document on stdout; errors as one line "trackly: <message>" on stderr.
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "absl/status/status.h"
+#include "model/json.h"
 
 namespace trackly::cli {
 
@@ -13,5 +20,21 @@ void AddProjectsCommand(CLI::App& app, int* exit_code);  // projects_command.cc
 void AddKeysCommand(CLI::App& app, int* exit_code);      // keys_command.cc
 void AddTracesCommand(CLI::App& app, int* exit_code);    // traces_command.cc (traces, trace)
 void AddDemoCommand(CLI::App& app, int* exit_code);      // demo_command.cc
+
+// The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
+inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";
+inline constexpr char kDefaultDataDir[] = "./trackly-data";
+
+// Adds `--data DIR` to `command`, defaulting to $TRACKLY_DATA, else "./trackly-data".
+void AddDataOption(CLI::App& command, std::string* data_dir);
+
+// NotFound naming the directory (and how to create one) when `data_dir` is not a directory.
+absl::Status CheckDataDir(const std::string& data_dir);
+
+// Prints "trackly: <message>" on stderr and returns the exit code for a failed command (1).
+int ReportError(const absl::Status& status);
+
+// Prints `value` on stdout as indented JSON followed by a newline.
+void PrintJson(const model::Json& value);
 
 }  // namespace trackly::cli

@@ -1,9 +1,114 @@
+// `trackly serve --listen HOST:PORT --data DIR [--config FILE] ...`: runs the HTTP server on the
+// SQLite store of a data directory until SIGINT/SIGTERM. Every server option is a flag here, an
+// environment variable and a config-file key (server/options.h, docs/configuration.md).
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
 #include "cli/command.h"
+#include "server/app.h"
+#include "server/options.h"
+#include "server/shutdown_signals.h"
+#include "store/sqlite/sqlite_catalog.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace trackly::cli {
+namespace {
+
+struct ServeArgs {
+  std::string config_path;
+  // One slot per server option, in ServerOptionInfos() order; set only when the flag is given.
+  std::vector<std::string> values;
+  std::vector<CLI::Option*> options;
+};
+
+absl::StatusOr<server::ServerOptions> LoadOptions(const ServeArgs& args) {
+  server::OptionSources sources;
+  sources.config_path = args.config_path;
+  sources.env = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  const std::vector<server::OptionInfo>& infos = server::ServerOptionInfos();
+  for (size_t i = 0; i < infos.size(); ++i) {
+    if (args.options[i]->count() > 0) sources.flags.emplace_back(infos[i].flag, args.values[i]);
+  }
+  TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, server::LoadServerOptions(sources));
+  TRACKLY_RETURN_IF_ERROR(server::ValidateServerOptions(options));
+  return options;
+}
+
+absl::Status Serve(const ServeArgs& args) {
+  TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, LoadOptions(args));
+  LogLevel level = LogLevel::kInfo;
+  ParseLogLevel(options.log_level, &level);  // validated above
+  SetLogLevel(level);
+
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create data directory '", options.data_dir, "': ", error.message()));
+  }
+  store::SqliteStoreOptions store_options;
+  store_options.dir = options.data_dir;
+  store_options.max_queue_observations = static_cast<size_t>(options.writer_queue_observations);
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> store,
+                           store::SqliteStore::Open(store_options));
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteCatalog> catalog,
+                           store::SqliteCatalog::Open(options.data_dir));
+
+  // Catch the signals before announcing the address, so a stop request cannot be missed.
+  server::ShutdownSignals signals;
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<server::App> app,
+                           server::App::Start(options, *store, *catalog, SystemClock::Get()));
+  // Machine-readable: scripts and tests parse this line for the address (the real port).
+  std::printf("trackly listening on %s\n", app->url().c_str());
+  std::fflush(stdout);
+  LogInfo("serving data directory ", options.data_dir, options.auth ? "" : " with auth OFF");
+
+  int signal = signals.Wait();
+  LogInfo("signal ", signal, " received: finishing requests in flight");
+  app->BeginShutdown();
+  app->Wait();
+  // Every acknowledged write is already durable (acks follow commits); Drain() makes sure no
+  // accepted write is left behind before the process exits.
+  store->Drain();
+  LogInfo("stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 void AddServeCommand(CLI::App& app, int* exit_code) {
-  app.add_subcommand("serve", "(not yet implemented)")->callback([exit_code] { *exit_code = 2; });
+  // Owned by the callback (which lives as long as `app`), as CLI11 binds options to addresses.
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the HTTP server (OTLP ingestion, query API). Precedence: flags > TRACKLY_* environment "
+      "> --config file > defaults");
+  serve->add_option("--config", args->config_path, "TOML config file (env TRACKLY_CONFIG)");
+  const std::vector<server::OptionInfo>& infos = server::ServerOptionInfos();
+  args->values.resize(infos.size());
+  for (size_t i = 0; i < infos.size(); ++i) {
+    const server::OptionInfo& info = infos[i];
+    std::string description =
+        absl::StrCat(info.help, " (default: ", info.default_value.empty() ? "none" : info.default_value,
+                     "; env ", info.env, ")");
+    args->options.push_back(serve->add_option("--" + info.flag, args->values[i], description));
+  }
+  serve->callback([args, exit_code] {
+    absl::Status status = Serve(*args);
+    *exit_code = status.ok() ? 0 : ReportError(status);
+  });
 }
 
 }  // namespace trackly::cli

@@ -1,9 +1,132 @@
+// `trackly traces` (the newest traces of a project) and `trackly trace ID` (one trace as a tree),
+// read straight from the data directory's store. A server may be running on the same directory:
+// SQLite in WAL mode lets this process read while the server writes.
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "base/clock.h"
+#include "base/status.h"
 #include "cli/command.h"
+#include "cli/trace_filters.h"
+#include "cli/trace_view.h"
+#include "model/codec.h"
+#include "store/sqlite/sqlite_catalog.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace trackly::cli {
+namespace {
+
+struct TracesArgs {
+  std::string data_dir;
+  TraceFilterFlags filters;
+  std::string trace_id;
+  bool json = false;
+};
+
+// Opens the store for reading, after checking that the project exists so a typo gets a clear
+// message instead of an empty list.
+absl::StatusOr<std::unique_ptr<store::SqliteStore>> OpenStore(const std::string& data_dir,
+                                                              const std::string& project) {
+  TRACKLY_RETURN_IF_ERROR(CheckDataDir(data_dir));
+  {
+    TRACKLY_ASSIGN_OR_RETURN(auto catalog, store::SqliteCatalog::Open(data_dir));
+    absl::StatusOr<store::Project> found = catalog->GetProject(project);
+    if (absl::IsNotFound(found.status())) {
+      return absl::NotFoundError(absl::StrCat("unknown project '", project, "' in ", data_dir,
+                                              " (see `trackly projects list`)"));
+    }
+    TRACKLY_RETURN_IF_ERROR(found.status());
+  }
+  store::SqliteStoreOptions options;
+  options.dir = data_dir;
+  return store::SqliteStore::Open(options);
+}
+
+absl::Status ListTraces(const TracesArgs& args) {
+  TRACKLY_ASSIGN_OR_RETURN(store::TraceQuery query,
+                           BuildTraceQuery(args.filters, SystemClock::Get().NowNanos()));
+  TRACKLY_ASSIGN_OR_RETURN(auto store, OpenStore(args.data_dir, query.project));
+  TRACKLY_ASSIGN_OR_RETURN(store::TracePage page, store->ListTraces(query));
+  if (args.json) {
+    model::Json data = model::Json::array();
+    for (const model::Trace& trace : page.traces) data.push_back(model::ToJson(trace));
+    PrintJson({{"data", std::move(data)},
+               {"next_cursor", page.next_cursor.empty() ? model::Json(nullptr)
+                                                        : model::Json(page.next_cursor)}});
+    return absl::OkStatus();
+  }
+  for (const std::string& line : FormatTraceList(page.traces)) std::cout << line << "\n";
+  if (!page.next_cursor.empty()) {
+    std::cout << "(more traces: raise --limit or narrow with --since/--until)\n";
+  }
+  std::cout.flush();
+  return absl::OkStatus();
+}
+
+absl::Status ShowTrace(const TracesArgs& args) {
+  TRACKLY_ASSIGN_OR_RETURN(auto store, OpenStore(args.data_dir, args.filters.project));
+  absl::StatusOr<store::TraceDetail> detail = store->GetTrace(args.filters.project, args.trace_id);
+  if (absl::IsNotFound(detail.status())) {
+    return absl::NotFoundError(absl::StrCat("trace '", args.trace_id, "' not found in project '",
+                                            args.filters.project, "'"));
+  }
+  TRACKLY_RETURN_IF_ERROR(detail.status());
+  if (args.json) {
+    model::Json observations = model::Json::array();
+    for (const model::Observation& o : detail->observations) observations.push_back(model::ToJson(o));
+    PrintJson({{"trace", model::ToJson(detail->trace)}, {"observations", std::move(observations)}});
+    return absl::OkStatus();
+  }
+  for (const std::string& line : FormatTraceTree(detail->trace, detail->observations)) {
+    std::cout << line << "\n";
+  }
+  std::cout.flush();
+  return absl::OkStatus();
+}
+
+void AddProjectOption(CLI::App& command, TracesArgs& args) {
+  command.add_option("--project", args.filters.project, "Project")->default_str("default");
+}
+
+}  // namespace
 
 void AddTracesCommand(CLI::App& app, int* exit_code) {
-  app.add_subcommand("traces", "(not yet implemented)")->callback([exit_code] { *exit_code = 2; });
+  // Owned by the callbacks (which live as long as `app`), as CLI11 binds options to addresses.
+  auto args = std::make_shared<TracesArgs>();
+  TraceFilterFlags& f = args->filters;
+
+  CLI::App* traces = app.add_subcommand("traces", "List the newest traces of a project");
+  AddDataOption(*traces, &args->data_dir);
+  AddProjectOption(*traces, *args);
+  traces->add_option("--limit", f.limit, "Number of traces (1..1000)")->default_str("20");
+  traces->add_option("--name", f.name, "Trace name");
+  traces->add_option("--user", f.user, "User id");
+  traces->add_option("--session", f.session, "Session id");
+  traces->add_option("--status", f.status, "ok, error, timeout, cancelled, skipped or unset");
+  traces->add_option("--env", f.environment, "Environment");
+  traces->add_option("--release", f.release, "Release");
+  traces->add_option("--tag", f.tag, "Tag");
+  traces->add_option("--model", f.model, "A model used by some generation of the trace");
+  traces->add_option("--min-latency-ms", f.min_latency_ms, "Minimum latency in milliseconds");
+  traces->add_option("--min-cost", f.min_cost, "Minimum cost in USD");
+  traces->add_option("--since", f.since, "Start bound: 30m, 1h, 2d (ago) or a timestamp");
+  traces->add_option("--until", f.until, "End bound: same forms as --since");
+  traces->add_flag("--json", args->json, "Print the API's JSON ({data, next_cursor})");
+  traces->callback([args, exit_code] {
+    absl::Status status = ListTraces(*args);
+    *exit_code = status.ok() ? 0 : ReportError(status);
+  });
+
+  CLI::App* trace = app.add_subcommand("trace", "Show one trace as a tree");
+  trace->add_option("trace_id", args->trace_id, "Trace id")->required();
+  AddDataOption(*trace, &args->data_dir);
+  AddProjectOption(*trace, *args);
+  trace->add_flag("--json", args->json, "Print the API's JSON ({trace, observations})");
+  trace->callback([args, exit_code] {
+    absl::Status status = ShowTrace(*args);
+    *exit_code = status.ok() ? 0 : ReportError(status);
+  });
 }
 
 }  // namespace trackly::cli

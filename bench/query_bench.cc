@@ -1,0 +1,183 @@
+// Query benchmark over an embedded store seeded with N spans: trace detail of a 100-span trace and
+// the newest-50 trace list with a filter, as the API serves them (Store reads, no HTTP).
+//
+//   build/bench/query_bench --dir /tmp/trackly-bench-1m --spans 1000000
+// Seeds the directory on first use (reused afterwards: seeding 10M spans takes minutes), then
+// prints p50/p90/p99 of each query over --iterations runs.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace trackly::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kSpansPerTrace = 100;
+constexpr int kUsers = 1000;
+constexpr int64_t kBaseNs = 1'790'000'000'000'000'000;  // late 2026
+
+std::string TraceId(int64_t i) { return absl::StrFormat("%032x", i + 1); }
+
+// One 100-span agent trace; trace i starts i seconds after kBaseNs.
+store::WriteBatch MakeTrace(int64_t i, std::mt19937_64& rng) {
+  store::WriteBatch batch;
+  batch.project = "bench";
+  std::string trace_id = TraceId(i);
+  int64_t start = kBaseNs + i * 1'000'000'000;
+  std::string text(300, 'x');
+  for (int s = 0; s < kSpansPerTrace; ++s) {
+    model::Observation o;
+    o.trace_id = trace_id;
+    o.id = absl::StrFormat("%016x", s + 1);
+    o.parent_id = s == 0 ? "" : absl::StrFormat("%016x", 1);
+    o.start_time_ns = start + s * 1'000'000;
+    o.end_time_ns = o.start_time_ns + 900'000;
+    o.input = text;
+    o.output = text;
+    if (s == 0) {
+      o.name = i % 10 == 0 ? "support_agent" : "research_agent";
+      o.type = model::ObservationType::kAgent;
+      o.trace_hints.user_id = "user-" + std::to_string(rng() % kUsers);
+      o.trace_hints.session_id = "session-" + std::to_string(i / 5);
+    } else if (s % 3 == 0) {
+      o.name = "chat gpt-4o";
+      o.type = model::ObservationType::kGeneration;
+      o.model = i % 7 == 0 ? "claude-3-5-sonnet" : "gpt-4o";
+      o.usage.input_tokens = 500 + static_cast<int64_t>(rng() % 2000);
+      o.usage.output_tokens = 100;
+      o.usage.total_tokens = o.usage.input_tokens + 100;
+    } else {
+      o.name = "execute_tool web_search";
+      o.type = model::ObservationType::kTool;
+      if (rng() % 50 == 0) o.status = model::Status::kError;
+    }
+    batch.observations.push_back(std::move(o));
+  }
+  return batch;
+}
+
+void Seed(store::Store& store, int64_t traces) {
+  std::mt19937_64 rng(42);
+  Clock::time_point start = Clock::now();
+  constexpr int64_t kInFlight = 64;  // keeps the writer's group commit busy
+  for (int64_t first = 0; first < traces; first += kInFlight) {
+    int64_t n = std::min(kInFlight, traces - first);
+    absl::BlockingCounter pending(static_cast<int>(n));
+    std::atomic<bool> failed{false};
+    for (int64_t i = first; i < first + n; ++i) {
+      store.Write(MakeTrace(i, rng), [&](absl::Status st) {
+        if (!st.ok()) failed = true;
+        pending.DecrementCount();
+      });
+    }
+    pending.Wait();
+    if (failed) {
+      std::fprintf(stderr, "seeding failed at trace %lld\n", static_cast<long long>(first));
+      return;
+    }
+    if ((first / kInFlight) % 500 == 0) {
+      double s = std::chrono::duration<double>(Clock::now() - start).count();
+      std::fprintf(stderr, "seeded %lld spans (%.0f spans/s)\n", static_cast<long long>(first * kSpansPerTrace),
+                   first * kSpansPerTrace / std::max(s, 1e-9));
+    }
+  }
+  double s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("seeded_spans=%lld seed_spans_per_s=%.0f\n", static_cast<long long>(traces * kSpansPerTrace),
+              traces * kSpansPerTrace / s);
+}
+
+struct Percentiles {
+  double p50, p90, p99;
+};
+
+template <typename F>
+Percentiles Measure(int iterations, F&& run) {
+  std::vector<double> ms;
+  ms.reserve(iterations);
+  for (int i = 0; i < iterations; ++i) {
+    Clock::time_point t = Clock::now();
+    run(i);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double p) { return ms[static_cast<size_t>(p * (ms.size() - 1))]; };
+  return {at(0.5), at(0.9), at(0.99)};
+}
+
+int Main(int argc, char** argv) {
+  std::string dir;
+  int64_t spans = 1'000'000;
+  int iterations = 2000;
+  CLI::App app{"trackly query benchmark"};
+  app.add_option("--dir", dir, "store directory (seeded on first use)")->required();
+  app.add_option("--spans", spans, "spans to seed (100 per trace)")->capture_default_str();
+  app.add_option("--iterations", iterations, "runs per query")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  int64_t traces = spans / kSpansPerTrace;
+
+  std::filesystem::create_directories(dir);
+  bool seeded = std::filesystem::exists(std::filesystem::path(dir) / ".seeded");
+  store::SqliteStoreOptions options;
+  options.dir = dir;
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> opened = store::SqliteStore::Open(options);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "open: %s\n", std::string(opened.status().message()).c_str());
+    return 1;
+  }
+  store::SqliteStore& store = **opened;
+  if (!seeded) {
+    Seed(store, traces);
+    std::FILE* marker = std::fopen((std::filesystem::path(dir) / ".seeded").c_str(), "w");
+    if (marker != nullptr) std::fclose(marker);
+  }
+
+  std::mt19937_64 rng(7);
+  std::vector<std::string> ids;
+  for (int i = 0; i < iterations; ++i) ids.push_back(TraceId(static_cast<int64_t>(rng() % traces)));
+  int64_t errors = 0;
+  Percentiles detail = Measure(iterations, [&](int i) {
+    if (!store.GetTrace("bench", ids[i]).ok()) ++errors;
+  });
+  std::printf("spans=%lld trace_detail_100_spans_ms p50=%.3f p90=%.3f p99=%.3f\n", static_cast<long long>(spans),
+              detail.p50, detail.p90, detail.p99);
+
+  struct ListCase {
+    const char* label;
+    void (*apply)(store::TraceQuery&);
+  } cases[] = {
+      {"newest50", [](store::TraceQuery&) {}},
+      {"newest50_name", [](store::TraceQuery& q) { q.name = "support_agent"; }},
+      {"newest50_user", [](store::TraceQuery& q) { q.user_id = "user-17"; }},
+      {"newest50_model", [](store::TraceQuery& q) { q.model = "claude-3-5-sonnet"; }},
+      {"newest50_status_error", [](store::TraceQuery& q) { q.status = model::Status::kError; }},
+  };
+  for (const ListCase& c : cases) {
+    Percentiles list = Measure(std::max(iterations / 4, 20), [&](int) {
+      store::TraceQuery q;
+      q.project = "bench";
+      q.limit = 50;
+      c.apply(q);
+      if (!store.ListTraces(q).ok()) ++errors;
+    });
+    std::printf("spans=%lld list_%s_ms p50=%.3f p90=%.3f p99=%.3f\n", static_cast<long long>(spans), c.label,
+                list.p50, list.p90, list.p99);
+  }
+  std::printf("errors=%lld\n", static_cast<long long>(errors));
+  return errors == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace trackly::bench
+
+int main(int argc, char** argv) { return trackly::bench::Main(argc, argv); }

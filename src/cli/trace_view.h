@@ -1,0 +1,41 @@
+// Terminal rendering of traces for `trackly traces` and `trackly trace`: pure functions from the
+// canonical model to text lines (no trailing newlines), so the layout is unit-tested without a
+// store or a terminal. Columns are aligned by display width (one column per UTF-8 code point);
+// times are shown in UTC.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/observation.h"
+
+namespace trackly::cli {
+
+// Marks an error row or node. Also used in tests.
+inline constexpr char kErrorMark[] = "✗";
+
+// "523ms", "2.41s", "3m05s"; "-" for an open span (end before start or unset).
+std::string FormatDurationMs(double latency_ms);
+// "1,234,567"; "-" for 0 (none reported).
+std::string FormatTokens(int64_t tokens);
+// "$0.0123"; "<$0.0001" for tiny amounts; "-" for 0.
+std::string FormatCost(double usd);
+
+// The trace list: a header row, then one row per trace in the given order with columns
+// ID, NAME, START (UTC), LATENCY, TOKENS, COST, STATUS. Error rows start with kErrorMark.
+// Long names are cut with "…". An empty list yields a single "no traces" line.
+std::vector<std::string> FormatTraceList(std::span<const model::Trace> traces);
+
+// One trace: a few summary lines, a blank line, then the observation tree with a header row.
+// Each node shows its type and name indented by depth, then aligned duration, tokens, cost and
+// status; error nodes start with kErrorMark and show their status message. Children are ordered
+// by (start time, id). An observation whose parent was not received (an orphan) is shown at the
+// top level with the note "(parent <id> not received)"; observations caught in a parent cycle
+// are shown the same way with "(parent cycle)", so every observation appears exactly once.
+// Indentation stops growing past a fixed depth (the depth is then printed), so a deep tree stays
+// readable. Iterative: a 100k-deep trace cannot overflow the stack.
+std::vector<std::string> FormatTraceTree(const model::Trace& trace,
+                                         std::span<const model::Observation> observations);
+
+}  // namespace trackly::cli
