@@ -1,0 +1,69 @@
+#include "normalize/attribute_reader.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace trackly::normalize {
+namespace {
+
+TEST(AttributeReaderTest, TakeFirstConsumesWinnerAndEqualDuplicatesOnly) {
+  Json attrs = Json::parse(R"({"a": "x", "b": "x", "c": "y", "d": 5})");
+  AttributeReader reader(attrs);
+  EXPECT_EQ(reader.TakeFirst({"missing", "a", "b", "c"}, AsString), "x");
+  EXPECT_EQ(reader.Leftovers(), Json::parse(R"({"c": "y", "d": 5})"));
+}
+
+TEST(AttributeReaderTest, TakeFirstSkipsValuesTheConversionRejects) {
+  Json attrs = Json::parse(R"({"a": [1], "b": "7"})");
+  AttributeReader reader(attrs);
+  EXPECT_EQ(reader.TakeFirst({"a", "b"}, AsCount), 7);
+  EXPECT_EQ(reader.Leftovers(), Json::parse(R"({"a": [1]})"));
+}
+
+TEST(AttributeReaderTest, NonObjectReadsAsEmpty) {
+  Json attrs = Json::array({1});
+  AttributeReader reader(attrs);
+  EXPECT_EQ(reader.Find("0"), nullptr);
+  EXPECT_EQ(reader.Leftovers(), Json::object());
+}
+
+TEST(AttributeReaderTest, PrefixRangeCoversExactlyThePrefix) {
+  Json attrs = Json::parse(R"({"a.b": 1, "a.c": 2, "a": 0, "ab": 3, "b": 4})");
+  AttributeReader reader(attrs);
+  auto [begin, end] = reader.PrefixRange("a.");
+  int n = 0;
+  for (auto it = begin; it != end; ++it) ++n;
+  EXPECT_EQ(n, 2);
+}
+
+TEST(ValueConversionTest, AsCountAcceptsSensibleSpellings) {
+  EXPECT_EQ(AsCount(Json(12)), 12);
+  EXPECT_EQ(AsCount(Json(12.0)), 12);
+  EXPECT_EQ(AsCount(Json("12")), 12);
+  EXPECT_EQ(AsCount(Json(-1)), std::nullopt);
+  EXPECT_EQ(AsCount(Json(1.5)), std::nullopt);
+  EXPECT_EQ(AsCount(Json(1e300)), std::nullopt);
+  EXPECT_EQ(AsCount(Json("abc")), std::nullopt);
+  EXPECT_EQ(AsCount(Json(true)), std::nullopt);
+}
+
+TEST(ValueConversionTest, ParseIfStructuredOnlyParsesObjectsAndArrays) {
+  EXPECT_EQ(ParseIfStructured(Json("  {\"a\":1}")), Json::parse(R"({"a":1})"));
+  EXPECT_EQ(ParseIfStructured(Json("42")), Json("42"));
+  EXPECT_EQ(ParseIfStructured(Json("[broken")), Json("[broken"));
+  EXPECT_EQ(ParseIfJson(Json("\"quoted\"")), Json("quoted"));
+  EXPECT_EQ(ParseIfJson(Json("plain")), Json("plain"));
+}
+
+TEST(ValueConversionTest, RefusesToParseDeepNesting) {
+  std::string deep = std::string(65, '[') + std::string(65, ']');
+  EXPECT_EQ(ParseJson(deep), std::nullopt);
+  std::string ok = std::string(64, '[') + std::string(64, ']');
+  EXPECT_NE(ParseJson(ok), std::nullopt);
+  // Brackets inside strings do not count.
+  EXPECT_NE(ParseJson("[\"" + std::string(100, '[') + "\"]"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace trackly::normalize
