@@ -99,6 +99,7 @@ struct StoreStats {
 // again replaces the stored observation, so a retried batch leaves no duplicates. Trace and
 // session summaries are updated in the same durable step and always equal
 // model::SummarizeTrace / SummarizeSession over what is stored, whatever the arrival order.
+// Timestamps are stored to the microsecond (the API's precision); finer digits are floored.
 //
 // Reads: every key includes the project; a trace or session of another project is NotFound.
 class Store {

@@ -1,0 +1,73 @@
+#include "store/sqlite/payload.h"
+
+#include <zstd.h>
+
+#include "absl/strings/str_cat.h"
+#include "model/codec.h"
+
+namespace trackly::store::sqlite {
+namespace {
+
+constexpr unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+// Level 1: LLM inputs/outputs are repetitive JSON; level 1 already gets most of the ratio at a
+// cost small next to producing the JSON, and ingest throughput is what matters here.
+constexpr int kZstdLevel = 1;
+
+bool IsZstd(std::string_view blob) {
+  return blob.size() >= sizeof(kZstdMagic) &&
+         std::equal(std::begin(kZstdMagic), std::end(kZstdMagic),
+                    reinterpret_cast<const unsigned char*>(blob.data()));
+}
+
+int64_t FloorToMicros(int64_t ns) {
+  int64_t rest = ns % 1000;
+  if (rest < 0) rest += 1000;
+  return ns - rest;
+}
+
+}  // namespace
+
+void FloorTimesToMicros(model::Observation& observation) {
+  observation.start_time_ns = FloorToMicros(observation.start_time_ns);
+  observation.end_time_ns = FloorToMicros(observation.end_time_ns);
+  observation.completion_start_time_ns = FloorToMicros(observation.completion_start_time_ns);
+  for (model::Event& event : observation.events) event.time_ns = FloorToMicros(event.time_ns);
+}
+
+std::string EncodePayload(const model::Observation& observation, size_t compress_min_bytes) {
+  std::string json = model::DumpJson(model::ToJson(observation));
+  if (json.size() < compress_min_bytes) return json;
+  std::string compressed(ZSTD_compressBound(json.size()), '\0');
+  size_t size = ZSTD_compress(compressed.data(), compressed.size(), json.data(), json.size(), kZstdLevel);
+  // Keep the plain JSON when compression fails or does not shrink it: both decode the same way.
+  if (ZSTD_isError(size) || size >= json.size()) return json;
+  compressed.resize(size);
+  return compressed;
+}
+
+absl::StatusOr<model::Observation> DecodePayload(std::string_view blob) {
+  std::string decompressed;
+  std::string_view json = blob;
+  if (IsZstd(blob)) {
+    unsigned long long size = ZSTD_getFrameContentSize(blob.data(), blob.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+      return absl::InternalError("stored observation payload: bad zstd frame");
+    }
+    decompressed.resize(size);
+    size_t got = ZSTD_decompress(decompressed.data(), decompressed.size(), blob.data(), blob.size());
+    if (ZSTD_isError(got) || got != size) {
+      return absl::InternalError(absl::StrCat("stored observation payload: ", ZSTD_getErrorName(got)));
+    }
+    json = decompressed;
+  }
+  model::Json parsed = model::Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return absl::InternalError("stored observation payload is not JSON");
+  absl::StatusOr<model::Observation> observation = model::ObservationFromJson(parsed);
+  if (!observation.ok()) {
+    return absl::InternalError(absl::StrCat("stored observation payload: ", observation.status().message()));
+  }
+  return observation;
+}
+
+}  // namespace trackly::store::sqlite

@@ -1,0 +1,26 @@
+// The `payload` column of the observations table: one observation as the JSON of model::ToJson,
+// zstd-compressed when it is large enough for that to pay off. A blob starting with the zstd frame
+// magic is compressed; anything else is plain JSON text (a JSON object starts with '{').
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "model/observation.h"
+
+namespace trackly::store::sqlite {
+
+// The codec keeps microseconds (the API's precision), so the store floors every timestamp of an
+// observation to whole microseconds before using it: then a summary computed from the written
+// observation equals one computed from what a later read decodes.
+void FloorTimesToMicros(model::Observation& observation);
+
+// JSON of `observation`, compressed when the JSON is at least `compress_min_bytes` long.
+std::string EncodePayload(const model::Observation& observation, size_t compress_min_bytes);
+
+// Internal (corrupt row) when the blob does not decode.
+absl::StatusOr<model::Observation> DecodePayload(std::string_view blob);
+
+}  // namespace trackly::store::sqlite

@@ -1,0 +1,71 @@
+// Maps model types onto the rows of the tables in schema.cc: the SQL that writes or reads a row
+// and the conversion of its columns. Each table's column order is defined once, in rows.cc.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "model/observation.h"
+#include "store/sqlite/connection.h"
+
+namespace trackly::store::sqlite {
+
+// An observation ready for the writer thread: times floored to microseconds, payload and hint
+// JSON already serialized. Encoding happens on the caller's thread (Store::Write), so the single
+// writer thread spends its time in SQLite only.
+struct EncodedObservation {
+  model::Observation observation;
+  std::string payload;
+  // JSON text of the TraceHints fields that are not plain strings; empty when the field is empty.
+  std::string hint_tags;
+  std::string hint_metadata;
+  std::string hint_input;
+  std::string hint_output;
+};
+
+EncodedObservation EncodeObservation(model::Observation observation, size_t compress_min_bytes);
+
+// Upserts one observation row: parameters bound by BindObservation.
+const std::string& UpsertObservationSql();
+void BindObservation(Statement& stmt, std::string_view project, const EncodedObservation& encoded);
+
+// SELECT list reading what model::SummarizeTrace needs of an observation: the summary columns
+// and, for the root only, the payload (the root's input/output feed the trace). Column 0 is the
+// observation id.
+const std::string& SummaryObservationColumns();
+// Builds the observation of a row selected with SummaryObservationColumns(): the whole decoded
+// payload for the root, otherwise only the fields SummarizeTrace reads (the rest stay default).
+absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, std::string_view trace_id);
+
+// JSON text of a trace's structured columns, serialized once per write and compared with the
+// stored text to tell whether tags, models or the searchable text changed.
+struct TraceText {
+  std::string tags;
+  std::string metadata;
+  std::string input;
+  std::string output;
+  std::string models;
+};
+TraceText TraceTextOf(const model::Trace& trace);
+
+// Insert a new trace summary row / update an existing one (found by project and trace_id); both
+// take the parameters bound by BindTrace.
+const std::string& InsertTraceSql();
+const std::string& UpdateTraceSql();
+void BindTrace(Statement& stmt, std::string_view project, const model::Trace& trace, const TraceText& text);
+
+// SELECT lists of a whole trace row, and of one without metadata/input/output (read back as
+// empty) for computing session summaries, which do not use them.
+const std::string& TraceColumns();
+const std::string& TraceColumnsWithoutBodies();
+absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int first_column);
+
+// Upserts the summary row of a session.
+const std::string& UpsertSessionSql();
+void BindSession(Statement& stmt, std::string_view project, const model::Session& session);
+const std::string& SessionColumns();
+model::Session ReadSession(const Statement& row, int first_column);
+
+}  // namespace trackly::store::sqlite

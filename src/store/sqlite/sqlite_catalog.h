@@ -1,0 +1,44 @@
+// Projects and API keys in catalog.db, a small SQLite file beside store.db in the data directory.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "store/catalog.h"
+
+namespace trackly::store {
+
+namespace sqlite {
+class Connection;
+}  // namespace sqlite
+
+// Thread-safe (calls are serialized on one connection) and safe across processes: the CLI can
+// manage a data directory while a server runs on it. Each change is its own fsynced transaction;
+// a call that finds the file locked by another process waits up to busy_timeout_ms.
+//
+// A project name is 1..64 characters of ASCII letters, digits, '-', '_' and '.', starting with a
+// letter or digit.
+class SqliteCatalog final : public Catalog {
+ public:
+  // Opens or creates catalog.db in `dir` (which must exist).
+  static absl::StatusOr<std::unique_ptr<SqliteCatalog>> Open(const std::string& dir, int busy_timeout_ms = 5000);
+  ~SqliteCatalog() override;
+
+  absl::StatusOr<Project> CreateProject(std::string_view name, int64_t now_ns) override;
+  absl::StatusOr<std::vector<Project>> ListProjects() override;
+  absl::StatusOr<Project> GetProject(std::string_view name) override;
+  absl::Status InsertKey(const ApiKeyRecord& key) override;
+  absl::StatusOr<std::vector<ApiKeyRecord>> ListKeys(std::string_view project) override;
+  absl::Status RevokeKey(std::string_view id, int64_t now_ns) override;
+  absl::StatusOr<ApiKeyRecord> FindKey(std::string_view id) override;
+
+ private:
+  explicit SqliteCatalog(std::unique_ptr<sqlite::Connection> db);
+
+  absl::Mutex mu_;
+  std::unique_ptr<sqlite::Connection> db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace trackly::store

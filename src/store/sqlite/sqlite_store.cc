@@ -1,0 +1,345 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <variant>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "base/status.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/payload.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/writer.h"
+
+namespace trackly::store {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+constexpr int kMaxLimit = 1000;
+// Idle read connections kept open; more concurrent readers get connections closed after use.
+constexpr size_t kMaxIdleReaders = 8;
+
+// Cursors are keyset positions: the (time, id) of the last row of a page, so a page boundary
+// does not move when newer rows arrive. Opaque to clients: base64url of "<time>:<id>".
+std::string EncodeCursor(int64_t time_ns, std::string_view id) {
+  return absl::WebSafeBase64Escape(absl::StrCat(time_ns, ":", Sv(id)));
+}
+
+absl::Status DecodeCursor(std::string_view cursor, int64_t* time_ns, std::string* id) {
+  std::string raw;
+  if (absl::WebSafeBase64Unescape(Sv(cursor), &raw)) {
+    std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(raw, absl::MaxSplits(':', 1));
+    if (absl::SimpleAtoi(parts.first, time_ns) && !parts.second.empty()) {
+      *id = std::string(parts.second);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
+}
+
+absl::Status CheckListArgs(std::string_view project, int limit) {
+  if (project.empty()) return absl::InvalidArgumentError("project: required");
+  if (limit < 1 || limit > kMaxLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit: must be within 1..", kMaxLimit, ", got ", limit));
+  }
+  return absl::OkStatus();
+}
+
+// An FTS5 query matching rows that contain every whitespace-separated word of `text`, each as a
+// quoted phrase so user input cannot use (or break) the FTS5 query syntax.
+std::string FtsQuery(std::string_view text) {
+  std::vector<std::string> phrases;
+  for (absl::string_view word : absl::StrSplit(Sv(text), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
+    phrases.push_back(absl::StrCat("\"", absl::StrReplaceAll(word, {{"\"", "\"\""}}), "\""));
+  }
+  return absl::StrJoin(phrases, " ");
+}
+
+// A WHERE clause assembled from optional filters, with its parameter values in order. Each `?`
+// of a condition takes the next value.
+class Filter {
+ public:
+  template <typename... Values>
+  void Add(std::string_view condition, Values... values) {
+    std::string numbered;
+    for (char c : condition) {
+      if (c == '?') {
+        absl::StrAppend(&numbered, "?", ++placeholders_);
+      } else {
+        numbered.push_back(c);
+      }
+    }
+    conditions_.push_back(std::move(numbered));
+    (values_.emplace_back(std::move(values)), ...);
+  }
+  std::string Where() const { return absl::StrJoin(conditions_, " AND "); }
+  void Bind(Statement& stmt) const {
+    for (size_t i = 0; i < values_.size(); ++i) {
+      int index = static_cast<int>(i) + 1;
+      if (const auto* v = std::get_if<int64_t>(&values_[i])) {
+        stmt.BindInt(index, *v);
+      } else if (const auto* d = std::get_if<double>(&values_[i])) {
+        stmt.BindDouble(index, *d);
+      } else {
+        stmt.BindText(index, std::get<std::string>(values_[i]));
+      }
+    }
+  }
+
+ private:
+  int placeholders_ = 0;
+  std::vector<std::string> conditions_;
+  std::vector<std::variant<int64_t, double, std::string>> values_;
+};
+
+}  // namespace
+
+class SqliteStore::Reader {
+ public:
+  Reader(SqliteStore* store, std::unique_ptr<Connection> connection)
+      : store_(store), connection_(std::move(connection)) {}
+  Reader(Reader&& other) noexcept = default;
+  ~Reader() {
+    if (connection_ != nullptr) store_->ReleaseReader(std::move(connection_));
+  }
+  Connection& db() { return *connection_; }
+
+ private:
+  SqliteStore* store_;
+  std::unique_ptr<Connection> connection_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  std::error_code error;
+  if (options.dir.empty() || !std::filesystem::is_directory(options.dir, error)) {
+    return absl::FailedPreconditionError(absl::StrCat("data directory \"", options.dir, "\" does not exist"));
+  }
+  std::string path = (std::filesystem::path(options.dir) / "store.db").string();
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db,
+                           Connection::Open(path, /*read_only=*/false, options.busy_timeout_ms));
+  // page_size only takes effect on a new file. 8 KiB pages keep a typical observation payload
+  // (compressed above 1 KiB) inside its b-tree cell instead of spilling to overflow pages.
+  TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA page_size = 8192"));
+  TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
+  // Durability: in WAL mode synchronous=NORMAL already survives kill -9 (a commit is in the WAL
+  // file, i.e. the OS page cache, before COMMIT returns); FULL adds an fsync of the WAL per
+  // commit, which also survives power loss. With group commit that is one fsync per group, not
+  // per request, so FULL is the default; sync_full=false trades it for latency on slow disks.
+  TRACKLY_RETURN_IF_ERROR(db->Exec(options.sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+  TRACKLY_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA cache_size = -", options.writer_cache_kib)));
+  // Truncate the WAL back to 64 MiB after checkpoints so a burst does not leave a huge file.
+  TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit = 67108864"));
+  TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
+  TRACKLY_RETURN_IF_ERROR(sqlite::ApplyStoreSchema(*db));
+  auto writer = std::make_unique<sqlite::Writer>(std::move(db), options);
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(writer)));
+}
+
+SqliteStore::SqliteStore(SqliteStoreOptions options, std::unique_ptr<sqlite::Writer> writer)
+    : options_(std::move(options)),
+      path_((std::filesystem::path(options_.dir) / "store.db").string()),
+      writer_(std::move(writer)) {}
+
+SqliteStore::~SqliteStore() { Drain(); }
+
+// FTS5 is part of Debian's SQLite and the schema requires it, so an open store always has it.
+Capabilities SqliteStore::capabilities() const { return Capabilities{.full_text_search = true}; }
+
+StoreStats SqliteStore::stats() const { return writer_->stats(); }
+
+void SqliteStore::Write(WriteBatch batch, WriteCallback done) { writer_->Write(std::move(batch), std::move(done)); }
+
+void SqliteStore::Drain() { writer_->Drain(); }
+
+absl::StatusOr<SqliteStore::Reader> SqliteStore::AcquireReader() {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Connection> connection = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return Reader(this, std::move(connection));
+    }
+  }
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
+                           Connection::Open(path_, /*read_only=*/true, options_.busy_timeout_ms));
+  TRACKLY_RETURN_IF_ERROR(connection->Exec(absl::StrCat("PRAGMA cache_size = -", options_.reader_cache_kib)));
+  TRACKLY_RETURN_IF_ERROR(connection->Exec(absl::StrCat("PRAGMA mmap_size = ", options_.reader_mmap_bytes)));
+  return Reader(this, std::move(connection));
+}
+
+void SqliteStore::ReleaseReader(std::unique_ptr<Connection> connection) {
+  absl::MutexLock lock(&readers_mu_);
+  if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(connection));
+}
+
+absl::StatusOr<TracePage> SqliteStore::ListTraces(const TraceQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  Filter filter;
+  filter.Add("project = ?", query.project);
+  if (query.from_ns != 0) filter.Add("start_ns >= ?", query.from_ns);
+  if (query.to_ns != 0) filter.Add("start_ns < ?", query.to_ns);
+  if (!query.name.empty()) filter.Add("name = ?", query.name);
+  // The literal `!= ''` terms let SQLite use the partial indexes on user and session.
+  if (!query.user_id.empty()) filter.Add("user_id = ? AND user_id != ''", query.user_id);
+  if (!query.session_id.empty()) filter.Add("session_id = ? AND session_id != ''", query.session_id);
+  if (!query.environment.empty()) filter.Add("environment = ?", query.environment);
+  if (!query.release.empty()) filter.Add("release = ?", query.release);
+  if (query.status.has_value()) filter.Add("status = ?", std::string(model::ToString(*query.status)));
+  if (query.min_latency_ms > 0) filter.Add("latency_ms >= ?", query.min_latency_ms);
+  if (query.min_cost > 0) filter.Add("cost_total >= ?", query.min_cost);
+  if (!query.tag.empty()) {
+    filter.Add("EXISTS (SELECT 1 FROM trace_tags g WHERE g.project = traces.project AND g.tag = ? "
+               "AND g.trace_id = traces.trace_id)",
+               query.tag);
+  }
+  if (!query.model.empty()) {
+    filter.Add("EXISTS (SELECT 1 FROM trace_models m WHERE m.project = traces.project AND m.model = ? "
+               "AND m.trace_id = traces.trace_id)",
+               query.model);
+  }
+  if (std::string fts = FtsQuery(query.text); !fts.empty()) {
+    filter.Add("row_id IN (SELECT rowid FROM trace_text WHERE trace_text MATCH ?)", std::move(fts));
+  }
+  const char* direction = query.oldest_first ? "ASC" : "DESC";
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    // A row value keeps the keyset comparison an index range rather than a per-row OR.
+    filter.Add(query.oldest_first ? "(start_ns, trace_id) > (?, ?)" : "(start_ns, trace_id) < (?, ?)",
+               after_ns, std::move(after_id));
+  }
+  std::string sql = absl::StrCat("SELECT ", sqlite::TraceColumns(), " FROM traces WHERE ", filter.Where(),
+                                 " ORDER BY start_ns ", direction, ", trace_id ", direction, " LIMIT ",
+                                 query.limit + 1);
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, reader.db().PrepareOnce(sql));
+  filter.Bind(stmt);
+  TracePage page;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (static_cast<int>(page.traces.size()) == query.limit) {
+      const model::Trace& last = page.traces.back();
+      page.next_cursor = EncodeCursor(last.start_time_ns, last.id);
+      break;
+    }
+    TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, sqlite::ReadTrace(stmt, 0));
+    page.traces.push_back(std::move(trace));
+  }
+  return page;
+}
+
+absl::StatusOr<TraceDetail> SqliteStore::GetTrace(std::string_view project, std::string_view trace_id) {
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  Connection& db = reader.db();
+  // One read transaction: the summary and the observations come from the same snapshot.
+  TRACKLY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  absl::StatusOr<TraceDetail> detail = [&]() -> absl::StatusOr<TraceDetail> {
+    TraceDetail out;
+    {
+      TRACKLY_ASSIGN_OR_RETURN(
+          Statement stmt, db.Prepare(absl::StrCat("SELECT ", sqlite::TraceColumns(),
+                                                  " FROM traces WHERE project = ?1 AND trace_id = ?2")));
+      stmt.BindText(1, project);
+      stmt.BindText(2, trace_id);
+      TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+      if (!found) return absl::NotFoundError(absl::StrCat("trace ", Sv(trace_id), " not found"));
+      TRACKLY_ASSIGN_OR_RETURN(out.trace, sqlite::ReadTrace(stmt, 0));
+    }
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement stmt, db.Prepare("SELECT payload FROM observations WHERE project = ?1 AND trace_id = ?2"));
+    stmt.BindText(1, project);
+    stmt.BindText(2, trace_id);
+    while (true) {
+      TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, sqlite::DecodePayload(stmt.Blob(0)));
+      out.observations.push_back(std::move(observation));
+    }
+    std::sort(out.observations.begin(), out.observations.end(),
+              [](const model::Observation& a, const model::Observation& b) {
+                return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
+              });
+    return out;
+  }();
+  TRACKLY_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  return detail;
+}
+
+absl::StatusOr<SessionPage> SqliteStore::ListSessions(const SessionQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  Filter filter;
+  filter.Add("project = ?", query.project);
+  if (query.from_ns != 0) filter.Add("last_ns >= ?", query.from_ns);
+  if (query.to_ns != 0) filter.Add("first_ns < ?", query.to_ns);
+  if (!query.user_id.empty()) filter.Add("user_id = ? AND user_id != ''", query.user_id);
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    filter.Add("(last_ns, session_id) < (?, ?)", after_ns, std::move(after_id));
+  }
+  std::string sql = absl::StrCat("SELECT ", sqlite::SessionColumns(), " FROM sessions WHERE ", filter.Where(),
+                                 " ORDER BY last_ns DESC, session_id DESC LIMIT ", query.limit + 1);
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, reader.db().PrepareOnce(sql));
+  filter.Bind(stmt);
+  SessionPage page;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (static_cast<int>(page.sessions.size()) == query.limit) {
+      const model::Session& last = page.sessions.back();
+      page.next_cursor = EncodeCursor(last.last_time_ns, last.id);
+      break;
+    }
+    page.sessions.push_back(sqlite::ReadSession(stmt, 0));
+  }
+  return page;
+}
+
+absl::StatusOr<SessionDetail> SqliteStore::GetSession(std::string_view project, std::string_view session_id) {
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  Connection& db = reader.db();
+  TRACKLY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  absl::StatusOr<SessionDetail> detail = [&]() -> absl::StatusOr<SessionDetail> {
+    SessionDetail out;
+    {
+      TRACKLY_ASSIGN_OR_RETURN(
+          Statement stmt, db.Prepare(absl::StrCat("SELECT ", sqlite::SessionColumns(),
+                                                  " FROM sessions WHERE project = ?1 AND session_id = ?2")));
+      stmt.BindText(1, project);
+      stmt.BindText(2, session_id);
+      TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+      if (!found) return absl::NotFoundError(absl::StrCat("session ", Sv(session_id), " not found"));
+      out.session = sqlite::ReadSession(stmt, 0);
+    }
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db.Prepare(absl::StrCat("SELECT ", sqlite::TraceColumns(),
+                                " FROM traces WHERE project = ?1 AND session_id = ?2 AND session_id != '' "
+                                "ORDER BY start_ns, trace_id")));
+    stmt.BindText(1, project);
+    stmt.BindText(2, session_id);
+    while (true) {
+      TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, sqlite::ReadTrace(stmt, 0));
+      out.traces.push_back(std::move(trace));
+    }
+    return out;
+  }();
+  TRACKLY_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  return detail;
+}
+
+}  // namespace trackly::store

@@ -1,0 +1,86 @@
+// The embedded storage backend: SQLite files in the data directory (DESIGN.md "Storage").
+// Layout: store/sqlite/schema.cc. Write path: store/sqlite/writer.h.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "store/store.h"
+
+namespace trackly::store {
+
+namespace sqlite {
+class Connection;
+class Writer;
+}  // namespace sqlite
+
+struct SqliteStoreOptions {
+  // Data directory; store.db (+ its -wal/-shm files) is created in it. Must exist.
+  std::string dir;
+  // Observations accepted but not yet committed; a Write that would exceed it gets Unavailable.
+  // Bounds memory; keep it above the largest batch one request can carry.
+  size_t max_queue_observations = 200000;
+  // Upper bound on the observations committed in one transaction, so one commit (and the
+  // latency of every callback in it) stays short even with a deep queue.
+  size_t max_commit_observations = 50000;
+  // How long the writer waits for more writes before committing a small group; 0 commits as soon
+  // as anything is queued (grouping then comes from writes that arrive during a commit).
+  int max_batch_wait_ms = 0;
+  // true: PRAGMA synchronous=FULL, each commit is fsynced and survives power loss. false:
+  // synchronous=NORMAL, which in WAL mode survives a killed process but not a power cut.
+  bool sync_full = true;
+  // Observations of large traces kept in memory between commits so their next batches do not
+  // re-read every stored row to recompute the summary (store/sqlite/summary_cache.h).
+  size_t summary_cache_observations = 200000;
+  // Observation payloads at least this long are zstd-compressed; SIZE_MAX disables compression.
+  size_t compress_min_bytes = 1024;
+  // SQLite page cache of the writer connection, in KiB.
+  int writer_cache_kib = 64 * 1024;
+  // SQLite page cache of each reader connection, in KiB.
+  int reader_cache_kib = 16 * 1024;
+  // Bytes of store.db each reader maps into memory (faster reads); 0 disables mmap.
+  int64_t reader_mmap_bytes = int64_t{1} << 30;
+  // How long a statement waits on a lock held by another connection before failing.
+  int busy_timeout_ms = 5000;
+};
+
+// Thread-safe (the Store contract). One writer thread owns the only write connection; reads run
+// on a pool of read-only connections, one per concurrently reading thread, so reads never wait
+// for the writer (WAL) and the writer never waits for them.
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates store.db in options.dir and starts the writer thread.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+  ~SqliteStore() override;  // Drain()s first
+
+  Capabilities capabilities() const override;
+  StoreStats stats() const override;
+  void Write(WriteBatch batch, WriteCallback done) override;
+  void Drain() override;
+  absl::StatusOr<TracePage> ListTraces(const TraceQuery& query) override;
+  absl::StatusOr<TraceDetail> GetTrace(std::string_view project, std::string_view trace_id) override;
+  absl::StatusOr<SessionPage> ListSessions(const SessionQuery& query) override;
+  absl::StatusOr<SessionDetail> GetSession(std::string_view project, std::string_view session_id) override;
+
+ private:
+  // A read connection borrowed from the pool; returned when destroyed.
+  class Reader;
+
+  SqliteStore(SqliteStoreOptions options, std::unique_ptr<sqlite::Writer> writer);
+  absl::StatusOr<Reader> AcquireReader();
+  void ReleaseReader(std::unique_ptr<sqlite::Connection> connection);
+
+  const SqliteStoreOptions options_;
+  const std::string path_;
+  std::unique_ptr<sqlite::Writer> writer_;
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace trackly::store

@@ -1,0 +1,224 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "gtest/gtest.h"
+#include "store/conformance/store_conformance.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/payload.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_catalog.h"
+
+namespace trackly::store {
+namespace {
+
+using conformance::Backend;
+using conformance::BackendName;
+using conformance::CatalogConformanceTest;
+using conformance::StoreConformanceTest;
+using conformance::StoreLimits;
+
+Backend SqliteBackend() {
+  return Backend{
+      .name = "sqlite",
+      .open_store = [](const std::string& dir, const StoreLimits& limits) -> absl::StatusOr<std::unique_ptr<Store>> {
+        absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+            SqliteStore::Open(SqliteStoreOptions{.dir = dir, .max_queue_observations = limits.max_queue_observations});
+        if (!store.ok()) return store.status();
+        return std::unique_ptr<Store>(*std::move(store));
+      },
+      .open_catalog = [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<Catalog>> {
+        absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir);
+        if (!catalog.ok()) return catalog.status();
+        return std::unique_ptr<Catalog>(*std::move(catalog));
+      },
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(SqliteBackend()), BackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogConformanceTest, ::testing::Values(SqliteBackend()), BackendName);
+
+// A fresh directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() / absl::StrCat("trackly-sqlite-", getpid(), "-", counter++)).string();
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(SqliteStoreTest, OpenFailsWhenTheDirectoryIsMissing) {
+  EXPECT_EQ(SqliteStore::Open(SqliteStoreOptions{.dir = "/nonexistent/trackly"}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(SqliteCatalog::Open("/nonexistent/trackly").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(SqliteStoreTest, RefusesAStoreWrittenByANewerVersion) {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+        sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec(absl::StrCat("PRAGMA user_version = ", sqlite::kStoreSchemaVersion + 1)).ok());
+  }
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(SqliteStoreTest, HasFullTextSearch) {
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->capabilities().full_text_search);
+}
+
+TEST(PayloadTest, CompressesLargePayloadsAndDecodesBothForms) {
+  model::Observation o;
+  o.id = "o";
+  o.trace_id = "t";
+  o.input = std::string(10'000, 'x');
+  std::string compressed = sqlite::EncodePayload(o, /*compress_min_bytes=*/1024);
+  std::string plain = sqlite::EncodePayload(o, /*compress_min_bytes=*/SIZE_MAX);
+  EXPECT_LT(compressed.size(), 1000u);
+  EXPECT_EQ(plain.front(), '{');
+  for (const std::string& blob : {compressed, plain}) {
+    absl::StatusOr<model::Observation> decoded = sqlite::DecodePayload(blob);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(*decoded, o);
+  }
+}
+
+TEST(PayloadTest, CorruptPayloadIsInternal) {
+  EXPECT_EQ(sqlite::DecodePayload("{not json").status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(sqlite::DecodePayload("\x28\xb5\x2f\xfd garbage").status().code(), absl::StatusCode::kInternal);
+}
+
+// A rough write-throughput figure for the report; printed, never asserted (bench/ has the real
+// benchmarks). Traces of 10 spans in batches of 500, from two producer threads; 100k spans fit
+// the default queue, so no write is rejected.
+TEST(SqliteStoreTest, PrintsWriteThroughput) {
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> opened = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SqliteStore& store = **opened;
+  constexpr int kBatches = 200;
+  constexpr int kBatchSpans = 500;
+  constexpr int64_t kBase = 1'795'314'529'000'000'000;
+  auto make_batch = [&](int b) {
+    WriteBatch batch{.project = "bench"};
+    for (int i = 0; i < kBatchSpans; ++i) {
+      int span = b * kBatchSpans + i;
+      model::Observation o;
+      o.trace_id = absl::StrCat("trace-", span / 10);
+      o.id = absl::StrCat("span-", span);
+      o.parent_id = span % 10 == 0 ? "" : absl::StrCat("span-", span - span % 10);
+      o.name = "llm call";
+      o.type = span % 10 == 0 ? model::ObservationType::kAgent : model::ObservationType::kGeneration;
+      o.start_time_ns = kBase + int64_t{span} * 1'000'000;
+      o.end_time_ns = o.start_time_ns + 500'000'000;
+      o.model = "gpt-4o-mini";
+      o.usage = model::Usage{.input_tokens = 120, .output_tokens = 40, .total_tokens = 160};
+      o.cost = model::Cost{.input = 0.0001, .output = 0.0002, .total = 0.0003};
+      o.input = model::Json::array({model::Json{{"role", "user"}, {"content", "Summarize the quarterly report."}}});
+      o.output = model::Json::array({model::Json{{"role", "assistant"}, {"content", "Revenue grew 4 percent."}}});
+      o.trace_hints.session_id = absl::StrCat("session-", span / 100);
+      o.trace_hints.user_id = "user-1";
+      batch.observations.push_back(std::move(o));
+    }
+    return batch;
+  };
+  absl::BlockingCounter done(kBatches);
+  std::atomic<int> failures{0};
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 2; ++t) {
+    producers.emplace_back([&, t] {
+      for (int b = t; b < kBatches; b += 2) {
+        store.Write(make_batch(b), [&](absl::Status status) {
+          if (!status.ok()) ++failures;
+          done.DecrementCount();
+        });
+      }
+    });
+  }
+  for (std::thread& producer : producers) producer.join();
+  done.Wait();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(failures.load(), 0);
+  StoreStats stats = store.stats();
+  std::printf("[ sanity ] %d spans in %.2f s = %.0f spans/s, %lld commits\n", kBatches * kBatchSpans, seconds,
+              kBatches * kBatchSpans / seconds, static_cast<long long>(stats.commits));
+}
+
+// Rough figures for the report, printed and never asserted: one 20k-span trace written in
+// sequential 500-span batches (the O(n)-per-commit summary case), then read latencies.
+TEST(SqliteStoreTest, PrintsLargeTraceAndReadTimes) {
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> opened = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SqliteStore& store = **opened;
+  constexpr int64_t kBase = 1'795'314'529'000'000'000;
+  auto span = [&](const std::string& trace_id, int i, int fanout) {
+    model::Observation o;
+    o.trace_id = trace_id;
+    o.id = absl::StrCat("s", i);
+    o.parent_id = i == 0 ? "" : absl::StrCat("s", (i - 1) / fanout);
+    o.name = "step";
+    o.type = i % 3 == 0 ? model::ObservationType::kGeneration : model::ObservationType::kTool;
+    o.model = "gpt-4o-mini";
+    o.start_time_ns = kBase + int64_t{i} * 1'000'000;
+    o.end_time_ns = o.start_time_ns + 2'000'000;
+    o.usage = model::Usage{.input_tokens = 10, .output_tokens = 5, .total_tokens = 15};
+    o.input = "some input text";
+    o.output = "some output text";
+    o.trace_hints.user_id = absl::StrCat("user-", i % 7);
+    return o;
+  };
+  auto start = std::chrono::steady_clock::now();
+  for (int b = 0; b < 40; ++b) {
+    WriteBatch batch{.project = "p"};
+    for (int i = b * 500; i < (b + 1) * 500; ++i) batch.observations.push_back(span("big", i, 4));
+    ASSERT_TRUE(WriteAndWait(store, std::move(batch)).ok());
+  }
+  double big_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  for (int t = 0; t < 200; ++t) {
+    WriteBatch batch{.project = "p"};
+    for (int i = 0; i < 100; ++i) batch.observations.push_back(span(absl::StrCat("t", t), i, 3));
+    ASSERT_TRUE(WriteAndWait(store, std::move(batch)).ok());
+  }
+  auto median_us = [](auto&& fn) {
+    std::vector<double> us;
+    for (int i = 0; i < 51; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      fn(i);
+      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(us.begin(), us.end());
+    return us[us.size() / 2];
+  };
+  double detail_us = median_us([&](int i) { ASSERT_TRUE(store.GetTrace("p", absl::StrCat("t", i)).ok()); });
+  double list_us = median_us([&](int) { ASSERT_TRUE(store.ListTraces(TraceQuery{.project = "p", .user_id = "user-0"}).ok()); });
+  std::printf("[ sanity ] 20000-span trace in 40 sequential batches: %.2f s; GetTrace(100 spans) p50 %.0f us; "
+              "ListTraces(user filter, 50) p50 %.0f us\n",
+              big_s, detail_us, list_us);
+}
+
+}  // namespace
+}  // namespace trackly::store

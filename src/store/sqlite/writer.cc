@@ -1,0 +1,437 @@
+#include "store/sqlite/writer.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "base/status.h"
+#include "model/summary.h"
+
+namespace trackly::store::sqlite {
+namespace {
+
+// Searchable text of one trace: its input and output string values, capped so one huge prompt
+// cannot bloat the full-text index.
+constexpr size_t kMaxSearchTextBytes = 64 * 1024;
+
+// Appends the string values of `value` (not keys, numbers or structure) to `out`. Iterative, so a
+// deeply nested input cannot overflow the stack.
+void AppendStrings(const model::Json& value, std::string& out) {
+  std::vector<const model::Json*> stack = {&value};
+  while (!stack.empty() && out.size() < kMaxSearchTextBytes) {
+    const model::Json* json = stack.back();
+    stack.pop_back();
+    if (json->is_string()) {
+      absl::StrAppend(&out, json->get_ref<const std::string&>(), "\n");
+    } else if (json->is_structured()) {
+      for (auto it = json->rbegin(); it != json->rend(); ++it) stack.push_back(&*it);
+    }
+  }
+}
+
+std::string SearchTextOf(const model::Trace& trace) {
+  std::string text;
+  AppendStrings(trace.input, text);
+  AppendStrings(trace.output, text);
+  if (text.size() > kMaxSearchTextBytes) text.resize(kMaxSearchTextBytes);
+  return text;
+}
+
+// (project, trace_id) and (project, session_id). Views point into the group being committed.
+using TraceKey = std::pair<std::string_view, std::string_view>;
+using SessionKey = std::pair<std::string, std::string>;
+// The observations of one trace written by this commit, by id; the newest write of an id wins.
+using FreshObservations = absl::flat_hash_map<std::string_view, model::Observation*>;
+
+// Work collected while the traces of one commit are updated and done once at its end.
+//
+// Why the full-text rows wait: FTS5 flushes its pending terms at every statement savepoint, and
+// most writes of a commit open one; updating trace_text once per trace would turn each trace into
+// a tiny index segment. Two statements at the end write the whole commit's text in one segment.
+struct CommitWork {
+  absl::flat_hash_set<SessionKey> sessions;  // sessions whose summary must be recomputed
+  model::Json text_deletes = model::Json::array();  // trace_text rowids to drop
+  model::Json text_inserts = model::Json::array();  // [rowid, body] pairs to add
+};
+
+// What the trace row said before this commit, for the side tables and the session move.
+struct PreviousTrace {
+  bool exists = false;
+  int64_t row_id = 0;
+  std::string session_id;
+  std::string tags;
+  std::string models;
+  std::string input;
+  std::string output;
+};
+
+absl::StatusOr<PreviousTrace> ReadPreviousTrace(Connection& db, std::string_view project,
+                                                std::string_view trace_id) {
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db.Prepare("SELECT row_id, session_id, tags, models, input, output FROM traces "
+                                      "WHERE project = ?1 AND trace_id = ?2"));
+  stmt.BindText(1, project);
+  stmt.BindText(2, trace_id);
+  PreviousTrace previous;
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return previous;
+  previous.exists = true;
+  previous.row_id = stmt.Int(0);
+  previous.session_id = stmt.Text(1);
+  previous.tags = stmt.Text(2);
+  previous.models = stmt.Text(3);
+  previous.input = stmt.Text(4);
+  previous.output = stmt.Text(5);
+  return previous;
+}
+
+// Replaces the rows of a side table (trace_tags / trace_models) of one trace. `old_json` and
+// `new_json` are the JSON arrays stored in the trace row.
+absl::Status ReplaceSideRows(Connection& db, std::string_view table, std::string_view column,
+                             std::string_view project, std::string_view trace_id,
+                             std::string_view old_json, const std::vector<std::string>& values) {
+  if (!old_json.empty()) {
+    model::Json old_values = model::Json::parse(old_json, nullptr, /*allow_exceptions=*/false);
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement del, db.Prepare(absl::StrCat("DELETE FROM ", Sv(table), " WHERE project = ?1 AND ",
+                                               Sv(column), " = ?2 AND trace_id = ?3")));
+    if (old_values.is_array()) {
+      for (const model::Json& value : old_values) {
+        if (!value.is_string()) continue;
+        del.BindText(1, project);
+        del.BindText(2, value.get_ref<const std::string&>());
+        del.BindText(3, trace_id);
+        TRACKLY_RETURN_IF_ERROR(del.Run());
+      }
+    }
+  }
+  TRACKLY_ASSIGN_OR_RETURN(Statement insert,
+                           db.Prepare(absl::StrCat("INSERT OR IGNORE INTO ", Sv(table), "(project, ", Sv(column),
+                                                   ", trace_id) VALUES(?1, ?2, ?3)")));
+  for (const std::string& value : values) {
+    insert.BindText(1, project);
+    insert.BindText(2, value);
+    insert.BindText(3, trace_id);
+    TRACKLY_RETURN_IF_ERROR(insert.Run());
+  }
+  return absl::OkStatus();
+}
+
+// Recomputes the summary row of one trace from everything stored for it.
+//
+// Why a full recomputation and not an incrementally maintained aggregate: SummarizeTrace is the
+// one definition of a trace summary (its spend rule even depends on the tree shape, and summing
+// doubles in another order would not be bit-identical), so calling it over every observation is
+// what makes "the row equals a recomputation" true by construction. To keep that cheap:
+// observations written by this very commit are taken from memory instead of being decoded; a
+// trace with no summary row yet (the common case: a new trace) needs no read at all; a large
+// trace's previous observations come from the SummaryCache rather than a scan; otherwise the scan
+// reads only the summary columns (no payloads, except the root's); and a trace touched by many
+// batches of one group commit is recomputed once. A 100k-span trace arriving in 500-span batches
+// still costs one SummarizeTrace over n observations per commit that touches it — O(n) in memory
+// with a small constant, where re-reading the rows would be O(n) decodes — and group commit
+// bounds the number of such commits, since batches queued while one commit runs land in the next.
+//
+// `trace_id` is a copy: the caller's key points into an observation that this function moves.
+absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view project,
+                         const std::string trace_id, FreshObservations& fresh, CommitWork& work) {
+  TRACKLY_ASSIGN_OR_RETURN(PreviousTrace previous, ReadPreviousTrace(db, project, trace_id));
+  std::vector<model::Observation> observations;
+  observations.reserve(fresh.size());
+  if (!previous.exists) {
+    // Observations and their trace row are written in one transaction, so without a trace row
+    // nothing but this commit's observations exists.
+    for (auto& [id, observation] : fresh) observations.push_back(std::move(*observation));
+    fresh.clear();  // its keys pointed into the ids just moved
+  } else if (std::optional<std::vector<model::Observation>> cached = cache.Take(project, trace_id)) {
+    observations = *std::move(cached);
+    // Look every fresh id up before changing the vector: the index points into its ids.
+    std::vector<std::pair<size_t, model::Observation*>> replaced;
+    std::vector<model::Observation*> added;
+    {
+      absl::flat_hash_map<std::string_view, size_t> index;
+      index.reserve(observations.size());
+      for (size_t i = 0; i < observations.size(); ++i) index.emplace(observations[i].id, i);
+      for (auto& [id, observation] : fresh) {
+        if (auto it = index.find(id); it != index.end()) {
+          replaced.emplace_back(it->second, observation);
+        } else {
+          added.push_back(observation);
+        }
+      }
+    }
+    for (auto& [position, observation] : replaced) observations[position] = std::move(*observation);
+    for (model::Observation* observation : added) observations.push_back(std::move(*observation));
+    fresh.clear();
+  } else {
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement scan, db.Prepare(absl::StrCat("SELECT ", SummaryObservationColumns(),
+                                                " FROM observations WHERE project = ?1 AND trace_id = ?2")));
+    scan.BindText(1, project);
+    scan.BindText(2, trace_id);
+    while (true) {
+      TRACKLY_ASSIGN_OR_RETURN(bool row, scan.Step());
+      if (!row) break;
+      if (auto it = fresh.find(scan.Text(0)); it != fresh.end()) {
+        model::Observation* observation = it->second;
+        fresh.erase(it);  // before the move, which empties the id the key points into
+        observations.push_back(std::move(*observation));
+        continue;
+      }
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, ReadSummaryObservation(scan, trace_id));
+      observations.push_back(std::move(observation));
+    }
+  }
+  model::Trace trace = model::SummarizeTrace(observations);
+  TraceText text = TraceTextOf(trace);
+
+  int64_t row_id = previous.row_id;
+  {
+    TRACKLY_ASSIGN_OR_RETURN(Statement write, db.Prepare(previous.exists ? UpdateTraceSql() : InsertTraceSql()));
+    BindTrace(write, project, trace, text);
+    TRACKLY_RETURN_IF_ERROR(write.Run());
+    if (!previous.exists) row_id = write.LastInsertRowId();
+  }
+  if (!previous.exists || previous.tags != text.tags) {
+    TRACKLY_RETURN_IF_ERROR(
+        ReplaceSideRows(db, "trace_tags", "tag", project, trace_id, previous.tags, trace.tags));
+  }
+  if (!previous.exists || previous.models != text.models) {
+    TRACKLY_RETURN_IF_ERROR(
+        ReplaceSideRows(db, "trace_models", "model", project, trace_id, previous.models, trace.models));
+  }
+  if (!previous.exists || previous.input != text.input || previous.output != text.output) {
+    if (previous.exists) work.text_deletes.push_back(row_id);
+    if (std::string body = SearchTextOf(trace); !body.empty()) {
+      work.text_inserts.push_back(model::Json::array({row_id, std::move(body)}));
+    }
+  }
+
+  // A late span can move a trace to another session: the old one must lose it.
+  if (previous.exists && !previous.session_id.empty() && previous.session_id != trace.session_id) {
+    work.sessions.emplace(std::string(project), previous.session_id);
+  }
+  if (!trace.session_id.empty()) work.sessions.emplace(std::string(project), trace.session_id);
+  cache.Put(project, trace_id, std::move(observations));
+  return absl::OkStatus();
+}
+
+// Recomputes (or deletes, when no trace is left in it) the summary row of one session. Reads the
+// trace rows without metadata/input/output, which SummarizeSession does not use.
+absl::Status UpdateSession(Connection& db, const SessionKey& key) {
+  const auto& [project, session_id] = key;
+  std::vector<model::Trace> traces;
+  {
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement scan,
+        db.Prepare(absl::StrCat("SELECT ", TraceColumnsWithoutBodies(),
+                                " FROM traces WHERE project = ?1 AND session_id = ?2 AND session_id != ''")));
+    scan.BindText(1, project);
+    scan.BindText(2, session_id);
+    while (true) {
+      TRACKLY_ASSIGN_OR_RETURN(bool row, scan.Step());
+      if (!row) break;
+      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadTrace(scan, 0));
+      traces.push_back(std::move(trace));
+    }
+  }
+  if (traces.empty()) {
+    TRACKLY_ASSIGN_OR_RETURN(Statement del,
+                             db.Prepare("DELETE FROM sessions WHERE project = ?1 AND session_id = ?2"));
+    del.BindText(1, project);
+    del.BindText(2, session_id);
+    return del.Run();
+  }
+  model::Session session = model::SummarizeSession(session_id, traces);
+  TRACKLY_ASSIGN_OR_RETURN(Statement upsert, db.Prepare(UpsertSessionSql()));
+  BindSession(upsert, project, session);
+  return upsert.Run();
+}
+
+absl::Status UpdateSearchText(Connection& db, const CommitWork& work) {
+  if (!work.text_deletes.empty()) {
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement del, db.Prepare("DELETE FROM trace_text WHERE rowid IN (SELECT value FROM json_each(?1))"));
+    std::string rowids = model::DumpJson(work.text_deletes);
+    del.BindText(1, rowids);
+    TRACKLY_RETURN_IF_ERROR(del.Run());
+  }
+  if (!work.text_inserts.empty()) {
+    TRACKLY_ASSIGN_OR_RETURN(Statement insert,
+                             db.Prepare("INSERT INTO trace_text(rowid, body) SELECT value ->> 0, value ->> 1 "
+                                        "FROM json_each(?1)"));
+    std::string rows = model::DumpJson(work.text_inserts);
+    insert.BindText(1, rows);
+    TRACKLY_RETURN_IF_ERROR(insert.Run());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Writer::Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options)
+    : max_queue_observations_(options.max_queue_observations),
+      max_commit_observations_(options.max_commit_observations),
+      max_batch_wait_ms_(options.max_batch_wait_ms),
+      compress_min_bytes_(options.compress_min_bytes),
+      db_(std::move(db)),
+      cache_(options.summary_cache_observations),
+      thread_([this] { Run(); }) {}
+
+Writer::~Writer() {
+  Drain();
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void Writer::Write(WriteBatch batch, WriteCallback done) {
+  for (const model::Observation& observation : batch.observations) {
+    if (observation.id.empty() || observation.trace_id.empty()) {
+      Reject(std::move(done), absl::InvalidArgumentError("observation without id or trace_id"));
+      return;
+    }
+  }
+  if (batch.project.empty()) {
+    Reject(std::move(done), absl::InvalidArgumentError("write batch without project"));
+    return;
+  }
+  const int64_t count = static_cast<int64_t>(batch.observations.size());
+  {
+    absl::MutexLock lock(&mu_);
+    if (draining_) {
+      rejected_.push_back({std::move(done), absl::UnavailableError("store is shutting down")});
+      return;
+    }
+    if (queued_observations_ + count > static_cast<int64_t>(max_queue_observations_)) {
+      rejected_.push_back({std::move(done), absl::UnavailableError(absl::StrCat(
+                                                "write queue full (", queued_observations_,
+                                                " observations queued, limit ", max_queue_observations_, ")"))});
+      return;
+    }
+    queued_observations_ += count;
+    ++queued_batches_;
+    ++encoding_;
+  }
+  // Encoded outside the lock, on the caller's thread: many callers encode in parallel.
+  Pending pending{.project = std::move(batch.project), .observations = {}, .done = std::move(done)};
+  pending.observations.reserve(batch.observations.size());
+  for (model::Observation& observation : batch.observations) {
+    pending.observations.push_back(EncodeObservation(std::move(observation), compress_min_bytes_));
+  }
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(pending));
+  --encoding_;
+}
+
+void Writer::Reject(WriteCallback done, absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  rejected_.push_back({std::move(done), std::move(status)});
+}
+
+void Writer::Drain() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  mu_.Await(absl::Condition(
+      +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+        return w->queue_.empty() && w->encoding_ == 0 && !w->committing_;
+      },
+      this));
+}
+
+StoreStats Writer::stats() const {
+  absl::MutexLock lock(&mu_);
+  return StoreStats{.queued_batches = queued_batches_,
+                    .queued_observations = queued_observations_,
+                    .committed_observations = committed_observations_,
+                    .commits = commits_};
+}
+
+void Writer::Run() {
+  while (true) {
+    std::vector<Pending> group;
+    std::vector<Rejection> rejected;
+    size_t observations = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || !rejected_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&has_work));
+      rejected.swap(rejected_);
+      if (queue_.empty() && rejected.empty()) return;  // stopping, and Drain() saw everything committed
+    }
+    for (Rejection& rejection : rejected) rejection.done(std::move(rejection.status));
+    {
+      absl::MutexLock lock(&mu_);
+      if (queue_.empty()) continue;
+      if (max_batch_wait_ms_ > 0) {
+        auto full_or_stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || draining_ ||
+                 queued_observations_ >= static_cast<int64_t>(max_commit_observations_);
+        };
+        mu_.AwaitWithTimeout(absl::Condition(&full_or_stopping), absl::Milliseconds(max_batch_wait_ms_));
+      }
+      // Always take at least one batch, even one larger than the commit cap.
+      while (!queue_.empty() &&
+             (group.empty() || observations + queue_.front().observations.size() <= max_commit_observations_)) {
+        observations += queue_.front().observations.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      committing_ = true;
+    }
+    absl::Status status = Commit(group);
+    {
+      // Counted before the callbacks run, so a caller woken by one sees its write in stats().
+      absl::MutexLock lock(&mu_);
+      queued_observations_ -= static_cast<int64_t>(observations);
+      queued_batches_ -= static_cast<int64_t>(group.size());
+      if (status.ok()) {
+        committed_observations_ += static_cast<int64_t>(observations);
+        ++commits_;
+      }
+    }
+    for (Pending& pending : group) pending.done(status);
+    absl::MutexLock lock(&mu_);
+    committing_ = false;
+  }
+}
+
+absl::Status Writer::Commit(std::vector<Pending>& group) {
+  TRACKLY_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  absl::Status status = Apply(group);
+  if (status.ok()) status = db_->Exec("COMMIT");
+  if (!status.ok()) {
+    db_->Exec("ROLLBACK").IgnoreError();  // fails harmlessly if COMMIT already ended it
+    cache_.Clear();                       // it may hold what was just rolled back
+  }
+  return status;
+}
+
+absl::Status Writer::Apply(std::vector<Pending>& group) {
+  absl::flat_hash_map<TraceKey, FreshObservations> touched;
+  {
+    TRACKLY_ASSIGN_OR_RETURN(Statement upsert, db_->Prepare(UpsertObservationSql()));
+    for (Pending& pending : group) {
+      for (EncodedObservation& encoded : pending.observations) {
+        BindObservation(upsert, pending.project, encoded);
+        TRACKLY_RETURN_IF_ERROR(upsert.Run());
+        model::Observation& observation = encoded.observation;
+        touched[TraceKey(pending.project, observation.trace_id)][observation.id] = &observation;
+      }
+    }
+  }
+  CommitWork work;
+  for (auto& [key, fresh] : touched) {
+    TRACKLY_RETURN_IF_ERROR(UpdateTrace(*db_, cache_, key.first, std::string(key.second), fresh, work));
+  }
+  for (const SessionKey& session : work.sessions) TRACKLY_RETURN_IF_ERROR(UpdateSession(*db_, session));
+  return UpdateSearchText(*db_, work);
+}
+
+}  // namespace trackly::store::sqlite

@@ -1,0 +1,79 @@
+// The write path of the SQLite store: a bounded queue and one thread with group commit.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/summary_cache.h"
+#include "store/store.h"
+
+namespace trackly::store::sqlite {
+
+// Thread-safe. The only writer of store.db. Write() encodes a batch on the caller's thread and
+// queues it; the writer thread takes everything queued (up to max_commit_observations) into ONE
+// transaction, upserts the observations, recomputes the summaries of the traces and sessions
+// they touch, commits, and only then runs the callbacks — one fsync acknowledges many requests.
+class Writer {
+ public:
+  // Takes the write connection (schema applied, pragmas set) and starts the thread.
+  Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options);
+  ~Writer();  // Drain()s, then stops the thread
+
+  void Write(WriteBatch batch, WriteCallback done);
+  void Drain();
+  StoreStats stats() const;
+
+ private:
+  struct Pending {
+    std::string project;
+    std::vector<EncodedObservation> observations;
+    WriteCallback done;
+  };
+
+  struct Rejection {
+    WriteCallback done;
+    absl::Status status;
+  };
+
+  // Queues a callback with a non-OK status; the writer thread calls it, as the contract promises
+  // every callback runs on a store-owned thread (never inside the caller's Write()).
+  void Reject(WriteCallback done, absl::Status status);
+  void Run();
+  // One transaction for `group`; rolled back on any error.
+  absl::Status Commit(std::vector<Pending>& group);
+  absl::Status Apply(std::vector<Pending>& group);
+
+  const size_t max_queue_observations_;
+  const size_t max_commit_observations_;
+  const int max_batch_wait_ms_;
+  const size_t compress_min_bytes_;
+  std::unique_ptr<Connection> db_;  // used by the writer thread only
+  SummaryCache cache_;              // used by the writer thread only
+
+  mutable absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<Rejection> rejected_ ABSL_GUARDED_BY(mu_);  // callbacks of writes turned away
+  // Observations and batches accepted and not yet committed (queued, being encoded, committing).
+  int64_t queued_observations_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t queued_batches_ ABSL_GUARDED_BY(mu_) = 0;
+  int encoding_ ABSL_GUARDED_BY(mu_) = 0;  // accepted batches still being encoded by callers
+  bool committing_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t committed_observations_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
+
+  std::thread thread_;  // last: starts after every member above is initialized
+};
+
+}  // namespace trackly::store::sqlite

@@ -1,0 +1,20 @@
+#include "store/store.h"
+
+#include <utility>
+
+#include "absl/synchronization/notification.h"
+
+namespace trackly::store {
+
+absl::Status WriteAndWait(Store& store, WriteBatch batch) {
+  absl::Notification done;
+  absl::Status result;
+  store.Write(std::move(batch), [&](absl::Status status) {
+    result = std::move(status);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+}  // namespace trackly::store
