@@ -33,7 +33,7 @@ fi
 
 cat <<MSG
 
-  Trackly is running on http://$listen  (UI: http://$listen/)
+  Trackly is running on http://$listen  (health: http://$listen/api/v1/health)
   API key for project "default":  $key
 
   Point any OpenTelemetry exporter at it:

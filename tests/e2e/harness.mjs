@@ -1,0 +1,69 @@
+// Starts and stops the real trackly binary for end-to-end tests. The server listens on port 0 and
+// prints "trackly listening on http://HOST:PORT"; we wait for that line instead of sleeping.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const BINARY = process.env.TRACKLY_BINARY ?? new URL('../../build/trackly', import.meta.url).pathname;
+
+export function tempDataDir() {
+  return mkdtempSync(join(tmpdir(), 'trackly-e2e-'));
+}
+
+export function removeDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// Runs a CLI command and returns its stdout (throws with stderr on a non-zero exit).
+export function cli(args) {
+  return execFileSync(BINARY, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// Creates a project (if missing) and a key with the given scopes; returns the key JSON.
+export function createKey(dataDir, { project = 'default', scopes = 'ingest,read' } = {}) {
+  try {
+    cli(['projects', 'create', project, '--data', dataDir]);
+  } catch (e) {
+    if (!String(e.stderr).includes('exists')) throw e;
+  }
+  return JSON.parse(cli(['keys', 'create', '--project', project, '--scopes', scopes, '--data', dataDir, '--json']));
+}
+
+// Starts `trackly serve` on a free port. Resolves to {url, pid, stop(), kill9()}.
+export function startServer(dataDir, extraArgs = []) {
+  const proc = spawn(BINARY, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout });
+    lines.on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) {
+        resolve({
+          url: m[1],
+          pid: proc.pid,
+          stderr: () => stderr,
+          exited,
+          // Graceful stop: SIGTERM, then wait for the exit status.
+          stop: async () => { proc.kill('SIGTERM'); return exited; },
+          kill9: async () => { proc.kill('SIGKILL'); return exited; },
+        });
+      }
+    });
+    exited.then(({ code, signal }) => reject(new Error(`trackly exited (code ${code}, signal ${signal}) before listening:\n${stderr}`)));
+  });
+}
+
+// GET a JSON document from the query API.
+export async function getJson(server, path, key) {
+  const res = await fetch(server.url + path, { headers: { Authorization: `Bearer ${key}` } });
+  const body = await res.text();
+  let json = null;
+  try { json = JSON.parse(body); } catch { /* left null: the caller asserts on status first */ }
+  return { status: res.status, json, body, headers: res.headers };
+}
