@@ -1,0 +1,29 @@
+// Query API v1 parameters (docs/api.md): parsing and validation of a request's query string into
+// store queries. Knows nothing of HTTP beyond "a list of name=value pairs".
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "store/store.h"
+
+namespace trackly::query {
+
+// Query-string parameters in request order, names and values already percent-decoded.
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+// GET /api/v1/traces: from, to (RFC 3339 or epoch s/ms/us/ns), limit (1..1000, default 50),
+// cursor, name, user_id, session_id, status, environment, release, tag, model, min_latency_ms,
+// min_cost, q, order (asc|desc, default desc). An empty value means "not given".
+// InvalidArgument naming the parameter for an unknown or repeated parameter or a bad value.
+absl::StatusOr<store::TraceQuery> ParseTraceQuery(const QueryParams& params,
+                                                  std::string_view project);
+
+// GET /api/v1/sessions: from, to, limit, cursor, user_id; same rules as ParseTraceQuery.
+absl::StatusOr<store::SessionQuery> ParseSessionQuery(const QueryParams& params,
+                                                      std::string_view project);
+
+}  // namespace trackly::query

@@ -1,0 +1,92 @@
+#include "query/query_params.h"
+
+#include "gtest/gtest.h"
+
+namespace trackly::query {
+namespace {
+
+TEST(QueryParamsTest, EmptyParamsGiveDefaults) {
+  absl::StatusOr<store::TraceQuery> query = ParseTraceQuery({}, "proj");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->project, "proj");
+  EXPECT_EQ(query->limit, 50);
+  EXPECT_FALSE(query->oldest_first);
+  EXPECT_FALSE(query->status.has_value());
+}
+
+TEST(QueryParamsTest, ParsesEveryTraceFilter) {
+  absl::StatusOr<store::TraceQuery> query = ParseTraceQuery(
+      {{"from", "2026-01-01T00:00:00Z"}, {"to", "1767225601"}, {"limit", "10"},
+       {"cursor", "abc"}, {"name", "agent run"}, {"user_id", "u1"}, {"session_id", "s1"},
+       {"status", "error"}, {"environment", "prod"}, {"release", "1.2"}, {"tag", "beta"},
+       {"model", "gpt-4o"}, {"min_latency_ms", "250.5"}, {"min_cost", "0.01"},
+       {"q", "weather"}, {"order", "asc"}},
+      "proj");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->from_ns, 1767225600000000000);
+  EXPECT_EQ(query->to_ns, 1767225601000000000);
+  EXPECT_EQ(query->limit, 10);
+  EXPECT_EQ(query->cursor, "abc");
+  EXPECT_EQ(query->name, "agent run");
+  EXPECT_EQ(query->user_id, "u1");
+  EXPECT_EQ(query->session_id, "s1");
+  EXPECT_EQ(query->status, model::Status::kError);
+  EXPECT_EQ(query->environment, "prod");
+  EXPECT_EQ(query->release, "1.2");
+  EXPECT_EQ(query->tag, "beta");
+  EXPECT_EQ(query->model, "gpt-4o");
+  EXPECT_DOUBLE_EQ(query->min_latency_ms, 250.5);
+  EXPECT_DOUBLE_EQ(query->min_cost, 0.01);
+  EXPECT_EQ(query->text, "weather");
+  EXPECT_TRUE(query->oldest_first);
+}
+
+TEST(QueryParamsTest, EmptyValueMeansNotGiven) {
+  absl::StatusOr<store::TraceQuery> query = ParseTraceQuery({{"limit", ""}, {"status", ""}}, "p");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->limit, 50);
+  EXPECT_FALSE(query->status.has_value());
+}
+
+TEST(QueryParamsTest, BadTraceParametersAreNamed) {
+  struct Case {
+    QueryParams params;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{{"limit", "0"}}, "parameter 'limit' must be an integer from 1 to 1000, got '0'"},
+      {{{"limit", "1001"}}, "parameter 'limit' must be an integer from 1 to 1000, got '1001'"},
+      {{{"limit", "ten"}}, "parameter 'limit' must be an integer from 1 to 1000, got 'ten'"},
+      {{{"from", "yesterday"}},
+       "parameter 'from' must be an RFC 3339 time or a Unix timestamp, got 'yesterday'"},
+      {{{"status", "broken"}},
+       "parameter 'status' must be one of ok, error, timeout, cancelled, skipped, unset, got "
+       "'broken'"},
+      {{{"order", "up"}}, "parameter 'order' must be asc or desc, got 'up'"},
+      {{{"min_cost", "-1"}}, "parameter 'min_cost' must be a non-negative number, got '-1'"},
+      {{{"min_latency_ms", "nan"}},
+       "parameter 'min_latency_ms' must be a non-negative number, got 'nan'"},
+      {{{"usr_id", "u"}}, "unknown parameter 'usr_id'"},
+      {{{"tag", "a"}, {"tag", "b"}}, "parameter 'tag' is repeated"},
+      {{{"from", "200"}, {"to", "100"}}, "parameter 'from' must be before 'to'"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ParseTraceQuery(c.params, "p").status(), absl::InvalidArgumentError(c.message))
+        << c.message;
+  }
+}
+
+TEST(QueryParamsTest, SessionQueryTakesOnlySessionFilters) {
+  absl::StatusOr<store::SessionQuery> query =
+      ParseSessionQuery({{"user_id", "u1"}, {"limit", "5"}, {"cursor", "c"}}, "proj");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->project, "proj");
+  EXPECT_EQ(query->user_id, "u1");
+  EXPECT_EQ(query->limit, 5);
+  EXPECT_EQ(query->cursor, "c");
+  EXPECT_EQ(ParseSessionQuery({{"model", "x"}}, "p").status(),
+            absl::InvalidArgumentError("unknown parameter 'model'"));
+}
+
+}  // namespace
+}  // namespace trackly::query

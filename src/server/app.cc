@@ -1,0 +1,71 @@
+#include "server/app.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/status.h"
+#include "server/api_routes.h"
+
+namespace trackly::server {
+namespace {
+
+absl::Status EnsureProject(store::Catalog& catalog, const std::string& name, int64_t now_ns) {
+  absl::StatusOr<store::Project> project = catalog.CreateProject(name, now_ns);
+  if (project.ok() || project.status().code() == absl::StatusCode::kAlreadyExists) {
+    return absl::OkStatus();
+  }
+  return project.status();
+}
+
+HttpServerOptions HttpOptionsOf(const ServerOptions& options, const HostPort& listen) {
+  HttpServerOptions out;
+  out.host = listen.host;
+  out.port = listen.port;
+  out.io_threads = options.io_threads;
+  out.max_connections = options.max_connections;
+  out.limits.max_body_bytes = options.max_body_bytes;
+  out.limits.max_header_bytes = options.max_header_bytes;
+  out.limits.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
+  out.limits.read_timeout = std::chrono::milliseconds(options.read_timeout_ms);
+  out.limits.write_timeout = std::chrono::milliseconds(options.write_timeout_ms);
+  return out;
+}
+
+}  // namespace
+
+App::App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
+         const Clock& clock)
+    : queries_(store),
+      otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
+      authenticator_(catalog, clock, options.auth ? "" : options.default_project),
+      dispatcher_(router_, authenticator_) {
+  ingest::RegisterDecoders(decoders_);
+  AddApiRoutes(router_, otlp_, queries_, store);
+}
+
+absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, store::Store& store,
+                                                store::Catalog& catalog, const Clock& clock) {
+  TRACKLY_RETURN_IF_ERROR(ValidateServerOptions(options));
+  TRACKLY_ASSIGN_OR_RETURN(HostPort listen, ParseHostPort(options.listen));
+  if (!options.auth) {
+    TRACKLY_RETURN_IF_ERROR(EnsureProject(catalog, options.default_project, clock.NowNanos()));
+  }
+  if (options.create_demo_project) {
+    TRACKLY_RETURN_IF_ERROR(EnsureProject(catalog, "demo", clock.NowNanos()));
+  }
+  std::unique_ptr<App> app(new App(options, store, catalog, clock));
+  const RequestDispatcher& dispatcher = app->dispatcher_;
+  TRACKLY_ASSIGN_OR_RETURN(
+      app->http_, HttpServer::Start(HttpOptionsOf(options, listen),
+                                    [&dispatcher](HttpRequest request, Responder respond) {
+                                      dispatcher.Dispatch(std::move(request), std::move(respond));
+                                    }));
+  return app;
+}
+
+std::string App::url() const {
+  boost::asio::ip::tcp::endpoint endpoint = http_->endpoint();
+  std::string host = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) host = absl::StrCat("[", host, "]");
+  return absl::StrCat("http://", host, ":", endpoint.port());
+}
+
+}  // namespace trackly::server

@@ -1,0 +1,59 @@
+// The assembled server: decoders, normalizer, auth, query service, routes and the HTTP transport,
+// wired around a Store and a Catalog. It owns the pieces and has no logic of its own.
+//
+// Shutdown order (DESIGN.md: ack only after a durable write): BeginShutdown() stops accepting,
+// Wait() returns once every request in flight has been answered, then the owner calls
+// Store::Drain().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "ingest/registry.h"
+#include "normalize/normalizer.h"
+#include "query/query_service.h"
+#include "server/authenticator.h"
+#include "server/http_server.h"
+#include "server/options.h"
+#include "server/otlp_ingest_handler.h"
+#include "server/request_dispatcher.h"
+#include "server/router.h"
+#include "store/catalog.h"
+#include "store/store.h"
+
+namespace trackly::server {
+
+// Thread-safe.
+class App {
+ public:
+  // Validates `options`, creates the projects they ask for (default project with auth off, demo
+  // project), and starts listening. `store`, `catalog` and `clock` must outlive the App.
+  static absl::StatusOr<std::unique_ptr<App>> Start(const ServerOptions& options,
+                                                    store::Store& store, store::Catalog& catalog,
+                                                    const Clock& clock);
+
+  // "http://127.0.0.1:43125" (IPv6 in brackets).
+  std::string url() const;
+  boost::asio::ip::tcp::endpoint endpoint() const { return http_->endpoint(); }
+
+  // See HttpServer::BeginShutdown / Wait.
+  void BeginShutdown() { http_->BeginShutdown(); }
+  void Wait() { http_->Wait(); }
+
+ private:
+  App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
+      const Clock& clock);
+
+  ingest::DecoderRegistry decoders_;
+  normalize::Normalizer normalizer_;
+  query::QueryService queries_;
+  OtlpIngestHandler otlp_;
+  Authenticator authenticator_;
+  Router router_;
+  RequestDispatcher dispatcher_;
+  std::unique_ptr<HttpServer> http_;  // last: stopped before the pieces it calls are destroyed
+};
+
+}  // namespace trackly::server

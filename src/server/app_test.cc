@@ -1,0 +1,351 @@
+// The assembled server in-process on port 0, with the real SQLite store and decoders, driven by a
+// real HTTP client.
+#include "server/app.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/api_key.h"
+#include "server/http_test_client.h"
+#include "store/sqlite/sqlite_catalog.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace trackly::server {
+namespace {
+
+using ::testing::HasSubstr;
+using model::Json;
+
+constexpr char kTraceId[] = "5b8efff798038103d269b633813fc60c";
+
+std::string Base64Decode(std::string_view text) {
+  std::string out(text.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  size_t padding = 0;
+  if (!text.empty() && text.back() == '=') ++padding;
+  if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
+  out.resize(static_cast<size_t>(n) - padding);
+  return out;
+}
+
+std::string Gzip(std::string_view data) {
+  z_stream stream{};
+  EXPECT_EQ(deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY),
+            Z_OK);
+  std::string out(deflateBound(&stream, data.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+// Request bodies of a captured fixture file (shared/fixtures/captured).
+std::vector<std::string> FixtureBodies(const std::string& name) {
+  std::ifstream in(std::string(TRACKLY_SHARED_DIR) + "/fixtures/captured/" + name);
+  EXPECT_TRUE(in.good()) << name;
+  std::vector<std::string> bodies;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) bodies.push_back(Base64Decode(Json::parse(line)["body_b64"].get<std::string>()));
+  }
+  return bodies;
+}
+
+// An OTLP/JSON request with one span per span id, all in kTraceId.
+std::string OtlpJson(const std::vector<std::string>& span_ids) {
+  Json spans = Json::array();
+  for (const std::string& id : span_ids) {
+    spans.push_back({{"traceId", kTraceId},
+                     {"spanId", id},
+                     {"name", "span-" + id},
+                     {"kind", 1},
+                     {"startTimeUnixNano", "1700000000000000000"},
+                     {"endTimeUnixNano", "1700000001000000000"}});
+  }
+  Json request = {
+      {"resourceSpans",
+       {{{"resource",
+          {{"attributes",
+            {{{"key", "service.name"}, {"value", {{"stringValue", "svc"}}}}}}}},
+         {"scopeSpans", {{{"scope", {{"name", "test"}}}, {"spans", spans}}}}}}}};
+  return request.dump();
+}
+
+class AppTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = (std::filesystem::temp_directory_path() /
+            absl::StrCat("trackly-app-test-", getpid(), "-", counter++))
+               .string();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    absl::StatusOr<std::unique_ptr<store::SqliteStore>> store =
+        store::SqliteStore::Open({.dir = dir_, .sync_full = false});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> catalog =
+        store::SqliteCatalog::Open(dir_);
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    catalog_ = *std::move(catalog);
+    for (const char* project : {"p1", "p2"}) {
+      ASSERT_TRUE(catalog_->CreateProject(project, 1).ok());
+    }
+    full_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead);
+    ingest_key_ = AddKey("p1", store::kScopeIngest);
+    read_key_ = AddKey("p1", store::kScopeRead);
+    other_project_key_ = AddKey("p2", store::kScopeIngest | store::kScopeRead);
+
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.io_threads = 2;
+    options.max_body_bytes = 1 << 20;
+    absl::StatusOr<std::unique_ptr<App>> app = App::Start(options, *store_, *catalog_, clock_);
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = *std::move(app);
+    client_ = std::make_unique<HttpTestClient>(app_->endpoint());
+  }
+
+  void TearDown() override {
+    client_.reset();
+    if (app_ != nullptr) {
+      app_->BeginShutdown();
+      app_->Wait();
+    }
+    if (store_ != nullptr) store_->Drain();
+    app_.reset();
+    store_.reset();
+    catalog_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string AddKey(const std::string& project, uint32_t scopes) {
+    absl::StatusOr<GeneratedKey> key = GenerateApiKey(project, scopes, 1);
+    EXPECT_TRUE(key.ok());
+    EXPECT_TRUE(catalog_->InsertKey(key->record).ok());
+    return key->key;
+  }
+
+  HttpResponse Post(const std::string& path, const std::string& key, std::string body,
+                    std::string content_type = "application/json",
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+    headers.emplace_back("Content-Type", content_type);
+    if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
+    std::optional<HttpResponse> response =
+        client_->Send(MakeRequest(http::verb::post, path, std::move(headers), std::move(body)));
+    return response ? *response : HttpResponse{};
+  }
+
+  HttpResponse Get(const std::string& target, const std::string& key) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!key.empty()) headers.emplace_back("x-api-key", key);
+    std::optional<HttpResponse> response =
+        client_->Send(MakeRequest(http::verb::get, target, std::move(headers)));
+    return response ? *response : HttpResponse{};
+  }
+
+  static Json Body(const HttpResponse& response) {
+    return Json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
+  }
+
+  std::string dir_;
+  FakeClock clock_{1'700'000'000'000'000'000};
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::SqliteCatalog> catalog_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<HttpTestClient> client_;
+  std::string full_key_, ingest_key_, read_key_, other_project_key_;
+};
+
+TEST_F(AppTest, IngestsCapturedOtlpJsonAndReadsItBack) {
+  for (const std::string& body : FixtureBodies("otel-manual-http-json.jsonl")) {
+    HttpResponse response = Post("/v1/traces", ingest_key_, body);
+    ASSERT_EQ(response.result(), http::status::ok) << response.body();
+    EXPECT_EQ(response[http::field::content_type], "application/json");
+    EXPECT_EQ(Body(response), Json::object());
+  }
+  HttpResponse list = Get("/api/v1/traces", read_key_);
+  ASSERT_EQ(list.result(), http::status::ok) << list.body();
+  Json traces = Body(list)["data"];
+  ASSERT_GE(traces.size(), 2u);
+  EXPECT_TRUE(Body(list)["next_cursor"].is_null());
+
+  std::string id = traces[0]["id"];
+  HttpResponse detail = Get("/api/v1/traces/" + id, read_key_);
+  ASSERT_EQ(detail.result(), http::status::ok) << detail.body();
+  EXPECT_EQ(Body(detail)["trace"]["id"], id);
+  EXPECT_FALSE(Body(detail)["observations"].empty());
+
+  HttpResponse sessions = Get("/api/v1/sessions", read_key_);
+  ASSERT_EQ(sessions.result(), http::status::ok) << sessions.body();
+  ASSERT_FALSE(Body(sessions)["data"].empty());
+  std::string session_id = Body(sessions)["data"][0]["id"];
+  HttpResponse session = Get("/api/v1/sessions/" + session_id, read_key_);
+  ASSERT_EQ(session.result(), http::status::ok) << session.body();
+  EXPECT_FALSE(Body(session)["traces"].empty());
+}
+
+TEST_F(AppTest, IngestsProtobufAndRepliesInProtobuf) {
+  for (const std::string& body : FixtureBodies("otel-manual-http-proto.jsonl")) {
+    HttpResponse response = Post("/api/public/otel/v1/traces", ingest_key_, body,
+                                 "application/x-protobuf");
+    ASSERT_EQ(response.result(), http::status::ok) << response.body();
+    EXPECT_EQ(response[http::field::content_type], "application/x-protobuf");
+    EXPECT_EQ(response.body(), "");  // empty ExportTraceServiceResponse
+  }
+  EXPECT_FALSE(Body(Get("/api/v1/traces", read_key_))["data"].empty());
+}
+
+TEST_F(AppTest, GzipBodyIsAccepted) {
+  HttpResponse response = Post("/otel/v1/traces", ingest_key_, Gzip(OtlpJson({"eee19b7ec3c1b174"})),
+                               "application/json", {{"Content-Encoding", "gzip"}});
+  ASSERT_EQ(response.result(), http::status::ok) << response.body();
+  EXPECT_EQ(Body(Get(absl::StrCat("/api/v1/traces/", kTraceId), read_key_))["trace"]["id"],
+            kTraceId);
+}
+
+TEST_F(AppTest, PartialSuccessCountsSpanWithZeroId) {
+  HttpResponse response =
+      Post("/v1/traces", ingest_key_, OtlpJson({"eee19b7ec3c1b174", "0000000000000000"}));
+  ASSERT_EQ(response.result(), http::status::ok) << response.body();
+  Json partial = Body(response)["partialSuccess"];
+  EXPECT_EQ(partial["rejectedSpans"], 1) << response.body();
+  EXPECT_FALSE(partial["errorMessage"].get<std::string>().empty());
+  Json detail = Body(Get(absl::StrCat("/api/v1/traces/", kTraceId), read_key_));
+  ASSERT_EQ(detail["observations"].size(), 1u) << detail;
+  EXPECT_EQ(detail["observations"][0]["id"], "eee19b7ec3c1b174");
+}
+
+TEST_F(AppTest, ProjectComesFromTheKey) {
+  ASSERT_EQ(Post("/v1/traces", full_key_, OtlpJson({"eee19b7ec3c1b174"})).result(),
+            http::status::ok);
+  EXPECT_TRUE(Body(Get("/api/v1/traces", other_project_key_))["data"].empty());
+  HttpResponse other = Get(absl::StrCat("/api/v1/traces/", kTraceId), other_project_key_);
+  EXPECT_EQ(other.result(), http::status::not_found);
+  EXPECT_EQ(Body(other)["error"]["code"], "not_found");
+  EXPECT_EQ(Get(absl::StrCat("/api/v1/traces/", kTraceId), full_key_).result(), http::status::ok);
+}
+
+TEST_F(AppTest, MissingOrUnknownKeyIsUnauthorized) {
+  for (const std::string& key : {std::string(), std::string("tk-0123456789abcdef-"
+                                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef")}) {
+    HttpResponse ingest = Post("/v1/traces", key, OtlpJson({"eee19b7ec3c1b174"}));
+    EXPECT_EQ(ingest.result(), http::status::unauthorized);
+    EXPECT_THAT(std::string(ingest[http::field::www_authenticate]), HasSubstr("Bearer"));
+    HttpResponse read = Get("/api/v1/traces", key);
+    EXPECT_EQ(read.result(), http::status::unauthorized);
+    EXPECT_EQ(Body(read)["error"]["code"], "unauthenticated");
+  }
+}
+
+TEST_F(AppTest, KeyWithoutTheScopeIsForbidden) {
+  EXPECT_EQ(Post("/v1/traces", read_key_, OtlpJson({"eee19b7ec3c1b174"})).result(),
+            http::status::forbidden);
+  HttpResponse read = Get("/api/v1/traces", ingest_key_);
+  EXPECT_EQ(read.result(), http::status::forbidden);
+  EXPECT_EQ(Body(read)["error"]["code"], "permission_denied");
+}
+
+TEST_F(AppTest, RevokedKeyStopsWorkingWithinTheCacheTime) {
+  ASSERT_EQ(Get("/api/v1/traces", read_key_).result(), http::status::ok);
+  absl::StatusOr<Credential> credential = ParseCredential("", read_key_);
+  ASSERT_TRUE(catalog_->RevokeKey(credential->key_id, 2).ok());
+  clock_.Advance(Authenticator::kKeyCacheTtlNs);
+  EXPECT_EQ(Get("/api/v1/traces", read_key_).result(), http::status::unauthorized);
+}
+
+TEST_F(AppTest, UnsupportedContentTypeIs415) {
+  HttpResponse response = Post("/v1/traces", ingest_key_, "hello", "text/plain");
+  EXPECT_EQ(response.result(), http::status::unsupported_media_type);
+  EXPECT_THAT(Body(response)["message"].get<std::string>(), HasSubstr("text/plain"));
+}
+
+TEST_F(AppTest, BodyOverTheCapIs413) {
+  HttpResponse response = Post("/v1/traces", ingest_key_, std::string((1 << 20) + 1, ' '));
+  EXPECT_EQ(response.result(), http::status::payload_too_large);
+}
+
+TEST_F(AppTest, GzipBombIs413) {
+  std::string bomb = Gzip(std::string(4 << 20, ' '));
+  ASSERT_LT(bomb.size(), 1u << 20);
+  HttpResponse response = Post("/v1/traces", ingest_key_, bomb, "application/json",
+                               {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(response.result(), http::status::payload_too_large);
+  EXPECT_EQ(Body(response)["code"], 8);  // google.rpc.Status RESOURCE_EXHAUSTED
+}
+
+TEST_F(AppTest, UndecodableBodyIs400WithDecoderMessage) {
+  HttpResponse response = Post("/v1/traces", ingest_key_, R"({"resourceSpans":5})");
+  EXPECT_EQ(response.result(), http::status::bad_request);
+  EXPECT_EQ(Body(response)["code"], 3);
+  EXPECT_THAT(Body(response)["message"].get<std::string>(), HasSubstr("resourceSpans"));
+}
+
+TEST_F(AppTest, BadQueryParameterIs400NamingIt) {
+  HttpResponse response = Get("/api/v1/traces?limit=0", read_key_);
+  EXPECT_EQ(response.result(), http::status::bad_request);
+  EXPECT_EQ(Body(response)["error"]["code"], "invalid_argument");
+  EXPECT_THAT(Body(response)["error"]["message"].get<std::string>(), HasSubstr("'limit'"));
+}
+
+TEST_F(AppTest, HealthNeedsNoKey) {
+  HttpResponse response = Get("/api/v1/health", "");
+  ASSERT_EQ(response.result(), http::status::ok);
+  EXPECT_EQ(Body(response)["status"], "ok");
+  EXPECT_TRUE(Body(response)["store"].contains("queued_observations"));
+}
+
+TEST_F(AppTest, UnknownPathIs404AndWrongMethodIs405) {
+  HttpResponse missing = Get("/nope", read_key_);
+  EXPECT_EQ(missing.result(), http::status::not_found);
+  EXPECT_EQ(Body(missing)["error"]["code"], "not_found");
+  HttpResponse wrong = Get("/v1/traces", ingest_key_);
+  EXPECT_EQ(wrong.result(), http::status::method_not_allowed);
+  EXPECT_EQ(wrong[http::field::allow], "POST");
+}
+
+TEST_F(AppTest, AuthOffActsOnTheDefaultProject) {
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.auth = false;
+  absl::StatusOr<std::unique_ptr<App>> open = App::Start(options, *store_, *catalog_, clock_);
+  ASSERT_TRUE(open.ok()) << open.status();
+  HttpTestClient client((*open)->endpoint());
+  std::optional<HttpResponse> ingest =
+      client.Send(MakeRequest(http::verb::post, "/v1/traces", {{"Content-Type", "application/json"}},
+                              OtlpJson({"eee19b7ec3c1b174"})));
+  ASSERT_TRUE(ingest.has_value());
+  ASSERT_EQ(ingest->result(), http::status::ok) << ingest->body();
+  EXPECT_TRUE(catalog_->GetProject("default").ok());
+  std::optional<HttpResponse> read =
+      client.Send(MakeRequest(http::verb::get, absl::StrCat("/api/v1/traces/", kTraceId)));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->result(), http::status::ok) << read->body();
+  // The keyed server's projects do not see it.
+  EXPECT_TRUE(Body(Get("/api/v1/traces", read_key_))["data"].empty());
+}
+
+TEST_F(AppTest, RefusesAuthOffOnNonLoopbackAddress) {
+  ServerOptions options;
+  options.listen = "0.0.0.0:0";
+  options.auth = false;
+  EXPECT_EQ(App::Start(options, *store_, *catalog_, clock_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace trackly::server

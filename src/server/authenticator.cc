@@ -1,0 +1,57 @@
+#include "server/authenticator.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "server/api_key.h"
+
+namespace trackly::server {
+
+Authenticator::Authenticator(store::Catalog& catalog, const Clock& clock,
+                             std::string no_auth_project)
+    : catalog_(catalog), clock_(clock), no_auth_project_(std::move(no_auth_project)) {}
+
+absl::StatusOr<store::ApiKeyRecord> Authenticator::Lookup(const std::string& key_id) {
+  const int64_t now_ns = clock_.NowNanos();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(key_id);
+    if (it != cache_.end() && now_ns - it->second.fetched_ns < kKeyCacheTtlNs) {
+      return it->second.record;
+    }
+  }
+  // The catalog is read outside the lock so one slow lookup does not stall every request.
+  absl::StatusOr<store::ApiKeyRecord> record = catalog_.FindKey(key_id);
+  if (!record.ok() && record.status().code() != absl::StatusCode::kNotFound) {
+    LogWarn("API key lookup failed: ", record.status().ToString());
+    return absl::UnavailableError("cannot check the API key right now");
+  }
+  absl::MutexLock lock(&mu_);
+  if (cache_.size() >= kMaxCacheEntries) cache_.clear();
+  cache_[key_id] = CacheEntry{record, now_ns};
+  return record;
+}
+
+absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view authorization,
+                                                      std::string_view x_api_key,
+                                                      uint32_t required_scope) {
+  if (!no_auth_project_.empty()) return Principal{no_auth_project_, ""};
+  TRACKLY_ASSIGN_OR_RETURN(Credential credential, ParseCredential(authorization, x_api_key));
+  absl::StatusOr<store::ApiKeyRecord> record = Lookup(credential.key_id);
+  if (!record.ok()) {
+    if (record.status().code() == absl::StatusCode::kNotFound) {
+      return absl::UnauthenticatedError("unknown API key");
+    }
+    return record.status();
+  }
+  // The same answer for an unknown id and a wrong secret, so ids cannot be probed.
+  if (!VerifySecret(*record, credential.secret)) return absl::UnauthenticatedError("unknown API key");
+  if (record->revoked_ns != 0) return absl::UnauthenticatedError("API key revoked");
+  if ((record->scopes & required_scope) != required_scope) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("API key lacks the '", FormatScopes(required_scope), "' scope"));
+  }
+  return Principal{record->project, record->id};
+}
+
+}  // namespace trackly::server

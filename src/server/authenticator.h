@@ -1,0 +1,59 @@
+// Who is calling: turns the credential headers of a request into the project it acts on, checking
+// the key's scope. Keys live in store::Catalog; see server/api_key.h for their forms.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "store/catalog.h"
+
+namespace trackly::server {
+
+struct Principal {
+  std::string project;
+  std::string key_id;  // empty when auth is off
+};
+
+// Thread-safe. Catalog lookups are cached for at most kKeyCacheTtlNs, so a revoked key stops
+// working within that time; the secret is verified on every request (one SHA-256).
+class Authenticator {
+ public:
+  static constexpr int64_t kKeyCacheTtlNs = 1'000'000'000;  // 1 s
+
+  // With `no_auth_project` empty, every request must carry a key of `catalog`. Otherwise auth
+  // is off and every request acts on that project without a credential: only for loopback
+  // listeners (server/options.h refuses anything else).
+  Authenticator(store::Catalog& catalog, const Clock& clock, std::string no_auth_project = "");
+
+  // The caller's principal when the headers carry a valid, unrevoked key with `required_scope`
+  // (store::Scope bit). Unauthenticated for a missing, malformed, unknown or revoked key or a
+  // wrong secret; PermissionDenied when the key lacks the scope; Unavailable if the catalog
+  // cannot be read.
+  absl::StatusOr<Principal> Authenticate(std::string_view authorization,
+                                         std::string_view x_api_key, uint32_t required_scope);
+
+ private:
+  // A catalog answer: the record, or NotFound for an unknown id.
+  struct CacheEntry {
+    absl::StatusOr<store::ApiKeyRecord> record;
+    int64_t fetched_ns = 0;
+  };
+  // Bounds memory when clients send many different (unknown) key ids.
+  static constexpr size_t kMaxCacheEntries = 10'000;
+
+  absl::StatusOr<store::ApiKeyRecord> Lookup(const std::string& key_id);
+
+  store::Catalog& catalog_;
+  const Clock& clock_;
+  const std::string no_auth_project_;  // non-empty = auth off
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, CacheEntry> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace trackly::server

@@ -1,0 +1,99 @@
+// The server's settings and where they come from. Precedence, highest first:
+//   command-line flags  >  TRACKLY_* environment variables  >  TOML config file  >  defaults.
+// Every option has one name used everywhere: flag `--max-body-bytes`, environment variable
+// `TRACKLY_MAX_BODY_BYTES`, TOML key `max_body_bytes` (dotted keys are tables: `decode.max_...`
+// is `[decode] max_...`). One exception: the data directory is `--data` / `TRACKLY_DATA` (as in
+// every other command), TOML `data_dir`. docs/configuration.md lists them all.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ingest/decoder.h"
+
+namespace trackly::server {
+
+struct ServerOptions {
+  // HOST:PORT to listen on; port 0 picks a free port. IPv6 hosts in brackets: [::1]:4318.
+  std::string listen = "127.0.0.1:4318";
+  // Directory holding the store and the catalog (created if missing).
+  std::string data_dir = "./trackly-data";
+  // Threads running network I/O and request handling.
+  int io_threads = 2;
+  // Largest request body accepted, counted after decompression (and before it); larger → 413.
+  int64_t max_body_bytes = int64_t{64} << 20;
+  // Largest request line plus headers accepted; larger → 431.
+  int max_header_bytes = 16 << 10;
+  // Most connections open at once; further ones are closed right after accept.
+  int max_connections = 4096;
+  // How long a keep-alive connection may wait for its next request before it is closed.
+  int idle_timeout_ms = 60'000;
+  // How long a client may take to send one whole request (headers and body) once it has started.
+  int read_timeout_ms = 30'000;
+  // How long a client may take to receive one response.
+  int write_timeout_ms = 30'000;
+  // Observations accepted but not yet durable; beyond it ingestion answers 503 + Retry-After.
+  int64_t writer_queue_observations = 200'000;
+  // Per-span limits applied while decoding; beyond them values are truncated or dropped.
+  ingest::DecodeLimits decode;
+  // Require an API key. Off is only allowed on a loopback address; every request then acts on
+  // `default_project`.
+  bool auth = true;
+  // The project requests act on when auth is off (created at start if missing).
+  std::string default_project = "default";
+  // Create the project "demo" at start if missing.
+  bool create_demo_project = false;
+  // Log level: debug, info, warn or error.
+  std::string log_level = "info";
+  // Directory of a built web UI to serve at "/"; empty serves no UI. Not implemented yet:
+  // ValidateServerOptions refuses a non-empty value.
+  std::string ui_dir;
+};
+
+// One option as the command line, the environment and the config file know it.
+struct OptionInfo {
+  std::string flag;           // "max-body-bytes" (used as --max-body-bytes)
+  std::string env;            // "TRACKLY_MAX_BODY_BYTES"
+  std::string toml_key;       // "max_body_bytes" or "decode.max_events_per_span"
+  std::string default_value;  // as text, from a default-constructed ServerOptions
+  std::string help;           // one line
+};
+
+// Every option, in documentation order.
+const std::vector<OptionInfo>& ServerOptionInfos();
+
+// Where LoadServerOptions reads from.
+struct OptionSources {
+  // Flags given on the command line: flag name (without "--") → value text.
+  std::vector<std::pair<std::string, std::string>> flags;
+  // Environment lookup (nullopt = unset); tests pass a fake, the CLI passes getenv.
+  std::function<std::optional<std::string>(const std::string&)> env;
+  // TOML config file; empty = none (TRACKLY_CONFIG names one when this is empty).
+  std::string config_path;
+};
+
+// Builds options from defaults, then the config file, then the environment, then flags.
+// InvalidArgument naming the source and the option for an unknown option (flag, TOML key), a bad
+// value, an unreadable or malformed config file.
+absl::StatusOr<ServerOptions> LoadServerOptions(const OptionSources& sources);
+
+// Checks combinations: auth off on a non-loopback address, ranges. InvalidArgument says which.
+absl::Status ValidateServerOptions(const ServerOptions& options);
+
+// "127.0.0.1:4318" → host "127.0.0.1", port 4318; "[::1]:0" → "::1", 0. InvalidArgument otherwise.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+absl::StatusOr<HostPort> ParseHostPort(std::string_view text);
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(std::string_view host);
+
+}  // namespace trackly::server

@@ -1,0 +1,215 @@
+#include "server/options.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace trackly::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A config file in the test's temporary directory, removed at the end of the test.
+class TempConfig {
+ public:
+  explicit TempConfig(std::string_view text)
+      : path_(std::filesystem::path(testing::TempDir()) /
+              (std::string(testing::UnitTest::GetInstance()->current_test_info()->name()) +
+               ".toml")) {
+    std::ofstream(path_) << text;
+  }
+  ~TempConfig() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::function<std::optional<std::string>(const std::string&)> FakeEnv(
+    std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(OptionsTest, DefaultsWhenNothingIsGiven) {
+  absl::StatusOr<ServerOptions> options = LoadServerOptions({});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->listen, "127.0.0.1:4318");
+  EXPECT_EQ(options->data_dir, "./trackly-data");
+  EXPECT_EQ(options->io_threads, 2);
+  EXPECT_EQ(options->max_body_bytes, 64 << 20);
+  EXPECT_TRUE(options->auth);
+  EXPECT_TRUE(ValidateServerOptions(*options).ok());
+}
+
+TEST(OptionsTest, FlagsBeatEnvironmentBeatConfigFileBeatDefaults) {
+  TempConfig config(R"(
+listen = "127.0.0.1:1000"
+io_threads = 3
+max_body_bytes = 1000
+log_level = "debug"
+[decode]
+max_events_per_span = 7
+)");
+  OptionSources sources;
+  sources.config_path = config.path();
+  sources.env = FakeEnv({{"TRACKLY_LISTEN", "127.0.0.1:2000"},
+                         {"TRACKLY_IO_THREADS", "4"},
+                         {"TRACKLY_DECODE_MAX_LINKS_PER_SPAN", "9"}});
+  sources.flags = {{"listen", "127.0.0.1:3000"}};
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->listen, "127.0.0.1:3000");    // flag
+  EXPECT_EQ(options->io_threads, 4);               // environment
+  EXPECT_EQ(options->decode.max_links_per_span, 9);  // environment
+  EXPECT_EQ(options->max_body_bytes, 1000);        // config file
+  EXPECT_EQ(options->log_level, "debug");          // config file
+  EXPECT_EQ(options->decode.max_events_per_span, 7);  // config file (table)
+  EXPECT_EQ(options->data_dir, "./trackly-data");  // default
+}
+
+TEST(OptionsTest, ConfigFileFromEnvironmentWhenNoFlag) {
+  TempConfig config("data_dir = \"/tmp/x\"\n");
+  OptionSources sources;
+  sources.env = FakeEnv({{"TRACKLY_CONFIG", config.path()}});
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->data_dir, "/tmp/x");
+}
+
+TEST(OptionsTest, DottedTomlKeysEqualTables) {
+  TempConfig config("decode.max_nesting_depth = 5\n");
+  OptionSources sources;
+  sources.config_path = config.path();
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->decode.max_nesting_depth, 5);
+}
+
+TEST(OptionsTest, UnknownTomlKeyIsNamed) {
+  TempConfig config("[decode]\nmax_spans = 5\n");
+  OptionSources sources;
+  sources.config_path = config.path();
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(options.status().message(), HasSubstr("unknown key 'decode.max_spans'"));
+}
+
+TEST(OptionsTest, WrongTomlTypeIsNamed) {
+  TempConfig config("io_threads = \"four\"\n");
+  OptionSources sources;
+  sources.config_path = config.path();
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  EXPECT_THAT(options.status().message(), HasSubstr("key 'io_threads' must be an integer"));
+}
+
+TEST(OptionsTest, MalformedTomlIsReportedWithPosition) {
+  TempConfig config("listen = \n");
+  OptionSources sources;
+  sources.config_path = config.path();
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(options.status().message(), HasSubstr(config.path() + ":1:"));
+}
+
+TEST(OptionsTest, MissingConfigFileIsAnError) {
+  OptionSources sources;
+  sources.config_path = "/nonexistent/trackly.toml";
+  EXPECT_EQ(LoadServerOptions(sources).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(OptionsTest, BadValuesNameTheirSource) {
+  struct Case {
+    OptionSources sources;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  cases.push_back({OptionSources{.flags = {{"io-threads", "many"}}},
+                   "--io-threads: 'many' is not an integer"});
+  cases.push_back({OptionSources{.flags = {{"no-such-flag", "1"}}}, "unknown option --no-such-flag"});
+  cases.push_back({OptionSources{.env = FakeEnv({{"TRACKLY_AUTH", "maybe"}})},
+                   "environment variable TRACKLY_AUTH: 'maybe' is not true or false"});
+  for (const Case& c : cases) {
+    EXPECT_EQ(LoadServerOptions(c.sources).status(), absl::InvalidArgumentError(c.message));
+  }
+}
+
+TEST(OptionsTest, RefusesAuthOffOnNonLoopbackAddress) {
+  ServerOptions options;
+  options.auth = false;
+  options.listen = "0.0.0.0:4318";
+  absl::Status status = ValidateServerOptions(options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("non-loopback address 0.0.0.0:4318 with auth off"));
+  for (std::string listen : {"127.0.0.1:0", "[::1]:4318", "localhost:80", "127.1.2.3:9"}) {
+    options.listen = listen;
+    EXPECT_TRUE(ValidateServerOptions(options).ok()) << listen;
+  }
+}
+
+TEST(OptionsTest, RejectsOutOfRangeValues) {
+  ServerOptions options;
+  options.io_threads = 0;
+  EXPECT_EQ(ValidateServerOptions(options),
+            absl::InvalidArgumentError("option io_threads must be at least 1, got 0"));
+  options = ServerOptions();
+  options.log_level = "loud";
+  EXPECT_EQ(ValidateServerOptions(options).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(OptionsTest, ParsesHostPort) {
+  struct Case {
+    std::string text;
+    std::string host;
+    uint16_t port;
+  };
+  for (const Case& c : {Case{"127.0.0.1:4318", "127.0.0.1", 4318}, Case{"[::1]:0", "::1", 0},
+                        Case{"0.0.0.0:80", "0.0.0.0", 80}, Case{"localhost:1", "localhost", 1}}) {
+    absl::StatusOr<HostPort> parsed = ParseHostPort(c.text);
+    ASSERT_TRUE(parsed.ok()) << c.text << ": " << parsed.status();
+    EXPECT_EQ(parsed->host, c.host);
+    EXPECT_EQ(parsed->port, c.port);
+  }
+  for (std::string bad : {"", "4318", ":4318", "127.0.0.1:", "127.0.0.1:70000", "::1:80",
+                          "example.com:80", "[::1:80", "127.0.0.1:x"}) {
+    EXPECT_EQ(ParseHostPort(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(OptionsTest, EveryOptionIsListedWithItsNames) {
+  const std::vector<OptionInfo>& infos = ServerOptionInfos();
+  ASSERT_FALSE(infos.empty());
+  bool found = false;
+  for (const OptionInfo& info : infos) {
+    EXPECT_FALSE(info.help.empty()) << info.flag;
+    if (info.toml_key == "decode.max_events_per_span") {
+      found = true;
+      EXPECT_EQ(info.flag, "decode-max-events-per-span");
+      EXPECT_EQ(info.env, "TRACKLY_DECODE_MAX_EVENTS_PER_SPAN");
+      EXPECT_EQ(info.default_value, "1024");
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(OptionsTest, ConfigurationDocNamesEveryOption) {
+  std::ifstream in(std::string(TRACKLY_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in.good());
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const OptionInfo& info : ServerOptionInfos()) {
+    for (const std::string& name : {"`--" + info.flag + "`", "`" + info.env + "`",
+                                    "`" + info.toml_key + "`"}) {
+      EXPECT_THAT(doc, HasSubstr(name));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace trackly::server

@@ -1,0 +1,81 @@
+#include "server/otlp_ingest_handler.h"
+
+#include <boost/beast/http/field.hpp>
+
+#include "base/log.h"
+#include "ingest/decompress.h"
+#include "ingest/otlp/otlp_response.h"
+#include "server/http_status.h"
+
+namespace trackly::server {
+namespace {
+
+// An error reply as OTLP clients expect it: google.rpc.Status in `encoding`, with the HTTP
+// status and headers of server/http_status.h.
+HttpResponse OtlpErrorResponse(const absl::Status& status, ingest::WireEncoding encoding) {
+  HttpError error = HttpErrorOf(status);
+  std::string_view message = ClientMessageOf(status);
+  absl::Status shown(status.code(), absl::string_view(message.data(), message.size()));
+  HttpResponse response = BodyResponse(error.status, ingest::ContentTypeOf(encoding),
+                                       ingest::EncodeErrorStatus(shown, encoding));
+  AddErrorHeaders(status, response);
+  return response;
+}
+
+HttpResponse ExportResponse(int64_t rejected_spans, std::string_view message,
+                            ingest::WireEncoding encoding) {
+  return BodyResponse(http::status::ok, ingest::ContentTypeOf(encoding),
+                      ingest::EncodeExportResponse(rejected_spans, message, encoding));
+}
+
+}  // namespace
+
+absl::StatusOr<OtlpIngestHandler::Decoded> OtlpIngestHandler::Decode(
+    RequestContext& context, const ingest::Decoder& decoder) const {
+  HttpRequest& request = context.request;
+  absl::StatusOr<std::string> body = ingest::Decompress(
+      request.body(), HeaderValue(request, http::field::content_encoding), max_body_bytes_);
+  if (!body.ok()) return body.status();
+  std::string().swap(request.body());  // the raw body is not needed any more
+  absl::StatusOr<model::SpanBatch> batch = decoder.Decode(*body, limits_);
+  if (!batch.ok()) return batch.status();
+
+  Decoded out;
+  out.write.project = std::move(context.project);
+  out.write.observations.reserve(batch->spans.size());
+  for (const model::RawSpan& span : batch->spans) {
+    out.write.observations.push_back(normalizer_.Normalize(span));
+  }
+  out.rejected_spans = batch->rejected_spans;
+  out.rejection_message = std::move(batch->rejection_message);
+  return out;
+}
+
+void OtlpIngestHandler::Handle(RequestContext context, Responder respond) const {
+  absl::StatusOr<ingest::DecoderRoute> route =
+      decoders_.Find(ingest::IngestProtocol::kOtlpTraces,
+                     HeaderValue(context.request, http::field::content_type));
+  if (!route.ok()) return respond(OtlpErrorResponse(route.status(), ingest::WireEncoding::kJson));
+  const ingest::WireEncoding encoding = route->response_encoding;
+
+  // Body, decoded body and raw spans are all freed before the batch waits in the store's queue.
+  absl::StatusOr<Decoded> decoded = Decode(context, *route->decoder);
+  if (!decoded.ok()) return respond(OtlpErrorResponse(decoded.status(), encoding));
+  if (decoded->write.observations.empty()) {
+    return respond(
+        ExportResponse(decoded->rejected_spans, decoded->rejection_message, encoding));
+  }
+  store_.Write(std::move(decoded->write),
+               [respond = std::move(respond), rejected = decoded->rejected_spans,
+                message = std::move(decoded->rejection_message), encoding](absl::Status status) {
+                 if (!status.ok()) {
+                   if (status.code() != absl::StatusCode::kUnavailable) {
+                     LogWarn("storing an OTLP batch failed: ", status.ToString());
+                   }
+                   return respond(OtlpErrorResponse(status, encoding));
+                 }
+                 respond(ExportResponse(rejected, message, encoding));
+               });
+}
+
+}  // namespace trackly::server

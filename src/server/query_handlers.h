@@ -1,0 +1,27 @@
+// Handlers of Query API v1 (docs/api.md) and of GET /api/v1/health. Reads run on the I/O thread
+// that received the request (the store's reads are index seeks on their own connections).
+#pragma once
+
+#include <string_view>
+
+#include "query/query_service.h"
+#include "server/router.h"
+#include "store/store.h"
+
+namespace trackly::server {
+
+// The version reported by /api/v1/health.
+inline constexpr std::string_view kTracklyVersion = "0.1.0";
+
+// GET /api/v1/traces → {"data":[Trace], "next_cursor"}.
+Handler ListTracesHandler(query::QueryService& queries);
+// GET /api/v1/traces/{id} → {"trace", "observations"}.
+Handler GetTraceHandler(query::QueryService& queries);
+// GET /api/v1/sessions → {"data":[Session], "next_cursor"}.
+Handler ListSessionsHandler(query::QueryService& queries);
+// GET /api/v1/sessions/{id} → {"session", "traces"}.
+Handler GetSessionHandler(query::QueryService& queries);
+// GET /api/v1/health → {"status":"ok", "version", "store":{queued_batches, ...}}; no auth.
+Handler HealthHandler(store::Store& store);
+
+}  // namespace trackly::server

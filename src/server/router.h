@@ -1,0 +1,53 @@
+// Maps (method, path) to a handler. Patterns are literal segments and "{name}" segments that
+// capture one percent-decoded path segment: "/api/v1/traces/{id}".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "query/query_params.h"
+#include "server/http_message.h"
+
+namespace trackly::server {
+
+// What a handler gets: the request (owned, so a handler may drop the body early) and what
+// routing and auth found out.
+struct RequestContext {
+  HttpRequest request;
+  std::vector<std::string> path_params;  // captured "{...}" segments, in pattern order
+  query::QueryParams query;              // decoded query string
+  std::string project;                   // from the credential (empty for public routes)
+};
+
+// Answers a request by calling `respond` exactly once, now or later, from any thread.
+using Handler = std::function<void(RequestContext context, Responder respond)>;
+
+struct Route {
+  http::verb method;
+  std::string pattern;
+  uint32_t required_scope = 0;  // a store::Scope bit; 0 = public, no credential needed
+  Handler handler;
+};
+
+// Thread-compatible: Add() every route before serving, then Find() from any thread.
+class Router {
+ public:
+  void Add(http::verb method, std::string pattern, uint32_t required_scope, Handler handler);
+
+  struct Match {
+    const Route* route = nullptr;
+    std::vector<std::string> path_params;
+  };
+  // NotFound when no pattern matches the path; MethodNotAllowedError (with the Allow list) when
+  // some do but not for `method`; InvalidArgument for a bad escape in a captured segment.
+  absl::StatusOr<Match> Find(http::verb method, std::string_view path) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace trackly::server
