@@ -1,6 +1,16 @@
 #include "model/codec.h"
 
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace trackly::model {
 namespace {
@@ -24,7 +34,9 @@ Observation FullObservation() {
   o.model_parameters = Json{{"temperature", 0.2}};
   o.usage = Usage{.input_tokens = 10, .output_tokens = 5, .total_tokens = 15, .cache_read_tokens = 2,
                   .cache_write_tokens = 1, .reasoning_tokens = 3};
-  o.cost = Cost{.input = 0.1, .output = 0.2, .total = 0.3, .source = CostSource::kProvided};
+  o.cost = Cost{.input = 0.1, .output = 0.2, .total = 0.3, .source = CostSource::kComputed,
+                .price_id = "openai/gpt-4o@2024-10-02", .cache_savings = 0.05,
+                .note = "kept for the round trip"};
   o.input = Json::array({Json{{"role", "user"}, {"content", "hi"}}});
   o.output = "hello";
   o.metadata = Json{{"k", "v"}};
@@ -68,6 +80,8 @@ TEST(CodecTest, ApiShapeUsesNullsForAbsentValues) {
   EXPECT_TRUE(j["cost"]["source"].is_null());
   EXPECT_EQ(j["cost"]["currency"], "USD");
   EXPECT_FALSE(j.contains("trace_hints"));
+  EXPECT_FALSE(j["cost"].contains("price_id"));
+  EXPECT_FALSE(j["cost"].contains("note"));
 }
 
 TEST(CodecTest, RejectsWrongFieldTypeNamingTheField) {
@@ -77,6 +91,332 @@ TEST(CodecTest, RejectsWrongFieldTypeNamingTheField) {
   ASSERT_FALSE(back.ok());
   EXPECT_EQ(back.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(back.status().message().find("\"model\""), std::string::npos);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// AppendJson and ParseObservationJson against the Json-tree path they replace.
+
+// Observations chosen to reach every branch of the writer and the reader: absent and present
+// fields, escaping, invalid UTF-8, extreme numbers and times, free-form values of every type.
+std::vector<std::pair<std::string, Observation>> EdgeCaseObservations() {
+  std::vector<std::pair<std::string, Observation>> cases;
+  cases.emplace_back("default", Observation{});
+  {
+    Observation o;
+    o.id = "a";
+    o.trace_id = "b";
+    cases.emplace_back("minimal", o);
+  }
+  cases.emplace_back("every field", FullObservation());
+  {
+    Observation o = FullObservation();
+    o.name = "héllo 日本語 🎉 Ω";
+    o.status_message = std::string("quote\" backslash\\ slash/ tab\t nl\n cr\r ff\f bs\b nul") +
+                       std::string(1, '\0') + "\x01\x1f\x7f end";
+    o.input = Json{{"ключ", "значение"}, {"emoji 😀", {"a\"b", "c\\d", "\x1b[0m"}}};
+    cases.emplace_back("unicode and escapes", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.name = "bad \xff byte";
+    o.model = "truncated \xc3";
+    o.provider = "\xe2\x82 cut in the middle";
+    o.status_message = "surrogate \xed\xa0\x80 overlong \xc0\xaf ok \xc3\xa9";
+    o.trace_hints.tags = {"\xfe\xff", "fine"};
+    o.attributes = Json{{"k\xff", "v\x80\x80"}, {"ok", "\xf4\x90\x80\x80"}};
+    o.events[0].name = "\xf0\x9f\x98";
+    cases.emplace_back("invalid UTF-8", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.usage = Usage{.input_tokens = std::numeric_limits<int64_t>::max(),
+                    .output_tokens = std::numeric_limits<int64_t>::min(),
+                    .total_tokens = -1};
+    o.retry_count = std::numeric_limits<int32_t>::min();
+    o.attributes = Json{{"u64", std::numeric_limits<uint64_t>::max()},
+                        {"i64", std::numeric_limits<int64_t>::min()},
+                        {"zero", 0},
+                        {"neg", -42}};
+    cases.emplace_back("huge integers", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.cost = Cost{.input = 0.1, .output = 1e300, .total = -0.0, .source = CostSource::kComputed};
+    o.model_parameters = Json{{"a", 15.0},
+                              {"b", 1e-7},
+                              {"c", 5e-324},
+                              {"d", std::numeric_limits<double>::max()},
+                              {"e", 0.30000000000000004},
+                              {"f", 1e16},
+                              {"g", 123456789012345.0},
+                              {"h", -2.5e-5}};
+    cases.emplace_back("doubles", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.cost = Cost{.input = std::numeric_limits<double>::quiet_NaN(),
+                  .output = std::numeric_limits<double>::infinity(),
+                  .total = -std::numeric_limits<double>::infinity()};
+    cases.emplace_back("non-finite doubles", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.input = Json::array({Json::array({Json::array()}), Json::array({1, Json::array({2, Json::array({3})})}),
+                           Json::object(), nullptr, true, false, "s"});
+    o.output = Json::array();
+    cases.emplace_back("nested arrays", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.events.push_back(Event{.name = "", .time_ns = 0, .attributes = Json::object()});
+    o.events.push_back(
+        Event{.name = "second", .time_ns = 1000, .attributes = Json{{"n", Json{{"deep", {1, 2}}}}}});
+    cases.emplace_back("events", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.input = nullptr;
+    o.output = nullptr;
+    o.prompt = PromptRef{.name = "p", .version = ""};
+    o.tool = ToolRef{.name = "t", .call_id = ""};
+    o.trace_hints = TraceHints{};
+    cases.emplace_back("null input, output and hints", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.input = 42;
+    o.output = true;
+    o.metadata = Json::object();
+    o.attributes = Json::object();
+    o.model_parameters = nullptr;  // not what the normalizer makes, but the writer must still agree
+    o.trace_hints = TraceHints{.user_id = "u", .trace_metadata = "not an object", .trace_input = 0};
+    cases.emplace_back("scalar free-form values", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.start_time_ns = -1'500'000'123;  // before 1970
+    o.end_time_ns = 9'000'000'000'000'000'000;
+    o.completion_start_time_ns = std::numeric_limits<int64_t>::max();
+    o.events[0].time_ns = std::numeric_limits<int64_t>::min();
+    o.events.push_back(Event{.name = "soon after 1970", .time_ns = 1});
+    cases.emplace_back("extreme times", o);
+  }
+  {
+    Observation o = FullObservation();
+    o.end_time_ns = o.start_time_ns - 1000;  // latency 0
+    o.type = ObservationType::kEvent;
+    o.status = Status::kCancelled;
+    o.level = Level::kDebug;
+    cases.emplace_back("end before start", o);
+  }
+  return cases;
+}
+
+// Every observation of the normalizer's golden files.
+std::vector<std::pair<std::string, Observation>> GoldenObservations() {
+  std::vector<std::pair<std::string, Observation>> cases;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(TRACKLY_SOURCE_DIR) + "/src/normalize/testdata")) {
+    if (!absl::EndsWith(entry.path().filename().string(), ".golden.json")) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    Json golden = Json::parse(in);
+    for (size_t i = 0; i < golden.size(); ++i) {
+      absl::StatusOr<Observation> o = ObservationFromJson(golden[i]);
+      EXPECT_TRUE(o.ok()) << entry.path() << "[" << i << "]: " << o.status();
+      if (o.ok()) cases.emplace_back(absl::StrCat(entry.path().filename().string(), "[", i, "]"), *o);
+    }
+  }
+  return cases;
+}
+
+std::vector<std::pair<std::string, Observation>> AllObservations() {
+  std::vector<std::pair<std::string, Observation>> cases = EdgeCaseObservations();
+  std::vector<std::pair<std::string, Observation>> golden = GoldenObservations();
+  EXPECT_GE(golden.size(), 20u);  // the four golden files were found
+  cases.insert(cases.end(), golden.begin(), golden.end());
+  return cases;
+}
+
+std::string AppendedJson(const Observation& o) {
+  std::string text;
+  AppendJson(o, &text);
+  return text;
+}
+
+// ParseObservationJson(text) must give what the Json-tree path gives, status and value.
+void ExpectParsesLikeJsonTree(std::string_view text, const std::string& label) {
+  SCOPED_TRACE(label);
+  absl::StatusOr<Observation> got = ParseObservationJson(text);
+  Json tree = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (tree.is_discarded()) {
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(got.status().message().find("not JSON"), std::string::npos) << got.status();
+    return;
+  }
+  absl::StatusOr<Observation> want = ObservationFromJson(tree);
+  ASSERT_EQ(got.status(), want.status());
+  if (!want.ok()) return;
+  EXPECT_EQ(*got, *want);
+  // Json's == calls 1 and 1.0 equal; the text does not.
+  EXPECT_EQ(AppendedJson(*got), AppendedJson(*want));
+}
+
+TEST(CodecTest, AppendJsonWritesExactlyDumpOfToJson) {
+  for (const auto& [label, o] : AllObservations()) {
+    EXPECT_EQ(AppendedJson(o), DumpJson(ToJson(o))) << label;
+  }
+}
+
+// The writer scans strings 8 bytes at a time; a byte to escape or a non-ASCII one must be caught at
+// any offset, in texts longer than the writer's buffer too.
+TEST(CodecTest, AppendJsonEscapesAtEveryOffset) {
+  const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\x7f", "é", "\xff", "🎉"};
+  for (size_t length : {1, 7, 8, 9, 17, 5000}) {
+    for (size_t offset = 0; offset < length; ++offset) {
+      if (offset == 17 && length > 34) offset = length - 17;  // the first and last 17 offsets
+      for (const std::string& special : specials) {
+        Observation o;
+        o.name = std::string(length, 'a');
+        o.name.replace(offset, 1, special);
+        o.input = o.name;
+        EXPECT_EQ(AppendedJson(o), DumpJson(ToJson(o))) << length << " " << offset << " " << special;
+      }
+    }
+  }
+}
+
+TEST(CodecTest, AppendJsonAppendsAfterExistingText) {
+  std::string text = "prefix";
+  AppendJson(FullObservation(), &text);
+  EXPECT_EQ(text, "prefix" + DumpJson(ToJson(FullObservation())));
+}
+
+TEST(CodecTest, ParseObservationJsonMatchesJsonTreeOnWrittenText) {
+  for (const auto& [label, o] : AllObservations()) {
+    std::string text = AppendedJson(o);
+    ExpectParsesLikeJsonTree(text, label);
+    std::string pretty = ToJson(o).dump(2, ' ', false, Json::error_handler_t::replace);
+    ExpectParsesLikeJsonTree(pretty, label + " pretty");
+  }
+}
+
+TEST(CodecTest, ParseObservationJsonRoundTripsWhatAppendJsonWrote) {
+  Observation o = FullObservation();
+  absl::StatusOr<Observation> back = ParseObservationJson(AppendedJson(o));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, o);
+}
+
+TEST(CodecTest, ParseObservationJsonMatchesJsonTreeOnOddText) {
+  const std::string deep = std::string(2000, '[') + std::string(2000, ']');
+  const char* kObservationShape = R"({"id":"a","trace_id":"b","type":"span","status":"ok","level":"DEFAULT")";
+  struct Case {
+    std::string label;
+    std::string text;
+  } cases[] = {
+      {"not an object", "[]"},
+      {"not JSON", "{\"id\":"},
+      {"empty text", ""},
+      {"trailing garbage", "{} x"},
+      {"raw control character", "{\"name\":\"a\tb\"}"},
+      {"lone surrogate escape", R"({"name":"\udc00"})"},
+      {"invalid UTF-8 in text", "{\"name\":\"\xff\"}"},
+      {"byte-order mark (Json::parse accepts it)", "\xef\xbb\xbf{\"id\":\"a\"}"},
+      {"empty object", "{}"},
+      {"unknown type", R"({"type":"bogus"})"},
+      {"unknown status", R"({"status":"bogus"})"},
+      {"unknown level", R"({"level":"bogus"})"},
+      {"wrong type before unknown type: the type error wins", R"({"id":42,"type":"bogus"})"},
+      {"string field is a number", R"({"model":42})"},
+      {"first of two wrong fields", R"({"model":42,"id":true})"},
+      {"number field is a string", R"({"retry_count":"2"})"},
+      {"object field is an array", R"({"metadata":[1]})"},
+      {"nested usage wrong", R"({"usage":{"input_tokens":"x"}})"},
+      {"nested cost wrong", R"({"cost":{"input":"x","source":"provided"}})"},
+      {"usage not an object", R"({"usage":7})"},
+      {"fractional integer", R"({"usage":{"input_tokens":1.9},"retry_count":-3.7})"},
+      {"integer doubles", R"({"cost":{"input":3,"output":18446744073709551615,"total":-4}})"},
+      {"uint64 retry count", R"({"retry_count":18446744073709551615})"},
+      {"integer beyond 64 bits (simdjson refuses)", R"({"attributes":{"big":18446744073709551616}})"},
+      {"number out of double range", R"({"attributes":{"x":1e400}})"},
+      {"negative zero integer", R"({"attributes":{"z":-0,"y":-0.0}})"},
+      {"bad time", R"({"start_time":"yesterday"})"},
+      {"time with offset", R"({"start_time":"2026-11-22T03:28:49.557+01:00"})"},
+      {"time as integer text", R"({"end_time":"1795314529"})"},
+      {"time month 13", R"({"start_time":"2026-13-22T02:28:49.557000Z"})"},
+      {"time not a string", R"({"start_time":5})"},
+      {"event not an object", R"({"events":[1,{"name":"e"}]})"},
+      {"event with bad time", R"({"events":[{"name":"e","time":"never"}],"model":42})"},
+      {"event attributes wrong", R"({"events":[{"attributes":"x"}]})"},
+      {"events not an array", R"({"events":{"name":"e"}})"},
+      {"prompt field errors are ignored",
+       R"({"prompt":{"name":5,"version":"1"},"tool":{"name":"t","call_id":[]}})"},
+      {"prompt not an object", R"({"prompt":"p","tool":3})"},
+      {"tags with non-strings", R"({"trace_hints":{"tags":["a",1,null,"b"],"user_id":"u"}})"},
+      {"hints wrong", R"({"trace_hints":{"metadata":[],"session_id":1}})"},
+      {"repeated key: last wins", R"({"name":"first","name":"second"})"},
+      {"repeated key: an earlier wrong one is forgotten", R"({"name":1,"name":"second"})"},
+      {"repeated nested key", R"({"attributes":{"k":1,"k":{"x":2}}})"},
+      {"unsorted keys", R"({"type":"tool","name":"n","id":"i","attributes":{"b":1,"a":2}})"},
+      {"unknown fields ignored", R"({"latency_ms":"whatever","extra":{"x":1}})"},
+      {"whitespace everywhere", " {\n\t\"id\" : \"a\" ,\r\n \"input\" : [ 1 , { } ] } \n"},
+      {"deep nesting (beyond simdjson's limit)", absl::StrCat(R"({"input":)", deep, "}")},
+      {"full shape", absl::StrCat(kObservationShape, R"(,"input":{"m":[1,2.5,"x",null,true]}})")},
+  };
+  for (const Case& c : cases) ExpectParsesLikeJsonTree(c.text, c.label);
+}
+
+TEST(CodecTest, ParseObservationJsonReportsTextThatIsNotJson) {
+  absl::StatusOr<Observation> got = ParseObservationJson("{\"id\":");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(got.status().message().find("not JSON"), std::string::npos);
+}
+
+TEST(CodecTest, ParseObservationJsonHandlesLargeObservations) {
+  Observation o = FullObservation();
+  o.input = std::string(3 << 20, 'x');  // above the size a thread's parser keeps
+  absl::StatusOr<Observation> back = ParseObservationJson(AppendedJson(o));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, o);
+}
+
+std::vector<std::pair<std::string, Trace>> EdgeCaseTraces() {
+  std::vector<std::pair<std::string, Trace>> cases;
+  cases.emplace_back("default", Trace{});
+  Trace t;
+  t.id = "4d9c0ecc9f3a12846ae99b70de27a657";
+  t.name = "agent run \xff";
+  t.start_time_ns = 1795314529557001000;
+  t.end_time_ns = 1795314529857002000;
+  t.status = Status::kError;
+  t.session_id = "s1";
+  t.user_id = "u1";
+  t.feature = "search";
+  t.environment = "production";
+  t.release = "1.4.2";
+  t.tags = {"a", "b\"c"};
+  t.metadata = Json{{"k", "v"}, {"n", 0.1}};
+  t.input = "question";
+  t.output = Json{{"answer", {1, 2}}};
+  t.counts = TraceCounts{.observations = 5, .generations = 2, .tool_calls = 1, .retrievals = 1, .errors = 1,
+                         .retries = 3};
+  t.usage = Usage{.input_tokens = 10, .output_tokens = 5, .total_tokens = 15};
+  t.cost = Cost{.input = 0.1, .output = 0.2, .total = 0.30000000000000004};
+  t.models = {"gpt-4o", "gpt-4o-mini"};
+  t.has_root = true;
+  cases.emplace_back("every field", t);
+  return cases;
+}
+
+TEST(CodecTest, AppendJsonOfTraceWritesExactlyDumpOfToJson) {
+  for (const auto& [label, t] : EdgeCaseTraces()) {
+    std::string text;
+    AppendJson(t, &text);
+    EXPECT_EQ(text, DumpJson(ToJson(t))) << label;
+  }
 }
 
 }  // namespace

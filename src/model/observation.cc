@@ -56,6 +56,17 @@ bool ValueOf(const std::array<std::pair<E, std::string_view>, N>& table, std::st
   return false;
 }
 
+// Milliseconds from start to end; 0 while open. Hostile timestamps (end near INT64_MAX, start
+// negative) would overflow the exact integer difference; those fall back to doubles.
+double LatencyMs(int64_t start_ns, int64_t end_ns) {
+  if (end_ns == 0 || end_ns < start_ns) return 0;
+  int64_t delta_ns = 0;
+  if (__builtin_sub_overflow(end_ns, start_ns, &delta_ns)) {
+    return (static_cast<double>(end_ns) - static_cast<double>(start_ns)) / 1e6;
+  }
+  return static_cast<double>(delta_ns) / 1e6;
+}
+
 }  // namespace
 
 std::string_view ToString(ObservationType type) { return NameOf(kTypeNames, type); }
@@ -83,18 +94,15 @@ Cost& Cost::operator+=(const Cost& other) {
   input += other.input;
   output += other.output;
   total += other.total;
+  cache_savings += other.cache_savings;
   source = CostSource::kNone;
+  price_id.clear();
+  note.clear();
   return *this;
 }
 
-double Observation::latency_ms() const {
-  if (end_time_ns == 0 || end_time_ns < start_time_ns) return 0;
-  return static_cast<double>(end_time_ns - start_time_ns) / 1e6;
-}
+double Observation::latency_ms() const { return LatencyMs(start_time_ns, end_time_ns); }
 
-double Trace::latency_ms() const {
-  if (end_time_ns == 0 || end_time_ns < start_time_ns) return 0;
-  return static_cast<double>(end_time_ns - start_time_ns) / 1e6;
-}
+double Trace::latency_ms() const { return LatencyMs(start_time_ns, end_time_ns); }
 
 }  // namespace trackly::model

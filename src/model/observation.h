@@ -50,14 +50,19 @@ struct Usage {
   bool operator==(const Usage&) const = default;
 };
 
-// Cost in USD.
+// Cost in USD. The cost engine (normalize/cost, docs/cost.md) fills a computed cost and says which
+// price it used; a cost the client sent is kept as is.
 struct Cost {
   double input = 0;
   double output = 0;
   double total = 0;
   CostSource source = CostSource::kNone;
+  std::string price_id;       // the price entry a computed cost used; empty otherwise
+  double cache_savings = 0;   // what cache reads saved against the uncached input price (>= 0)
+  std::string note;           // why no cost was computed, e.g. "no price for model \"x\""; else empty
 
-  Cost& operator+=(const Cost& other);  // sums amounts; source of a sum is kNone
+  // Sums amounts and savings; a sum has source kNone and no price_id or note.
+  Cost& operator+=(const Cost& other);
   bool operator==(const Cost&) const = default;
 };
 

@@ -1,6 +1,14 @@
 #include "model/time_format.h"
 
+#include <limits>
+#include <random>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 
 namespace trackly::model {
 namespace {
@@ -37,6 +45,59 @@ TEST(TimeFormatTest, RejectsGarbageNamingTheText) {
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(got.status().message().find("yesterday"), std::string::npos);
+}
+
+
+// Times across the whole int64 nanosecond range, edges included.
+std::vector<int64_t> SampleTimes() {
+  std::vector<int64_t> times = {0, 1, -1, 999, 1000, -1000, -1'000'000'000, 951782400'000'000'000,
+                                1795314529557000123, std::numeric_limits<int64_t>::max(),
+                                std::numeric_limits<int64_t>::min()};
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 20000; ++i) times.push_back(static_cast<int64_t>(rng()));
+  return times;
+}
+
+TEST(TimeFormatTest, FormatMatchesAbslFormatTimeOverTheWholeRange) {
+  for (int64_t ns : SampleTimes()) {
+    absl::Time t = absl::FromUnixNanos(ns);
+    absl::Time second = absl::FromUnixSeconds(absl::ToUnixSeconds(t));
+    if (second > t) second -= absl::Seconds(1);  // floor, for times before 1970
+    std::string want = absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%S", t, absl::UTCTimeZone()),
+                                    absl::StrFormat(".%06dZ", absl::ToInt64Microseconds(t - second)));
+    ASSERT_EQ(FormatRfc3339Micros(ns), want) << ns;
+  }
+}
+
+TEST(TimeFormatTest, ParsesWhatItFormatsToTheMicrosecond) {
+  for (int64_t ns : SampleTimes()) {
+    if (ns < std::numeric_limits<int64_t>::min() + 1000) continue;  // its microsecond is not an int64
+    absl::StatusOr<int64_t> back = ParseTimestamp(FormatRfc3339Micros(ns));
+    ASSERT_TRUE(back.ok()) << ns << ": " << back.status();
+    int64_t micros_floor = ns - ((ns % 1000) + 1000) % 1000;
+    ASSERT_EQ(*back, micros_floor) << ns;
+  }
+}
+
+// The canonical shape has a fast path; with out-of-range fields it must still answer as
+// absl::ParseTime does.
+TEST(TimeFormatTest, CanonicalShapeWithOddFieldsParsesAsAbslDoes) {
+  const char* texts[] = {
+      "2026-13-22T02:28:49.557000Z", "2026-02-29T02:28:49.557000Z", "2024-02-29T02:28:49.557000Z",
+      "2026-04-31T02:28:49.557000Z", "2026-11-22T24:00:00.000000Z", "2026-11-22T23:60:00.000000Z",
+      "2026-11-22T23:59:60.000000Z", "0000-01-01T00:00:00.000000Z", "9999-12-31T23:59:59.999999Z",
+      "2026-00-22T02:28:49.557000Z", "2026-11-00T02:28:49.557000Z", "2026-11-22T02:28:49.5570a0Z",
+  };
+  for (const char* text : texts) {
+    absl::Time t;
+    std::string err;
+    bool want_ok = absl::ParseTime("%Y-%m-%dT%H:%M:%E*S%Ez", text, &t, &err);
+    absl::StatusOr<int64_t> got = ParseTimestamp(text);
+    ASSERT_EQ(got.ok(), want_ok) << text << ": " << got.status();
+    if (want_ok) {
+      EXPECT_EQ(*got, absl::ToUnixNanos(t)) << text;
+    }
+  }
 }
 
 }  // namespace
