@@ -89,18 +89,17 @@ std::optional<int64_t> AsCount(const Json& value) {
     return static_cast<int64_t>(v);
   }
   if (value.is_number_integer()) {
-    int64_t v = value.get<int64_t>();
-    return v >= 0 ? std::optional<int64_t>(v) : std::nullopt;
+    return value.get<int64_t>();
   }
   if (value.is_number_float()) {
     double v = value.get<double>();
     // 9.2e18 is the largest double below int64 max.
-    if (!std::isfinite(v) || v < 0 || v > 9.2e18 || v != std::floor(v)) return std::nullopt;
+    if (!std::isfinite(v) || v < -9.2e18 || v > 9.2e18 || v != std::floor(v)) return std::nullopt;
     return static_cast<int64_t>(v);
   }
   if (value.is_string()) {
     int64_t v = 0;
-    if (absl::SimpleAtoi(value.get_ref<const std::string&>(), &v) && v >= 0) return v;
+    if (absl::SimpleAtoi(value.get_ref<const std::string&>(), &v)) return v;
   }
   return std::nullopt;
 }

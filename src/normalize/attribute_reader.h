@@ -94,7 +94,8 @@ auto AttributeReader::TakeFirst(std::initializer_list<std::string_view> keys, Co
 
 // A string, or an integer written as decimal text (ids sent as numbers).
 std::optional<std::string> AsString(const Json& value);
-// A non-negative integer: integer, integral double, or decimal text. Token counts and indexes.
+// An integer: integer, integral double, or decimal text. Negative values are kept so the caller
+// can reject them by name (token counts are validated in BatchNormalizer).
 std::optional<int64_t> AsCount(const Json& value);
 // A finite number or numeric text.
 std::optional<double> AsDouble(const Json& value);

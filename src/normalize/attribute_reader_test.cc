@@ -41,7 +41,7 @@ TEST(ValueConversionTest, AsCountAcceptsSensibleSpellings) {
   EXPECT_EQ(AsCount(Json(12)), 12);
   EXPECT_EQ(AsCount(Json(12.0)), 12);
   EXPECT_EQ(AsCount(Json("12")), 12);
-  EXPECT_EQ(AsCount(Json(-1)), std::nullopt);
+  EXPECT_EQ(AsCount(Json(-1)), -1);  // kept, so usage validation can reject the span
   EXPECT_EQ(AsCount(Json(1.5)), std::nullopt);
   EXPECT_EQ(AsCount(Json(1e300)), std::nullopt);
   EXPECT_EQ(AsCount(Json("abc")), std::nullopt);

@@ -99,7 +99,9 @@ bool IsModelCall(ObservationType type) {
 }
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {
-  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
 }
 
 // Tags as an array, a JSON-array string, or a comma-separated string.
@@ -277,7 +279,7 @@ class SpanNormalizer {
     MapStatus();
     MapCompletionStart();
     if (std::optional<int64_t> retries = attrs_.TakeFirst({"trackly.retry_count"}, AsCount)) {
-      obs_.retry_count = static_cast<int32_t>(std::min<int64_t>(*retries, std::numeric_limits<int32_t>::max()));
+      obs_.retry_count = static_cast<int32_t>(std::clamp<int64_t>(*retries, 0, std::numeric_limits<int32_t>::max()));
     }
     MapMetadata();  // last: its prefix scans skip keys a specific field took
     MapEvents();

@@ -32,8 +32,9 @@ HttpServerOptions HttpOptionsOf(const ServerOptions& options, const HostPort& li
 }  // namespace
 
 App::App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
-         const Clock& clock)
-    : queries_(store),
+         const Clock& clock, std::shared_ptr<const cost::PriceCatalog> prices)
+    : normalizer_(std::move(prices)),
+      queries_(store),
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
       dispatcher_(router_, authenticator_) {
@@ -51,7 +52,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
   if (options.create_demo_project) {
     TRACKLY_RETURN_IF_ERROR(EnsureProject(catalog, "demo", clock.NowNanos()));
   }
-  std::unique_ptr<App> app(new App(options, store, catalog, clock));
+  TRACKLY_ASSIGN_OR_RETURN(std::shared_ptr<const cost::PriceCatalog> prices,
+                           cost::PriceCatalog::Builtin());
+  std::unique_ptr<App> app(new App(options, store, catalog, clock, std::move(prices)));
   const RequestDispatcher& dispatcher = app->dispatcher_;
   TRACKLY_ASSIGN_OR_RETURN(
       app->http_, HttpServer::Start(HttpOptionsOf(options, listen),

@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "ingest/registry.h"
-#include "normalize/normalizer.h"
+#include "normalize/batch_normalizer.h"
 #include "query/query_service.h"
 #include "server/authenticator.h"
 #include "server/http_server.h"
@@ -44,10 +44,10 @@ class App {
 
  private:
   App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
-      const Clock& clock);
+      const Clock& clock, std::shared_ptr<const cost::PriceCatalog> prices);
 
   ingest::DecoderRegistry decoders_;
-  normalize::Normalizer normalizer_;
+  normalize::BatchNormalizer normalizer_;
   query::QueryService queries_;
   OtlpIngestHandler otlp_;
   Authenticator authenticator_;

@@ -40,14 +40,12 @@ absl::StatusOr<OtlpIngestHandler::Decoded> OtlpIngestHandler::Decode(
   absl::StatusOr<model::SpanBatch> batch = decoder.Decode(*body, limits_);
   if (!batch.ok()) return batch.status();
 
+  normalize::NormalizedBatch normalized = normalizer_.Normalize(*std::move(batch), context.project);
   Decoded out;
   out.write.project = std::move(context.project);
-  out.write.observations.reserve(batch->spans.size());
-  for (const model::RawSpan& span : batch->spans) {
-    out.write.observations.push_back(normalizer_.Normalize(span));
-  }
-  out.rejected_spans = batch->rejected_spans;
-  out.rejection_message = std::move(batch->rejection_message);
+  out.write.observations = std::move(normalized.observations);
+  out.rejected_spans = normalized.rejected_spans;
+  out.rejection_message = std::move(normalized.rejection_message);
   return out;
 }
 

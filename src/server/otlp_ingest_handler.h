@@ -1,6 +1,7 @@
 // POST /v1/traces (and aliases): OTLP/HTTP ingestion (shared/reference/wire-formats.md §1).
 // Content-Type picks the decoder (415 if none), Content-Encoding is undone under the body cap
-// (413 beyond it), the spans are decoded (400 with the decoder's message), normalized and written
+// (413 beyond it), the spans are decoded (400 with the decoder's message), normalized and priced
+// (normalize::BatchNormalizer; spans with invalid usage are rejected in partial_success) and written
 // to the caller's project. The reply is sent only once the store has made the batch durable:
 // 200 with ExportTraceServiceResponse (partial_success counting rejected spans) in the request's
 // encoding, or 503 + Retry-After when the store is full. Error bodies are google.rpc.Status in the
@@ -11,7 +12,7 @@
 
 #include "ingest/decoder.h"
 #include "ingest/registry.h"
-#include "normalize/normalizer.h"
+#include "normalize/batch_normalizer.h"
 #include "server/router.h"
 #include "store/store.h"
 
@@ -21,7 +22,7 @@ namespace trackly::server {
 class OtlpIngestHandler {
  public:
   OtlpIngestHandler(const ingest::DecoderRegistry& decoders,
-                    const normalize::Normalizer& normalizer, store::Store& store,
+                    const normalize::BatchNormalizer& normalizer, store::Store& store,
                     const ingest::DecodeLimits& limits, int64_t max_body_bytes)
       : decoders_(decoders),
         normalizer_(normalizer),
@@ -43,7 +44,7 @@ class OtlpIngestHandler {
   absl::StatusOr<Decoded> Decode(RequestContext& context, const ingest::Decoder& decoder) const;
 
   const ingest::DecoderRegistry& decoders_;
-  const normalize::Normalizer& normalizer_;
+  const normalize::BatchNormalizer& normalizer_;
   store::Store& store_;
   const ingest::DecodeLimits limits_;
   const int64_t max_body_bytes_;
