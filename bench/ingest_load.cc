@@ -3,7 +3,7 @@
 // latency percentiles (measured from each request's scheduled send time, so a slow server cannot
 // hide its queueing), ingest-to-visible latency, and the server's peak RSS when given its pid.
 //
-//   build/bench/ingest_load --url http://127.0.0.1:4318 --key KEY --format protobuf \
+//   build/bench/ingest_load --url http://127.0.0.1:4318 --key KEY --format protobuf
 //       --connections 8 --spans-per-batch 100 --duration-s 10 [--rate 50000] [--server-pid PID]
 #include <algorithm>
 #include <chrono>
