@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing trackly needs on Debian 12, and nothing that is already there.
-# Debian packages via apt-get; the end-to-end test clients via npm (tests/e2e/package-lock.json).
+# Debian packages via apt-get (chromium for the UI's browser tests); npm packages via scripts/npm-ci.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,7 @@ packages=(
   libboost-dev libsimdjson-dev nlohmann-json3-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libre2-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm curl
+  nodejs npm curl chromium
 )
 
 missing=()
@@ -31,10 +31,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages for the end-to-end tests (real OpenTelemetry exporters).
-if [[ -f tests/e2e/package.json ]]; then
-  if [[ ! -d tests/e2e/node_modules ]] || [[ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]]; then
-    echo "install-deps: npm ci in tests/e2e"
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-fi
+# npm packages: the end-to-end test clients (real OpenTelemetry exporters, playwright-core) and the
+# web UI's build tools.
+scripts/npm-ci.sh tests/e2e web

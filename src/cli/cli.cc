@@ -16,6 +16,8 @@ int Run(int argc, char** argv) {
   AddKeysCommand(app, &exit_code);
   AddTracesCommand(app, &exit_code);
   AddDemoCommand(app, &exit_code);
+  AddModelsCommand(app, &exit_code);
+  AddCostCommand(app, &exit_code);
   // Subcommand callbacks run inside parse(), so this is the edge for every exception a command
   // could let through (CLI11's, nlohmann's, std::bad_alloc).
   try {

@@ -1,11 +1,13 @@
 #include "cli/command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "base/status.h"
 
 namespace trackly::cli {
 
@@ -21,6 +23,37 @@ absl::Status CheckDataDir(const std::string& data_dir) {
   return absl::NotFoundError(absl::StrCat("no data directory at '", data_dir,
                                           "' (create one with `trackly projects create NAME --data ",
                                           data_dir, "` or `trackly serve --data ", data_dir, "`)"));
+}
+
+absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> OpenCatalog(const std::string& data_dir) {
+  TRACKLY_RETURN_IF_ERROR(CheckDataDir(data_dir));
+  return store::SqliteCatalog::Open(data_dir);
+}
+
+absl::Status CheckProject(store::Catalog& catalog, const std::string& project) {
+  absl::StatusOr<store::Project> found = catalog.GetProject(project);
+  if (absl::IsNotFound(found.status())) {
+    return absl::NotFoundError(absl::StrCat("unknown project '", project,
+                                            "' (create it with `trackly projects create ", project, "`)"));
+  }
+  return found.status();
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return;
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+  std::cout.flush();
 }
 
 int ReportError(const absl::Status& status) {

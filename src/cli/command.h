@@ -8,10 +8,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "model/json.h"
+#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
 
@@ -20,6 +23,8 @@ void AddProjectsCommand(CLI::App& app, int* exit_code);  // projects_command.cc
 void AddKeysCommand(CLI::App& app, int* exit_code);      // keys_command.cc
 void AddTracesCommand(CLI::App& app, int* exit_code);    // traces_command.cc (traces, trace)
 void AddDemoCommand(CLI::App& app, int* exit_code);      // demo_command.cc
+void AddModelsCommand(CLI::App& app, int* exit_code);    // models_command.cc
+void AddCostCommand(CLI::App& app, int* exit_code);      // cost_command.cc
 
 // The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
 inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";
@@ -30,6 +35,15 @@ void AddDataOption(CLI::App& command, std::string* data_dir);
 
 // NotFound naming the directory (and how to create one) when `data_dir` is not a directory.
 absl::Status CheckDataDir(const std::string& data_dir);
+
+// Opens the catalog of `data_dir`, after CheckDataDir.
+absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> OpenCatalog(const std::string& data_dir);
+
+// NotFound with a hint on how to create it when `project` does not exist.
+absl::Status CheckProject(store::Catalog& catalog, const std::string& project);
+
+// Prints `rows` on stdout as left-aligned columns two spaces apart (the first row is the header).
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
 
 // Prints "trackly: <message>" on stderr and returns the exit code for a failed command (1).
 int ReportError(const absl::Status& status);

@@ -1,6 +1,5 @@
 // `trackly keys create|list|revoke`: API keys in the data directory's catalog. A new key's secret
 // is printed once and never stored (server/api_key.h).
-#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -44,20 +43,6 @@ model::Json KeyJson(const store::ApiKeyRecord& key) {
           {"created_at", model::FormatRfc3339Micros(key.created_ns)},
           {"revoked_at", key.revoked_ns == 0 ? model::Json(nullptr)
                                              : model::Json(model::FormatRfc3339Micros(key.revoked_ns))}};
-}
-
-absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> OpenCatalog(const std::string& data_dir) {
-  TRACKLY_RETURN_IF_ERROR(CheckDataDir(data_dir));
-  return store::SqliteCatalog::Open(data_dir);
-}
-
-absl::Status CheckProject(store::Catalog& catalog, const std::string& project) {
-  absl::StatusOr<store::Project> found = catalog.GetProject(project);
-  if (absl::IsNotFound(found.status())) {
-    return absl::NotFoundError(absl::StrCat("unknown project '", project,
-                                            "' (create it with `trackly projects create ", project, "`)"));
-  }
-  return found.status();
 }
 
 absl::Status CreateKey(const KeysArgs& args) {
@@ -113,19 +98,7 @@ absl::Status ListKeys(const KeysArgs& args) {
                     model::FormatRfc3339Micros(key.created_ns).substr(0, 19),
                     key.revoked_ns == 0 ? "active" : "revoked"});
   }
-  std::vector<size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      absl::StrAppend(&line, row[i]);
-      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
-    }
-    std::cout << line << "\n";
-  }
-  std::cout.flush();
+  PrintTable(rows);
   return absl::OkStatus();
 }
 

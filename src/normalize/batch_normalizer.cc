@@ -7,14 +7,14 @@
 
 namespace trackly::normalize {
 
-BatchNormalizer::BatchNormalizer(std::shared_ptr<const cost::PriceCatalog> prices)
-    : prices_(std::move(prices)) {}
+BatchNormalizer::BatchNormalizer(const cost::PriceSource& prices) : prices_(prices) {}
 
 NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string_view project) const {
   NormalizedBatch out;
   out.rejected_spans = batch.rejected_spans;
   out.rejection_message = std::move(batch.rejection_message);
   out.observations.reserve(batch.spans.size());
+  const std::shared_ptr<const cost::PriceCatalog> prices = prices_.Current();
   int64_t rejected_here = 0;
   for (const model::RawSpan& span : batch.spans) {
     model::Observation observation = normalizer_.Normalize(span);
@@ -26,7 +26,7 @@ NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string
       ++rejected_here;
       continue;
     }
-    cost::CostEngine::Apply(*prices_, project, observation);
+    cost::CostEngine::Apply(*prices, project, observation);
     out.observations.push_back(std::move(observation));
   }
   if (rejected_here > 0) {

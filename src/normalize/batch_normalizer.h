@@ -12,7 +12,7 @@
 
 #include "model/observation.h"
 #include "model/raw_span.h"
-#include "normalize/cost/price_catalog.h"
+#include "normalize/cost/price_source.h"
 #include "normalize/normalizer.h"
 
 namespace trackly::normalize {
@@ -24,11 +24,12 @@ struct NormalizedBatch {
   std::string rejection_message;
 };
 
-// Thread-safe (immutable after construction).
+// Thread-safe (immutable after construction; `prices` is thread-safe).
 class BatchNormalizer {
  public:
-  // `prices` is shared and immutable; a price change swaps in a new BatchNormalizer's catalog.
-  explicit BatchNormalizer(std::shared_ptr<const cost::PriceCatalog> prices);
+  // Borrows `prices`, which must outlive this. Each Normalize() prices its whole batch with one
+  // snapshot, prices.Current(), so a price change applies from the next batch on.
+  explicit BatchNormalizer(const cost::PriceSource& prices);
 
   // Normalizes and prices every span of `batch` for `project`. A span whose usage is invalid
   // (negative or absurd token counts) is left out and counted in rejected_spans with a reason
@@ -37,7 +38,7 @@ class BatchNormalizer {
 
  private:
   Normalizer normalizer_;
-  std::shared_ptr<const cost::PriceCatalog> prices_;
+  const cost::PriceSource& prices_;
 };
 
 }  // namespace trackly::normalize

@@ -20,11 +20,27 @@ model::RawSpan ChatSpan(std::string span_id, int64_t input_tokens) {
   return span;
 }
 
-BatchNormalizer MakeNormalizer() {
+std::shared_ptr<const cost::PriceCatalog> BuiltinPrices() {
   absl::StatusOr<std::shared_ptr<const cost::PriceCatalog>> prices = cost::PriceCatalog::Builtin();
   EXPECT_TRUE(prices.ok()) << prices.status();
-  return BatchNormalizer(*prices);
+  return *prices;
 }
+
+BatchNormalizer MakeNormalizer() {
+  static const cost::FixedPriceSource* const kPrices = new cost::FixedPriceSource(BuiltinPrices());
+  return BatchNormalizer(*kPrices);
+}
+
+// A source whose catalog the test swaps, as the server does when a project's prices change.
+class SwappablePriceSource final : public cost::PriceSource {
+ public:
+  explicit SwappablePriceSource(std::shared_ptr<const cost::PriceCatalog> catalog) : catalog_(std::move(catalog)) {}
+  std::shared_ptr<const cost::PriceCatalog> Current() const override { return catalog_; }
+  void Set(std::shared_ptr<const cost::PriceCatalog> catalog) { catalog_ = std::move(catalog); }
+
+ private:
+  std::shared_ptr<const cost::PriceCatalog> catalog_;
+};
 
 TEST(BatchNormalizerTest, PricesGenerationsThatCarryUsageButNoCost) {
   model::SpanBatch batch;
@@ -60,6 +76,30 @@ TEST(BatchNormalizerTest, NamesTheSpanAndFieldOfInvalidUsage) {
   EXPECT_EQ(out.rejected_spans, 1);
   EXPECT_NE(out.rejection_message.find("span 1df175526ec4215a"), std::string::npos);
   EXPECT_NE(out.rejection_message.find("input_tokens"), std::string::npos);
+}
+
+TEST(BatchNormalizerTest, PricesEachBatchWithTheSourcesCurrentCatalog) {
+  std::shared_ptr<const cost::PriceCatalog> builtin = BuiltinPrices();
+  SwappablePriceSource source(builtin);
+  BatchNormalizer normalizer(source);
+  auto normalize_one = [&normalizer] {
+    model::SpanBatch batch;
+    batch.spans.push_back(ChatSpan("1df175526ec4215a", 1000));
+    return normalizer.Normalize(std::move(batch), "p1").observations.at(0).cost;
+  };
+  EXPECT_EQ(normalize_one().price_id.rfind("openai/gpt-4o@", 0), 0u);
+
+  absl::StatusOr<cost::PriceEntry> custom = cost::PriceEntryFromJson(
+      model::Json{{"provider", "openai"}, {"model", "gpt-4o"}, {"match", "gpt-4o"}, {"valid_from", "2020-01-01"},
+                  {"prices", {{"input", 1000}, {"output", 0}}}},
+      /*custom=*/true);
+  ASSERT_TRUE(custom.ok()) << custom.status();
+  absl::StatusOr<std::shared_ptr<const cost::PriceCatalog>> with_custom = builtin->WithProjectEntries("p1", {*custom});
+  ASSERT_TRUE(with_custom.ok()) << with_custom.status();
+  source.Set(*with_custom);
+  model::Cost cost = normalize_one();
+  EXPECT_EQ(cost.price_id, "custom:openai/gpt-4o@2020-01-01");
+  EXPECT_DOUBLE_EQ(cost.total, 1.0);  // 1000 tokens at $1000 per 1M
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "server/api_routes.h"
 
+#include "server/cost_handlers.h"
 #include "server/query_handlers.h"
 #include "store/catalog.h"
 
@@ -19,6 +20,14 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
   router.Add(http::verb::get, "/api/v1/sessions", store::kScopeRead, ListSessionsHandler(queries));
   router.Add(http::verb::get, "/api/v1/sessions/{id}", store::kScopeRead,
              GetSessionHandler(queries));
+}
+
+void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catalog,
+                      const CatalogPriceSource& prices, const Clock& clock) {
+  router.Add(http::verb::get, "/api/v1/models", store::kScopeRead, ListModelsHandler(catalog, prices));
+  router.Add(http::verb::post, "/api/v1/models", store::kScopeAdmin, AddModelHandler(catalog, prices, clock));
+  router.Add(http::verb::delete_, "/api/v1/models/{id}", store::kScopeAdmin, RemoveModelHandler(catalog, prices));
+  router.Add(http::verb::post, "/api/v1/cost/recompute", store::kScopeAdmin, RecomputeCostHandler(store, prices));
 }
 
 }  // namespace trackly::server

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "server/api_routes.h"
+#include "server/static_files.h"
 
 namespace trackly::server {
 namespace {
@@ -32,14 +33,16 @@ HttpServerOptions HttpOptionsOf(const ServerOptions& options, const HostPort& li
 }  // namespace
 
 App::App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
-         const Clock& clock, std::shared_ptr<const cost::PriceCatalog> prices)
-    : normalizer_(std::move(prices)),
+         const Clock& clock, std::unique_ptr<CatalogPriceSource> prices)
+    : prices_(std::move(prices)),
+      normalizer_(*prices_),
       queries_(store),
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
       dispatcher_(router_, authenticator_) {
   ingest::RegisterDecoders(decoders_);
   AddApiRoutes(router_, otlp_, queries_, store);
+  AddCostApiRoutes(router_, store, catalog, *prices_, clock);
 }
 
 absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, store::Store& store,
@@ -52,9 +55,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
   if (options.create_demo_project) {
     TRACKLY_RETURN_IF_ERROR(EnsureProject(catalog, "demo", clock.NowNanos()));
   }
-  TRACKLY_ASSIGN_OR_RETURN(std::shared_ptr<const cost::PriceCatalog> prices,
+  TRACKLY_ASSIGN_OR_RETURN(std::shared_ptr<const cost::PriceCatalog> builtin,
                            cost::PriceCatalog::Builtin());
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<CatalogPriceSource> prices,
+                           CatalogPriceSource::Create(std::move(builtin), catalog, clock));
   std::unique_ptr<App> app(new App(options, store, catalog, clock, std::move(prices)));
+  // The web UI takes every GET that no API route does: from ui_dir while developing the UI,
+  // else the one built into the binary.
+  absl::StatusOr<UiFileReader> ui = options.ui_dir.empty()
+                                        ? EmbeddedUiReader(EmbeddedUiFiles())
+                                        : DirectoryUiReader(options.ui_dir);
+  if (!ui.ok()) return ui.status();
+  app->router_.SetFallback(http::verb::get, StaticFilesHandler(*std::move(ui)));
   const RequestDispatcher& dispatcher = app->dispatcher_;
   TRACKLY_ASSIGN_OR_RETURN(
       app->http_, HttpServer::Start(HttpOptionsOf(options, listen),

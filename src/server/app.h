@@ -15,6 +15,7 @@
 #include "normalize/batch_normalizer.h"
 #include "query/query_service.h"
 #include "server/authenticator.h"
+#include "server/catalog_price_source.h"
 #include "server/http_server.h"
 #include "server/options.h"
 #include "server/otlp_ingest_handler.h"
@@ -44,9 +45,10 @@ class App {
 
  private:
   App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
-      const Clock& clock, std::shared_ptr<const cost::PriceCatalog> prices);
+      const Clock& clock, std::unique_ptr<CatalogPriceSource> prices);
 
   ingest::DecoderRegistry decoders_;
+  std::unique_ptr<CatalogPriceSource> prices_;  // the built-in catalog + project prices
   normalize::BatchNormalizer normalizer_;
   query::QueryService queries_;
   OtlpIngestHandler otlp_;

@@ -309,8 +309,19 @@ TEST_F(AppTest, HealthNeedsNoKey) {
   EXPECT_TRUE(Body(response)["store"].contains("queued_observations"));
 }
 
+TEST_F(AppTest, ServesTheBuiltInUiWithItsCspAndNoKey) {
+  for (std::string target : {"/", "/traces/abc"}) {
+    HttpResponse page = Get(target, "");
+    ASSERT_EQ(page.result(), http::status::ok) << target;
+    EXPECT_THAT(std::string(page[http::field::content_type]), HasSubstr("text/html"));
+    EXPECT_THAT(std::string(page["Content-Security-Policy"]), HasSubstr("script-src 'self'"));
+  }
+  HttpResponse api = Get("/api/v1/health", "");
+  EXPECT_EQ(api["Content-Security-Policy"], "default-src 'none'; frame-ancestors 'none'");
+}
+
 TEST_F(AppTest, UnknownPathIs404AndWrongMethodIs405) {
-  HttpResponse missing = Get("/nope", read_key_);
+  HttpResponse missing = Get("/api/v1/nope", read_key_);
   EXPECT_EQ(missing.result(), http::status::not_found);
   EXPECT_EQ(Body(missing)["error"]["code"], "not_found");
   HttpResponse wrong = Get("/v1/traces", ingest_key_);

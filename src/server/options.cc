@@ -126,7 +126,7 @@ const std::vector<Field>& Fields() {
       TRACKLY_OPTION("create_demo_project", create_demo_project,
                      "create the project \"demo\" at start if missing"),
       TRACKLY_OPTION("log_level", log_level, "debug, info, warn or error"),
-      TRACKLY_OPTION("ui_dir", ui_dir, "directory of a built web UI to serve at / (empty: none)"),
+      TRACKLY_OPTION("ui_dir", ui_dir, "serve the web UI from this directory instead of the built-in one (UI development)"),
   };
   return *fields;
 }
@@ -299,10 +299,6 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
       return absl::InvalidArgumentError(absl::StrCat("option ", Sv(range.key), " must be at least ",
                                                      range.min, ", got ", range.value));
     }
-  }
-  if (!options.ui_dir.empty()) {
-    return absl::InvalidArgumentError(
-        "option ui_dir: serving a web UI is not implemented yet; leave it empty");
   }
   if (options.data_dir.empty()) return absl::InvalidArgumentError("option data_dir is empty");
   if (!options.auth && options.default_project.empty()) {

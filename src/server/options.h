@@ -51,8 +51,8 @@ struct ServerOptions {
   bool create_demo_project = false;
   // Log level: debug, info, warn or error.
   std::string log_level = "info";
-  // Directory of a built web UI to serve at "/"; empty serves no UI. Not implemented yet:
-  // ValidateServerOptions refuses a non-empty value.
+  // Directory of a built web UI (web/dist) to serve at "/" instead of the one built into the
+  // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;
 };
 

@@ -47,6 +47,10 @@ void Router::Add(http::verb method, std::string pattern, uint32_t required_scope
   routes_.push_back(Route{method, std::move(pattern), required_scope, std::move(handler)});
 }
 
+void Router::SetFallback(http::verb method, Handler handler) {
+  fallbacks_.push_back(Route{method, "", 0, std::move(handler)});
+}
+
 absl::StatusOr<Router::Match> Router::Find(http::verb method, std::string_view path) const {
   std::vector<std::string> allowed;
   std::vector<std::string_view> captures;
@@ -72,6 +76,9 @@ absl::StatusOr<Router::Match> Router::Find(http::verb method, std::string_view p
     return MethodNotAllowedError(
         absl::StrCat("method ", VerbName(method), " is not allowed here; use ", allow),
         allow);
+  }
+  for (const Route& fallback : fallbacks_) {
+    if (fallback.method == method) return Match{&fallback, {}};
   }
   return absl::NotFoundError(absl::StrCat("no such endpoint: ", Sv(path.substr(0, 200))));
 }

@@ -42,12 +42,18 @@ class Router {
     const Route* route = nullptr;
     std::vector<std::string> path_params;
   };
-  // NotFound when no pattern matches the path; MethodNotAllowedError (with the Allow list) when
-  // some do but not for `method`; InvalidArgument for a bad escape in a captured segment.
+  // The handler (public: no credential) for a `method` request whose path matches no pattern at
+  // all, such as the web UI's files. Set at most once per method.
+  void SetFallback(http::verb method, Handler handler);
+
+  // The fallback for `method` when no pattern matches the path, else NotFound;
+  // MethodNotAllowedError (with the Allow list) when some do but not for `method`;
+  // InvalidArgument for a bad escape in a captured segment.
   absl::StatusOr<Match> Find(http::verb method, std::string_view path) const;
 
  private:
   std::vector<Route> routes_;
+  std::vector<Route> fallbacks_;
 };
 
 }  // namespace trackly::server

@@ -65,5 +65,16 @@ TEST_F(RouterTest, BadEscapeInCaptureIsInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(RouterTest, FallbackTakesUnmatchedPathsOfItsMethodOnly) {
+  router_.SetFallback(http::verb::get, Named("ui", &called_));
+  EXPECT_EQ(Call(http::verb::get, "/traces/abc"), "ui");
+  EXPECT_EQ(Call(http::verb::get, "/api/v1/traces"), "list");
+  EXPECT_EQ(router_.Find(http::verb::get, "/v1/traces").status().code(),
+            absl::StatusCode::kInvalidArgument);  // 405: the path is known, the method is not
+  EXPECT_EQ(router_.Find(http::verb::post, "/traces/abc").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(router_.Find(http::verb::get, "/x")->route->required_scope, 0u);
+}
+
 }  // namespace
 }  // namespace trackly::server

@@ -30,6 +30,15 @@ struct ApiKeyRecord {
   std::string name;         // optional label
 };
 
+// A project's own model price (docs/cost.md "Project prices"): one entry in the price catalog
+// format, stored as its JSON text.
+struct ModelPriceRecord {
+  std::string id;          // the entry's derived id, "custom:provider/model@valid_from"
+  std::string project;
+  std::string entry_json;  // cost::ToJson of the parsed entry (normalized, so it reads back equal)
+  int64_t created_ns = 0;  // when this id was last put
+};
+
 // Thread-safe. Every change is durable when the call returns OK. Changes made by another process
 // on the same data directory are visible to later calls.
 class Catalog {
@@ -48,6 +57,35 @@ class Catalog {
   virtual absl::Status RevokeKey(std::string_view id, int64_t now_ns) = 0;
   // NotFound for an unknown id (revoked keys are returned; the caller checks revoked_ns).
   virtual absl::StatusOr<ApiKeyRecord> FindKey(std::string_view id) = 0;
+
+  // --- Project model prices ---
+  // A backend that does not keep prices returns Unimplemented from all four (the default).
+  // The custom prices of `project` (of every project when empty), ordered by project, then id.
+  virtual absl::StatusOr<std::vector<ModelPriceRecord>> ListModelPrices(std::string_view /*project*/) {
+    return Unimplemented();
+  }
+  // Adds a price to `project`, or replaces the price with the same id (a correction). The entry
+  // is validated as cost::PriceEntryFromJson(custom=true) and together with the project's other
+  // prices: InvalidArgument whose message starts with the field ("match: invalid RE2 pattern…",
+  // "valid_from: prices of model … overlap…") for a bad entry; NotFound if the project does not
+  // exist. Returns the stored record.
+  virtual absl::StatusOr<ModelPriceRecord> PutModelPrice(std::string_view /*project*/,
+                                                         std::string_view /*entry_json*/,
+                                                         int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+  // NotFound when `project` has no price with this id.
+  virtual absl::Status RemoveModelPrice(std::string_view /*project*/, std::string_view /*id*/) {
+    return Unimplemented();
+  }
+  // A number that changes whenever any project's prices change, also through another process on
+  // the same data directory. Cheap: a server polls it to know when to reload prices.
+  virtual absl::StatusOr<int64_t> ModelPricesVersion() { return Unimplemented(); }
+
+ private:
+  static absl::Status Unimplemented() {
+    return absl::UnimplementedError("this catalog backend does not keep model prices");
+  }
 };
 
 }  // namespace trackly::store

@@ -6,6 +6,10 @@
 
 namespace trackly::store {
 
+absl::StatusOr<RewriteStats> Store::RewriteObservations(const RewriteRange&, const ObservationRewrite&) {
+  return absl::UnimplementedError("this store backend cannot rewrite stored observations");
+}
+
 absl::Status WriteAndWait(Store& store, WriteBatch batch) {
   absl::Notification done;
   absl::Status result;

@@ -87,6 +87,24 @@ struct StoreStats {
   int64_t commits = 0;                 // since open
 };
 
+// Which stored observations Store::RewriteObservations visits.
+struct RewriteRange {
+  std::string project;  // required
+  int64_t from_ns = 0;  // observation start_time >= from_ns; 0 = unbounded
+  int64_t to_ns = 0;    // observation start_time < to_ns; 0 = unbounded
+};
+
+// What Store::RewriteObservations did.
+struct RewriteStats {
+  int64_t observations_visited = 0;    // in the range
+  int64_t observations_rewritten = 0;  // the rewrite reported a change
+  int64_t traces_rewritten = 0;        // traces whose summary was recomputed
+};
+
+// Changes one stored observation in place; returns true when it changed something. Must not
+// change id or trace_id. Runs on a store-owned thread; must not call the store.
+using ObservationRewrite = std::function<bool(model::Observation&)>;
+
 // Thread-safe: any method may be called from any thread, concurrently.
 //
 // Writes: Write() enqueues and returns at once. `done` is called exactly once:
@@ -123,6 +141,18 @@ class Store {
   // NotFound when no trace of `project` has this session id.
   virtual absl::StatusOr<SessionDetail> GetSession(std::string_view project,
                                                    std::string_view session_id) = 0;
+
+  // Maintenance (e.g. re-pricing after a price change, `trackly cost recompute`): calls `rewrite`
+  // on every stored observation in `range` and stores each one it reports changed, as a Write of
+  // it would, with the trace and session summaries recomputed in the same durable transaction.
+  // Blocks until done. Work is committed trace by trace (many traces per transaction, never part
+  // of one), so a failure part-way leaves every trace either rewritten or untouched, and always
+  // consistent; an idempotent rewrite can simply be run again. Writes racing with it are ordered
+  // with its transactions (a later write wins). InvalidArgument for a missing project or a
+  // rewrite that changed an id; Unavailable when draining; Unimplemented for a backend without
+  // the capability (the default).
+  virtual absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,
+                                                           const ObservationRewrite& rewrite);
 };
 
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.

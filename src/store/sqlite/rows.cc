@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status.h"
 #include "store/sqlite/payload.h"
+#include "store/sqlite/summary_cache.h"
 
 namespace trackly::store::sqlite {
 namespace {
@@ -130,6 +131,9 @@ EncodedObservation EncodeObservation(model::Observation observation, size_t comp
   encoded.hint_metadata = DumpOrEmpty(hints.trace_metadata, hints.trace_metadata.empty());
   encoded.hint_input = DumpOrEmpty(hints.trace_input, hints.trace_input.is_null());
   encoded.hint_output = DumpOrEmpty(hints.trace_output, hints.trace_output.is_null());
+  // The payload holds the whole observation now; the writer thread needs only the summary inputs,
+  // and freeing the rest here spreads that work over the callers' threads.
+  KeepOnlySummaryInputs(observation);
   encoded.observation = std::move(observation);
   return encoded;
 }
@@ -283,23 +287,6 @@ const std::string& TraceColumns() {
   return *sql;
 }
 
-const std::string& TraceColumnsWithoutBodies() {
-  static const auto* sql = [] {
-    std::vector<std::string> columns = {"trace_id"};
-    for (const std::string& column : TraceValueColumns()) {
-      if (column == "metadata") {
-        columns.push_back("'{}'");
-      } else if (column == "input" || column == "output") {
-        columns.push_back("'null'");
-      } else {
-        columns.emplace_back(column);
-      }
-    }
-    return new std::string(absl::StrJoin(columns, ", "));
-  }();
-  return *sql;
-}
-
 absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int c) {
   model::Trace t;
   t.id = row.Text(c++);
@@ -328,6 +315,27 @@ absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int c) {
   c = ReadSpend(row, c, t.usage, t.cost);
   TRACKLY_ASSIGN_OR_RETURN(t.models, ParseStringArray(row.Text(c++), "trace models"));
   t.has_root = row.Int(c++) != 0;
+  return t;
+}
+
+const std::string& SessionInputColumns() {
+  static const auto* sql = new std::string(
+      "trace_id, start_ns, end_ns, status, user_id, input_tokens, output_tokens, total_tokens, "
+      "cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_input, cost_output, cost_total, "
+      "cost_source");
+  return *sql;
+}
+
+absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row) {
+  model::Trace t;
+  t.id = row.Text(0);
+  t.start_time_ns = row.Int(1);
+  t.end_time_ns = row.Int(2);
+  if (!model::ParseStatus(row.Text(3), &t.status)) {
+    return absl::InternalError(absl::StrCat("stored trace ", t.id, " has an unknown status"));
+  }
+  t.user_id = row.Text(4);
+  ReadSpend(row, 5, t.usage, t.cost);
   return t;
 }
 

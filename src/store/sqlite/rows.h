@@ -16,6 +16,7 @@ namespace trackly::store::sqlite {
 // JSON already serialized. Encoding happens on the caller's thread (Store::Write), so the single
 // writer thread spends its time in SQLite only.
 struct EncodedObservation {
+  // Reduced to what model::SummarizeTrace reads (KeepOnlySummaryInputs): `payload` has the rest.
   model::Observation observation;
   std::string payload;
   // JSON text of the TraceHints fields that are not plain strings; empty when the field is empty.
@@ -56,11 +57,15 @@ const std::string& InsertTraceSql();
 const std::string& UpdateTraceSql();
 void BindTrace(Statement& stmt, std::string_view project, const model::Trace& trace, const TraceText& text);
 
-// SELECT lists of a whole trace row, and of one without metadata/input/output (read back as
-// empty) for computing session summaries, which do not use them.
+// SELECT list of a whole trace row.
 const std::string& TraceColumns();
-const std::string& TraceColumnsWithoutBodies();
 absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int first_column);
+
+// SELECT list of what model::SummarizeSession reads of a trace row (id, times, status, user,
+// usage and cost), and the Trace read from it with every other field left default: recomputing
+// a session then parses no JSON column.
+const std::string& SessionInputColumns();
+absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row);
 
 // Upserts the summary row of a session.
 const std::string& UpsertSessionSql();

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "store/model_prices.h"
 #include "store/sqlite/connection.h"
 
 namespace trackly::store {
@@ -14,7 +15,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 1;
+constexpr int kCatalogSchemaVersion = 2;
 constexpr size_t kMaxProjectNameLength = 64;
 
 // catalog.db layout. Keys reference their project by name (names are immutable).
@@ -33,6 +34,24 @@ CREATE TABLE api_keys(
   name TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX api_keys_by_project ON api_keys(project, created_ns);
+)sql";
+
+// Added in layout version 2: project model prices (docs/cost.md "Project prices"), each the JSON
+// text of one catalog entry, and a counter bumped in the same transaction as every price change,
+// which a server polls to know when to reload its prices.
+constexpr char kCatalogSchemaV2[] = R"sql(
+CREATE TABLE model_prices(
+  project TEXT NOT NULL,
+  id TEXT NOT NULL,
+  entry_json TEXT NOT NULL,
+  created_ns INTEGER NOT NULL,
+  PRIMARY KEY(project, id)
+) WITHOUT ROWID;
+CREATE TABLE model_prices_version(
+  singleton INTEGER PRIMARY KEY CHECK(singleton = 0),
+  version INTEGER NOT NULL
+);
+INSERT INTO model_prices_version(singleton, version) VALUES(0, 0);
 )sql";
 
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
@@ -94,8 +113,9 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
   if (version < kCatalogSchemaVersion) {
     TRACKLY_RETURN_IF_ERROR(InWriteTransaction(*db, [&]() -> absl::Status {
       TRACKLY_ASSIGN_OR_RETURN(int64_t current, db->QueryInt("PRAGMA user_version"));
-      if (current != 0) return absl::OkStatus();  // another process created it meanwhile
-      TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchema));
+      if (current >= kCatalogSchemaVersion) return absl::OkStatus();  // another process did it meanwhile
+      if (current < 1) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchema));
+      if (current < 2) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV2));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -210,6 +230,96 @@ absl::StatusOr<ApiKeyRecord> SqliteCatalog::FindKey(std::string_view id) {
   TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError(absl::StrCat("key \"", Sv(id), "\" not found"));
   return ReadKey(stmt);
+}
+
+absl::StatusOr<std::vector<ModelPriceRecord>> SqliteCatalog::ListModelPrices(std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT project, id, entry_json, created_ns FROM model_prices "
+                                        "WHERE ?1 = '' OR project = ?1 ORDER BY project, id"));
+  stmt.BindText(1, project);
+  std::vector<ModelPriceRecord> prices;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    prices.push_back(ModelPriceRecord{.id = std::string(stmt.Text(1)),
+                                      .project = std::string(stmt.Text(0)),
+                                      .entry_json = std::string(stmt.Text(2)),
+                                      .created_ns = stmt.Int(3)});
+  }
+  return prices;
+}
+
+absl::StatusOr<ModelPriceRecord> SqliteCatalog::PutModelPrice(std::string_view project,
+                                                              std::string_view entry_json, int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, ParseModelPrice(entry_json));
+  ModelPriceRecord record{.id = entry.id,
+                          .project = std::string(project),
+                          .entry_json = model::DumpJson(cost::ToJson(entry)),
+                          .created_ns = now_ns};
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    // Checked inside the write transaction with the project's other prices as they are now, so
+    // two concurrent puts cannot each pass and together overlap.
+    std::vector<cost::PriceEntry> entries;
+    {
+      TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                               db.Prepare("SELECT id, entry_json FROM model_prices WHERE project = ?1 AND id != ?2"));
+      stmt.BindText(1, project);
+      stmt.BindText(2, record.id);
+      while (true) {
+        TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        absl::StatusOr<cost::PriceEntry> other = ParseModelPrice(stmt.Text(1));
+        if (!other.ok()) {
+          return absl::DataLossError(absl::StrCat("stored price ", Sv(stmt.Text(0)), " does not parse: ",
+                                                  other.status().message()));
+        }
+        entries.push_back(*std::move(other));
+      }
+    }
+    entries.push_back(entry);
+    TRACKLY_RETURN_IF_ERROR(CheckProjectPrices(std::move(entries)));
+    TRACKLY_ASSIGN_OR_RETURN(Statement insert,
+                             db.Prepare("INSERT OR REPLACE INTO model_prices(project, id, entry_json, created_ns) "
+                                        "VALUES(?1, ?2, ?3, ?4)"));
+    insert.BindText(1, project);
+    insert.BindText(2, record.id);
+    insert.BindText(3, record.entry_json);
+    insert.BindInt(4, now_ns);
+    TRACKLY_RETURN_IF_ERROR(insert.Run());
+    return db.Exec("UPDATE model_prices_version SET version = version + 1");
+  }));
+  return record;
+}
+
+absl::Status SqliteCatalog::RemoveModelPrice(std::string_view project, std::string_view id) {
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    {
+      TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT 1 FROM model_prices WHERE project = ?1 AND id = ?2"));
+      stmt.BindText(1, project);
+      stmt.BindText(2, id);
+      TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+      if (!found) {
+        return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" has no price \"", Sv(id), "\""));
+      }
+    }
+    TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM model_prices WHERE project = ?1 AND id = ?2"));
+    del.BindText(1, project);
+    del.BindText(2, id);
+    TRACKLY_RETURN_IF_ERROR(del.Run());
+    return db.Exec("UPDATE model_prices_version SET version = version + 1");
+  });
+}
+
+absl::StatusOr<int64_t> SqliteCatalog::ModelPricesVersion() {
+  absl::MutexLock lock(&mu_);
+  return db_->QueryInt("SELECT version FROM model_prices_version");
 }
 
 }  // namespace trackly::store

@@ -1,4 +1,4 @@
-// Projects and API keys in catalog.db, a small SQLite file beside store.db in the data directory.
+// Projects, API keys and project model prices in catalog.db, a small SQLite file beside store.db in the data directory.
 #pragma once
 
 #include <memory>
@@ -33,6 +33,11 @@ class SqliteCatalog final : public Catalog {
   absl::StatusOr<std::vector<ApiKeyRecord>> ListKeys(std::string_view project) override;
   absl::Status RevokeKey(std::string_view id, int64_t now_ns) override;
   absl::StatusOr<ApiKeyRecord> FindKey(std::string_view id) override;
+  absl::StatusOr<std::vector<ModelPriceRecord>> ListModelPrices(std::string_view project) override;
+  absl::StatusOr<ModelPriceRecord> PutModelPrice(std::string_view project, std::string_view entry_json,
+                                                 int64_t now_ns) override;
+  absl::Status RemoveModelPrice(std::string_view project, std::string_view id) override;
+  absl::StatusOr<int64_t> ModelPricesVersion() override;
 
  private:
   explicit SqliteCatalog(std::unique_ptr<sqlite::Connection> db);

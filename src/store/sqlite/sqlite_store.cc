@@ -11,7 +11,9 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "base/status.h"
+#include "absl/synchronization/notification.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/observation_rewriter.h"
 #include "store/sqlite/payload.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
@@ -126,7 +128,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db,
                            Connection::Open(path, /*read_only=*/false, options.busy_timeout_ms));
   // page_size only takes effect on a new file. 8 KiB pages keep a typical observation payload
-  // (compressed above 1 KiB) inside its b-tree cell instead of spilling to overflow pages.
+  // (up to ~2 KiB inline in a WITHOUT ROWID table; compressed above compress_min_bytes) inside
+  // its b-tree cell instead of spilling to overflow pages.
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA page_size = 8192"));
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
   // Durability: in WAL mode synchronous=NORMAL already survives kill -9 (a commit is in the WAL
@@ -340,6 +343,41 @@ absl::StatusOr<SessionDetail> SqliteStore::GetSession(std::string_view project, 
   }();
   TRACKLY_RETURN_IF_ERROR(db.Exec("COMMIT"));
   return detail;
+}
+
+absl::StatusOr<RewriteStats> SqliteStore::RewriteObservations(const RewriteRange& range,
+                                                              const ObservationRewrite& rewrite) {
+  if (range.project.empty()) return absl::InvalidArgumentError("project: required");
+  if (range.to_ns != 0 && range.to_ns <= range.from_ns) {
+    return absl::InvalidArgumentError("to: must be after from");
+  }
+  std::vector<std::string> trace_ids;
+  {
+    TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+    TRACKLY_ASSIGN_OR_RETURN(trace_ids, sqlite::ListRewriteTraces(reader.db(), range));
+  }
+  RewriteStats total;
+  for (size_t begin = 0; begin < trace_ids.size(); begin += sqlite::kRewriteTracesPerCommit) {
+    size_t end = std::min(trace_ids.size(), begin + sqlite::kRewriteTracesPerCommit);
+    sqlite::RewriteChunk chunk(range, std::vector<std::string>(trace_ids.begin() + begin, trace_ids.begin() + end),
+                               rewrite, options_.compress_min_bytes);
+    absl::Notification done;
+    absl::Status committed;
+    writer_->WriteLoaded(
+        range.project,
+        [&chunk](Connection& db, std::vector<sqlite::EncodedObservation>& out) { return chunk.Load(db, out); },
+        [&](absl::Status status) {
+          committed = std::move(status);
+          done.Notify();
+        });
+    done.WaitForNotification();
+    TRACKLY_RETURN_IF_ERROR(committed);
+    TRACKLY_RETURN_IF_ERROR(chunk.error());
+    total.observations_visited += chunk.stats().observations_visited;
+    total.observations_rewritten += chunk.stats().observations_rewritten;
+    total.traces_rewritten += chunk.stats().traces_rewritten;
+  }
+  return total;
 }
 
 }  // namespace trackly::store

@@ -4,6 +4,18 @@
 
 namespace trackly::store::sqlite {
 
+void KeepOnlySummaryInputs(model::Observation& o) {
+  if (o.is_root()) return;
+  // Checked before each reset: most observations arrive already reduced, and assigning a fresh
+  // empty object allocates.
+  if (!o.input.is_null()) o.input = nullptr;
+  if (!o.output.is_null()) o.output = nullptr;
+  if (!o.metadata.empty()) o.metadata = model::Json::object();
+  if (!o.attributes.empty()) o.attributes = model::Json::object();
+  if (!o.model_parameters.empty()) o.model_parameters = model::Json::object();
+  o.events.clear();
+}
+
 std::optional<std::vector<model::Observation>> SummaryCache::Take(std::string_view project,
                                                                   std::string_view trace_id) {
   auto it = entries_.find(Key(project, trace_id));
@@ -17,17 +29,7 @@ std::optional<std::vector<model::Observation>> SummaryCache::Take(std::string_vi
 void SummaryCache::Put(std::string_view project, std::string_view trace_id,
                        std::vector<model::Observation> observations) {
   if (observations.size() < kMinTraceObservations || observations.size() > max_observations_) return;
-  // Checked before each reset: most entries were reduced by an earlier Put, and assigning a fresh
-  // empty object allocates.
-  for (model::Observation& o : observations) {
-    if (o.is_root()) continue;  // the root's input/output feed the trace
-    if (!o.input.is_null()) o.input = nullptr;
-    if (!o.output.is_null()) o.output = nullptr;
-    if (!o.metadata.empty()) o.metadata = model::Json::object();
-    if (!o.attributes.empty()) o.attributes = model::Json::object();
-    if (!o.model_parameters.empty()) o.model_parameters = model::Json::object();
-    o.events.clear();
-  }
+  for (model::Observation& o : observations) KeepOnlySummaryInputs(o);
   held_observations_ += observations.size();
   entries_[Key(project, trace_id)] = Entry{.observations = std::move(observations), .last_used = ++clock_};
   // Few entries (each holds at least kMinTraceObservations), so a linear search for the oldest

@@ -13,6 +13,12 @@
 
 namespace trackly::store::sqlite {
 
+// Drops what model::SummarizeTrace does not read from a non-root observation: its input, output,
+// metadata, attributes, model parameters and events. A root is left whole (its input/output feed
+// the trace). Used on every observation handed to the writer thread once its payload is encoded,
+// so the writer never frees those trees, and on what the cache keeps.
+void KeepOnlySummaryInputs(model::Observation& observation);
+
 // Not thread-safe: owned and used by the writer thread only.
 //
 // The observations of recently written large traces, reduced to what model::SummarizeTrace
@@ -30,8 +36,7 @@ class SummaryCache {
 
   // Removes and returns the observations cached for a trace, if any.
   std::optional<std::vector<model::Observation>> Take(std::string_view project, std::string_view trace_id);
-  // Keeps a trace's observations if it is large enough, dropping the fields SummarizeTrace does
-  // not read (all but the root's payload fields) to save memory.
+  // Keeps a trace's observations if it is large enough, reduced by KeepOnlySummaryInputs.
   void Put(std::string_view project, std::string_view trace_id, std::vector<model::Observation> observations);
   void Clear();
 

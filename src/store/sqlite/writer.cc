@@ -218,22 +218,23 @@ absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view p
   return absl::OkStatus();
 }
 
-// Recomputes (or deletes, when no trace is left in it) the summary row of one session. Reads the
-// trace rows without metadata/input/output, which SummarizeSession does not use.
+// Recomputes (or deletes, when no trace is left in it) the summary row of one session. Reads only
+// the trace columns SummarizeSession uses: a long session is rescanned whenever one of its traces
+// changes, so this scan is per-trace work of every ingest.
 absl::Status UpdateSession(Connection& db, const SessionKey& key) {
   const auto& [project, session_id] = key;
   std::vector<model::Trace> traces;
   {
     TRACKLY_ASSIGN_OR_RETURN(
         Statement scan,
-        db.Prepare(absl::StrCat("SELECT ", TraceColumnsWithoutBodies(),
+        db.Prepare(absl::StrCat("SELECT ", SessionInputColumns(),
                                 " FROM traces WHERE project = ?1 AND session_id = ?2 AND session_id != ''")));
     scan.BindText(1, project);
     scan.BindText(2, session_id);
     while (true) {
       TRACKLY_ASSIGN_OR_RETURN(bool row, scan.Step());
       if (!row) break;
-      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadTrace(scan, 0));
+      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadSessionInput(scan));
       traces.push_back(std::move(trace));
     }
   }
@@ -328,6 +329,17 @@ void Writer::Write(WriteBatch batch, WriteCallback done) {
   --encoding_;
 }
 
+void Writer::WriteLoaded(std::string project, Loader load, WriteCallback done) {
+  absl::MutexLock lock(&mu_);
+  if (draining_) {
+    rejected_.push_back({std::move(done), absl::UnavailableError("store is shutting down")});
+    return;
+  }
+  ++queued_batches_;
+  queue_.push_back(Pending{.project = std::move(project), .observations = {}, .done = std::move(done),
+                           .load = std::move(load)});
+}
+
 void Writer::Reject(WriteCallback done, absl::Status status) {
   absl::MutexLock lock(&mu_);
   rejected_.push_back({std::move(done), std::move(status)});
@@ -413,11 +425,21 @@ absl::Status Writer::Commit(std::vector<Pending>& group) {
   return status;
 }
 
+absl::Status Writer::ForgetCacheIfChangedElsewhere() {
+  TRACKLY_ASSIGN_OR_RETURN(int64_t data_version, db_->QueryInt("PRAGMA data_version"));
+  if (data_version != data_version_) cache_.Clear();
+  data_version_ = data_version;
+  return absl::OkStatus();
+}
+
 absl::Status Writer::Apply(std::vector<Pending>& group) {
+  TRACKLY_RETURN_IF_ERROR(ForgetCacheIfChangedElsewhere());
   absl::flat_hash_map<TraceKey, FreshObservations> touched;
   {
     TRACKLY_ASSIGN_OR_RETURN(Statement upsert, db_->Prepare(UpsertObservationSql()));
     for (Pending& pending : group) {
+      // After the writes before it in the group, so it reads what they stored.
+      if (pending.load) TRACKLY_RETURN_IF_ERROR(pending.load(*db_, pending.observations));
       for (EncodedObservation& encoded : pending.observations) {
         BindObservation(upsert, pending.project, encoded);
         TRACKLY_RETURN_IF_ERROR(upsert.Run());

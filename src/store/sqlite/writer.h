@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +31,15 @@ class Writer {
   ~Writer();  // Drain()s, then stops the thread
 
   void Write(WriteBatch batch, WriteCallback done);
+
+  // Fills the observations of a WriteLoaded() on the writer thread, reading through `db` inside
+  // the transaction that will store them. An error fails the whole commit group, so a loader
+  // reports its own logical errors elsewhere and returns OK with nothing to write.
+  using Loader = std::function<absl::Status(Connection& db, std::vector<EncodedObservation>& out)>;
+  // A write whose observations `load` produces inside the commit, so reading and rewriting stored
+  // rows is atomic with respect to other writes (Store::RewriteObservations). Then as Write().
+  void WriteLoaded(std::string project, Loader load, WriteCallback done);
+
   void Drain();
   StoreStats stats() const;
 
@@ -38,6 +48,7 @@ class Writer {
     std::string project;
     std::vector<EncodedObservation> observations;
     WriteCallback done;
+    Loader load;  // set by WriteLoaded(): fills `observations` inside the commit
   };
 
   struct Rejection {
@@ -52,6 +63,10 @@ class Writer {
   // One transaction for `group`; rolled back on any error.
   absl::Status Commit(std::vector<Pending>& group);
   absl::Status Apply(std::vector<Pending>& group);
+  // Drops the summary cache when another connection (another process: `trackly cost recompute`
+  // on the same data directory) committed since the last commit, as it may have rewritten rows
+  // the cache holds. PRAGMA data_version changes exactly then.
+  absl::Status ForgetCacheIfChangedElsewhere();
 
   const size_t max_queue_observations_;
   const size_t max_commit_observations_;
@@ -59,6 +74,7 @@ class Writer {
   const size_t compress_min_bytes_;
   std::unique_ptr<Connection> db_;  // used by the writer thread only
   SummaryCache cache_;              // used by the writer thread only
+  int64_t data_version_ = -1;       // used by the writer thread only
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

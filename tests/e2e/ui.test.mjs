@@ -1,0 +1,225 @@
+// The web UI in a real browser (Debian's Chromium driven by playwright-core) against the real
+// binary: a known trace shown as a tree, timeline and detail panel; and a trace whose every
+// name, key, value and message is an XSS payload, shown without running any of them.
+// Screenshots go to build/e2e-screenshots/ (next to the binary) for a reviewer to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { BINARY, startServer, createKey, tempDataDir, removeDir } from './harness.mjs';
+import { hex, jsonRequest, postJson } from './otlp_payloads.mjs';
+
+const SCREENSHOTS = process.env.TRACKLY_SCREENSHOTS ?? join(dirname(BINARY), 'e2e-screenshots');
+
+let dataDir;
+let server;
+let key;
+let browser;
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  dataDir = tempDataDir();
+  key = createKey(dataDir).key;
+  server = await startServer(dataDir);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    // Playwright gives every launch a fresh temporary profile (the --user-data-dir).
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  const { code } = await server.stop();
+  assert.equal(code, 0);
+  removeDir(dataDir);
+});
+
+// One OTLP/JSON span starting `startMs` after `t0` and lasting `durMs`. Attribute values that
+// are objects are sent as JSON strings (as the GenAI conventions do for messages).
+const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
+function span(traceId, { id = hex(8), parent, name, startMs, durMs, attrs = {}, status }) {
+  return {
+    traceId, spanId: id, ...(parent ? { parentSpanId: parent } : {}), name, kind: 1,
+    startTimeUnixNano: String(t0 + BigInt(startMs) * 1_000_000n),
+    endTimeUnixNano: String(t0 + BigInt(startMs + durMs) * 1_000_000n),
+    attributes: Object.entries(attrs).map(([k, v]) => ({
+      key: k,
+      value: typeof v === 'number' ? { intValue: v } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) },
+    })),
+    ...(status ? { status } : {}),
+  };
+}
+
+// An agent run: a model call that asks for a tool, the tool, six identical lookups (folded in
+// the tree) and a failed final step.
+function knownTrace(traceId) {
+  const root = span(traceId, { name: 'support-agent', startMs: 0, durMs: 3000,
+    attrs: { 'session.id': 'sess-ui', 'user.id': 'user-7', 'gen_ai.operation.name': 'invoke_agent' } });
+  const llm = span(traceId, { parent: root.spanId, name: 'chat gpt-4o', startMs: 10, durMs: 900, attrs: {
+    'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o',
+    'gen_ai.request.temperature': '0.2',
+    'gen_ai.usage.input_tokens': 1200, 'gen_ai.usage.output_tokens': 300,
+    'gen_ai.input.messages': [{ role: 'user', parts: [{ type: 'text', content: 'What is the weather in Oslo?' }] }],
+    'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Oslo' } }] }],
+  } });
+  const tool = span(traceId, { parent: root.spanId, name: 'execute_tool get_weather', startMs: 920, durMs: 200, attrs: {
+    'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather',
+    'gen_ai.tool.call.arguments': { city: 'Oslo' }, 'gen_ai.tool.call.result': '12°C and rain',
+  } });
+  const lookups = Array.from({ length: 6 }, (_, i) => span(traceId, { parent: root.spanId, name: 'execute_tool lookup',
+    startMs: 1200 + i * 200, durMs: 100 + i * 20, attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup' } }));
+  const fail = span(traceId, { parent: root.spanId, name: 'send_reply', startMs: 2500, durMs: 400,
+    status: { code: 2, message: 'mail server refused the reply' } });
+  return [root, llm, tool, ...lookups, fail];
+}
+
+async function ingest(spans) {
+  const res = await postJson(server, key, jsonRequest(spans, 'ui-e2e'));
+  assert.equal(res.status, 200, res.text);
+}
+
+// A page with the key entered, and a record of anything an injected script could do.
+async function openUi(path = '/') {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const seen = { dialogs: [], errors: [] };
+  page.on('dialog', (d) => { seen.dialogs.push(d.message()); d.dismiss(); });
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  const res = await page.goto(server.url + path);
+  assert.equal(res.status(), 200);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Open' }).click();
+  return { page, seen };
+}
+
+test('the UI shows a known trace as a tree, a timeline and a detail panel', async () => {
+  const traceId = hex(16);
+  await ingest(knownTrace(traceId));
+
+  const { page, seen } = await openUi('/');
+  await page.getByRole('link', { name: 'support-agent' }).waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'traces.png') });
+  // Filters live in the URL: a shareable link.
+  await page.getByLabel('User').fill('user-7');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(/user_id=user-7/);
+  await page.getByRole('link', { name: 'support-agent' }).click();
+
+  await page.waitForURL(new RegExp(`/traces/${traceId}$`));
+  const tree = page.getByRole('tree');
+  await tree.getByText('chat gpt-4o').waitFor();
+  const rows = await tree.getByRole('treeitem').allInnerTexts();
+  assert.ok(rows.some((r) => r.includes('support-agent')), rows.join('\n'));
+  assert.ok(rows.some((r) => r.includes('get_weather')), rows.join('\n'));
+  assert.ok(rows.some((r) => /lookup × 6, p95/.test(r)), `repeats are folded:\n${rows.join('\n')}`);
+  assert.equal(await tree.locator('.bar').count(), rows.length, 'one timeline bar per row');
+  const totals = await page.locator('.totals').innerText();
+  assert.match(totals, /1,500\s*tokens/i);
+  assert.match(totals, /1\s*errors/i);
+
+  // The model call: conversation with its tool call, model, usage and the price used.
+  await tree.getByText('chat gpt-4o').click();
+  const detail = page.getByRole('complementary', { name: 'Details' });
+  await detail.getByText('What is the weather in Oslo?').waitFor();
+  const text = await detail.innerText();
+  for (const expected of ['gpt-4o', 'openai', 'calls tool', 'get_weather', '1,200', 'openai/gpt-4o@']) {
+    assert.ok(text.includes(expected), `detail panel shows ${expected}:\n${text}`);
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'trace-view.png') });
+
+  // The folded group opens into its six members; the failed step shows its error.
+  await tree.getByRole('treeitem').filter({ hasText: 'lookup × 6' }).getByRole('button', { name: 'Expand' }).click();
+  assert.equal(await tree.locator('[role="treeitem"][aria-level="3"]').count(), 6);
+  await tree.getByText('send_reply').click();
+  await detail.getByText('mail server refused the reply').waitFor();
+
+  // Sessions: the list and the session as its traces.
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await page.getByRole('link', { name: 'sess-ui' }).click();
+  await page.getByRole('link', { name: 'support-agent' }).waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'session.png') });
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
+test('the UI is served with a strict CSP and the API keeps its deny-all one', async () => {
+  const ui = await fetch(server.url + '/traces/x');
+  assert.equal(ui.status, 200);
+  assert.match(ui.headers.get('content-type'), /text\/html/);
+  assert.match(ui.headers.get('content-security-policy'), /script-src 'self'; style-src 'self'/);
+  const api = await fetch(server.url + '/api/v1/health');
+  assert.equal(api.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
+  const missing = await fetch(server.url + '/api/v1/nope', { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).error.code, 'not_found');
+});
+
+// No payload ran (the flag it sets), and none became markup: no inline script, no image, SVG
+// or frame (the UI has none of its own), no javascript: link.
+async function assertNothingInjected(page) {
+  const found = await page.evaluate(() => ({
+    flag: window.__xss ?? null,
+    scripts: [...document.scripts].filter((s) => !s.src).length,
+    media: document.querySelectorAll('img, svg, iframe').length,
+    jsLinks: [...document.querySelectorAll('a')].filter((a) => a.href.startsWith('javascript:')).length,
+  }));
+  assert.deepEqual(found, { flag: null, scripts: 0, media: 0, jsLinks: 0 });
+}
+
+test('XSS payloads in names, keys, values and messages are shown as text and never run', async () => {
+  const payloads = [
+    '<img src=x onerror="window.__xss=1;alert(1)">',
+    '<script>window.__xss=2;alert(2)</script>',
+    '"><svg onload="window.__xss=3">',
+    'javascript:window.__xss=4',
+    '<a href="javascript:window.__xss=5">click</a>',
+  ];
+  const traceId = hex(16);
+  const root = span(traceId, { name: payloads[0], startMs: 0, durMs: 500, attrs: {
+    'session.id': payloads[1], 'user.id': payloads[2], 'langfuse.trace.tags': JSON.stringify([payloads[3]]),
+    [payloads[1]]: payloads[4], 'meta<b onmouseover=alert(9)>': { [payloads[0]]: payloads[2] },
+  } });
+  const llm = span(traceId, { parent: root.spanId, name: payloads[1], startMs: 10, durMs: 300, attrs: {
+    'gen_ai.operation.name': 'chat', 'gen_ai.request.model': payloads[2],
+    'gen_ai.input.messages': [{ role: payloads[0], parts: [{ type: 'text', content: payloads[1] }] }],
+    'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'tool_call', id: payloads[3], name: payloads[0], arguments: { [payloads[1]]: payloads[4] } }] }],
+  } });
+  const tool = span(traceId, { parent: root.spanId, name: payloads[4], startMs: 320, durMs: 100,
+    status: { code: 2, message: payloads[0] }, attrs: {
+      'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': payloads[2],
+      'gen_ai.tool.call.arguments': payloads[1], 'gen_ai.tool.call.result': payloads[0],
+    } });
+  await ingest([root, llm, tool]);
+
+  const { page, seen } = await openUi('/traces');
+  await page.getByText(payloads[0], { exact: true }).first().waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'xss-traces.png') });
+  await page.getByRole('link', { name: payloads[0] }).first().click();
+  const tree = page.getByRole('tree');
+  await tree.getByRole('treeitem').nth(2).waitFor();
+  for (let i = 0; i < 3; i++) {
+    await tree.getByRole('treeitem').nth(i).click();
+    // Open every closed JSON level so every key and value is in the page.
+    for (let round = 0; round < 4; round++) {
+      const closed = page.locator('.json-toggle[aria-expanded="false"]');
+      const n = await closed.count();
+      for (let j = 0; j < n; j++) await closed.nth(0).click();
+    }
+    await page.getByRole('complementary', { name: 'Details' }).hover();
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'xss-trace-view.png') });
+  const pageText = await page.locator('body').innerText();
+  assert.ok(pageText.includes(payloads[1]), 'the payload is visible as text');
+  await assertNothingInjected(page);
+  await page.goto(`${server.url}/sessions/${encodeURIComponent(payloads[1])}`);
+  await page.locator('.turn').first().waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'xss-session.png') });
+  assert.ok((await page.locator('body').innerText()).includes(payloads[0]), 'the session shows its trace');
+
+  await assertNothingInjected(page);
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});

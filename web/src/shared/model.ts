@@ -1,0 +1,118 @@
+// The JSON shapes of the query API (docs/api.md, docs/data-model.md). Every string in them came
+// from a traced application and is hostile: render it as text only.
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+}
+
+export interface Cost {
+  input: number;
+  output: number;
+  total: number;
+  currency: string;
+  source: 'provided' | 'computed' | null;
+  price_id?: string;
+  note?: string;
+  cache_savings?: number;
+}
+
+export type ObservationType =
+  | 'span' | 'generation' | 'embedding' | 'tool' | 'retriever' | 'reranker' | 'agent' | 'chain'
+  | 'evaluator' | 'guardrail' | 'event';
+
+export type Status = 'ok' | 'error' | 'timeout' | 'cancelled' | 'skipped' | 'unset';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface Observation {
+  id: string;
+  trace_id: string;
+  parent_id: string | null;
+  name: string;
+  type: ObservationType | string;
+  status: Status | string;
+  status_message: string | null;
+  error_type: string | null;
+  level: string;
+  start_time: string;
+  end_time: string | null;
+  latency_ms: number | null;
+  completion_start_time: string | null;
+  model: string | null;
+  provider: string | null;
+  model_parameters: Record<string, Json>;
+  usage: Usage;
+  cost: Cost;
+  input: Json;
+  output: Json;
+  metadata: Record<string, Json>;
+  attributes: Record<string, Json>;
+  events: { name: string; time: string; attributes: Record<string, Json> }[];
+  prompt: { name: string; version: Json } | null;
+  tool: { name: string | null; call_id: string | null } | null;
+  environment: string | null;
+  release: string | null;
+  service_name: string | null;
+  retry_count?: number;
+}
+
+export interface Trace {
+  id: string;
+  name: string;
+  start_time: string;
+  end_time: string;
+  latency_ms: number;
+  status: Status | string;
+  session_id: string | null;
+  user_id: string | null;
+  feature: string | null;
+  environment: string | null;
+  release: string | null;
+  tags: string[];
+  metadata: Record<string, Json>;
+  input: Json;
+  output: Json;
+  counts: {
+    observations: number;
+    generations: number;
+    tool_calls: number;
+    retrievals: number;
+    errors: number;
+    retries: number;
+  };
+  usage: Usage;
+  cost: Cost;
+  models?: string[];
+  complete?: boolean;
+}
+
+export interface Session {
+  id: string;
+  trace_count: number;
+  first_time: string;
+  last_time: string;
+  user_id: string | null;
+  usage: Usage;
+  cost: Cost;
+  error_count: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface TraceDetail {
+  trace: Trace;
+  observations: Observation[];
+}
+
+export interface SessionDetail {
+  session: Session;
+  traces: Trace[];
+}

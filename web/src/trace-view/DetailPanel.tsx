@@ -1,0 +1,147 @@
+// Everything about the selected observation (or folded group of repeated steps).
+import type { ReactNode } from 'react';
+import { JsonView } from '../shared/JsonView';
+import { formatCost, formatDurationMs, formatTime, formatTokens, parseTimeUs } from '../shared/format';
+import type { Json, Observation } from '../shared/model';
+import { StatusBadge, TypeIcon } from '../shared/TypeIcon';
+import { Conversation } from './Conversation';
+import { asConversation, asDocuments } from './detail';
+import type { FoldGroup } from './fold';
+
+function Facts({ rows }: { rows: [string, ReactNode][] }) {
+  const shown = rows.filter(([, v]) => v !== null && v !== undefined && v !== '');
+  if (shown.length === 0) return null;
+  return (
+    <dl className="facts">
+      {shown.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{v}</dd></div>)}
+    </dl>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return <section className="detail-section"><h3>{title}</h3>{children}</section>;
+}
+
+const isEmpty = (v: Json | undefined) =>
+  v === null || v === undefined || (typeof v === 'object' && Object.keys(v).length === 0);
+
+// Input or output: a conversation, retrieval documents, plain text, or JSON.
+function Payload({ title, value }: { title: string; value: Json }) {
+  if (isEmpty(value)) return null;
+  const conversation = asConversation(value);
+  if (conversation) return <Section title={title}><Conversation messages={conversation} /></Section>;
+  const documents = asDocuments(value);
+  if (documents) {
+    return (
+      <Section title={`${title}: ${documents.length} documents`}>
+        <ol className="documents">
+          {documents.map((d, i) => (
+            <li key={i}>
+              <div className="muted">{d.id ?? `#${i + 1}`}{d.score !== null && <> · score <strong>{d.score.toFixed(3)}</strong></>}</div>
+              <div className="message-text">{d.content}</div>
+              {!isEmpty(d.metadata) && <JsonView value={d.metadata} openDepth={0} />}
+            </li>
+          ))}
+        </ol>
+      </Section>
+    );
+  }
+  if (typeof value === 'string') return <Section title={title}><div className="message-text">{value}</div></Section>;
+  return <Section title={title}><JsonView value={value} openDepth={3} /></Section>;
+}
+
+function ObservationDetail({ obs }: { obs: Observation }) {
+  const ttftMs = (parseTimeUs(obs.completion_start_time) - parseTimeUs(obs.start_time)) / 1000;
+  const u = obs.usage;
+  const exceptions = obs.events.filter((e) => e.name === 'exception');
+  return (
+    <>
+      <h2 className="detail-title"><TypeIcon type={obs.type} /> <span>{obs.name}</span> <StatusBadge status={obs.status} /></h2>
+      {(obs.status_message || obs.error_type) && (
+        <div className="error-box">
+          {obs.error_type && <strong>{obs.error_type}</strong>} {obs.status_message}
+        </div>
+      )}
+      {exceptions.map((e, i) => {
+        const stack = e.attributes['exception.stacktrace'];
+        return typeof stack === 'string' ? <pre key={i} className="stack">{stack}</pre> : null;
+      })}
+      <Facts rows={[
+        ['Type', obs.type],
+        ['Start', formatTime(obs.start_time)],
+        ['Duration', formatDurationMs(obs.latency_ms)],
+        ['Time to first token', Number.isFinite(ttftMs) ? formatDurationMs(ttftMs) : null],
+        ['Model', obs.model],
+        ['Provider', obs.provider],
+        ['Tool', obs.tool?.name ?? null],
+        ['Tool call id', obs.tool?.call_id ?? null],
+        ['Prompt', obs.prompt ? `${obs.prompt.name} v${String(obs.prompt.version ?? '?')}` : null],
+        ['Level', obs.level !== 'DEFAULT' ? obs.level : null],
+        ['Retries', obs.retry_count ? String(obs.retry_count) : null],
+        ['Service', obs.service_name],
+        ['Environment', obs.environment],
+        ['Release', obs.release],
+        ['Id', <code>{obs.id}</code>],
+      ]} />
+      {u.total_tokens > 0 && (
+        <Section title="Usage">
+          <Facts rows={[
+            ['Input tokens', formatTokens(u.input_tokens)],
+            ['Output tokens', formatTokens(u.output_tokens)],
+            ['Total tokens', formatTokens(u.total_tokens)],
+            ['Cache read', u.cache_read_tokens ? formatTokens(u.cache_read_tokens) : null],
+            ['Cache write', u.cache_write_tokens ? formatTokens(u.cache_write_tokens) : null],
+            ['Reasoning', u.reasoning_tokens ? formatTokens(u.reasoning_tokens) : null],
+          ]} />
+        </Section>
+      )}
+      {(obs.cost.total > 0 || obs.cost.price_id || obs.cost.note) && (
+        <Section title="Cost">
+          <Facts rows={[
+            ['Total', formatCost(obs.cost.total)],
+            ['Input', formatCost(obs.cost.input)],
+            ['Output', formatCost(obs.cost.output)],
+            ['Source', obs.cost.source],
+            ['Price', obs.cost.price_id ? <code>{obs.cost.price_id}</code> : null],
+            ['Cache savings', obs.cost.cache_savings ? formatCost(obs.cost.cache_savings) : null],
+            ['Note', obs.cost.note ?? null],
+          ]} />
+        </Section>
+      )}
+      {!isEmpty(obs.model_parameters) && <Section title="Model parameters"><JsonView value={obs.model_parameters} /></Section>}
+      <Payload title={obs.type === 'tool' ? 'Arguments' : 'Input'} value={obs.input} />
+      <Payload title={obs.type === 'tool' ? 'Result' : 'Output'} value={obs.output} />
+      {obs.events.length > 0 && <Section title="Events"><JsonView value={obs.events as unknown as Json} openDepth={1} /></Section>}
+      {!isEmpty(obs.metadata) && <Section title="Metadata"><JsonView value={obs.metadata} /></Section>}
+      {!isEmpty(obs.attributes) && <Section title="Attributes"><JsonView value={obs.attributes} /></Section>}
+    </>
+  );
+}
+
+function GroupDetail({ group }: { group: FoldGroup<Observation> }) {
+  return (
+    <>
+      <h2 className="detail-title"><TypeIcon type={group.type} /> <span>{group.name}</span> × {group.members.length}</h2>
+      <p className="muted">Repeated identical steps, folded. Open the group in the tree to see each one.</p>
+      <Facts rows={[
+        ['Count', String(group.members.length)],
+        ['p95 duration', formatDurationMs(group.p95Ms)],
+        ['Tokens', formatTokens(group.totalTokens)],
+        ['Cost', formatCost(group.totalCost)],
+        ['Errors', String(group.errors)],
+      ]} />
+    </>
+  );
+}
+
+export type Selection = { kind: 'node'; obs: Observation } | { kind: 'fold'; group: FoldGroup<Observation> } | null;
+
+export function DetailPanel({ selection }: { selection: Selection }) {
+  return (
+    <aside className="detail-panel" aria-label="Details">
+      {selection === null && <p className="empty">Select a step.</p>}
+      {selection?.kind === 'node' && <ObservationDetail obs={selection.obs} />}
+      {selection?.kind === 'fold' && <GroupDetail group={selection.group} />}
+    </aside>
+  );
+}

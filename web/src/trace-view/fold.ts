@@ -1,0 +1,126 @@
+// Folds repeated identical sibling steps ("tool search × 412, p95 1.2 s") and flattens the tree
+// into the rows the tree/timeline list shows. Pure and iterative.
+
+import { percentile } from '../shared/format';
+import type { TraceTree, TreeInput, TreeNode } from './tree';
+
+export interface FoldInput extends TreeInput {
+  name: string;
+  type: string;
+  status: string;
+  model?: string | null;
+  latency_ms?: number | null;
+  usage?: { total_tokens: number } | null;
+  cost?: { total: number } | null;
+}
+
+// Siblings with the same step key are "identical steps".
+export function stepKey(obs: FoldInput): string {
+  return `${obs.type}\u0000${obs.name}\u0000${obs.model ?? ''}`;
+}
+
+export interface FoldGroup<T extends FoldInput = FoldInput> {
+  kind: 'fold';
+  id: string; // stable within the tree: the first member's position
+  members: TreeNode<T>[]; // in start order
+  name: string;
+  type: string;
+  p95Ms: number;
+  totalTokens: number;
+  totalCost: number;
+  errors: number;
+  startUs: number;
+  endUs: number;
+}
+
+export type ChildItem<T extends FoldInput = FoldInput> = { kind: 'node'; node: TreeNode<T> } | FoldGroup<T>;
+
+function durationMs(node: TreeNode<FoldInput>): number {
+  return node.obs.latency_ms ?? (node.endUs - node.startUs) / 1000;
+}
+
+export function isError(obs: { status: string; level?: string }): boolean {
+  return obs.status === 'error' || obs.level === 'ERROR';
+}
+
+// The children of one parent with every key that repeats at least `minRepeat` times folded into
+// one group, placed where its first member was.
+export function foldSiblings<T extends FoldInput>(
+  siblings: TreeNode<T>[], minRepeat: number, groupIdPrefix: string,
+): ChildItem<T>[] {
+  const byKey = new Map<string, TreeNode<T>[]>();
+  for (const node of siblings) {
+    const key = stepKey(node.obs);
+    const list = byKey.get(key);
+    if (list) list.push(node); else byKey.set(key, [node]);
+  }
+  const items: ChildItem<T>[] = [];
+  for (const [index, node] of siblings.entries()) {
+    const members = byKey.get(stepKey(node.obs))!;
+    if (members.length < minRepeat) {
+      items.push({ kind: 'node', node });
+      continue;
+    }
+    if (members[0] !== node) continue; // the group sits at its first member
+    items.push({
+      kind: 'fold',
+      id: `${groupIdPrefix}/${index}`,
+      members,
+      name: node.obs.name,
+      type: node.obs.type,
+      p95Ms: percentile(members.map(durationMs), 95),
+      totalTokens: members.reduce((sum, m) => sum + (m.obs.usage?.total_tokens ?? 0), 0),
+      totalCost: members.reduce((sum, m) => sum + (m.obs.cost?.total ?? 0), 0),
+      errors: members.filter((m) => isError(m.obs)).length,
+      // Loops, not Math.min(...spread): 100k arguments would overflow the stack.
+      startUs: members.reduce((min, m) => Math.min(min, m.startUs), Infinity),
+      endUs: members.reduce((max, m) => Math.max(max, m.endUs), -Infinity),
+    });
+  }
+  return items;
+}
+
+// Folding of the whole tree, computed once per trace: parent (null for the roots) → its items.
+export type FoldedTree<T extends FoldInput = FoldInput> = Map<TreeNode<T> | null, ChildItem<T>[]>;
+
+export function foldTree<T extends FoldInput>(tree: TraceTree<T>, minRepeat: number): FoldedTree<T> {
+  const folded: FoldedTree<T> = new Map();
+  folded.set(null, foldSiblings(tree.roots, minRepeat, 'root'));
+  tree.nodes.forEach((node, i) => {
+    if (node.children.length > 0) folded.set(node, foldSiblings(node.children, minRepeat, `n${i}`));
+  });
+  return folded;
+}
+
+export type Row<T extends FoldInput = FoldInput> =
+  | { kind: 'node'; node: TreeNode<T>; depth: number; expandable: boolean; expanded: boolean }
+  | { kind: 'fold'; group: FoldGroup<T>; depth: number; expanded: boolean };
+
+// The visible rows, depth first. Nodes are expanded unless in `collapsed`; fold groups are closed
+// unless in `openFolds` (by group id). An open group lists its members as ordinary nodes.
+export function visibleRows<T extends FoldInput>(
+  folded: FoldedTree<T>, collapsed: ReadonlySet<TreeNode<T>>, openFolds: ReadonlySet<string>,
+): Row<T>[] {
+  const rows: Row<T>[] = [];
+  type Pending = { item: ChildItem<T>; depth: number };
+  const stack: Pending[] = [];
+  const pushItems = (items: ChildItem<T>[], depth: number) => {
+    for (let i = items.length - 1; i >= 0; i--) stack.push({ item: items[i], depth });
+  };
+  pushItems(folded.get(null) ?? [], 0);
+  while (stack.length > 0) {
+    const { item, depth } = stack.pop()!;
+    if (item.kind === 'fold') {
+      const expanded = openFolds.has(item.id);
+      rows.push({ kind: 'fold', group: item, depth, expanded });
+      if (expanded) pushItems(item.members.map((node) => ({ kind: 'node' as const, node })), depth + 1);
+      continue;
+    }
+    const children = folded.get(item.node);
+    const expandable = children !== undefined;
+    const expanded = expandable && !collapsed.has(item.node);
+    rows.push({ kind: 'node', node: item.node, depth, expandable, expanded });
+    if (expanded) pushItems(children!, depth + 1);
+  }
+  return rows;
+}
