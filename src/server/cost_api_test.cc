@@ -13,6 +13,7 @@
 #include "server/api_key.h"
 #include "server/app.h"
 #include "server/http_test_client.h"
+#include "server/running_app_test_base.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -74,53 +75,18 @@ std::string ChatRequest(const std::vector<std::string>& models) {
   return request.dump();
 }
 
-class CostApiTest : public testing::Test {
+class CostApiTest : public RunningAppTestBase {
  protected:
+  CostApiTest() : RunningAppTestBase(kNow) {}
+
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = (std::filesystem::temp_directory_path() / absl::StrCat("trackly-cost-api-test-", getpid(), "-", counter++))
-               .string();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open({.dir = dir_, .sync_full = false});
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> catalog = store::SqliteCatalog::Open(dir_);
-    ASSERT_TRUE(catalog.ok()) << catalog.status();
-    catalog_ = *std::move(catalog);
-    ASSERT_TRUE(catalog_->CreateProject("p1", 1).ok());
-    ASSERT_TRUE(catalog_->CreateProject("p2", 1).ok());
+    ASSERT_NO_FATAL_FAILURE(OpenStoreAndCatalog());
     admin_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
     read_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead);
     other_project_key_ = AddKey("p2", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
-
     ServerOptions options;
-    options.listen = "127.0.0.1:0";
     options.io_threads = 2;
-    absl::StatusOr<std::unique_ptr<App>> app = App::Start(options, *store_, *catalog_, clock_);
-    ASSERT_TRUE(app.ok()) << app.status();
-    app_ = *std::move(app);
-    client_ = std::make_unique<HttpTestClient>(app_->endpoint());
-  }
-
-  void TearDown() override {
-    client_.reset();
-    if (app_ != nullptr) {
-      app_->BeginShutdown();
-      app_->Wait();
-    }
-    if (store_ != nullptr) store_->Drain();
-    app_.reset();
-    store_.reset();
-    catalog_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string AddKey(const std::string& project, uint32_t scopes) {
-    absl::StatusOr<GeneratedKey> key = GenerateApiKey(project, scopes, 1);
-    EXPECT_TRUE(key.ok());
-    EXPECT_TRUE(catalog_->InsertKey(key->record).ok());
-    return key->key;
+    StartApp(options);
   }
 
   HttpResponse Send(http::verb method, const std::string& target, const std::string& key, std::string body = "") {
@@ -147,12 +113,6 @@ class CostApiTest : public testing::Test {
     return Json();
   }
 
-  std::string dir_;
-  FakeClock clock_{kNow};
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<store::SqliteCatalog> catalog_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<HttpTestClient> client_;
   std::string admin_key_, read_key_, other_project_key_;
 };
 
