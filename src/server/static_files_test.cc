@@ -81,7 +81,9 @@ TEST(StaticFilesDirTest, NeverServesAFileOutsideTheUi) {
                                   "/.%2e/secret.txt", "//secret.txt", "/assets/..%2f..%2fsecret.txt"}) {
     HttpResponse response = Get(handler, target);
     EXPECT_NE(response.body(), "secret") << target;
-    if (response.result() == http::status::ok) EXPECT_EQ(response.body(), "index") << target;
+    if (response.result() == http::status::ok) {
+      EXPECT_EQ(response.body(), "index") << target;
+    }
   }
   std::filesystem::remove_all(root);
 }
