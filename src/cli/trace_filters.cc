@@ -9,7 +9,6 @@
 namespace trackly::cli {
 namespace {
 
-constexpr int kMaxLimit = 1000;
 
 // absl::ParseDuration knows h/m/s/ms/us/ns but not days, which are natural for --since.
 bool ParseRelative(std::string_view text, absl::Duration* out) {
@@ -37,9 +36,9 @@ absl::StatusOr<store::TraceQuery> BuildTraceQuery(const TraceFilterFlags& flags,
   store::TraceQuery query;
   if (flags.project.empty()) return absl::InvalidArgumentError("--project must not be empty");
   query.project = flags.project;
-  if (flags.limit < 1 || flags.limit > kMaxLimit) {
+  if (flags.limit < 1 || flags.limit > store::kMaxListLimit) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--limit must be between 1 and ", kMaxLimit, ", got ", flags.limit));
+        absl::StrCat("--limit must be between 1 and ", store::kMaxListLimit, ", got ", flags.limit));
   }
   query.limit = flags.limit;
   query.name = flags.name;

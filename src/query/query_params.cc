@@ -12,7 +12,6 @@
 namespace trackly::query {
 namespace {
 
-constexpr int kMaxLimit = 1000;
 
 // Sets one field of a query from a parameter value, or says why the value is bad (the caller
 // prefixes the parameter name).
@@ -21,8 +20,8 @@ using Setter = std::function<absl::Status(std::string_view value, Query& query)>
 
 absl::Status ParseLimit(std::string_view value, int* out) {
   int limit = 0;
-  if (!absl::SimpleAtoi(Sv(value), &limit) || limit < 1 || limit > kMaxLimit) {
-    return absl::InvalidArgumentError(absl::StrCat("must be an integer from 1 to ", kMaxLimit));
+  if (!absl::SimpleAtoi(Sv(value), &limit) || limit < 1 || limit > store::kMaxListLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("must be an integer from 1 to ", store::kMaxListLimit));
   }
   *out = limit;
   return absl::OkStatus();

@@ -16,6 +16,9 @@
 
 namespace trackly::store {
 
+// The largest page a list query may ask for; every backend and every caller checks against it.
+inline constexpr int kMaxListLimit = 1000;
+
 // Observations of one project to store. The project comes from the credential, never the body.
 struct WriteBatch {
   std::string project;
@@ -29,7 +32,7 @@ struct TraceQuery {
   std::string project;        // required
   int64_t from_ns = 0;        // trace start_time >= from_ns; 0 = unbounded
   int64_t to_ns = 0;          // trace start_time < to_ns; 0 = unbounded
-  int limit = 50;             // 1..1000
+  int limit = 50;             // 1..kMaxListLimit
   std::string cursor;         // opaque next_cursor of a previous page; empty = first page
   std::string name;           // exact trace name
   std::string user_id;
@@ -59,7 +62,7 @@ struct SessionQuery {
   std::string project;   // required
   int64_t from_ns = 0;   // session last_time >= from_ns; 0 = unbounded
   int64_t to_ns = 0;     // session first_time < to_ns; 0 = unbounded
-  int limit = 50;        // 1..1000
+  int limit = 50;        // 1..kMaxListLimit
   std::string cursor;
   std::string user_id;
 };

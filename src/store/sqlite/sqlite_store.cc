@@ -25,7 +25,6 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kMaxLimit = 1000;
 // Idle read connections kept open; more concurrent readers get connections closed after use.
 constexpr size_t kMaxIdleReaders = 8;
 
@@ -49,8 +48,8 @@ absl::Status DecodeCursor(std::string_view cursor, int64_t* time_ns, std::string
 
 absl::Status CheckListArgs(std::string_view project, int limit) {
   if (project.empty()) return absl::InvalidArgumentError("project: required");
-  if (limit < 1 || limit > kMaxLimit) {
-    return absl::InvalidArgumentError(absl::StrCat("limit: must be within 1..", kMaxLimit, ", got ", limit));
+  if (limit < 1 || limit > kMaxListLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit: must be within 1..", kMaxListLimit, ", got ", limit));
   }
   return absl::OkStatus();
 }
