@@ -163,7 +163,7 @@ absl::StatusOr<std::string> DecodeOne(std::string_view body, std::string_view co
 
 }  // namespace
 
-absl::StatusOr<std::string> Decompress(std::string_view body, std::string_view content_encoding,
+absl::StatusOr<std::string> Decompress(std::string body, std::string_view content_encoding,
                                        int64_t max_bytes) {
   std::vector<std::string> codings;
   for (absl::string_view token : absl::StrSplit(Sv(content_encoding), ',')) {
@@ -172,7 +172,7 @@ absl::StatusOr<std::string> Decompress(std::string_view body, std::string_view c
   }
   if (codings.empty()) {
     if (static_cast<int64_t>(body.size()) > max_bytes) return TooLarge(max_bytes);
-    return std::string(body);
+    return body;
   }
   // Codings are listed in the order they were applied; undo the last one first.
   TRACKLY_ASSIGN_OR_RETURN(std::string decoded, DecodeOne(body, codings.back(), max_bytes));

@@ -19,8 +19,9 @@ namespace trackly::ingest {
 //                      decompression"); found while streaming, so a bomb never inflates past the cap
 //   InvalidArgument    corrupt or truncated data
 //   InvalidArgument + IsUnsupportedMediaType()  an unknown coding, named in the message (415)
-// "identity" returns a copy of `body` (still subject to `max_bytes`).
-absl::StatusOr<std::string> Decompress(std::string_view body, std::string_view content_encoding,
+// `body` is a sink: with no coding (or "identity") it is returned as is, without a copy (still
+// subject to `max_bytes`).
+absl::StatusOr<std::string> Decompress(std::string body, std::string_view content_encoding,
                                        int64_t max_bytes);
 
 }  // namespace trackly::ingest
