@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs `npm ci` in each folder given whose node_modules is missing or older than its
 # package-lock.json, so repeated builds and `make deps` cost nothing once installed.
-# Used by scripts/install-deps.sh (tests/e2e, web) and by the web UI build (web/CMakeLists.txt).
+# Used by scripts/install-deps.sh (tests/e2e, web, data/tokenizers) and by the builds that need
+# them (web/CMakeLists.txt, src/normalize/tokens/CMakeLists.txt).
 set -euo pipefail
 for dir in "$@"; do
   [[ -f "$dir/package-lock.json" ]] || { echo "npm-ci: no package-lock.json in $dir" >&2; exit 1; }
