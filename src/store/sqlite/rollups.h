@@ -1,0 +1,56 @@
+// The metrics rollups of the SQLite store: maintained by the writer in the transaction that
+// changes a trace, read by Store::QueryMetrics. Layout: schema.cc (layout version 3); design:
+// docs/architecture.md "Metrics rollups".
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "model/observation.h"
+#include "model/rollup.h"
+#include "store/metrics_query.h"
+#include "store/sqlite/connection.h"
+
+namespace trackly::store::sqlite {
+
+// Not thread-safe: the writer thread's, one per commit (so nothing it caches outlives a
+// transaction that may roll back).
+//
+// Why contributions per trace: a trace's summary (and so its status, user, session and trace
+// name) is recomputed from all its observations whenever one arrives, and a replaced
+// observation's previous values are gone from its row by then. Keeping what each trace last
+// contributed makes an update "subtract the old, add the new", exact in any arrival order since
+// every rollup value is an integer sum (model::RollupValues).
+class RollupWriter {
+ public:
+  // Replaces what trace `trace_id` contributes by what `trace`, the summary of `observations`
+  // (all of the trace's), contributes. `is_new`: the trace had no summary before this commit, so
+  // it has no stored contribution to read.
+  absl::Status ReplaceTrace(Connection& db, std::string_view project, std::string_view trace_id, bool is_new,
+                            const model::Trace& trace, std::span<const model::Observation> observations);
+  // Adds the summed changes of every ReplaceTrace to the rollup tables. Call once, last.
+  absl::Status Flush(Connection& db);
+
+ private:
+  struct Entry;
+  using KeyOfDims = std::tuple<std::string, int, std::vector<std::string>>;  // (project, kind, dims)
+  using Cell = std::tuple<std::string, int, int64_t, int64_t>;               // (project, tier, bucket_s, key_id)
+
+  absl::StatusOr<int64_t> KeyId(Connection& db, std::string_view project, model::RollupKind kind,
+                                std::vector<std::string> dims);
+  void AddToCells(std::string_view project, const Entry& entry, int64_t sign);
+
+  absl::flat_hash_map<KeyOfDims, int64_t> key_ids_;
+  absl::flat_hash_map<Cell, model::RollupValues> deltas_;
+};
+
+// Answers `query` from the rollup tables through `db` (a read connection). Contract: Store::QueryMetrics.
+absl::StatusOr<MetricsResult> QueryRollups(Connection& db, const MetricsQuery& query);
+
+}  // namespace trackly::store::sqlite
