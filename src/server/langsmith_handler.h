@@ -1,0 +1,63 @@
+// The LangSmith runs API under /langsmith (shared/reference/wire-formats.md §7; docs/api.md,
+// docs/integrations.md "LangSmith"), for the langsmith SDKs with LANGSMITH_ENDPOINT=<server>/langsmith:
+//
+//   GET   /langsmith/info            what this server supports, in the shape the clients read
+//   POST  /langsmith/runs/batch      {"post":[run…],"patch":[run…]}
+//   POST  /langsmith/runs/multipart  multipart/form-data, one part per run field
+//   POST  /langsmith/runs            one run (create)
+//   PATCH /langsmith/runs/{id}       one run (update)
+//
+// Every run operation becomes an observation fragment (ingest/langsmith/run_decoder.h), normalized
+// by normalize::BatchNormalizer and written to the caller's project; the store merges a run's
+// post and patches, and prices the merge (WriteBatch::finish_merged). Content-Encoding (gzip,
+// zstd, deflate) is undone under the body cap: 413 beyond it. Replies are sent once the write is
+// durable:
+//   202 {"accepted_runs": N, "ignored_parts": M}           every run stored
+//   400 {"error": {...}, "rejected": [{"run_id","message"}], "accepted_runs": N}
+//                                                          some runs malformed; the good ones of
+//                                                          the same request ARE stored
+//   400 / 413 / 415                                        the body as a whole is unusable
+//   503 + Retry-After                                      the store is full; nothing stored
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "ingest/decoder.h"
+#include "ingest/langsmith/run_decoder.h"
+#include "normalize/batch_normalizer.h"
+#include "server/router.h"
+#include "store/store.h"
+
+namespace trackly::server {
+
+// Thread-safe; borrows everything it is given.
+class LangsmithHandler {
+ public:
+  LangsmithHandler(const normalize::BatchNormalizer& normalizer, store::Store& store,
+                   const ingest::DecodeLimits& limits, int64_t max_body_bytes)
+      : normalizer_(normalizer), store_(store), decoder_(limits), max_body_bytes_(max_body_bytes) {}
+
+  // GET /langsmith/info: multipart ingest with gzip / zstd bodies, batches sized to the body cap.
+  void Info(RequestContext context, Responder respond) const;
+  // The run endpoints. Decode and normalize on the calling (I/O) thread; `respond` is called
+  // from the store's callback.
+  void PostBatch(RequestContext context, Responder respond) const;
+  void PostMultipart(RequestContext context, Responder respond) const;
+  void PostRun(RequestContext context, Responder respond) const;
+  void PatchRun(RequestContext context, Responder respond) const;
+
+ private:
+  // Decodes the (decompressed) body of one request.
+  using DecodeBody = absl::StatusOr<ingest::langsmith::RunBatch> (*)(
+      const ingest::langsmith::RunDecoder& decoder, const RequestContext& context,
+      std::string_view body);
+  void Ingest(RequestContext context, Responder respond, DecodeBody decode) const;
+
+  const normalize::BatchNormalizer& normalizer_;
+  store::Store& store_;
+  const ingest::langsmith::RunDecoder decoder_;
+  const int64_t max_body_bytes_;
+};
+
+}  // namespace trackly::server
