@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing trackly needs on Debian 12, and nothing that is already there.
-# Debian packages via apt-get (chromium for the UI's browser tests); npm packages via scripts/npm-ci.sh.
+# Debian packages via apt-get (chromium for the UI's browser tests, python3 for the Python SDK); npm packages via scripts/npm-ci.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,8 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libsimdjson-dev nlohmann-json3-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libre2-dev
-  libtomlplusplus-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm curl chromium
+  libtomlplusplus-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
+  nodejs npm curl chromium python3 python3-setuptools
 )
 
 missing=()
@@ -31,6 +31,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages: the end-to-end test clients (real OpenTelemetry exporters, playwright-core) and the
-# web UI's build tools.
-scripts/npm-ci.sh tests/e2e web
+# npm packages: the end-to-end test clients (real OpenTelemetry exporters, playwright-core), the
+# web UI's build tools, and js-tiktoken, whose BPE ranks the build embeds (data/tokenizers).
+scripts/npm-ci.sh tests/e2e web data/tokenizers

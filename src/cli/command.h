@@ -25,6 +25,7 @@ void AddTracesCommand(CLI::App& app, int* exit_code);    // traces_command.cc (t
 void AddDemoCommand(CLI::App& app, int* exit_code);      // demo_command.cc
 void AddModelsCommand(CLI::App& app, int* exit_code);    // models_command.cc
 void AddCostCommand(CLI::App& app, int* exit_code);      // cost_command.cc
+void AddUiTokenCommand(CLI::App& app, int* exit_code);   // ui_token_command.cc
 
 // The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
 inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";

@@ -16,6 +16,7 @@
 #include "server/app.h"
 #include "server/options.h"
 #include "server/shutdown_signals.h"
+#include "server/ui_login.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -46,6 +47,24 @@ absl::StatusOr<server::ServerOptions> LoadOptions(const ServeArgs& args) {
   return options;
 }
 
+// One sign-in link per project (a few at most), so the person who started the server can open
+// the UI at once; `trackly ui-token` makes more.
+void PrintLoginLinks(store::Catalog& catalog, const std::string& url) {
+  constexpr size_t kMaxLinks = 5;
+  absl::StatusOr<std::vector<store::Project>> projects = catalog.ListProjects();
+  if (!projects.ok()) return LogWarn("cannot list projects for UI links: ", projects.status().ToString());
+  if (projects->empty()) {
+    std::printf("web UI: create a project (trackly projects create NAME), then trackly ui-token --project NAME\n");
+  }
+  for (size_t i = 0; i < projects->size() && i < kMaxLinks; ++i) {
+    const std::string& project = (*projects)[i].name;
+    absl::StatusOr<std::string> link = server::CreateLoginLink(catalog, project, url, SystemClock::Get().NowNanos());
+    if (!link.ok()) return LogWarn("cannot create a UI sign-in link: ", link.status().ToString());
+    std::printf("web UI for project %s (link works once, for 15 minutes): %s\n", project.c_str(), link->c_str());
+  }
+  if (projects->size() > kMaxLinks) std::printf("web UI for other projects: trackly ui-token --project NAME\n");
+}
+
 absl::Status Serve(const ServeArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, LoadOptions(args));
   LogLevel level = LogLevel::kInfo;
@@ -72,6 +91,7 @@ absl::Status Serve(const ServeArgs& args) {
                            server::App::Start(options, *store, *catalog, SystemClock::Get()));
   // Machine-readable: scripts and tests parse this line for the address (the real port).
   std::printf("trackly listening on %s\n", app->url().c_str());
+  if (options.auth) PrintLoginLinks(*catalog, app->url());
   std::fflush(stdout);
   LogInfo("serving data directory ", options.data_dir, options.auth ? "" : " with auth OFF");
 

@@ -276,6 +276,10 @@ void WriteUsage(const Usage& u, JsonWriter& w) {
   w.Int(u.cache_read_tokens);
   w.Key("cache_write_tokens");
   w.Int(u.cache_write_tokens);
+  if (u.estimated) {
+    w.Key("estimated");
+    w.Bool(true);
+  }
   w.Key("input_tokens");
   w.Int(u.input_tokens);
   w.Key("output_tokens");
@@ -372,11 +376,11 @@ bool HasTraceHints(const TraceHints& h) {
 // default and error by construction. simdjson parses the text ~20x faster than Json::parse
 // (measured); only the free-form subtrees (input, attributes, ...) are then converted to Json.
 //
-// A Node offers is_null/is_string/is_number/is_object/is_array; GetStringView/GetInt/GetDouble with
-// nlohmann's get<T> conversions; ToJson(); ForEachElement(f) over an array; and a nested Members
-// type, built from an object node, whose Find(key) returns the member (the last one when a key
-// repeats, as Json::parse keeps) or nothing, and nothing for every key when the node is not an
-// object (as Json::find does).
+// A Node offers is_null/is_string/is_number/is_object/is_array/is_bool; GetStringView/GetInt/
+// GetDouble/GetBool with nlohmann's get<T> conversions; ToJson(); ForEachElement(f) over an array;
+// and a nested Members type, built from an object node, whose Find(key) returns the member (the
+// last one when a key repeats, as Json::parse keeps) or nothing, and nothing for every key when
+// the node is not an object (as Json::find does).
 
 class JsonNode {
  public:
@@ -387,7 +391,9 @@ class JsonNode {
   bool is_number() const { return value_->is_number(); }
   bool is_object() const { return value_->is_object(); }
   bool is_array() const { return value_->is_array(); }
+  bool is_bool() const { return value_->is_boolean(); }
   std::string_view GetStringView() const { return value_->get_ref<const std::string&>(); }
+  bool GetBool() const { return value_->get<bool>(); }
   int64_t GetInt() const { return value_->get<int64_t>(); }
   double GetDouble() const { return value_->get<double>(); }
   Json ToJson() const { return *value_; }
@@ -459,7 +465,9 @@ class DomNode {
   bool is_number() const { return element_.is_number(); }
   bool is_object() const { return element_.is_object(); }
   bool is_array() const { return element_.is_array(); }
+  bool is_bool() const { return element_.is_bool(); }
   std::string_view GetStringView() const { return element_.get_string().value_unsafe(); }
+  bool GetBool() const { return element_.get_bool().value_unsafe(); }
   // The same casts nlohmann's get<int64_t>() and get<double>() apply.
   int64_t GetInt() const {
     switch (element_.type()) {
@@ -565,6 +573,12 @@ class FieldReader {
     if (!v->is_number()) return Fail<int64_t>(key, "a number");
     return v->GetInt();
   }
+  bool Bool(std::string_view key) {
+    std::optional<Node> v = Find(key);
+    if (!v || v->is_null()) return false;
+    if (!v->is_bool()) return Fail<bool>(key, "a boolean");
+    return v->GetBool();
+  }
   double Double(std::string_view key) {
     std::optional<Node> v = Find(key);
     if (!v || v->is_null()) return 0;
@@ -615,6 +629,7 @@ Usage UsageFrom(const std::optional<Node>& j, absl::Status* status) {
   u.cache_read_tokens = r.Int("cache_read_tokens");
   u.cache_write_tokens = r.Int("cache_write_tokens");
   u.reasoning_tokens = r.Int("reasoning_tokens");
+  u.estimated = r.Bool("estimated");
   if (status->ok()) *status = r.status();
   return u;
 }
@@ -739,9 +754,12 @@ constexpr size_t kMaxRetainedParserBytes = 1 << 20;
 }  // namespace
 
 Json ToJson(const Usage& u) {
-  return Json{{"input_tokens", u.input_tokens},         {"output_tokens", u.output_tokens},
-              {"total_tokens", u.total_tokens},         {"cache_read_tokens", u.cache_read_tokens},
-              {"cache_write_tokens", u.cache_write_tokens}, {"reasoning_tokens", u.reasoning_tokens}};
+  Json j{{"input_tokens", u.input_tokens},         {"output_tokens", u.output_tokens},
+         {"total_tokens", u.total_tokens},         {"cache_read_tokens", u.cache_read_tokens},
+         {"cache_write_tokens", u.cache_write_tokens}, {"reasoning_tokens", u.reasoning_tokens}};
+  // Present only on estimated usage, so reported usage keeps its shape.
+  if (u.estimated) j["estimated"] = true;
+  return j;
 }
 
 Json ToJson(const Cost& c) {

@@ -61,6 +61,29 @@ TEST(CodecTest, ObservationRoundTripsEveryField) {
   EXPECT_EQ(*back, o);
 }
 
+TEST(CodecTest, UsageSaysEstimatedOnlyWhenItIs) {
+  Observation o = FullObservation();
+  EXPECT_FALSE(ToJson(o)["usage"].contains("estimated"));
+  o.usage.estimated = true;
+  Json j = ToJson(o);
+  EXPECT_EQ(j["usage"]["estimated"], true);
+  absl::StatusOr<Observation> back = ObservationFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->usage.estimated);
+  std::string text;
+  AppendJson(o, &text);
+  absl::StatusOr<Observation> parsed = ParseObservationJson(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, o);
+}
+
+TEST(CodecTest, RejectsEstimatedThatIsNotABoolean) {
+  absl::StatusOr<Observation> o = ParseObservationJson(R"({"id":"a","trace_id":"b","type":"generation","status":"ok","level":"DEFAULT",)"
+                                                          R"("usage":{"estimated":1}})");
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().message(), "field \"estimated\" is not a boolean");
+}
+
 TEST(CodecTest, EmptyObservationRoundTrips) {
   Observation o;
   o.id = "a";
@@ -210,6 +233,12 @@ std::vector<std::pair<std::string, Observation>> EdgeCaseObservations() {
     o.level = Level::kDebug;
     cases.emplace_back("end before start", o);
   }
+  {
+    Observation o = FullObservation();
+    o.usage = Usage{.input_tokens = 24, .output_tokens = 7, .total_tokens = 31, .estimated = true};
+    o.cost.note = "computed from estimated usage";
+    cases.emplace_back("estimated usage", o);
+  }
   return cases;
 }
 
@@ -336,6 +365,8 @@ TEST(CodecTest, ParseObservationJsonMatchesJsonTreeOnOddText) {
       {"nested usage wrong", R"({"usage":{"input_tokens":"x"}})"},
       {"nested cost wrong", R"({"cost":{"input":"x","source":"provided"}})"},
       {"usage not an object", R"({"usage":7})"},
+      {"estimated not a boolean", R"({"usage":{"estimated":"yes"}})"},
+      {"estimated null", R"({"usage":{"input_tokens":3,"estimated":null}})"},
       {"fractional integer", R"({"usage":{"input_tokens":1.9},"retry_count":-3.7})"},
       {"integer doubles", R"({"cost":{"input":3,"output":18446744073709551615,"total":-4}})"},
       {"uint64 retry count", R"({"retry_count":18446744073709551615})"},

@@ -44,8 +44,12 @@ struct Usage {
   int64_t cache_read_tokens = 0;
   int64_t cache_write_tokens = 0;
   int64_t reasoning_tokens = 0;
+  // The client reported no usage: the counts were estimated from the call's input and output
+  // text with a BPE tokenizer (normalize/usage_estimator.h, docs/cost.md "Estimated usage").
+  bool estimated = false;
 
   bool empty() const;
+  // Sums the counts; `estimated` is left as it is (a sum is not itself an estimate).
   Usage& operator+=(const Usage& other);
   bool operator==(const Usage&) const = default;
 };
@@ -59,7 +63,9 @@ struct Cost {
   CostSource source = CostSource::kNone;
   std::string price_id;       // the price entry a computed cost used; empty otherwise
   double cache_savings = 0;   // what cache reads saved against the uncached input price (>= 0)
-  std::string note;           // why no cost was computed, e.g. "no price for model \"x\""; else empty
+  // Why no cost was computed (e.g. "no price for model \"x\""), or that it was computed from
+  // estimated usage ("computed from estimated usage", docs/cost.md); else empty.
+  std::string note;
 
   // Sums amounts and savings; a sum has source kNone and no price_id or note.
   Cost& operator+=(const Cost& other);

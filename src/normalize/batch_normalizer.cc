@@ -1,9 +1,12 @@
 #include "normalize/batch_normalizer.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "normalize/chat_messages.h"
 #include "normalize/cost/cost_engine.h"
+#include "normalize/usage_estimator.h"
 
 namespace trackly::normalize {
 
@@ -26,6 +29,7 @@ NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string
       ++rejected_here;
       continue;
     }
+    UsageEstimator::Estimate(observation);
     cost::CostEngine::Apply(*prices, project, observation);
     out.observations.push_back(std::move(observation));
   }
@@ -36,6 +40,63 @@ NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string
     }
   }
   return out;
+}
+
+NormalizedFragments BatchNormalizer::NormalizeFragments(
+    std::vector<model::ObservationFragment>&& fragments) const {
+  NormalizedFragments out;
+  out.fragments.reserve(fragments.size());
+  for (model::ObservationFragment& fragment : fragments) {
+    model::Observation& observation = fragment.observation;
+    if (fragment.fields & model::kFieldUsage) {
+      if (absl::Status usage = cost::CostEngine::ValidateUsage(observation.usage); !usage.ok()) {
+        if (out.rejection_message.empty()) {
+          out.rejection_message = absl::StrCat("observation ", observation.id, ": ", usage.message());
+        }
+        ++out.rejected_fragments;
+        continue;
+      }
+    }
+    out.fragments.push_back(std::move(fragment));
+  }
+  if (out.rejected_fragments > 1) {
+    absl::StrAppend(&out.rejection_message, " (", out.rejected_fragments,
+                    " observations rejected in all)");
+  }
+  return out;
+}
+
+namespace {
+
+// Chat content of a merged generation → the canonical message list. Done on the merge, not per
+// fragment: only the merge knows the type for sure (a LangSmith patch from the Python client
+// carries outputs but no run_type), and the store merges the fragments as sent each time, so the
+// conversion sees the client's shapes exactly once. Returns true when it changed something.
+bool NormalizeChatContent(model::Observation& o) {
+  if (o.type != model::ObservationType::kGeneration) return false;
+  bool changed = false;
+  for (auto [value, role] : {std::pair<Json*, std::string_view>{&o.input, "user"},
+                             {&o.output, "assistant"}}) {
+    if (std::optional<Json> messages = ToChatMessages(*value, ChatOptions{.default_role = role})) {
+      changed |= *messages != *value;
+      *value = *std::move(messages);
+    }
+  }
+  return changed;
+}
+
+}  // namespace
+
+std::function<bool(model::Observation&)> BatchNormalizer::MergedPricer(
+    std::string_view project) const {
+  return [prices = prices_.Current(), project = std::string(project)](model::Observation& o) {
+    const model::Usage usage_before = o.usage;
+    const model::Cost cost_before = o.cost;
+    const bool chat_changed = NormalizeChatContent(o);
+    UsageEstimator::Estimate(o);
+    cost::CostEngine::Apply(*prices, project, o);
+    return chat_changed || !(o.usage == usage_before) || !(o.cost == cost_before);
+  };
 }
 
 }  // namespace trackly::normalize

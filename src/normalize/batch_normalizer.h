@@ -1,16 +1,19 @@
 // Everything between decoding and the store for one request: each decoded span is normalized onto
-// the canonical model, its usage is checked, and its cost is computed from the price catalog where
-// the client sent usage but no cost. Every ingest endpoint goes through this, so all wire formats
+// the canonical model, its usage is checked (or estimated from its text when a model call reports
+// none: normalize/usage_estimator.h), and its cost is computed from the price catalog where it has
+// usage but no cost. Every ingest endpoint goes through this, so all wire formats
 // get the same treatment.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "model/observation.h"
+#include "model/observation_fragment.h"
 #include "model/raw_span.h"
 #include "normalize/cost/price_source.h"
 #include "normalize/normalizer.h"
@@ -24,6 +27,13 @@ struct NormalizedBatch {
   std::string rejection_message;
 };
 
+struct NormalizedFragments {
+  std::vector<model::ObservationFragment> fragments;
+  // Fragments rejected here (invalid usage); the message names the first one's id and field.
+  int64_t rejected_fragments = 0;
+  std::string rejection_message;
+};
+
 // Thread-safe (immutable after construction; `prices` is thread-safe).
 class BatchNormalizer {
  public:
@@ -31,10 +41,24 @@ class BatchNormalizer {
   // snapshot, prices.Current(), so a price change applies from the next batch on.
   explicit BatchNormalizer(const cost::PriceSource& prices);
 
-  // Normalizes and prices every span of `batch` for `project`. A span whose usage is invalid
-  // (negative or absurd token counts) is left out and counted in rejected_spans with a reason
-  // naming the span and the field; the rest is kept. The decoder's own rejections carry over.
+  // Normalizes, estimates missing usage of model calls and prices every span of `batch` for
+  // `project`. A span whose usage is invalid (negative or absurd token counts) is left out and
+  // counted in rejected_spans with a reason naming the span and the field; the rest is kept. The
+  // decoder's own rejections carry over.
   NormalizedBatch Normalize(model::SpanBatch&& batch, std::string_view project) const;
+
+  // The same treatment for observations that arrive in pieces (formats whose decoders map the
+  // wire fields themselves, e.g. LangSmith runs): a fragment with invalid usage is left out and
+  // counted, naming its id and the field. Chat content and cost wait for the merge (type, model
+  // and usage may come in different fragments), see MergedPricer.
+  NormalizedFragments NormalizeFragments(std::vector<model::ObservationFragment>&& fragments) const;
+
+  // For store::WriteBatch::finish_merged: finishes a merged observation of `project` as
+  // Normalize() does a span: on a generation, input and output in a known chat shape become the
+  // canonical message list (normalize/chat_messages.h); then missing usage is estimated
+  // (UsageEstimator::Estimate) and the cost computed (cost::CostEngine::Apply) with the catalog
+  // current now, held for the whole write. Returns true when it changed something.
+  std::function<bool(model::Observation&)> MergedPricer(std::string_view project) const;
 
  private:
   Normalizer normalizer_;

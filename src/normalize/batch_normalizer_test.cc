@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "normalize/cost/cost_engine.h"
+
 namespace trackly::normalize {
 namespace {
 
@@ -78,6 +80,48 @@ TEST(BatchNormalizerTest, NamesTheSpanAndFieldOfInvalidUsage) {
   EXPECT_NE(out.rejection_message.find("input_tokens"), std::string::npos);
 }
 
+// A chat span that reports no usage: gen_ai.input.messages and gen_ai.output.messages only.
+model::RawSpan ChatSpanWithoutUsage(std::string span_id) {
+  model::RawSpan span = ChatSpan(std::move(span_id), 0);
+  span.attributes = model::Json{
+      {"gen_ai.operation.name", "chat"},
+      {"gen_ai.request.model", "gpt-4o"},
+      {"gen_ai.input.messages",
+       R"([{"role":"system","content":"You are a helpful assistant."},)"
+       R"({"role":"user","content":"What is the capital of France?"}])"},
+      {"gen_ai.output.messages", R"([{"role":"assistant","content":"The capital of France is Paris."}])"}};
+  return span;
+}
+
+TEST(BatchNormalizerTest, EstimatesUsageOfAGenerationWithoutUsageAndPricesIt) {
+  model::SpanBatch batch;
+  batch.spans.push_back(ChatSpanWithoutUsage("1df175526ec4215a"));
+  NormalizedBatch out = MakeNormalizer().Normalize(std::move(batch), "default");
+  ASSERT_EQ(out.observations.size(), 1u);
+  const model::Observation& o = out.observations[0];
+  // js-tiktoken o200k_base: 6 + 7 content tokens, 1 + 1 role tokens, 3 per message, 3 priming;
+  // the answer is 7 tokens.
+  EXPECT_EQ(o.usage, (model::Usage{.input_tokens = 24, .output_tokens = 7, .total_tokens = 31, .estimated = true}));
+  EXPECT_EQ(o.cost.source, model::CostSource::kComputed);
+  EXPECT_GT(o.cost.total, 0);
+  EXPECT_EQ(o.cost.note, cost::kEstimatedUsageNote);
+}
+
+TEST(BatchNormalizerTest, MergedPricerEstimatesAndReportsTheChange) {
+  model::Observation o;
+  o.id = "1df175526ec4215a";
+  o.trace_id = "4d9c0ecc9f3a12846ae99b70de27a657";
+  o.type = model::ObservationType::kGeneration;
+  o.model = "gpt-4o";
+  o.start_time_ns = 1'795'314'529'000'000'000;
+  o.input = "What is the capital of France?";
+  std::function<bool(model::Observation&)> finish = MakeNormalizer().MergedPricer("default");
+  ASSERT_TRUE(finish(o));
+  EXPECT_EQ(o.usage, (model::Usage{.input_tokens = 7, .total_tokens = 7, .estimated = true}));
+  EXPECT_EQ(o.cost.source, model::CostSource::kComputed);
+  EXPECT_FALSE(finish(o));  // the same merge again changes nothing
+}
+
 TEST(BatchNormalizerTest, PricesEachBatchWithTheSourcesCurrentCatalog) {
   std::shared_ptr<const cost::PriceCatalog> builtin = BuiltinPrices();
   SwappablePriceSource source(builtin);
@@ -100,6 +144,54 @@ TEST(BatchNormalizerTest, PricesEachBatchWithTheSourcesCurrentCatalog) {
   model::Cost cost = normalize_one();
   EXPECT_EQ(cost.price_id, "custom:openai/gpt-4o@2020-01-01");
   EXPECT_DOUBLE_EQ(cost.total, 1.0);  // 1000 tokens at $1000 per 1M
+}
+
+model::ObservationFragment GenerationFragment(std::string id, int64_t input_tokens) {
+  model::ObservationFragment f;
+  f.observation.id = std::move(id);
+  f.observation.type = model::ObservationType::kGeneration;
+  f.observation.input = model::Json::parse(R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]})");
+  f.observation.output = model::Json::parse(R"({"choices":[{"message":{"role":"assistant","content":"hello"}}]})");
+  f.observation.usage.input_tokens = input_tokens;
+  f.fields = model::kFieldType | model::kFieldInput | model::kFieldOutput | model::kFieldUsage;
+  return f;
+}
+
+TEST(BatchNormalizerTest, FragmentsKeepChatContentAsSentUntilTheMerge) {
+  std::vector<model::ObservationFragment> fragments;
+  fragments.push_back(GenerationFragment("r1", 10));
+  const model::Json sent = fragments[0].observation.input;
+  NormalizedFragments out = MakeNormalizer().NormalizeFragments(std::move(fragments));
+  ASSERT_EQ(out.fragments.size(), 1u);
+  EXPECT_EQ(out.fragments[0].observation.input, sent);
+  EXPECT_EQ(out.fragments[0].observation.cost.source, model::CostSource::kNone);  // priced at merge
+}
+
+TEST(BatchNormalizerTest, MergedPricerTurnsChatContentOfAGenerationIntoMessages) {
+  model::Observation merged = GenerationFragment("r1", 10).observation;
+  merged.model = "gpt-4o";
+  EXPECT_TRUE(MakeNormalizer().MergedPricer("default")(merged));
+  EXPECT_EQ(merged.input, model::Json::parse(R"([{"role":"user","content":"hi"}])"));
+  EXPECT_EQ(merged.output, model::Json::parse(R"([{"role":"assistant","content":"hello"}])"));
+  EXPECT_EQ(merged.cost.source, model::CostSource::kComputed);
+
+  model::Observation chain = GenerationFragment("r2", 10).observation;
+  chain.type = model::ObservationType::kChain;
+  const model::Json sent = chain.input;
+  MakeNormalizer().MergedPricer("default")(chain);
+  EXPECT_EQ(chain.input, sent);
+}
+
+TEST(BatchNormalizerTest, RejectsFragmentWithNegativeTokensNamingIt) {
+  std::vector<model::ObservationFragment> fragments;
+  fragments.push_back(GenerationFragment("bad-run", -3));
+  fragments.push_back(GenerationFragment("good-run", 3));
+  NormalizedFragments out = MakeNormalizer().NormalizeFragments(std::move(fragments));
+  ASSERT_EQ(out.fragments.size(), 1u);
+  EXPECT_EQ(out.fragments[0].observation.id, "good-run");
+  EXPECT_EQ(out.rejected_fragments, 1);
+  EXPECT_NE(out.rejection_message.find("observation bad-run: usage.input_tokens"), std::string::npos)
+      << out.rejection_message;
 }
 
 }  // namespace

@@ -788,7 +788,7 @@ class SpanNormalizer {
     h.tags = attrs_
                  .TakeFirst({"trackly.tags", "langfuse.trace.tags", "langfuse.tags",
                              "langfuse.observation.metadata.langfuse_tags", "langfuse.trace.metadata.langfuse_tags",
-                             "ai.telemetry.metadata.tags", "tag.tags"},
+                             "ai.telemetry.metadata.tags", "ai.settings.context.tags", "tag.tags"},
                             ParseTags)
                  .value_or(std::vector<std::string>{});
     if (const Json* in = attrs_.Take("langfuse.trace.input")) h.trace_input = ParseIfJson(*in);
@@ -930,11 +930,11 @@ class SpanNormalizer {
       CollectMetadata(std::string(key) + ".", md);
     }
     CollectMetadata("traceloop.association.properties.", md);
-    if (vercel_) {
-      CollectMetadata("ai.telemetry.metadata.", md);
-      CollectMetadata("ai.settings.context.", md);
-      CollectMetadata("ai.settings.runtimeContext.", md);
-    }
+    if (vercel_) CollectMetadata("ai.telemetry.metadata.", md);
+    // AI SDK 7 writes the runtime context on its GenAI spans too, whose scope is not `ai`; the
+    // prefixes are the AI SDK's alone, so they need no scope check.
+    CollectMetadata("ai.settings.context.", md);
+    CollectMetadata("ai.settings.runtimeContext.", md);
     Json resource = resource_.Leftovers();
     if (!resource.empty() && !md.contains("resource")) md["resource"] = std::move(resource);
     if (span_.scope && !span_.scope->scope_name.empty() && !md.contains("scope")) {

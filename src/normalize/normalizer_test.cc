@@ -429,6 +429,20 @@ std::vector<Case> VercelCases() {
         }()},
        J(R"({"trace_hints": {"session_id": "sess-v", "user_id": "user-v"},
              "metadata": {"channel": "web", "scope": {"name": "ai"}}})")},
+      // What ai 7.0 / @ai-sdk/otel 1.0 sends for runtimeContext {sessionId, userId, tags, channel}
+      // (tests/e2e/client_vercel_ai.test.mjs): the GenAI spans' scope is `gen_ai`, not `ai`.
+      {"VercelV7RuntimeContextOnGenAiScope",
+       {.name = "step 1", .scope = "gen_ai",
+        .attributes = [&] {
+          Json a = v7_context;
+          a["gen_ai.operation.name"] = "agent_step";
+          a["ai.settings.context.tags"] = Json::array({"e2e", "vercel"});
+          a["ai.settings.context.channel"] = "web";
+          return a;
+        }()},
+       J(R"({"type": "span", "trace_hints": {"session_id": "sess-v", "user_id": "user-v", "tags": ["e2e", "vercel"]},
+             "metadata": {"channel": "web", "scope": {"name": "gen_ai"}},
+             "attributes": {"gen_ai.operation.name": "agent_step"}})")},
   };
 }
 

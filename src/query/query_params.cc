@@ -2,10 +2,14 @@
 
 #include <cmath>
 #include <functional>
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "base/status.h"
 #include "model/time_format.h"
 
@@ -133,7 +137,154 @@ absl::Status Apply(const QueryParams& params,
   return absl::OkStatus();
 }
 
+// What the metrics parameters set before the level is settled (ParseMetricsQuery).
+struct MetricsParams {
+  int64_t from_ns = 0;
+  int64_t to_ns = 0;
+  std::optional<store::MetricsLevel> level;
+  store::MetricsQuery query;
+};
+
+// Splits a comma-separated list, refusing empty items.
+absl::StatusOr<std::vector<std::string_view>> CommaList(std::string_view value) {
+  std::vector<std::string_view> items;
+  for (absl::string_view item : absl::StrSplit(Sv(value), ',')) {
+    if (item.empty()) return absl::InvalidArgumentError("has an empty item");
+    items.emplace_back(item.data(), item.size());
+  }
+  return items;
+}
+
+std::string MeasureNames() {
+  std::vector<std::string> names;
+  for (int m = 0; m <= static_cast<int>(store::Measure::kCostPerSuccessfulRun); ++m) {
+    names.emplace_back(store::ToString(static_cast<store::Measure>(m)));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+std::string DimensionNames() {
+  std::vector<std::string> names;
+  for (int d = 0; d <= static_cast<int>(model::MetricsDimension::kFeature); ++d) {
+    names.emplace_back(model::ToString(static_cast<model::MetricsDimension>(d)));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+const std::map<std::string, Setter<MetricsParams>, std::less<>>& MetricsSetters() {
+  using P = MetricsParams;
+  static const auto* const setters = [] {
+    auto* out = new std::map<std::string, Setter<P>, std::less<>>{
+        {"from", [](std::string_view v, P& p) { return ParseTime(v, &p.from_ns); }},
+        {"to", [](std::string_view v, P& p) { return ParseTime(v, &p.to_ns); }},
+        {"level",
+         [](std::string_view v, P& p) {
+           if (v != "observation" && v != "trace") return absl::InvalidArgumentError("must be observation or trace");
+           p.level = v == "trace" ? store::MetricsLevel::kTrace : store::MetricsLevel::kObservation;
+           return absl::OkStatus();
+         }},
+        {"measures",
+         [](std::string_view v, P& p) -> absl::Status {
+           TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string_view> items, CommaList(v));
+           for (std::string_view item : items) {
+             store::Measure measure;
+             if (!store::ParseMeasure(item, &measure)) {
+               return absl::InvalidArgumentError(
+                   absl::StrCat("has unknown measure '", Sv(item), "' (known: ", MeasureNames(), ")"));
+             }
+             p.query.measures.push_back(measure);
+           }
+           return absl::OkStatus();
+         }},
+        {"group_by",
+         [](std::string_view v, P& p) -> absl::Status {
+           TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string_view> items, CommaList(v));
+           for (std::string_view item : items) {
+             const store::TimeGrain grain = item == "minute" ? store::TimeGrain::kMinute
+                                            : item == "hour" ? store::TimeGrain::kHour
+                                            : item == "day"  ? store::TimeGrain::kDay
+                                                             : store::TimeGrain::kNone;
+             if (grain != store::TimeGrain::kNone) {
+               if (p.query.time_grain != store::TimeGrain::kNone) {
+                 return absl::InvalidArgumentError("has more than one of minute, hour, day");
+               }
+               p.query.time_grain = grain;
+               continue;
+             }
+             model::MetricsDimension dimension;
+             if (!model::ParseMetricsDimension(item, &dimension)) {
+               return absl::InvalidArgumentError(absl::StrCat("has unknown dimension '", Sv(item),
+                                                              "' (known: minute, hour, day, ", DimensionNames(), ")"));
+             }
+             if (std::find(p.query.group_by.begin(), p.query.group_by.end(), dimension) != p.query.group_by.end()) {
+               return absl::InvalidArgumentError(absl::StrCat("repeats '", Sv(item), "'"));
+             }
+             p.query.group_by.push_back(dimension);
+           }
+           return absl::OkStatus();
+         }},
+    };
+    // Every dimension is also an exact-match filter under its own name.
+    for (int d = 0; d <= static_cast<int>(model::MetricsDimension::kFeature); ++d) {
+      const auto dimension = static_cast<model::MetricsDimension>(d);
+      out->emplace(std::string(model::ToString(dimension)), [dimension](std::string_view v, P& p) {
+        p.query.filters.emplace_back(dimension, std::string(v));
+        return absl::OkStatus();
+      });
+    }
+    return out;
+  }();
+  return *setters;
+}
+
+// Only the trace-level rollups have these; a query using one is about runs.
+bool ImpliesTraceLevel(const store::MetricsQuery& query) {
+  auto trace_only = [](model::MetricsDimension d) {
+    return d == model::MetricsDimension::kUserId || d == model::MetricsDimension::kSessionId ||
+           d == model::MetricsDimension::kFeature;
+  };
+  return std::any_of(query.measures.begin(), query.measures.end(), store::IsRunMeasure) ||
+         std::any_of(query.group_by.begin(), query.group_by.end(), trace_only) ||
+         std::any_of(query.filters.begin(), query.filters.end(), [&](const auto& f) { return trace_only(f.first); });
+}
+
+const std::map<std::string, Setter<WhatIfQuery>, std::less<>>& WhatIfSetters() {
+  using Q = WhatIfQuery;
+  static const auto* const setters = new std::map<std::string, Setter<Q>, std::less<>>{
+      {"from", [](std::string_view v, Q& q) { return ParseTime(v, &q.from_ns); }},
+      {"to", [](std::string_view v, Q& q) { return ParseTime(v, &q.to_ns); }},
+      {"model", Text(&Q::model)},
+      {"as", Text(&Q::as)},
+  };
+  return *setters;
+}
+
 }  // namespace
+
+absl::StatusOr<store::MetricsQuery> ParseMetricsQuery(const QueryParams& params, std::string_view project) {
+  MetricsParams parsed;
+  TRACKLY_RETURN_IF_ERROR(Apply(params, MetricsSetters(), parsed));
+  store::MetricsQuery query = std::move(parsed.query);
+  query.project = std::string(project);
+  query.from_ns = parsed.from_ns;
+  query.to_ns = parsed.to_ns;
+  if (query.measures.empty()) query.measures.push_back(store::Measure::kCount);
+  query.level = parsed.level.value_or(ImpliesTraceLevel(query) ? store::MetricsLevel::kTrace
+                                                                : store::MetricsLevel::kObservation);
+  return query;
+}
+
+absl::StatusOr<WhatIfQuery> ParseWhatIfQuery(const QueryParams& params) {
+  WhatIfQuery query;
+  TRACKLY_RETURN_IF_ERROR(Apply(params, WhatIfSetters(), query));
+  for (const auto& [name, value] : {std::pair<const char*, bool>{"model", query.model.empty()},
+                                    {"as", query.as.empty()},
+                                    {"from", query.from_ns == 0},
+                                    {"to", query.to_ns == 0}}) {
+    if (value) return absl::InvalidArgumentError(absl::StrCat("parameter '", name, "' is required"));
+  }
+  return query;
+}
 
 absl::StatusOr<store::TraceQuery> ParseTraceQuery(const QueryParams& params,
                                                   std::string_view project) {

@@ -26,4 +26,22 @@ absl::StatusOr<store::TraceQuery> ParseTraceQuery(const QueryParams& params,
 absl::StatusOr<store::SessionQuery> ParseSessionQuery(const QueryParams& params,
                                                       std::string_view project);
 
+// GET /api/v1/metrics (docs/api.md "Metrics"): from, to; measures (comma-separated, default
+// count); group_by (comma-separated dimensions and at most one of minute, hour, day); level
+// (observation | trace; default trace when a per-run measure or user_id, session_id or feature
+// is used, else observation); and every dimension name (model=gpt-4o, ...) as an exact-match
+// filter. Same rules as ParseTraceQuery; whether the dimensions fit the level is the store's
+// check (store::RollupKindFor).
+absl::StatusOr<store::MetricsQuery> ParseMetricsQuery(const QueryParams& params, std::string_view project);
+
+// GET /api/v1/metrics/what-if: the stored usage of `model` priced as `as`, over [from, to).
+struct WhatIfQuery {
+  std::string model;  // required
+  std::string as;     // required
+  int64_t from_ns = 0;  // required
+  int64_t to_ns = 0;    // required
+};
+// model, as, from and to, all required; same rules as ParseTraceQuery.
+absl::StatusOr<WhatIfQuery> ParseWhatIfQuery(const QueryParams& params);
+
 }  // namespace trackly::query

@@ -1,5 +1,6 @@
 #include "query/query_params.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace trackly::query {
@@ -86,6 +87,68 @@ TEST(QueryParamsTest, SessionQueryTakesOnlySessionFilters) {
   EXPECT_EQ(query->cursor, "c");
   EXPECT_EQ(ParseSessionQuery({{"model", "x"}}, "p").status(),
             absl::InvalidArgumentError("unknown parameter 'model'"));
+}
+
+TEST(QueryParamsTest, MetricsQueryParsesMeasuresGroupsAndFilters) {
+  absl::StatusOr<store::MetricsQuery> query = ParseMetricsQuery(
+      {{"measures", "cost,p95_latency"}, {"group_by", "model,hour"}, {"model", "gpt-4o"}, {"from", "100"}}, "proj");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->project, "proj");
+  EXPECT_EQ(query->level, store::MetricsLevel::kObservation);
+  EXPECT_EQ(query->measures, (std::vector<store::Measure>{store::Measure::kCost, store::Measure::kP95Latency}));
+  EXPECT_EQ(query->group_by, std::vector<model::MetricsDimension>{model::MetricsDimension::kModel});
+  EXPECT_EQ(query->time_grain, store::TimeGrain::kHour);
+  ASSERT_EQ(query->filters.size(), 1u);
+  EXPECT_EQ(query->filters[0].first, model::MetricsDimension::kModel);
+  EXPECT_EQ(query->filters[0].second, "gpt-4o");
+  EXPECT_EQ(query->from_ns, 100'000'000'000);
+}
+
+TEST(QueryParamsTest, MetricsLevelDefaultsToTraceForRunMeasuresAndUserDimensions) {
+  struct Case {
+    QueryParams params;
+    store::MetricsLevel level;
+  };
+  const std::vector<Case> cases = {
+      {{}, store::MetricsLevel::kObservation},
+      {{{"measures", "cost_per_successful_run"}}, store::MetricsLevel::kTrace},
+      {{{"group_by", "user_id"}}, store::MetricsLevel::kTrace},
+      {{{"feature", "chat"}}, store::MetricsLevel::kTrace},
+      {{{"level", "trace"}}, store::MetricsLevel::kTrace},
+      {{{"level", "observation"}, {"measures", "cost_per_run"}}, store::MetricsLevel::kObservation},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<store::MetricsQuery> query = ParseMetricsQuery(c.params, "p");
+    ASSERT_TRUE(query.ok()) << query.status();
+    EXPECT_EQ(query->level, c.level);
+    EXPECT_FALSE(query->measures.empty());
+  }
+}
+
+TEST(QueryParamsTest, BadMetricsParametersNameTheParameter) {
+  const std::vector<std::pair<QueryParams, std::string>> cases = {
+      {{{"measures", "cost,,count"}}, "parameter 'measures' has an empty item, got 'cost,,count'"},
+      {{{"group_by", "model,model"}}, "parameter 'group_by' repeats 'model', got 'model,model'"},
+      {{{"group_by", "day,minute"}}, "parameter 'group_by' has more than one of minute, hour, day, got 'day,minute'"},
+      {{{"level", "span"}}, "parameter 'level' must be observation or trace, got 'span'"},
+      {{{"colour", "red"}}, "unknown parameter 'colour'"},
+  };
+  for (const auto& [params, message] : cases) {
+    EXPECT_EQ(ParseMetricsQuery(params, "p").status(), absl::InvalidArgumentError(message)) << message;
+  }
+  EXPECT_THAT(std::string(ParseMetricsQuery({{"measures", "p42_latency"}}, "p").status().message()),
+              ::testing::StartsWith("parameter 'measures' has unknown measure 'p42_latency' (known: count, "));
+}
+
+TEST(QueryParamsTest, WhatIfNeedsModelAsFromAndTo) {
+  absl::StatusOr<WhatIfQuery> query = ParseWhatIfQuery({{"model", "a"}, {"as", "b"}, {"from", "1"}, {"to", "2"}});
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->model, "a");
+  EXPECT_EQ(query->as, "b");
+  EXPECT_EQ(ParseWhatIfQuery({{"model", "a"}, {"from", "1"}, {"to", "2"}}).status(),
+            absl::InvalidArgumentError("parameter 'as' is required"));
+  EXPECT_EQ(ParseWhatIfQuery({{"model", "a"}, {"as", "b"}, {"from", "1"}}).status(),
+            absl::InvalidArgumentError("parameter 'to' is required"));
 }
 
 }  // namespace

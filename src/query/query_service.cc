@@ -3,6 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/codec.h"
+#include "model/time_format.h"
+#include "normalize/cost/cost_engine.h"
 
 namespace trackly::query {
 namespace {
@@ -64,6 +66,94 @@ absl::StatusOr<model::Json> QueryService::GetSession(std::string_view project,
   TRACKLY_ASSIGN_OR_RETURN(store::SessionDetail detail, store_.GetSession(project, session_id));
   return model::Json{{"session", model::ToJson(detail.session)},
                      {"traces", ArrayJson(detail.traces)}};
+}
+
+absl::StatusOr<model::Json> QueryService::Metrics(std::string_view project, const QueryParams& params) {
+  TRACKLY_ASSIGN_OR_RETURN(store::MetricsQuery query, ParseMetricsQuery(params, project));
+  TRACKLY_ASSIGN_OR_RETURN(store::MetricsResult result, store_.QueryMetrics(query));
+  model::Json data = model::Json::array();
+  for (const store::MetricsRow& row : result.rows) {
+    model::Json item = model::Json::object();
+    if (query.time_grain != store::TimeGrain::kNone) item["time"] = model::FormatRfc3339Micros(row.time_ns);
+    for (size_t i = 0; i < query.group_by.size(); ++i) item[std::string(model::ToString(query.group_by[i]))] = row.group[i];
+    for (size_t i = 0; i < query.measures.size(); ++i) {
+      const std::optional<double>& value = row.values[i];
+      item[std::string(store::ToString(query.measures[i]))] = value ? model::Json(*value) : model::Json(nullptr);
+    }
+    data.push_back(std::move(item));
+  }
+  model::Json granularity =
+      query.time_grain == store::TimeGrain::kNone ? model::Json(nullptr) : model::Json(store::ToString(query.time_grain));
+  return model::Json{{"level", query.level == store::MetricsLevel::kTrace ? "trace" : "observation"},
+                     {"granularity", std::move(granularity)},
+                     {"data", std::move(data)}};
+}
+
+absl::StatusOr<model::Json> QueryService::WhatIf(std::string_view project, const QueryParams& params,
+                                                 const cost::PriceCatalog& prices) {
+  TRACKLY_ASSIGN_OR_RETURN(WhatIfQuery what_if, ParseWhatIfQuery(params));
+  using store::Measure;
+  const std::vector<Measure> measures = {Measure::kCount,           Measure::kInputTokens,   Measure::kOutputTokens,
+                                         Measure::kCachedTokens,    Measure::kCacheWriteTokens,
+                                         Measure::kReasoningTokens, Measure::kCost,          Measure::kUnpricedCount};
+  TRACKLY_ASSIGN_OR_RETURN(
+      store::MetricsResult result,
+      store_.QueryMetrics(store::MetricsQuery{.project = std::string(project),
+                                              .from_ns = what_if.from_ns,
+                                              .to_ns = what_if.to_ns,
+                                              .measures = measures,
+                                              .filters = {{model::MetricsDimension::kModel, what_if.model}}}));
+  std::vector<int64_t> sums(measures.size(), 0);
+  double actual_cost = 0;
+  if (!result.rows.empty()) {
+    for (size_t i = 0; i < measures.size(); ++i) {
+      const double value = result.rows[0].values[i].value_or(0);
+      if (measures[i] == Measure::kCost) actual_cost = value;
+      sums[i] = static_cast<int64_t>(value);
+    }
+  }
+  const int64_t calls = sums[0];
+  // Priced as `calls` calls of the average usage: cost is linear in tokens within a price tier.
+  model::Observation average;
+  average.type = model::ObservationType::kGeneration;
+  average.model = what_if.as;
+  if (calls > 0) {
+    average.usage = model::Usage{.input_tokens = sums[1] / calls,
+                                 .output_tokens = sums[2] / calls,
+                                 .cache_read_tokens = sums[3] / calls,
+                                 .cache_write_tokens = sums[4] / calls,
+                                 .reasoning_tokens = sums[5] / calls};
+    average.usage.total_tokens = average.usage.input_tokens + average.usage.output_tokens;
+  } else {
+    average.usage.input_tokens = 1;  // still checks that `as` has a price
+  }
+  if (cost::CostEngine::Apply(prices, project, average) == cost::CostOutcome::kUnpriced) {
+    return absl::InvalidArgumentError(absl::StrCat("parameter 'as': no price for model \"", what_if.as, "\""));
+  }
+  const double what_if_cost = calls > 0 ? average.cost.total * static_cast<double>(calls) : 0;
+  const double month_scale = 30.0 * 86400e9 / static_cast<double>(what_if.to_ns - what_if.from_ns);
+  return model::Json{
+      {"model", what_if.model},
+      {"as", what_if.as},
+      {"from", model::FormatRfc3339Micros(what_if.from_ns)},
+      {"to", model::FormatRfc3339Micros(what_if.to_ns)},
+      {"calls", calls},
+      {"unpriced_calls", sums[7]},
+      {"usage",
+       {{"input_tokens", sums[1]},
+        {"output_tokens", sums[2]},
+        {"cache_read_tokens", sums[3]},
+        {"cache_write_tokens", sums[4]},
+        {"reasoning_tokens", sums[5]}}},
+      {"price_id", average.cost.price_id},
+      {"actual_cost", actual_cost},
+      {"what_if_cost", what_if_cost},
+      {"difference", what_if_cost - actual_cost},
+      {"monthly_projection",
+       {{"actual_cost", actual_cost * month_scale},
+        {"what_if_cost", what_if_cost * month_scale},
+        {"difference", (what_if_cost - actual_cost) * month_scale}}},
+  };
 }
 
 }  // namespace trackly::query

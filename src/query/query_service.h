@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/json.h"
+#include "normalize/cost/price_catalog.h"
 #include "query/query_params.h"
 #include "store/store.h"
 
@@ -25,6 +26,15 @@ class QueryService {
   absl::StatusOr<model::Json> ListSessions(std::string_view project, const QueryParams& params);
   // {"session": Session, "traces": [Trace]}. NotFound when not in `project`.
   absl::StatusOr<model::Json> GetSession(std::string_view project, std::string_view session_id);
+  // GET /api/v1/metrics → {"level", "granularity", "data":[{"time"?, <dimension>..., <measure>...}]}
+  // (docs/api.md "Metrics"); a measure without a value (a rate of nothing) is null.
+  absl::StatusOr<model::Json> Metrics(std::string_view project, const QueryParams& params);
+  // GET /api/v1/metrics/what-if → the stored usage of model A over [from, to) priced at B's
+  // current prices in `prices`, the difference to what it cost, and a 30-day projection. The
+  // calls are priced as `calls` calls of their average usage, so a price with prompt-size tiers
+  // is applied at the average prompt size. InvalidArgument naming 'as' when B has no price.
+  absl::StatusOr<model::Json> WhatIf(std::string_view project, const QueryParams& params,
+                                     const cost::PriceCatalog& prices);
 
  private:
   store::Store& store_;

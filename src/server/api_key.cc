@@ -1,11 +1,7 @@
 #include "server/api_key.h"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
-#include <array>
 #include <optional>
 #include <vector>
 
@@ -14,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status.h"
+#include "server/secret.h"
 
 namespace trackly::server {
 namespace {
@@ -21,50 +18,12 @@ namespace {
 constexpr size_t kIdBytes = 8;  // 16 hex characters
 constexpr size_t kIdChars = 2 * kIdBytes;
 constexpr size_t kSecretChars = 32;
-constexpr std::string_view kBase62 =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr std::string_view kKeyPrefix = "tk-";
 constexpr std::string_view kPublicPrefix = "pk-tk-";
 constexpr std::string_view kSecretPrefix = "sk-tk-";
 
 // Debian's Abseil has its own string_view type (base/status.h).
 std::string_view Std(absl::string_view text) { return {text.data(), text.size()}; }
-
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * size);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
-  return out;
-}
-
-std::string Sha256Hex(std::string_view text) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest;
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
-  return Hex(digest.data(), digest.size());
-}
-
-// Uniform base62 characters by rejection sampling: bytes >= 248 (= 4 * 62) are discarded so
-// that every character is equally likely.
-absl::StatusOr<std::string> RandomBase62(size_t length) {
-  std::string out;
-  out.reserve(length);
-  std::array<unsigned char, 64> buffer;
-  while (out.size() < length) {
-    if (RAND_bytes(buffer.data(), buffer.size()) != 1) {
-      return absl::InternalError("the OS random number generator failed");
-    }
-    for (unsigned char byte : buffer) {
-      if (byte >= 248) continue;
-      out.push_back(kBase62[byte % 62]);
-      if (out.size() == length) break;
-    }
-  }
-  return out;
-}
 
 bool IsLowerHex(std::string_view text) {
   for (char c : text) {
@@ -143,11 +102,7 @@ std::optional<Credential> ParseAuthorization(std::string_view header) {
 
 absl::StatusOr<GeneratedKey> GenerateApiKey(std::string_view project, uint32_t scopes,
                                             int64_t now_ns) {
-  std::array<unsigned char, kIdBytes> id_bytes;
-  if (RAND_bytes(id_bytes.data(), id_bytes.size()) != 1) {
-    return absl::InternalError("the OS random number generator failed");
-  }
-  std::string id = Hex(id_bytes.data(), id_bytes.size());
+  TRACKLY_ASSIGN_OR_RETURN(std::string id, RandomHex(kIdBytes));
   TRACKLY_ASSIGN_OR_RETURN(std::string secret, RandomBase62(kSecretChars));
 
   GeneratedKey out;
@@ -216,10 +171,7 @@ absl::StatusOr<Credential> ParseCredential(std::string_view authorization,
 }
 
 bool VerifySecret(const store::ApiKeyRecord& record, std::string_view secret) {
-  std::string hash = Sha256Hex(secret);
-  // The length of a SHA-256 hex digest is public; only the content is compared in constant time.
-  if (hash.size() != record.secret_hash.size()) return false;
-  return CRYPTO_memcmp(hash.data(), record.secret_hash.data(), hash.size()) == 0;
+  return SecretMatches(secret, record.secret_hash);
 }
 
 }  // namespace trackly::server

@@ -1,6 +1,8 @@
 #include "server/api_routes.h"
 
+#include "server/admin_handlers.h"
 #include "server/cost_handlers.h"
+#include "server/metrics_handlers.h"
 #include "server/query_handlers.h"
 #include "store/catalog.h"
 
@@ -28,6 +30,41 @@ void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catal
   router.Add(http::verb::post, "/api/v1/models", store::kScopeAdmin, AddModelHandler(catalog, prices, clock));
   router.Add(http::verb::delete_, "/api/v1/models/{id}", store::kScopeAdmin, RemoveModelHandler(catalog, prices));
   router.Add(http::verb::post, "/api/v1/cost/recompute", store::kScopeAdmin, RecomputeCostHandler(store, prices));
+}
+
+void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith) {
+  // /info is public, as LangSmith's own: clients fetch it before their first batch and it says
+  // nothing about any project.
+  router.Add(http::verb::get, "/langsmith/info", 0, [&langsmith](RequestContext c, Responder r) {
+    langsmith.Info(std::move(c), std::move(r));
+  });
+  router.Add(http::verb::post, "/langsmith/runs/batch", store::kScopeIngest,
+             [&langsmith](RequestContext c, Responder r) { langsmith.PostBatch(std::move(c), std::move(r)); });
+  router.Add(http::verb::post, "/langsmith/runs/multipart", store::kScopeIngest,
+             [&langsmith](RequestContext c, Responder r) { langsmith.PostMultipart(std::move(c), std::move(r)); });
+  router.Add(http::verb::post, "/langsmith/runs", store::kScopeIngest,
+             [&langsmith](RequestContext c, Responder r) { langsmith.PostRun(std::move(c), std::move(r)); });
+  router.Add(http::verb::patch, "/langsmith/runs/{id}", store::kScopeIngest,
+             [&langsmith](RequestContext c, Responder r) { langsmith.PatchRun(std::move(c), std::move(r)); });
+}
+
+void AddLangfuseRoutes(Router& router, const LangfuseIngestHandler& langfuse) {
+  router.Add(http::verb::post, "/api/public/ingestion", store::kScopeIngest,
+             [&langfuse](RequestContext c, Responder r) { langfuse.Handle(std::move(c), std::move(r)); });
+}
+
+void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const CatalogPriceSource& prices) {
+  router.Add(http::verb::get, "/api/v1/metrics", store::kScopeRead, MetricsHandler(queries));
+  router.Add(http::verb::get, "/api/v1/metrics/what-if", store::kScopeRead, WhatIfHandler(queries, prices));
+}
+
+void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock) {
+  router.Add(http::verb::post, "/api/v1/ui/login", 0, UiLoginHandler(catalog, clock));
+  router.Add(http::verb::get, "/api/v1/ui/session", store::kScopeRead, UiSessionHandler());
+  router.Add(http::verb::post, "/api/v1/ui/logout", store::kScopeRead, UiLogoutHandler(catalog));
+  router.Add(http::verb::get, "/api/v1/keys", store::kScopeAdmin, ListKeysHandler(catalog));
+  router.Add(http::verb::post, "/api/v1/keys", store::kScopeAdmin, CreateKeyHandler(catalog, clock));
+  router.Add(http::verb::delete_, "/api/v1/keys/{id}", store::kScopeAdmin, RevokeKeyHandler(catalog, clock));
 }
 
 }  // namespace trackly::server

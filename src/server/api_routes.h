@@ -4,6 +4,8 @@
 #include "base/clock.h"
 #include "query/query_service.h"
 #include "server/catalog_price_source.h"
+#include "server/langfuse_ingest_handler.h"
+#include "server/langsmith_handler.h"
 #include "server/otlp_ingest_handler.h"
 #include "server/router.h"
 #include "store/catalog.h"
@@ -19,5 +21,21 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
 // handlers borrow the arguments, which must outlive `router`.
 void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catalog,
                       const CatalogPriceSource& prices, const Clock& clock);
+
+// Adds the LangSmith runs API under /langsmith (server/langsmith_handler.h). The handlers borrow
+// `langsmith`, which must outlive `router`.
+void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith);
+
+// Adds Langfuse batch ingestion, POST /api/public/ingestion (server/langfuse_ingest_handler.h).
+// The handler borrows `langfuse`, which must outlive `router`.
+void AddLangfuseRoutes(Router& router, const LangfuseIngestHandler& langfuse);
+
+// Adds the metrics routes (/api/v1/metrics, /api/v1/metrics/what-if; server/metrics_handlers.h).
+// The handlers borrow the arguments, which must outlive `router`.
+void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const CatalogPriceSource& prices);
+
+// Adds the UI sign-in and settings routes (/api/v1/ui/*, /api/v1/keys; server/admin_handlers.h).
+// The handlers borrow the arguments, which must outlive `router`.
+void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock);
 
 }  // namespace trackly::server

@@ -38,11 +38,17 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       normalizer_(*prices_),
       queries_(store),
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
+      langsmith_(normalizer_, store, options.decode, options.max_body_bytes),
+      langfuse_(normalizer_, store, options.decode, options.max_body_bytes),
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
       dispatcher_(router_, authenticator_) {
   ingest::RegisterDecoders(decoders_);
   AddApiRoutes(router_, otlp_, queries_, store);
+  AddLangsmithRoutes(router_, langsmith_);
+  AddLangfuseRoutes(router_, langfuse_);
   AddCostApiRoutes(router_, store, catalog, *prices_, clock);
+  AddAdminApiRoutes(router_, catalog, clock);
+  AddMetricsApiRoutes(router_, queries_, *prices_);
 }
 
 absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, store::Store& store,

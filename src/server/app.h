@@ -17,6 +17,8 @@
 #include "server/authenticator.h"
 #include "server/catalog_price_source.h"
 #include "server/http_server.h"
+#include "server/langfuse_ingest_handler.h"
+#include "server/langsmith_handler.h"
 #include "server/options.h"
 #include "server/otlp_ingest_handler.h"
 #include "server/request_dispatcher.h"
@@ -52,6 +54,8 @@ class App {
   normalize::BatchNormalizer normalizer_;
   query::QueryService queries_;
   OtlpIngestHandler otlp_;
+  LangsmithHandler langsmith_;
+  LangfuseIngestHandler langfuse_;
   Authenticator authenticator_;
   Router router_;
   RequestDispatcher dispatcher_;

@@ -4,6 +4,8 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "server/api_key.h"
+#include "server/secret.h"
+#include "server/ui_login.h"
 
 namespace trackly::server {
 
@@ -52,6 +54,32 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view authoriza
         absl::StrCat("API key lacks the '", FormatScopes(required_scope), "' scope"));
   }
   return Principal{record->project, record->id};
+}
+
+absl::StatusOr<Principal> Authenticator::AuthenticateRequest(const HttpRequest& request,
+                                                             uint32_t required_scope) {
+  std::string_view authorization = HeaderValue(request, http::field::authorization);
+  std::string_view x_api_key = HeaderValue(request, "x-api-key");
+  std::string_view session = FindSessionCookie(HeaderValue(request, http::field::cookie));
+  if (!no_auth_project_.empty() || !authorization.empty() || !x_api_key.empty() || session.empty()) {
+    return Authenticate(authorization, x_api_key, required_scope);
+  }
+  // Sessions are not cached: logging out must end one at once, and UI traffic is light.
+  absl::StatusOr<store::UiCredential> credential = catalog_.FindUiCredential(
+      Sha256Hex(session), store::UiCredentialKind::kSession, clock_.NowNanos(), /*consume=*/false);
+  if (absl::IsNotFound(credential.status())) {
+    return absl::UnauthenticatedError("UI session unknown or expired; sign in again");
+  }
+  if (!credential.ok()) {
+    LogWarn("UI session lookup failed: ", credential.status().ToString());
+    return absl::UnavailableError("cannot check the UI session right now");
+  }
+  bool safe_method = request.method() == http::verb::get || request.method() == http::verb::head;
+  if (!safe_method && !ConstantTimeEquals(HeaderValue(request, kCsrfHeader), credential->csrf_token)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("missing or wrong CSRF token (the ", Sv(kCsrfHeader), " header)"));
+  }
+  return Principal{.project = credential->project, .csrf_token = credential->csrf_token};
 }
 
 }  // namespace trackly::server

@@ -11,13 +11,15 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
+#include "server/http_message.h"
 #include "store/catalog.h"
 
 namespace trackly::server {
 
 struct Principal {
   std::string project;
-  std::string key_id;  // empty when auth is off
+  std::string key_id;      // empty when auth is off or for a UI session
+  std::string csrf_token;  // set when the request was authenticated by a UI session cookie
 };
 
 // Thread-safe. Catalog lookups are cached for at most kKeyCacheTtlNs, so a revoked key stops
@@ -37,6 +39,13 @@ class Authenticator {
   // cannot be read.
   absl::StatusOr<Principal> Authenticate(std::string_view authorization,
                                          std::string_view x_api_key, uint32_t required_scope);
+
+  // What a request presents: its API key headers (Authorization, x-api-key) when it has any, as
+  // Authenticate; otherwise the UI session cookie (server/ui_login.h), which holds every scope of
+  // its project. Unauthenticated for a missing credential or an unknown or expired session;
+  // PermissionDenied for a session request that may change something (any method but GET and
+  // HEAD) without the session's CSRF token in the kCsrfHeader header.
+  absl::StatusOr<Principal> AuthenticateRequest(const HttpRequest& request, uint32_t required_scope);
 
  private:
   // A catalog answer: the record, or NotFound for an unknown id.

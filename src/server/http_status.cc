@@ -97,7 +97,9 @@ void AddErrorHeaders(const absl::Status& status, HttpResponse& response) {
     response.set(http::field::retry_after, std::to_string(*error.retry_after_seconds));
   }
   if (error.status == http::status::unauthorized) {
-    response.set(http::field::www_authenticate, R"(Bearer realm="trackly", Basic realm="trackly")");
+    // No Basic challenge, though Basic credentials are accepted: a browser answers one with its
+    // own password dialog, which would pop up over the web UI. Clients send Basic unasked.
+    response.set(http::field::www_authenticate, R"(Bearer realm="trackly")");
   }
   if (error.status == http::status::method_not_allowed) {
     absl::optional<absl::Cord> allow = status.GetPayload(kMethodNotAllowedUrl);

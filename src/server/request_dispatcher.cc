@@ -18,10 +18,10 @@ void RequestDispatcher::Dispatch(HttpRequest request, Responder respond) const {
   RequestContext context;
   if (match->route->required_scope != 0) {
     absl::StatusOr<Principal> principal =
-        authenticator_.Authenticate(HeaderValue(request, http::field::authorization),
-                                    HeaderValue(request, "x-api-key"), match->route->required_scope);
+        authenticator_.AuthenticateRequest(request, match->route->required_scope);
     if (!principal.ok()) return respond(ErrorResponse(principal.status()));
     context.project = std::move(principal->project);
+    context.csrf_token = std::move(principal->csrf_token);
   }
   context.path_params = std::move(match->path_params);
   context.query = std::move(target->params);

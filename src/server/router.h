@@ -21,6 +21,7 @@ struct RequestContext {
   std::vector<std::string> path_params;  // captured "{...}" segments, in pattern order
   query::QueryParams query;              // decoded query string
   std::string project;                   // from the credential (empty for public routes)
+  std::string csrf_token;                // set when authenticated by a UI session cookie
 };
 
 // Answers a request by calling `respond` exactly once, now or later, from any thread.

@@ -39,6 +39,19 @@ struct ModelPriceRecord {
   int64_t created_ns = 0;  // when this id was last put
 };
 
+// Browser sign-in (docs/ui.md "Signing in"). A login token is a one-time secret that `trackly
+// serve` and `trackly ui-token` print as a link; using it creates a UI session, which the browser
+// holds in an HttpOnly cookie. Only the hex SHA-256 of either secret is stored.
+enum class UiCredentialKind { kLoginToken = 1, kSession = 2 };
+
+struct UiCredential {
+  std::string secret_hash;
+  UiCredentialKind kind = UiCredentialKind::kLoginToken;
+  std::string project;
+  int64_t expires_ns = 0;
+  std::string csrf_token;  // sessions: the value state-changing requests must echo in a header
+};
+
 // Thread-safe. Every change is durable when the call returns OK. Changes made by another process
 // on the same data directory are visible to later calls.
 class Catalog {
@@ -82,9 +95,28 @@ class Catalog {
   // the same data directory. Cheap: a server polls it to know when to reload prices.
   virtual absl::StatusOr<int64_t> ModelPricesVersion() { return Unimplemented(); }
 
+  // --- UI credentials ---
+  // A backend without them returns Unimplemented from all three (the default), and the UI can
+  // then only be used with an API key.
+  // Stores `credential` and drops those expired at `now_ns`. NotFound if the project does not
+  // exist. Secrets are random (server/ui_login.h), so hashes do not collide.
+  virtual absl::Status InsertUiCredential(const UiCredential& /*credential*/, int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+  // The credential of `kind` whose secret hashes to `secret_hash`, if it has not expired at
+  // `now_ns`; NotFound otherwise. With `consume`, it is deleted in the same step, so of two
+  // concurrent callers (also in two processes) at most one gets it.
+  virtual absl::StatusOr<UiCredential> FindUiCredential(std::string_view /*secret_hash*/,
+                                                        UiCredentialKind /*kind*/, int64_t /*now_ns*/,
+                                                        bool /*consume*/) {
+    return Unimplemented();
+  }
+  // Deletes the credential if it exists (OK either way).
+  virtual absl::Status DeleteUiCredential(std::string_view /*secret_hash*/) { return Unimplemented(); }
+
  private:
   static absl::Status Unimplemented() {
-    return absl::UnimplementedError("this catalog backend does not keep model prices");
+    return absl::UnimplementedError("this catalog backend does not support this operation");
   }
 };
 

@@ -10,6 +10,10 @@ absl::StatusOr<RewriteStats> Store::RewriteObservations(const RewriteRange&, con
   return absl::UnimplementedError("this store backend cannot rewrite stored observations");
 }
 
+absl::StatusOr<MetricsResult> Store::QueryMetrics(const MetricsQuery&) {
+  return absl::UnimplementedError("this store backend has no metrics rollups");
+}
+
 absl::Status WriteAndWait(Store& store, WriteBatch batch) {
   absl::Notification done;
   absl::Status result;

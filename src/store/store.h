@@ -13,16 +13,30 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "model/observation.h"
+#include "model/observation_fragment.h"
+#include "store/metrics_query.h"
 
 namespace trackly::store {
 
 // The largest page a list query may ask for; every backend and every caller checks against it.
 inline constexpr int kMaxListLimit = 1000;
 
+// Changes one stored observation in place; returns true when it changed something. Must not
+// change id or trace_id. Runs on a store-owned thread; must not call the store.
+using ObservationRewrite = std::function<bool(model::Observation&)>;
+
 // Observations of one project to store. The project comes from the credential, never the body.
 struct WriteBatch {
   std::string project;
   std::vector<model::Observation> observations;
+  // Pieces of observations (model/observation_fragment.h). The store keeps every fragment and
+  // stores, per observation id, the merge of all fragments it has of that id, in the same durable
+  // step as `observations`; the result is the same whatever order the fragments arrive in. An
+  // observation whose merge has no trace_id or no start time yet is kept but not visible.
+  std::vector<model::ObservationFragment> fragments;
+  // Called on every merged observation before it is stored (e.g. to compute its cost once the
+  // model and usage of different fragments come together). May be empty.
+  ObservationRewrite finish_merged;
 };
 
 // Called exactly once per Write, on a store-owned thread; must not block for long.
@@ -104,10 +118,6 @@ struct RewriteStats {
   int64_t traces_rewritten = 0;        // traces whose summary was recomputed
 };
 
-// Changes one stored observation in place; returns true when it changed something. Must not
-// change id or trace_id. Runs on a store-owned thread; must not call the store.
-using ObservationRewrite = std::function<bool(model::Observation&)>;
-
 // Thread-safe: any method may be called from any thread, concurrently.
 //
 // Writes: Write() enqueues and returns at once. `done` is called exactly once:
@@ -156,6 +166,17 @@ class Store {
   // the capability (the default).
   virtual absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,
                                                            const ObservationRewrite& rewrite);
+
+  // Metrics over the rollups the backend maintains at ingest (store/metrics_query.h), never a
+  // scan of observations: the cost of a query grows with the number of time buckets and rollup
+  // keys in its range, not with the number of spans. The answer always equals aggregating
+  // model::ObservationRollupValues / TraceRollupValues over what is stored (every acknowledged
+  // write, replacement and RewriteObservations included, whatever the arrival order), bucketed
+  // by observation (run) start time; sums are exact, percentiles within 1 % (LatencySketch).
+  // InvalidArgument (naming it) for a dimension or measure the query's rollup lacks
+  // (RollupKindFor), no measure, a repeated dimension or from >= to; Unimplemented for a
+  // backend without rollups (the default).
+  virtual absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query);
 };
 
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.

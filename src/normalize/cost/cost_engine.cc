@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
@@ -73,6 +74,7 @@ CostOutcome CostEngine::Apply(const PriceCatalog& catalog, std::string_view proj
   c.source = model::CostSource::kComputed;
   c.price_id = entry->id;
   c.cache_savings = std::max(0.0, Usd(cache_read, p.input - p.cache_read_or_input()));
+  if (u.estimated) c.note = std::string(kEstimatedUsageNote);
   o.cost = std::move(c);
   return CostOutcome::kComputed;
 }

@@ -13,6 +13,9 @@ namespace trackly::cost {
 // More tokens than any single model call can have: a count above this is a client bug.
 inline constexpr int64_t kMaxTokensPerCall = 1'000'000'000;
 
+// cost.note of a cost computed from estimated usage (model::Usage::estimated).
+inline constexpr std::string_view kEstimatedUsageNote = "computed from estimated usage";
+
 // What Apply did to an observation (metrics count kUnpriced calls).
 enum class CostOutcome {
   kSkipped,   // not a generation or embedding, or no usage: cost untouched
@@ -35,7 +38,8 @@ class CostEngine {
   //   output = (output - reasoning) x output price + reasoning x reasoning price
   // with the prices of the tier chosen by the prompt size (usage.input_tokens), from the entry
   // catalog.Find(project, model, provider, start time) returns (start time 0 = the newest
-  // prices). Sets cost.source = computed, cost.price_id and cost.cache_savings. A previously
+  // prices). Sets cost.source = computed, cost.price_id and cost.cache_savings, and cost.note =
+  // kEstimatedUsageNote when usage.estimated (the client sent no usage). A previously
   // computed cost is replaced, so re-applying after a price change re-prices. Without a price,
   // the cost is cleared and cost.note = "no price for model \"X\"". Call after ValidateUsage.
   static CostOutcome Apply(const PriceCatalog& catalog, std::string_view project,

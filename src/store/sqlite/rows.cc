@@ -18,7 +18,9 @@ const std::vector<std::string>& ObservationValueColumns() {
       "release", "input_tokens", "output_tokens", "total_tokens", "cache_read_tokens",
       "cache_write_tokens", "reasoning_tokens", "cost_input", "cost_output", "cost_total",
       "cost_source", "retry_count", "hint_trace_name", "hint_session_id", "hint_user_id",
-      "hint_feature", "hint_tags", "hint_metadata", "hint_input", "hint_output", "payload"};
+      "hint_feature", "hint_tags", "hint_metadata", "hint_input", "hint_output", "payload",
+      "provider", "error_type", "prompt_name", "prompt_version", "tool_name", "cache_savings",
+      "cost_note"};
   return *columns;
 }
 
@@ -117,7 +119,8 @@ enum SummaryColumn {
   kSumId, kSumParentId, kSumName, kSumType, kSumStatus, kSumLevel, kSumStart, kSumEnd, kSumModel,
   kSumEnvironment, kSumRelease, kSumSpend, kSumRetryCount = kSumSpend + 10, kSumHintTraceName,
   kSumHintSessionId, kSumHintUserId, kSumHintFeature, kSumHintTags, kSumHintMetadata, kSumHintInput,
-  kSumHintOutput, kSumRootPayload,
+  kSumHintOutput, kSumRootPayload, kSumProvider, kSumErrorType, kSumPromptName, kSumPromptVersion,
+  kSumToolName, kSumCacheSavings, kSumCostNote,
 };
 
 }  // namespace
@@ -174,6 +177,13 @@ void BindObservation(Statement& stmt, std::string_view project, const EncodedObs
   stmt.BindTextOrNull(i++, encoded.hint_input);
   stmt.BindTextOrNull(i++, encoded.hint_output);
   stmt.BindBlob(i++, encoded.payload);
+  stmt.BindText(i++, o.provider);
+  stmt.BindText(i++, o.error_type);
+  stmt.BindText(i++, o.prompt ? std::string_view(o.prompt->name) : std::string_view());
+  stmt.BindText(i++, o.prompt ? std::string_view(o.prompt->version) : std::string_view());
+  stmt.BindText(i++, o.tool ? std::string_view(o.tool->name) : std::string_view());
+  stmt.BindDouble(i++, o.cost.cache_savings);
+  stmt.BindText(i++, o.cost.note);
 }
 
 const std::string& SummaryObservationColumns() {
@@ -182,7 +192,8 @@ const std::string& SummaryObservationColumns() {
       "input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, "
       "reasoning_tokens, cost_input, cost_output, cost_total, cost_source, retry_count, "
       "hint_trace_name, hint_session_id, hint_user_id, hint_feature, hint_tags, hint_metadata, "
-      "hint_input, hint_output, CASE WHEN parent_id = '' THEN payload END");
+      "hint_input, hint_output, CASE WHEN parent_id = '' THEN payload END, provider, error_type, "
+      "prompt_name, prompt_version, tool_name, cache_savings, cost_note");
   return *sql;
 }
 
@@ -205,6 +216,17 @@ absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, 
   o.release = row.Text(kSumRelease);
   ReadSpend(row, kSumSpend, o.usage, o.cost);
   o.retry_count = static_cast<int32_t>(row.Int(kSumRetryCount));
+  // The metrics rollups' inputs (model/rollup.h): the writer recomputes a trace's contribution
+  // from these rows too.
+  o.provider = row.Text(kSumProvider);
+  o.error_type = row.Text(kSumErrorType);
+  if (!row.Text(kSumPromptName).empty() || !row.Text(kSumPromptVersion).empty()) {
+    o.prompt = model::PromptRef{.name = std::string(row.Text(kSumPromptName)),
+                                .version = std::string(row.Text(kSumPromptVersion))};
+  }
+  if (!row.Text(kSumToolName).empty()) o.tool = model::ToolRef{.name = std::string(row.Text(kSumToolName))};
+  o.cost.cache_savings = row.Double(kSumCacheSavings);
+  o.cost.note = row.Text(kSumCostNote);
   model::TraceHints& hints = o.trace_hints;
   hints.trace_name = row.Text(kSumHintTraceName);
   hints.session_id = row.Text(kSumHintSessionId);

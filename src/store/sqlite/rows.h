@@ -32,12 +32,14 @@ EncodedObservation EncodeObservation(model::Observation observation, size_t comp
 const std::string& UpsertObservationSql();
 void BindObservation(Statement& stmt, std::string_view project, const EncodedObservation& encoded);
 
-// SELECT list reading what model::SummarizeTrace needs of an observation: the summary columns
+// SELECT list reading what model::SummarizeTrace and the metrics rollups (model/rollup.h) need
+// of an observation: the summary columns
 // and, for the root only, the payload (the root's input/output feed the trace). Column 0 is the
 // observation id.
 const std::string& SummaryObservationColumns();
 // Builds the observation of a row selected with SummaryObservationColumns(): the whole decoded
-// payload for the root, otherwise only the fields SummarizeTrace reads (the rest stay default).
+// payload for the root, otherwise only the fields SummarizeTrace and the rollups read (the rest
+// stay default).
 absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, std::string_view trace_id);
 
 // JSON text of a trace's structured columns, serialized once per write and compared with the

@@ -153,6 +153,93 @@ CREATE INDEX sessions_by_last ON sessions(project, last_ns, session_id);
 CREATE INDEX sessions_by_user ON sessions(project, user_id, last_ns, session_id) WHERE user_id != '';
 )sql";
 
+// Added in layout version 2.
+//
+// observation_fragments: every piece of an observation that arrives in pieces (Langfuse create/
+//   update events, LangSmith post/patch; model/observation_fragment.h), keyed by the client's
+//   event id so a repeated event is stored once. `payload` is the fragment's observation encoded
+//   like observations.payload (payload.h), `fields` its field mask, `kind` 0 = create,
+//   1 = update. The observations row of an id is the merge of all its fragments here
+//   (store/sqlite/fragment_merger.h); an id whose merge lacks a trace id or start time has
+//   fragments but no observations row yet.
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE observation_fragments(
+  project TEXT NOT NULL,
+  observation_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  event_ns INTEGER NOT NULL,
+  fields INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  PRIMARY KEY(project, observation_id, event_id)
+) WITHOUT ROWID;
+)sql";
+
+// Added in layout version 3: the metrics rollups (store/sqlite/rollups.h; design in
+// docs/architecture.md "Metrics rollups").
+//
+// observations gains the fields the rollups key or sum on that the summary columns lacked, so
+//   the writer recomputes a trace's contribution from the rows without decoding payloads. Rows
+//   written by an older layout have '' / 0 there, and no rollup contribution until rewritten.
+// rollup_keys: one row per distinct dimension tuple (model::RollupKey) of a project and
+//   rollup kind (model::RollupKind); `dims` is a JSON array of strings in DimensionsOf order.
+// rollup_minute / rollup_hour / rollup_day: the summed model::RollupValues (`vals`, encoded by
+//   rollups.cc) of every (kind, bucket start in Unix seconds, key) with a non-zero contribution;
+//   the kind leads the key so a query of one kind never reads the (many) rows of another. Three
+//   tiers so a query reads few rows: a 30-day range is ~30 day rows per key plus the hours and
+//   minutes at its unaligned edges.
+// rollup_contributions: what each trace currently contributes (entries of key, minute and
+//   values), subtracted before its new contribution is added when the trace changes.
+constexpr char kSchemaV3Columns[] = R"sql(
+ALTER TABLE observations ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+ALTER TABLE observations ADD COLUMN error_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE observations ADD COLUMN prompt_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE observations ADD COLUMN prompt_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE observations ADD COLUMN tool_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE observations ADD COLUMN cache_savings REAL NOT NULL DEFAULT 0;
+ALTER TABLE observations ADD COLUMN cost_note TEXT NOT NULL DEFAULT '';
+)sql";
+constexpr char kSchemaV3Tables[] = R"sql(
+CREATE TABLE IF NOT EXISTS rollup_keys(
+  key_id INTEGER PRIMARY KEY,
+  project TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  dims TEXT NOT NULL,
+  UNIQUE(project, kind, dims)
+);
+CREATE TABLE IF NOT EXISTS rollup_minute(
+  project TEXT NOT NULL, kind INTEGER NOT NULL, bucket_s INTEGER NOT NULL, key_id INTEGER NOT NULL,
+  vals BLOB NOT NULL,
+  PRIMARY KEY(project, kind, bucket_s, key_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_hour(
+  project TEXT NOT NULL, kind INTEGER NOT NULL, bucket_s INTEGER NOT NULL, key_id INTEGER NOT NULL,
+  vals BLOB NOT NULL,
+  PRIMARY KEY(project, kind, bucket_s, key_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_day(
+  project TEXT NOT NULL, kind INTEGER NOT NULL, bucket_s INTEGER NOT NULL, key_id INTEGER NOT NULL,
+  vals BLOB NOT NULL,
+  PRIMARY KEY(project, kind, bucket_s, key_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_contributions(
+  project TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY(project, trace_id)
+) WITHOUT ROWID;
+)sql";
+
+// Idempotent, so a store that has the version 3 layout under an older user_version (a test's
+// downgrade, an interrupted tool) upgrades too: ALTER TABLE has no IF NOT EXISTS.
+absl::Status ApplyV3(Connection& db) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      int64_t has_columns,
+      db.QueryInt("SELECT COUNT(*) FROM pragma_table_info('observations') WHERE name = 'provider'"));
+  if (has_columns == 0) TRACKLY_RETURN_IF_ERROR(db.Exec(kSchemaV3Columns));
+  return db.Exec(kSchemaV3Tables);
+}
+
 }  // namespace
 
 absl::Status ApplyStoreSchema(Connection& db) {
@@ -167,9 +254,13 @@ absl::Status ApplyStoreSchema(Connection& db) {
   TRACKLY_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   absl::StatusOr<int64_t> current = db.QueryInt("PRAGMA user_version");
   absl::Status status = current.status();
-  if (status.ok() && *current == 0) {
-    status = db.Exec(kSchema);
-    if (status.ok()) status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));
+  // Each step brings the layout from one version to the next; another process may have done
+  // some of them meanwhile.
+  if (status.ok() && *current < 1) status = db.Exec(kSchema);
+  if (status.ok() && *current < 2) status = db.Exec(kSchemaV2);
+  if (status.ok() && *current < 3) status = ApplyV3(db);
+  if (status.ok() && *current < kStoreSchemaVersion) {
+    status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));
   }
   if (!status.ok()) {
     db.Exec("ROLLBACK").IgnoreError();  // the original error is the one worth reporting

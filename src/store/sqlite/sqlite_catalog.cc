@@ -15,7 +15,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 2;
+constexpr int kCatalogSchemaVersion = 3;
 constexpr size_t kMaxProjectNameLength = 64;
 
 // catalog.db layout. Keys reference their project by name (names are immutable).
@@ -52,6 +52,18 @@ CREATE TABLE model_prices_version(
   version INTEGER NOT NULL
 );
 INSERT INTO model_prices_version(singleton, version) VALUES(0, 0);
+)sql";
+
+// Added in layout version 3: UI login tokens and sessions (store/catalog.h UiCredential).
+constexpr char kCatalogSchemaV3[] = R"sql(
+CREATE TABLE ui_credentials(
+  secret_hash TEXT PRIMARY KEY,
+  kind INTEGER NOT NULL,
+  project TEXT NOT NULL,
+  expires_ns INTEGER NOT NULL,
+  csrf_token TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ui_credentials_by_expiry ON ui_credentials(expires_ns);
 )sql";
 
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
@@ -116,6 +128,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current >= kCatalogSchemaVersion) return absl::OkStatus();  // another process did it meanwhile
       if (current < 1) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchema));
       if (current < 2) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV2));
+      if (current < 3) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV3));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -320,6 +333,66 @@ absl::Status SqliteCatalog::RemoveModelPrice(std::string_view project, std::stri
 absl::StatusOr<int64_t> SqliteCatalog::ModelPricesVersion() {
   absl::MutexLock lock(&mu_);
   return db_->QueryInt("SELECT version FROM model_prices_version");
+}
+
+absl::Status SqliteCatalog::InsertUiCredential(const UiCredential& credential, int64_t now_ns) {
+  if (credential.secret_hash.empty()) return absl::InvalidArgumentError("secret_hash: required");
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool project_exists, ProjectExists(db, credential.project));
+    if (!project_exists) return absl::NotFoundError(absl::StrCat("project \"", credential.project, "\" not found"));
+    {
+      // Expired rows are useless; dropping them here keeps the table as small as the live ones.
+      TRACKLY_ASSIGN_OR_RETURN(Statement expire, db.Prepare("DELETE FROM ui_credentials WHERE expires_ns <= ?1"));
+      expire.BindInt(1, now_ns);
+      TRACKLY_RETURN_IF_ERROR(expire.Run());
+    }
+    TRACKLY_ASSIGN_OR_RETURN(Statement insert,
+                             db.Prepare("INSERT INTO ui_credentials(secret_hash, kind, project, expires_ns, csrf_token) "
+                                        "VALUES(?1, ?2, ?3, ?4, ?5)"));
+    insert.BindText(1, credential.secret_hash);
+    insert.BindInt(2, static_cast<int64_t>(credential.kind));
+    insert.BindText(3, credential.project);
+    insert.BindInt(4, credential.expires_ns);
+    insert.BindText(5, credential.csrf_token);
+    return insert.Run();
+  });
+}
+
+absl::StatusOr<UiCredential> SqliteCatalog::FindUiCredential(std::string_view secret_hash, UiCredentialKind kind,
+                                                             int64_t now_ns, bool consume) {
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  UiCredential credential;
+  auto find = [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                             db.Prepare("SELECT project, expires_ns, csrf_token FROM ui_credentials "
+                                        "WHERE secret_hash = ?1 AND kind = ?2 AND expires_ns > ?3"));
+    stmt.BindText(1, secret_hash);
+    stmt.BindInt(2, static_cast<int64_t>(kind));
+    stmt.BindInt(3, now_ns);
+    TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+    if (!found) return absl::NotFoundError("unknown or expired UI credential");
+    credential = UiCredential{.secret_hash = std::string(secret_hash),
+                              .kind = kind,
+                              .project = std::string(stmt.Text(0)),
+                              .expires_ns = stmt.Int(1),
+                              .csrf_token = std::string(stmt.Text(2))};
+    if (!consume) return absl::OkStatus();
+    TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM ui_credentials WHERE secret_hash = ?1"));
+    del.BindText(1, secret_hash);
+    return del.Run();
+  };
+  TRACKLY_RETURN_IF_ERROR(consume ? InWriteTransaction(db, find) : find());
+  return credential;
+}
+
+absl::Status SqliteCatalog::DeleteUiCredential(std::string_view secret_hash) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM ui_credentials WHERE secret_hash = ?1"));
+  del.BindText(1, secret_hash);
+  return del.Run();
 }
 
 }  // namespace trackly::store

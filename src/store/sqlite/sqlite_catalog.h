@@ -1,4 +1,4 @@
-// Projects, API keys and project model prices in catalog.db, a small SQLite file beside store.db in the data directory.
+// Projects, API keys, project model prices and UI credentials in catalog.db, a small SQLite file beside store.db in the data directory.
 #pragma once
 
 #include <memory>
@@ -38,6 +38,10 @@ class SqliteCatalog final : public Catalog {
                                                  int64_t now_ns) override;
   absl::Status RemoveModelPrice(std::string_view project, std::string_view id) override;
   absl::StatusOr<int64_t> ModelPricesVersion() override;
+  absl::Status InsertUiCredential(const UiCredential& credential, int64_t now_ns) override;
+  absl::StatusOr<UiCredential> FindUiCredential(std::string_view secret_hash, UiCredentialKind kind,
+                                                int64_t now_ns, bool consume) override;
+  absl::Status DeleteUiCredential(std::string_view secret_hash) override;
 
  private:
   explicit SqliteCatalog(std::unique_ptr<sqlite::Connection> db);

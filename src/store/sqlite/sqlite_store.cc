@@ -15,6 +15,7 @@
 #include "store/sqlite/connection.h"
 #include "store/sqlite/observation_rewriter.h"
 #include "store/sqlite/payload.h"
+#include "store/sqlite/rollups.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/writer.h"
@@ -307,6 +308,16 @@ absl::StatusOr<SessionPage> SqliteStore::ListSessions(const SessionQuery& query)
     page.sessions.push_back(sqlite::ReadSession(stmt, 0));
   }
   return page;
+}
+
+absl::StatusOr<MetricsResult> SqliteStore::QueryMetrics(const MetricsQuery& query) {
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  Connection& db = reader.db();
+  // One read transaction: the keys and the rollup rows are of the same commit.
+  TRACKLY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  absl::StatusOr<MetricsResult> result = sqlite::QueryRollups(db, query);
+  db.Exec("COMMIT").IgnoreError();  // a read-only transaction; ending it cannot lose anything
+  return result;
 }
 
 absl::StatusOr<SessionDetail> SqliteStore::GetSession(std::string_view project, std::string_view session_id) {

@@ -71,6 +71,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<TraceDetail> GetTrace(std::string_view project, std::string_view trace_id) override;
   absl::StatusOr<SessionPage> ListSessions(const SessionQuery& query) override;
   absl::StatusOr<SessionDetail> GetSession(std::string_view project, std::string_view session_id) override;
+  // Reads the rollup tables on a read connection (store/sqlite/rollups.h).
+  absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override;
   // Lists the range's traces on a read connection, then rewrites them kRewriteTracesPerCommit
   // at a time through the writer thread (store/sqlite/observation_rewriter.h).
   absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,

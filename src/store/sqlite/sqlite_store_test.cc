@@ -81,6 +81,38 @@ TEST(SqliteStoreTest, RefusesAStoreWrittenByANewerVersion) {
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(SqliteStoreTest, UpgradesALayoutVersion1StoreAndKeepsItsData) {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    model::Observation o;
+    o.id = "o";
+    o.trace_id = "t";
+    o.start_time_ns = 1'000'000;
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {o}}).ok());
+  }
+  {
+    // What version 1 wrote: no observation_fragments table.
+    absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+        sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec("DROP TABLE observation_fragments; PRAGMA user_version = 1").ok());
+  }
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  model::ObservationFragment fragment;
+  fragment.observation.id = "f";
+  fragment.observation.trace_id = "t";
+  fragment.observation.start_time_ns = 2'000'000;
+  fragment.fields = model::kFieldStartTime;
+  fragment.event_id = "e";
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .fragments = {fragment}}).ok());
+  absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "t");
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->observations.size(), 2u);
+}
+
 TEST(SqliteStoreTest, HasFullTextSearch) {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});

@@ -8,6 +8,8 @@
 #include "absl/time/time.h"
 #include "base/status.h"
 #include "model/summary.h"
+#include "store/sqlite/fragment_merger.h"
+#include "store/sqlite/rollups.h"
 
 namespace trackly::store::sqlite {
 namespace {
@@ -54,6 +56,7 @@ struct CommitWork {
   absl::flat_hash_set<SessionKey> sessions;  // sessions whose summary must be recomputed
   model::Json text_deletes = model::Json::array();  // trace_text rowids to drop
   model::Json text_inserts = model::Json::array();  // [rowid, body] pairs to add
+  RollupWriter rollups;  // the metrics rollups' changes, written once at the end (Flush)
 };
 
 // What the trace row said before this commit, for the side tables and the session move.
@@ -185,6 +188,7 @@ absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view p
     }
   }
   model::Trace trace = model::SummarizeTrace(observations);
+  TRACKLY_RETURN_IF_ERROR(work.rollups.ReplaceTrace(db, project, trace_id, !previous.exists, trace, observations));
   TraceText text = TraceTextOf(trace);
 
   int64_t row_id = previous.row_id;
@@ -297,11 +301,17 @@ void Writer::Write(WriteBatch batch, WriteCallback done) {
       return;
     }
   }
+  for (const model::ObservationFragment& fragment : batch.fragments) {
+    if (fragment.observation.id.empty() || fragment.event_id.empty()) {
+      Reject(std::move(done), absl::InvalidArgumentError("observation fragment without id or event_id"));
+      return;
+    }
+  }
   if (batch.project.empty()) {
     Reject(std::move(done), absl::InvalidArgumentError("write batch without project"));
     return;
   }
-  const int64_t count = static_cast<int64_t>(batch.observations.size());
+  const int64_t count = static_cast<int64_t>(batch.observations.size() + batch.fragments.size());
   {
     absl::MutexLock lock(&mu_);
     if (draining_) {
@@ -323,6 +333,18 @@ void Writer::Write(WriteBatch batch, WriteCallback done) {
   pending.observations.reserve(batch.observations.size());
   for (model::Observation& observation : batch.observations) {
     pending.observations.push_back(EncodeObservation(std::move(observation), compress_min_bytes_));
+  }
+  pending.queued = static_cast<size_t>(count);
+  if (!batch.fragments.empty()) {
+    std::vector<EncodedFragment> fragments;
+    fragments.reserve(batch.fragments.size());
+    for (const model::ObservationFragment& fragment : batch.fragments) {
+      fragments.push_back(EncodeFragment(fragment, compress_min_bytes_));
+    }
+    FragmentMerger merger(pending.project, std::move(fragments), std::move(batch.finish_merged), compress_min_bytes_);
+    pending.load = [merger = std::move(merger)](Connection& db, std::vector<EncodedObservation>& out) mutable {
+      return merger.Load(db, out);
+    };
   }
   absl::MutexLock lock(&mu_);
   queue_.push_back(std::move(pending));
@@ -390,8 +412,8 @@ void Writer::Run() {
       }
       // Always take at least one batch, even one larger than the commit cap.
       while (!queue_.empty() &&
-             (group.empty() || observations + queue_.front().observations.size() <= max_commit_observations_)) {
-        observations += queue_.front().observations.size();
+             (group.empty() || observations + queue_.front().queued <= max_commit_observations_)) {
+        observations += queue_.front().queued;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -453,6 +475,7 @@ absl::Status Writer::Apply(std::vector<Pending>& group) {
     TRACKLY_RETURN_IF_ERROR(UpdateTrace(*db_, cache_, key.first, std::string(key.second), fresh, work));
   }
   for (const SessionKey& session : work.sessions) TRACKLY_RETURN_IF_ERROR(UpdateSession(*db_, session));
+  TRACKLY_RETURN_IF_ERROR(work.rollups.Flush(*db_));
   return UpdateSearchText(*db_, work);
 }
 

@@ -48,7 +48,9 @@ class Writer {
     std::string project;
     std::vector<EncodedObservation> observations;
     WriteCallback done;
-    Loader load;  // set by WriteLoaded(): fills `observations` inside the commit
+    Loader load;  // set by WriteLoaded() and for fragments: fills `observations` inside the commit
+    // What this write added to queued_observations_: its observations plus its fragments.
+    size_t queued = 0;
   };
 
   struct Rejection {
