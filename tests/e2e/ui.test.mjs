@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { BINARY, startServer, createKey, tempDataDir, removeDir } from './harness.mjs';
+import { BINARY, cli, startServer, createKey, tempDataDir, removeDir } from './harness.mjs';
 import { hex, jsonRequest, postJson } from './otlp_payloads.mjs';
 
 const SCREENSHOTS = process.env.TRACKLY_SCREENSHOTS ?? join(dirname(BINARY), 'e2e-screenshots');
@@ -63,7 +63,10 @@ function knownTrace(traceId) {
     'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o',
     'gen_ai.request.temperature': '0.2',
     'gen_ai.usage.input_tokens': 1200, 'gen_ai.usage.output_tokens': 300,
-    'gen_ai.input.messages': [{ role: 'user', parts: [{ type: 'text', content: 'What is the weather in Oslo?' }] }],
+    'gen_ai.input.messages': [
+      { role: 'system', parts: [{ type: 'text', content: '**Be brief.** Answer from [the docs](https://example.org/docs), never [this](javascript:alert(1)).' }] },
+      { role: 'user', parts: [{ type: 'text', content: 'What is the weather in Oslo?' }] },
+    ],
     'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Oslo' } }] }],
   } });
   const tool = span(traceId, { parent: root.spanId, name: 'execute_tool get_weather', startMs: 920, durMs: 200, attrs: {
@@ -82,17 +85,29 @@ async function ingest(spans) {
   assert.equal(res.status, 200, res.text);
 }
 
-// A page with the key entered, and a record of anything an injected script could do.
-async function openUi(path = '/') {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+// A one-time sign-in link for the UI, as `trackly ui-token` prints it.
+function loginLink(path = '/') {
+  const { url } = JSON.parse(cli(['ui-token', '--project', 'default', '--url', server.url, '--data', dataDir, '--json']));
+  return url.replace('/#login=', `${path}#login=`);
+}
+
+// A fresh browser context at `url`, and a record of anything an injected script could do.
+async function openUiAt(url) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
   const seen = { dialogs: [], errors: [] };
   page.on('dialog', (d) => { seen.dialogs.push(d.message()); d.dismiss(); });
   page.on('pageerror', (e) => seen.errors.push(String(e)));
-  const res = await page.goto(server.url + path);
+  const res = await page.goto(url);
   assert.equal(res.status(), 200);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Open' }).click();
   return { page, seen };
+}
+
+// A page signed in through a login link.
+async function openUi(path = '/') {
+  const opened = await openUiAt(loginLink(path));
+  await opened.page.getByText('Sign out').waitFor();
+  return opened;
 }
 
 test('the UI shows a known trace as a tree, a timeline and a detail panel', async () => {
@@ -102,6 +117,19 @@ test('the UI shows a known trace as a tree, a timeline and a detail panel', asyn
   const { page, seen } = await openUi('/');
   await page.getByRole('link', { name: 'support-agent' }).waitFor();
   await page.screenshot({ path: join(SCREENSHOTS, 'traces.png') });
+  // Live updates: a trace that arrives while the list is open shows up without a reload.
+  await ingest([span(hex(16), { name: 'live-arrival', startMs: 100, durMs: 50 })]);
+  await page.getByRole('link', { name: 'live-arrival' }).waitFor({ timeout: 20_000 });
+  // Time range and sort go into the URL and reach the API.
+  await page.getByLabel('Time range').selectOption('1h');
+  await page.waitForURL(/range=1h/);
+  await page.getByLabel('Sort').selectOption('asc');
+  await page.waitForURL(/order=asc/);
+  await page.locator('.traces-table tbody tr').first().filter({ hasText: 'support-agent' }).waitFor();
+  const names = await page.locator('.traces-table .trace-link').allInnerTexts();
+  assert.deepEqual(names.slice(0, 2), ['support-agent', 'live-arrival'], 'oldest first');
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.waitForURL(/\/traces$/);
   // Filters live in the URL: a shareable link.
   await page.getByLabel('User').fill('user-7');
   await page.getByRole('button', { name: 'Apply' }).click();
@@ -128,7 +156,39 @@ test('the UI shows a known trace as a tree, a timeline and a detail panel', asyn
   for (const expected of ['gpt-4o', 'openai', 'calls tool', 'get_weather', '1,200', 'openai/gpt-4o@']) {
     assert.ok(text.includes(expected), `detail panel shows ${expected}:\n${text}`);
   }
+  // The system message is markdown: bold text, a safe link, and the javascript: link as text.
+  assert.equal(await detail.locator('.markdown strong').innerText(), 'Be brief.');
+  assert.equal(await detail.getByRole('link', { name: 'the docs' }).getAttribute('href'), 'https://example.org/docs');
+  assert.equal(await detail.getByRole('link', { name: 'this' }).count(), 0);
   await page.screenshot({ path: join(SCREENSHOTS, 'trace-view.png') });
+
+  // The flame graph: frames on a canvas; a click selects the step in every view.
+  await page.getByRole('tab', { name: 'Flame graph' }).click();
+  const flame = page.locator('canvas.flame-canvas');
+  await page.waitForFunction(() => Number(document.querySelector('canvas.flame-canvas')?.dataset.frames) > 5);
+  const box = await flame.boundingBox();
+  // By time the root (3 s) spans the width; its children sit side by side from the left in start
+  // order: the model call (0.9 s), then the get_weather tool (0.2 s) at 30–36.7 %.
+  await flame.click({ position: { x: box.width * 0.333, y: 30 } });
+  await detail.getByText('12°C and rain').waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'flame-graph.png') });
+  await page.getByRole('button', { name: 'Tokens' }).click();
+  await page.waitForFunction(() => document.querySelector('canvas.flame-canvas')?.dataset.frames === '2');
+  await page.getByRole('tab', { name: 'Tree & timeline' }).click();
+  assert.match(await tree.locator('[role="treeitem"][aria-selected="true"]').innerText(), /get_weather/);
+
+  // The agent graph: one box per distinct step, the six lookups one edge "× 6".
+  await page.getByRole('tab', { name: 'Agent graph' }).click();
+  const graphNodes = page.locator('.react-flow__node');
+  await graphNodes.first().waitFor();
+  assert.equal(await graphNodes.count(), 5, (await graphNodes.allInnerTexts()).join('\n'));
+  await page.locator('.react-flow__edge-text').filter({ hasText: '× 6' }).waitFor();
+  assert.equal(await page.locator('.graph-node.selected').count(), 1, 'the selection is marked in the graph');
+  await graphNodes.filter({ hasText: 'lookup' }).click();
+  await detail.getByText('Runs of one step').waitFor();
+  assert.equal(await detail.locator('.runs li').count(), 6);
+  await page.screenshot({ path: join(SCREENSHOTS, 'agent-graph.png') });
+  await page.getByRole('tab', { name: 'Tree & timeline' }).click();
 
   // The folded group opens into its six members; the failed step shows its error.
   await tree.getByRole('treeitem').filter({ hasText: 'lookup × 6' }).getByRole('button', { name: 'Expand' }).click();
@@ -157,13 +217,14 @@ test('the UI is served with a strict CSP and the API keeps its deny-all one', as
   assert.equal((await missing.json()).error.code, 'not_found');
 });
 
-// No payload ran (the flag it sets), and none became markup: no inline script, no image, SVG
-// or frame (the UI has none of its own), no javascript: link.
+// No payload ran (the flag it sets), and none became markup: no inline script, no image or frame
+// (the UI has none of its own), no SVG but React Flow's own edges, no javascript: link.
 async function assertNothingInjected(page) {
   const found = await page.evaluate(() => ({
     flag: window.__xss ?? null,
     scripts: [...document.scripts].filter((s) => !s.src).length,
-    media: document.querySelectorAll('img, svg, iframe').length,
+    media: document.querySelectorAll('img, iframe').length
+      + [...document.querySelectorAll('svg')].filter((svg) => !svg.closest('.react-flow')).length,
     jsLinks: [...document.querySelectorAll('a')].filter((a) => a.href.startsWith('javascript:')).length,
   }));
   assert.deepEqual(found, { flag: null, scripts: 0, media: 0, jsLinks: 0 });
@@ -185,7 +246,9 @@ test('XSS payloads in names, keys, values and messages are shown as text and nev
   const llm = span(traceId, { parent: root.spanId, name: payloads[1], startMs: 10, durMs: 300, attrs: {
     'gen_ai.operation.name': 'chat', 'gen_ai.request.model': payloads[2],
     'gen_ai.input.messages': [{ role: payloads[0], parts: [{ type: 'text', content: payloads[1] }] }],
-    'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'tool_call', id: payloads[3], name: payloads[0], arguments: { [payloads[1]]: payloads[4] } }] }],
+    'gen_ai.output.messages': [{ role: 'assistant', parts: [
+      { type: 'text', content: `**md** [x](javascript:window.__xss=6) ![y](javascript:window.__xss=7) ${payloads[0]} ${payloads[1]}` },
+      { type: 'tool_call', id: payloads[3], name: payloads[0], arguments: { [payloads[1]]: payloads[4] } }] }],
   } });
   const tool = span(traceId, { parent: root.spanId, name: payloads[4], startMs: 320, durMs: 100,
     status: { code: 2, message: payloads[0] }, attrs: {
@@ -214,12 +277,59 @@ test('XSS payloads in names, keys, values and messages are shown as text and nev
   const pageText = await page.locator('body').innerText();
   assert.ok(pageText.includes(payloads[1]), 'the payload is visible as text');
   await assertNothingInjected(page);
+  // The graphs draw the same names (canvas text, React Flow boxes) without running them.
+  await page.getByRole('tab', { name: 'Flame graph' }).click();
+  await page.waitForFunction(() => Number(document.querySelector('canvas.flame-canvas')?.dataset.frames) > 0);
+  await page.getByRole('tab', { name: 'Agent graph' }).click();
+  await page.locator('.react-flow__node').nth(2).waitFor();
+  const graphText = await page.locator('.react-flow').innerText();
+  assert.ok(graphText.includes(payloads[1]), `graph names are text:\n${graphText}`);
+  await assertNothingInjected(page);
   await page.goto(`${server.url}/sessions/${encodeURIComponent(payloads[1])}`);
   await page.locator('.turn').first().waitFor();
   await page.screenshot({ path: join(SCREENSHOTS, 'xss-session.png') });
   assert.ok((await page.locator('body').innerText()).includes(payloads[0]), 'the session shows its trace');
 
   await assertNothingInjected(page);
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
+test('a sign-in link works once, and settings create a key whose secret is shown once', async () => {
+  const link = loginLink('/settings');
+  const { page, seen } = await openUiAt(link);
+  await page.getByText('Sign out').waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'trackly_session');
+  assert.ok(session && session.httpOnly && session.sameSite === 'Strict', JSON.stringify(cookies));
+  assert.equal(await page.evaluate(() => document.cookie), '', 'no script can read the session cookie');
+
+  await page.getByLabel('Key name').fill('from-the-ui');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = page.locator('.secret-once code').first();
+  await secret.waitFor();
+  const newKey = await secret.innerText();
+  assert.match(newKey, /^tk-[0-9a-f]{16}-/);
+  const res = await fetch(server.url + '/api/v1/traces', { headers: { Authorization: `Bearer ${newKey}` } });
+  assert.equal(res.status, 200, 'the key made in the UI works');
+  await page.screenshot({ path: join(SCREENSHOTS, 'settings.png') });
+  await page.getByRole('button', { name: 'Done' }).click();
+  assert.equal(await page.locator('.secret-once').count(), 0);
+  assert.ok(!(await page.locator('body').innerText()).includes(newKey), 'the secret is not shown again');
+
+  // Without the CSRF header the same cookie cannot change anything.
+  const status = await page.evaluate(async () =>
+    (await fetch('/api/v1/keys', { method: 'POST', body: '{"name":"forged"}' })).status);
+  assert.equal(status, 403);
+
+  // The link was used up: a second browser gets the sign-in page.
+  const second = await openUiAt(link);
+  await second.page.getByText('already used').waitFor();
+  await second.page.close();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').waitFor();
   assert.deepEqual(seen, { dialogs: [], errors: [] });
   await page.close();
 });

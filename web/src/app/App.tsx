@@ -1,29 +1,30 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
-import { getApiKey, onApiKeyChange, setApiKey } from './api';
-import { KeyPrompt } from './KeyPrompt';
+import { useEffect, useSyncExternalStore } from 'react';
+import { getAuth, onAuthChange, signOut, startAuth } from './api';
+import { SignIn } from './SignIn';
 import { Link, useLocation } from './router';
 import { TracesPage } from '../traces/TracesPage';
 import { TraceViewPage } from '../trace-view/TraceViewPage';
 import { SessionsPage } from '../sessions/SessionsPage';
 import { SessionPage } from '../sessions/SessionPage';
+import { SettingsPage } from '../settings/SettingsPage';
 
-function Page({ path, search }: { path: string; search: string }) {
+function Page({ path, search, project }: { path: string; search: string; project: string }) {
   const [, section, id] = path.split('/');
   const decoded = id ? decodeURIComponent(id) : '';
   if (section === 'traces' && id) return <TraceViewPage traceId={decoded} />;
   if (section === 'sessions' && id) return <SessionPage sessionId={decoded} />;
   if (section === 'sessions') return <SessionsPage />;
+  if (section === 'settings') return <SettingsPage project={project} />;
   if (section === '' || section === 'traces') return <TracesPage search={search} />;
   return <p className="empty">No such page.</p>;
 }
 
 export function App() {
-  const key = useSyncExternalStore(onApiKeyChange, getApiKey);
+  const auth = useSyncExternalStore(onAuthChange, getAuth);
   const { path, search } = useLocation();
-  // A key that disappears while the UI is open was rejected by the server (401).
-  const [hadKey, setHadKey] = useState(key !== null);
-  useEffect(() => { if (key) setHadKey(true); }, [key]);
-  if (!key) return <KeyPrompt rejected={hadKey} />;
+  useEffect(() => { void startAuth(); }, []);
+  if (auth.state === 'checking') return <p className="loading">Signing in…</p>;
+  if (auth.state === 'signed-out') return <SignIn message={auth.message} />;
   const section = path.split('/')[1] || 'traces';
   return (
     <div className="app">
@@ -32,11 +33,13 @@ export function App() {
         <nav>
           <Link to="/traces" className={section === 'traces' ? 'active' : ''}>Traces</Link>
           <Link to="/sessions" className={section === 'sessions' ? 'active' : ''}>Sessions</Link>
+          <Link to="/settings" className={section === 'settings' ? 'active' : ''}>Settings</Link>
         </nav>
-        <button className="link" onClick={() => { setHadKey(false); setApiKey(null); }}>Forget key</button>
+        <span className="project">project <b>{auth.project}</b></span>
+        <button className="link" onClick={() => { void signOut(); }}>Sign out</button>
       </header>
       <main>
-        <Page path={path} search={search} />
+        <Page path={path} search={search} project={auth.project} />
       </main>
     </div>
   );

@@ -2,13 +2,14 @@
 import { useApi } from '../app/api';
 import { Link } from '../app/router';
 import { JsonView } from '../shared/JsonView';
+import { LongText } from '../shared/Markdown';
 import { formatCost, formatDurationMs, formatTime, formatTokens } from '../shared/format';
 import type { Json, SessionDetail } from '../shared/model';
 import { Problem, StatusBadge } from '../shared/TypeIcon';
 
 function Value({ value }: { value: Json }) {
   if (value === null) return <span className="muted">–</span>;
-  if (typeof value === 'string') return <div className="message-text">{value}</div>;
+  if (typeof value === 'string') return <LongText text={value} markdown />;
   return <JsonView value={value} openDepth={1} />;
 }
 

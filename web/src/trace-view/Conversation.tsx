@@ -1,6 +1,7 @@
-// Chat messages as a conversation: role, text (as text, never HTML or markdown), tool calls with
-// their arguments, and which call a tool message answers.
+// Chat messages as a conversation: role, text (markdown without raw HTML, clipped when long), tool
+// calls with their arguments, and which call a tool message answers.
 import { JsonView } from '../shared/JsonView';
+import { LongText } from '../shared/Markdown';
 import type { ChatMessage } from './detail';
 
 export function Conversation({ messages }: { messages: ChatMessage[] }) {
@@ -12,7 +13,7 @@ export function Conversation({ messages }: { messages: ChatMessage[] }) {
             {m.role}
             {m.toolCallId && <span className="muted"> · answers call {m.toolCallId}</span>}
           </div>
-          {m.text !== null && <div className="message-text">{m.text}</div>}
+          {m.text !== null && <LongText text={m.text} markdown />}
           {m.parts.map((part, j) => <JsonView key={j} value={part} openDepth={1} />)}
           {m.toolCalls.map((call, j) => (
             <div key={j} className="tool-call">

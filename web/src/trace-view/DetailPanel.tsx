@@ -1,12 +1,14 @@
 // Everything about the selected observation (or folded group of repeated steps).
 import type { ReactNode } from 'react';
 import { JsonView } from '../shared/JsonView';
+import { LongText } from '../shared/Markdown';
 import { formatCost, formatDurationMs, formatTime, formatTokens, parseTimeUs } from '../shared/format';
 import type { Json, Observation } from '../shared/model';
 import { StatusBadge, TypeIcon } from '../shared/TypeIcon';
 import { Conversation } from './Conversation';
 import { asConversation, asDocuments } from './detail';
 import type { FoldGroup } from './fold';
+import type { TreeNode } from './tree';
 
 function Facts({ rows }: { rows: [string, ReactNode][] }) {
   const shown = rows.filter(([, v]) => v !== null && v !== undefined && v !== '');
@@ -38,7 +40,7 @@ function Payload({ title, value }: { title: string; value: Json }) {
           {documents.map((d, i) => (
             <li key={i}>
               <div className="muted">{d.id ?? `#${i + 1}`}{d.score !== null && <> · score <strong>{d.score.toFixed(3)}</strong></>}</div>
-              <div className="message-text">{d.content}</div>
+              <LongText text={d.content} />
               {!isEmpty(d.metadata) && <JsonView value={d.metadata} openDepth={0} />}
             </li>
           ))}
@@ -46,7 +48,7 @@ function Payload({ title, value }: { title: string; value: Json }) {
       </Section>
     );
   }
-  if (typeof value === 'string') return <Section title={title}><div className="message-text">{value}</div></Section>;
+  if (typeof value === 'string') return <Section title={title}><LongText text={value} /></Section>;
   return <Section title={title}><JsonView value={value} openDepth={3} /></Section>;
 }
 
@@ -118,11 +120,14 @@ function ObservationDetail({ obs }: { obs: Observation }) {
   );
 }
 
-function GroupDetail({ group }: { group: FoldGroup<Observation> }) {
+// Runs listed for a group; more are reachable in the tree.
+const kMaxListedRuns = 100;
+
+function GroupDetail({ group, onSelect }: { group: FoldGroup<Observation>; onSelect: (node: TreeNode<Observation>) => void }) {
   return (
     <>
       <h2 className="detail-title"><TypeIcon type={group.type} /> <span>{group.name}</span> × {group.members.length}</h2>
-      <p className="muted">Repeated identical steps, folded. Open the group in the tree to see each one.</p>
+      <p className="muted">Runs of one step (same type, name and model). Pick one below or in the tree.</p>
       <Facts rows={[
         ['Count', String(group.members.length)],
         ['p95 duration', formatDurationMs(group.p95Ms)],
@@ -130,18 +135,31 @@ function GroupDetail({ group }: { group: FoldGroup<Observation> }) {
         ['Cost', formatCost(group.totalCost)],
         ['Errors', String(group.errors)],
       ]} />
+      <Section title="Runs">
+        <ol className="runs">
+          {group.members.slice(0, kMaxListedRuns).map((m) => (
+            <li key={m.obs.id}>
+              <button className="link" onClick={() => onSelect(m)}>{formatTime(m.obs.start_time)}</button>
+              {' '}<span className="muted">{formatDurationMs(m.obs.latency_ms)}</span>
+              {m.obs.cost.total > 0 && <span className="muted"> · {formatCost(m.obs.cost.total)}</span>}
+              {' '}<StatusBadge status={m.obs.status} />
+            </li>
+          ))}
+        </ol>
+        {group.members.length > kMaxListedRuns && <p className="muted">and {group.members.length - kMaxListedRuns} more</p>}
+      </Section>
     </>
   );
 }
 
 export type Selection = { kind: 'node'; obs: Observation } | { kind: 'fold'; group: FoldGroup<Observation> } | null;
 
-export function DetailPanel({ selection }: { selection: Selection }) {
+export function DetailPanel({ selection, onSelect }: { selection: Selection; onSelect: (node: TreeNode<Observation>) => void }) {
   return (
     <aside className="detail-panel" aria-label="Details">
       {selection === null && <p className="empty">Select a step.</p>}
       {selection?.kind === 'node' && <ObservationDetail obs={selection.obs} />}
-      {selection?.kind === 'fold' && <GroupDetail group={selection.group} />}
+      {selection?.kind === 'fold' && <GroupDetail group={selection.group} onSelect={onSelect} />}
     </aside>
   );
 }

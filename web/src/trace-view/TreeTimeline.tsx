@@ -1,7 +1,7 @@
 // The trace as a collapsible tree beside its waterfall: one virtualized list of rows (only the
 // rows in view are in the DOM, so 100k steps scroll smoothly), each row a tree cell and a bar
 // on the trace's shared time axis.
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatCost, formatDurationMs, formatTokens, parseTimeUs } from '../shared/format';
 import type { Observation } from '../shared/model';
 import { TypeIcon } from '../shared/TypeIcon';
@@ -21,6 +21,7 @@ interface Props {
   traceStartUs: number;
   traceEndUs: number;
   selected: SelectedItem;
+  selectedNodes: ReadonlySet<TreeNode<Observation>>; // the selected step, or a selected group's members
   onSelect: (item: SelectedItem) => void;
   onToggleNode: (node: TreeNode<Observation>) => void;
   onToggleFold: (group: FoldGroup<Observation>) => void;
@@ -91,9 +92,22 @@ function FoldRow({ row, props }: { row: Extract<Row<Observation>, { kind: 'fold'
 }
 
 export function TreeTimeline(props: Props) {
-  const { rows, selected, onSelect } = props;
+  const { rows, selected, selectedNodes, onSelect } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
+  const isSelected = (row: Row<Observation>) => row.kind === 'node'
+    ? row.node === selected || selectedNodes.has(row.node)
+    : row.group === selected || selectedNodes.has(row.group.members[0]);
+  // Bring the selection into view when another view selected it (and when this view opens).
+  useEffect(() => {
+    const el = scroller.current!;
+    const index = rows.findIndex(isSelected);
+    if (index < 0) return;
+    const y = index * kRowHeightPx;
+    if (y < el.scrollTop || y + kRowHeightPx > el.scrollTop + el.clientHeight) {
+      el.scrollTop = Math.max(0, y - el.clientHeight / 2);
+    }
+  }, [selected]); // only a new selection scrolls, not expanding or scrolling by hand
   useLayoutEffect(() => {
     const el = scroller.current!;
     const update = () => setView({ top: el.scrollTop, height: el.clientHeight });
@@ -123,9 +137,10 @@ export function TreeTimeline(props: Props) {
           {rows.slice(first, last).map((row, i) => {
             const item = row.kind === 'node' ? row.node : row.group;
             const key = row.kind === 'node' ? `n:${row.node.obs.id}:${first + i}` : `f:${row.group.id}`;
+            const rowSelected = isSelected(row);
             return (
-              <div key={key} role="treeitem" aria-selected={item === selected} aria-level={row.depth + 1}
-                className={`tt-row${item === selected ? ' selected' : ''}`}
+              <div key={key} role="treeitem" aria-selected={rowSelected} aria-level={row.depth + 1}
+                className={`tt-row${rowSelected ? ' selected' : ''}`}
                 style={{ top: (first + i) * kRowHeightPx, height: kRowHeightPx }}
                 onClick={() => onSelect(item)}>
                 {row.kind === 'node' ? <NodeRow row={row} props={props} /> : <FoldRow row={row} props={props} />}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTree } from './tree';
-import { foldTree, visibleRows, type FoldInput, type Row } from './fold';
+import { foldIndex, foldTree, revealNode, visibleRows, type FoldInput, type Row } from './fold';
 
 const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
 function obs(id: string, parent: string | null, name: string, opts: Partial<FoldInput> & { ms?: number; dur?: number } = {}): FoldInput {
@@ -82,5 +82,26 @@ describe('visibleRows', () => {
     const rows = visibleRows(foldTree(buildTree(chain), 5), new Set(), new Set());
     expect(rows).toHaveLength(100_000);
     expect(rows[99_999].depth).toBe(99_999);
+  });
+});
+
+describe('revealNode', () => {
+  it('opens the collapsed ancestors and the fold group of a node selected elsewhere', () => {
+    const tree = agentLoop();
+    const folded = foldTree(tree, 5);
+    const foldOf = foldIndex(folded);
+    const root = tree.roots[0];
+    const tool3 = tree.byId.get('tool3')!;
+    const { expand, openFolds } = revealNode(tool3, foldOf, new Set([root]));
+    expect(expand).toEqual([root]);
+    expect(openFolds).toEqual([foldOf.get(tool3)!.id]);
+    const rows = visibleRows(folded, new Set(), new Set(openFolds));
+    expect(rows.some((r) => r.kind === 'node' && r.node === tool3)).toBe(true);
+  });
+
+  it('has nothing to open for a visible node', () => {
+    const tree = agentLoop();
+    const foldOf = foldIndex(foldTree(tree, 5));
+    expect(revealNode(tree.byId.get('answer')!, foldOf, new Set())).toEqual({ expand: [], openFolds: [] });
   });
 });

@@ -43,6 +43,25 @@ export function isError(obs: { status: string; level?: string }): boolean {
   return obs.status === 'error' || obs.level === 'ERROR';
 }
 
+// `members` (in start order, at least one) summarized as one group: the folded row of the tree,
+// or every call of one step in the agent graph.
+export function groupOf<T extends FoldInput>(members: TreeNode<T>[], id: string): FoldGroup<T> {
+  return {
+    kind: 'fold',
+    id,
+    members,
+    name: members[0].obs.name,
+    type: members[0].obs.type,
+    p95Ms: percentile(members.map(durationMs), 95),
+    totalTokens: members.reduce((sum, m) => sum + (m.obs.usage?.total_tokens ?? 0), 0),
+    totalCost: members.reduce((sum, m) => sum + (m.obs.cost?.total ?? 0), 0),
+    errors: members.filter((m) => isError(m.obs)).length,
+    // Loops, not Math.min(...spread): 100k arguments would overflow the stack.
+    startUs: members.reduce((min, m) => Math.min(min, m.startUs), Infinity),
+    endUs: members.reduce((max, m) => Math.max(max, m.endUs), -Infinity),
+  };
+}
+
 // The children of one parent with every key that repeats at least `minRepeat` times folded into
 // one group, placed where its first member was.
 export function foldSiblings<T extends FoldInput>(
@@ -62,20 +81,7 @@ export function foldSiblings<T extends FoldInput>(
       continue;
     }
     if (members[0] !== node) continue; // the group sits at its first member
-    items.push({
-      kind: 'fold',
-      id: `${groupIdPrefix}/${index}`,
-      members,
-      name: node.obs.name,
-      type: node.obs.type,
-      p95Ms: percentile(members.map(durationMs), 95),
-      totalTokens: members.reduce((sum, m) => sum + (m.obs.usage?.total_tokens ?? 0), 0),
-      totalCost: members.reduce((sum, m) => sum + (m.obs.cost?.total ?? 0), 0),
-      errors: members.filter((m) => isError(m.obs)).length,
-      // Loops, not Math.min(...spread): 100k arguments would overflow the stack.
-      startUs: members.reduce((min, m) => Math.min(min, m.startUs), Infinity),
-      endUs: members.reduce((max, m) => Math.max(max, m.endUs), -Infinity),
-    });
+    items.push(groupOf(members, `${groupIdPrefix}/${index}`));
   }
   return items;
 }
@@ -123,4 +129,28 @@ export function visibleRows<T extends FoldInput>(
     if (expanded) pushItems(children!, depth + 1);
   }
   return rows;
+}
+
+// Which fold group each folded node belongs to, computed once per folding.
+export function foldIndex<T extends FoldInput>(folded: FoldedTree<T>): Map<TreeNode<T>, FoldGroup<T>> {
+  const index = new Map<TreeNode<T>, FoldGroup<T>>();
+  for (const items of folded.values()) {
+    for (const item of items) if (item.kind === 'fold') for (const m of item.members) index.set(m, item);
+  }
+  return index;
+}
+
+// What must open for `node` to be a visible row (when another view selects it): its ancestors
+// that are collapsed, and the fold groups holding it or an ancestor.
+export function revealNode<T extends FoldInput>(
+  node: TreeNode<T>, foldOf: ReadonlyMap<TreeNode<T>, FoldGroup<T>>, collapsed: ReadonlySet<TreeNode<T>>,
+): { expand: TreeNode<T>[]; openFolds: string[] } {
+  const expand: TreeNode<T>[] = [];
+  const openFolds: string[] = [];
+  for (let n: TreeNode<T> | null = node; n !== null; n = n.parent) {
+    if (n !== node && collapsed.has(n)) expand.push(n);
+    const group = foldOf.get(n);
+    if (group) openFolds.push(group.id);
+  }
+  return { expand, openFolds };
 }

@@ -1,16 +1,20 @@
-// The trace list: filters (in the URL, so a filtered list is a shareable link) and a table that
-// pages with the API's cursor ("Load more").
-import { useEffect, useState, type FormEvent } from 'react';
+// The trace list: search, time range, sort and filters (all in the URL, so a filtered list is a
+// shareable link), a table that pages with the API's cursor ("Load more"), and live updates
+// while the first page is shown.
+import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { getJson } from '../app/api';
 import { Link, navigate } from '../app/router';
 import { formatCost, formatDurationMs, formatTime, formatTokens } from '../shared/format';
 import type { Page, Trace } from '../shared/model';
 import { Problem, StatusBadge } from '../shared/TypeIcon';
-import { filtersToQuery, parseFilters, type TraceFilterKey, type TraceFilters } from './filters';
+import {
+  apiQuery, filtersToQuery, fromLocalInput, kTimeRanges, parseFilters, toLocalInput, type TraceFilterKey, type TraceFilters,
+} from './filters';
+import { mergeNewest } from './live';
 
 const kPageSize = 50;
 
-const kFilterFields: { key: TraceFilterKey; label: string; placeholder?: string }[] = [
+const kFilterFields: { key: TraceFilterKey; label: string }[] = [
   { key: 'name', label: 'Name' },
   { key: 'user_id', label: 'User' },
   { key: 'session_id', label: 'Session' },
@@ -20,37 +24,77 @@ const kFilterFields: { key: TraceFilterKey; label: string; placeholder?: string 
   { key: 'release', label: 'Release' },
   { key: 'min_latency_ms', label: 'Min latency (ms)' },
   { key: 'min_cost', label: 'Min cost ($)' },
-  { key: 'from', label: 'From', placeholder: '2026-11-22T00:00:00Z' },
-  { key: 'to', label: 'To', placeholder: '2026-11-23T00:00:00Z' },
 ];
 const kStatuses = ['', 'ok', 'error', 'timeout', 'cancelled', 'skipped', 'unset'];
+// New traces are looked for this often while the list shows its first page, newest first.
+const kPollMs = 4000;
 
+// Search, time range, sort and the field filters. Selects apply at once, text on Enter/Apply.
 function FilterForm({ filters }: { filters: TraceFilters }) {
+  const [range, setRange] = useState(filters.range ?? (filters.from || filters.to ? 'custom' : ''));
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
     const next: TraceFilters = {};
     for (const [key, value] of data.entries()) next[key as TraceFilterKey] = String(value);
+    if (next.range === 'custom') {
+      delete next.range;
+      next.from = fromLocalInput(next.from ?? '');
+      next.to = fromLocalInput(next.to ?? '');
+    }
     const query = filtersToQuery(next);
     navigate(query ? `/traces?${query}` : '/traces');
   };
+  const submitNow = (e: ChangeEvent<HTMLSelectElement>) => e.currentTarget.form?.requestSubmit();
   return (
     <form className="filters" onSubmit={submit}>
-      {kFilterFields.map(({ key, label, placeholder }) => (
-        <label key={key}>
-          <span>{label}</span>
-          <input name={key} defaultValue={filters[key] ?? ''} placeholder={placeholder} />
+      <div className="filter-row">
+        <input className="search" type="search" name="q" defaultValue={filters.q ?? ''} aria-label="Search"
+          placeholder="Search inputs and outputs…" />
+        <label className="inline">
+          <span>Time</span>
+          <select name="range" value={range} aria-label="Time range"
+            onChange={(e) => { setRange(e.target.value); if (e.target.value !== 'custom') submitNow(e); }}>
+            <option value="">Any time</option>
+            {Object.entries(kTimeRanges).map(([value, [label]]) => <option key={value} value={value}>{label}</option>)}
+            <option value="custom">Custom…</option>
+          </select>
         </label>
-      ))}
-      <label>
-        <span>Status</span>
-        <select name="status" defaultValue={filters.status ?? ''}>
-          {kStatuses.map((s) => <option key={s} value={s}>{s || 'any'}</option>)}
-        </select>
-      </label>
-      <div className="filter-buttons">
-        <button type="submit">Apply</button>
-        <button type="button" onClick={() => navigate('/traces')}>Clear</button>
+        {range === 'custom' && (
+          <>
+            <label className="inline"><span>From</span>
+              <input type="datetime-local" name="from" defaultValue={toLocalInput(filters.from)} aria-label="From" /></label>
+            <label className="inline"><span>To</span>
+              <input type="datetime-local" name="to" defaultValue={toLocalInput(filters.to)} aria-label="To" /></label>
+          </>
+        )}
+        <label className="inline">
+          <span>Sort</span>
+          {/* The API sorts by start time only (docs/api.md); latency, cost and token sorts would
+              only reorder one page, so they are not offered. */}
+          <select name="order" defaultValue={filters.order ?? 'desc'} aria-label="Sort" onChange={submitNow}>
+            <option value="desc">Newest first</option>
+            <option value="asc">Oldest first</option>
+          </select>
+        </label>
+      </div>
+      <div className="filter-row">
+        {kFilterFields.map(({ key, label }) => (
+          <label key={key}>
+            <span>{label}</span>
+            <input name={key} defaultValue={filters[key] ?? ''} />
+          </label>
+        ))}
+        <label>
+          <span>Status</span>
+          <select name="status" defaultValue={filters.status ?? ''} onChange={submitNow}>
+            {kStatuses.map((s) => <option key={s} value={s}>{s || 'any'}</option>)}
+          </select>
+        </label>
+        <div className="filter-buttons">
+          <button type="submit">Apply</button>
+          <button type="button" onClick={() => navigate('/traces')}>Clear</button>
+        </div>
       </div>
     </form>
   );
@@ -59,36 +103,88 @@ function FilterForm({ filters }: { filters: TraceFilters }) {
 interface ListState {
   traces: Trace[];
   cursor: string | null;
+  pages: number;
+  base: string; // the API query of this list (a relative range resolved once), for later pages
   loading: boolean;
   error: Error | null;
 }
 
+const tracesUrl = (query: string) => `/api/v1/traces?limit=${kPageSize}${query ? `&${query}` : ''}`;
+
 export function TracesPage({ search }: { search: string }) {
   const filters = parseFilters(search);
   const query = filtersToQuery(filters);
-  const [list, setList] = useState<ListState>({ traces: [], cursor: null, loading: true, error: null });
-
-  const load = (cursor: string | null, append: boolean, signal?: AbortSignal) => {
-    setList((l) => ({ ...l, loading: true, error: null }));
-    const params = filtersToQuery(filters, cursor);
-    getJson<Page<Trace>>(`/api/v1/traces?limit=${kPageSize}${params ? `&${params}` : ''}`, signal).then(
-      (page) => setList((l) => ({
-        traces: append ? [...l.traces, ...page.data] : page.data, cursor: page.next_cursor, loading: false, error: null,
-      })),
-      (error: Error) => { if (!signal?.aborted) setList((l) => ({ ...l, loading: false, error })); },
-    );
-  };
+  const [list, setList] = useState<ListState>({ traces: [], cursor: null, pages: 0, base: '', loading: true, error: null });
+  const [live, setLive] = useState(true);
+  const [waiting, setWaiting] = useState<Trace[] | null>(null); // a polled page held while scrolled down
+  const section = useRef<HTMLElement>(null);
+  const tracesRef = useRef(list.traces);
+  tracesRef.current = list.traces;
 
   useEffect(() => {
     const controller = new AbortController();
-    setList({ traces: [], cursor: null, loading: true, error: null });
-    load(null, false, controller.signal);
+    const base = apiQuery(filters, Date.now());
+    setList({ traces: [], cursor: null, pages: 0, base, loading: true, error: null });
+    setWaiting(null);
+    getJson<Page<Trace>>(tracesUrl(base), controller.signal).then(
+      (page) => setList({ traces: page.data, cursor: page.next_cursor, pages: 1, base, loading: false, error: null }),
+      (error: Error) => { if (!controller.signal.aborted) setList((l) => ({ ...l, loading: false, error })); },
+    );
     return () => controller.abort();
   }, [query]); // `query` is the filters' identity: reload exactly when it changes
 
+  const loadMore = () => {
+    setList((l) => ({ ...l, loading: true, error: null }));
+    const params = new URLSearchParams(list.base);
+    params.set('cursor', list.cursor ?? '');
+    getJson<Page<Trace>>(tracesUrl(params.toString())).then(
+      (page) => setList((l) => ({ ...l, traces: [...l.traces, ...page.data], cursor: page.next_cursor, pages: l.pages + 1, loading: false })),
+      (error: Error) => setList((l) => ({ ...l, loading: false, error })),
+    );
+  };
+
+  // Live updates: poll the first page and merge. New rows go on top only while the reader is at
+  // the top; further down they wait behind a button, so nothing moves under the reader.
+  const polling = live && list.pages === 1 && filters.order !== 'asc';
+  useEffect(() => {
+    if (!polling) return;
+    const controller = new AbortController();
+    let busy = false;
+    const timer = window.setInterval(() => {
+      if (busy || document.hidden) return;
+      busy = true;
+      getJson<Page<Trace>>(tracesUrl(apiQuery(filters, Date.now())), controller.signal).then((page) => {
+        busy = false;
+        const scroller = section.current?.closest('main');
+        const atTop = !scroller || scroller.scrollTop < 8;
+        const shown = new Set(tracesRef.current.map((t) => t.id));
+        const hasNew = page.data.some((t) => !shown.has(t.id));
+        // Scrolled down: update the rows shown in place and hold the new ones.
+        const merge = hasNew && !atTop ? page.data.filter((t) => shown.has(t.id)) : page.data;
+        if (hasNew && !atTop) setWaiting(page.data);
+        setList((l) => ({ ...l, traces: mergeNewest(l.traces, merge).list }));
+      }, () => { busy = false; });
+    }, kPollMs);
+    return () => { controller.abort(); window.clearInterval(timer); };
+  }, [polling, query]); // `filters` is a new object per render; `query` is its identity
+
+  const waitingCount = waiting ? mergeNewest(list.traces, waiting).added : 0;
+  const showWaiting = () => {
+    if (waiting) setList((l) => ({ ...l, traces: mergeNewest(l.traces, waiting).list }));
+    setWaiting(null);
+    section.current?.closest('main')?.scrollTo({ top: 0 });
+  };
+
   return (
-    <section>
-      <h1>Traces</h1>
+    <section ref={section}>
+      <div className="list-head">
+        <h1>Traces</h1>
+        <label className="live" title="Look for new traces every few seconds while the first page is shown, newest first">
+          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live
+          {polling && <span className="live-dot" />}
+        </label>
+        {waitingCount > 0 && <button className="new-traces" onClick={showWaiting}>{waitingCount} new {waitingCount === 1 ? 'trace' : 'traces'} ↑</button>}
+      </div>
       <FilterForm key={query} filters={filters} />
       {list.error && <Problem error={list.error} />}
       <table className="list traces-table">
@@ -119,7 +215,7 @@ export function TracesPage({ search }: { search: string }) {
       {!list.loading && list.traces.length === 0 && !list.error && <p className="empty">No traces match.</p>}
       {list.loading && <p className="loading">Loading…</p>}
       {!list.loading && list.cursor && (
-        <button className="load-more" onClick={() => load(list.cursor, true)}>Load more</button>
+        <button className="load-more" onClick={loadMore}>Load more</button>
       )}
     </section>
   );

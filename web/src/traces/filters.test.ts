@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { filtersToQuery, parseFilters } from './filters';
+import { apiQuery, filtersToQuery, fromLocalInput, parseFilters, toLocalInput } from './filters';
+
+const now = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 describe('trace filters', () => {
   it('keeps known non-empty filters and drops the rest', () => {
@@ -10,7 +12,38 @@ describe('trace filters', () => {
     expect(query).toBe('q=x%26y&tag=a+b&status=error');
     expect(parseFilters(query)).toEqual({ q: 'x&y', tag: 'a b', status: 'error' });
   });
-  it('adds the cursor for the API', () => {
-    expect(filtersToQuery({ model: 'gpt-4o' }, 'abc=')).toBe('model=gpt-4o&cursor=abc%3D');
+  it('keeps oldest-first order and drops the default', () => {
+    expect(filtersToQuery({ order: 'asc' })).toBe('order=asc');
+    expect(filtersToQuery({ order: 'desc' })).toBe('');
+    expect(parseFilters('?order=latency')).toEqual({});
+  });
+  it('keeps a relative range in the URL over from/to and drops unknown ranges', () => {
+    expect(filtersToQuery({ range: '1h', from: '2026-01-01T00:00:00Z', name: 'x' })).toBe('name=x&range=1h');
+    expect(parseFilters('?range=1y&from=2026-01-01T00:00:00Z')).toEqual({ from: '2026-01-01T00:00:00Z' });
+  });
+});
+
+describe('apiQuery', () => {
+  it('resolves a relative range to from at the given time', () => {
+    expect(apiQuery({ range: '15m', status: 'error' }, now)).toBe('status=error&from=2026-11-22T11%3A45%3A00.000Z');
+    expect(apiQuery({ range: '7d' }, now)).toBe('from=2026-11-15T12%3A00%3A00.000Z');
+  });
+  it('passes custom from/to and order through and adds the cursor', () => {
+    expect(apiQuery({ from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z', order: 'asc' }, now, 'abc='))
+      .toBe('from=2026-11-01T00%3A00%3A00Z&to=2026-11-02T00%3A00%3A00Z&order=asc&cursor=abc%3D');
+  });
+});
+
+describe('local time inputs', () => {
+  it('round-trips a local minute through RFC 3339', () => {
+    const iso = fromLocalInput('2026-11-22T09:30');
+    expect(iso).toMatch(/^2026-11-2\dT\d\d:30:00\.000Z$/);
+    expect(toLocalInput(iso)).toBe('2026-11-22T09:30');
+  });
+  it('turns empty or bad values into empty ones', () => {
+    expect(fromLocalInput('')).toBe('');
+    expect(fromLocalInput('soon')).toBe('');
+    expect(toLocalInput('1732000000')).toBe('');
+    expect(toLocalInput(undefined)).toBe('');
   });
 });

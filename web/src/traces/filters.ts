@@ -1,16 +1,26 @@
-// The trace list's filters, kept in the page URL's query string so a filtered list is a link
-// that can be shared. The names are the API's own (docs/api.md), so the URL query and the API
-// query are the same text minus paging. Pure.
+// The trace list's filters, sort and time range, kept in the page URL's query string so a
+// filtered list is a link that can be shared. The names are the API's own (docs/api.md), so the
+// URL query and the API query are the same text minus paging, except `range` ("last hour"),
+// which stays relative in the URL and becomes `from` only when the API is asked. Pure.
 
 export const kTraceFilterKeys = [
   'q', 'name', 'user_id', 'session_id', 'tag', 'model', 'status', 'environment', 'release',
-  'min_latency_ms', 'min_cost', 'from', 'to',
+  'min_latency_ms', 'min_cost', 'from', 'to', 'order',
 ] as const;
 
-export type TraceFilterKey = (typeof kTraceFilterKeys)[number];
+// Relative time ranges: URL value → [label, duration in ms].
+export const kTimeRanges: Record<string, [string, number]> = {
+  '15m': ['Last 15 min', 15 * 60_000],
+  '1h': ['Last hour', 3_600_000],
+  '24h': ['Last 24 h', 86_400_000],
+  '7d': ['Last 7 days', 7 * 86_400_000],
+};
+
+export type TraceFilterKey = (typeof kTraceFilterKeys)[number] | 'range';
 export type TraceFilters = Partial<Record<TraceFilterKey, string>>;
 
-// Known, non-empty filters of a URL query ("?status=error&x=1" → {status: 'error'}).
+// Known, valid, non-empty filters of a URL query ("?status=error&x=1" → {status: 'error'}). A
+// relative range wins over from/to; the default order (newest first) is left out.
 export function parseFilters(search: string): TraceFilters {
   const params = new URLSearchParams(search);
   const filters: TraceFilters = {};
@@ -18,16 +28,62 @@ export function parseFilters(search: string): TraceFilters {
     const value = params.get(key)?.trim();
     if (value) filters[key] = value;
   }
+  if (filters.order !== 'asc') delete filters.order;
+  const range = params.get('range')?.trim();
+  if (range && range in kTimeRanges) {
+    filters.range = range;
+    delete filters.from;
+    delete filters.to;
+  }
   return filters;
 }
 
-// The query string (without "?") of `filters` in a stable order; with a cursor for the API.
-export function filtersToQuery(filters: TraceFilters, cursor?: string | null): string {
+// The URL query string (without "?") of `filters` in a stable order.
+export function filtersToQuery(filters: TraceFilters): string {
+  return toParams(normalize(filters), true).toString();
+}
+
+// The API query string of `filters` at time `nowMs`, with a cursor for a later page (the same
+// resolved `from` must go with it: resolve once per list, not per page).
+export function apiQuery(filters: TraceFilters, nowMs: number, cursor?: string | null): string {
+  const resolved = normalize(filters);
+  if (resolved.range) {
+    resolved.from = new Date(nowMs - kTimeRanges[resolved.range][1]).toISOString();
+    delete resolved.range;
+  }
+  const params = toParams(resolved, false);
+  if (cursor) params.set('cursor', cursor);
+  return params.toString();
+}
+
+// The filters as parseFilters would read them back (valid values only, range over from/to).
+function normalize(filters: TraceFilters): TraceFilters {
+  return parseFilters(toParams(filters, true).toString());
+}
+
+function toParams(filters: TraceFilters, withRange: boolean): URLSearchParams {
   const params = new URLSearchParams();
   for (const key of kTraceFilterKeys) {
     const value = filters[key]?.trim();
     if (value) params.set(key, value);
   }
-  if (cursor) params.set('cursor', cursor);
-  return params.toString();
+  if (withRange && filters.range) params.set('range', filters.range);
+  return params;
+}
+
+// A `datetime-local` input's value ("2026-11-22T09:30", local time) as RFC 3339 UTC; '' stays ''.
+export function fromLocalInput(local: string): string {
+  if (!local) return '';
+  const ms = new Date(local).getTime();
+  return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
+}
+
+// An RFC 3339 time as a `datetime-local` value in local time; '' when it is not one.
+export function toLocalInput(rfc3339: string | undefined): string {
+  if (!rfc3339) return '';
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return '';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
