@@ -111,8 +111,7 @@ std::string LatencySketch::Encode() const {
   return out;
 }
 
-absl::StatusOr<LatencySketch> LatencySketch::Decode(std::string_view bytes) {
-  LatencySketch sketch;
+absl::Status LatencySketch::MergeEncoded(std::string_view bytes, int64_t sign) {
   int64_t bucket = 0;
   int64_t previous = std::numeric_limits<int64_t>::min();
   while (!bytes.empty()) {
@@ -127,14 +126,20 @@ absl::StatusOr<LatencySketch> LatencySketch::Decode(std::string_view bytes) {
       return absl::DataLossError("malformed latency sketch");
     }
     previous = bucket;
-    sketch.count_ += count;
+    count_ += sign * count;
     if (bucket == kZeroBucket) {
-      sketch.zero_count_ = count;
+      zero_count_ += sign * count;
     } else {
-      // Ascending, so this only appends (after the first).
-      sketch.AddToBucket(static_cast<int32_t>(bucket), count);
+      AddToBucket(static_cast<int32_t>(bucket), sign * count);
     }
   }
+  Trim();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LatencySketch> LatencySketch::Decode(std::string_view bytes) {
+  LatencySketch sketch;
+  if (absl::Status merged = sketch.MergeEncoded(bytes); !merged.ok()) return merged;
   return sketch;
 }
 

@@ -45,6 +45,9 @@ class LatencySketch {
   // DataLoss on a malformed string.
   std::string Encode() const;
   static absl::StatusOr<LatencySketch> Decode(std::string_view bytes);
+  // Merge(Decode(bytes), sign) without building the decoded sketch (a query merges thousands of
+  // stored ones). DataLoss on a malformed string, after which this sketch is unspecified.
+  absl::Status MergeEncoded(std::string_view bytes, int64_t sign = 1);
 
   bool operator==(const LatencySketch&) const = default;
 

@@ -64,6 +64,21 @@ TEST(LatencySketchTest, EncodeDecodeRoundTripsIncludingNegativeCounts) {
   EXPECT_EQ(LatencySketch::Decode("").value(), LatencySketch());
 }
 
+TEST(LatencySketchTest, MergeEncodedEqualsMergeOfTheDecodedSketch) {
+  LatencySketch base;
+  for (int64_t v : {0, 5, 1000, 250'000}) base.Add(v);
+  LatencySketch other;
+  for (int64_t v : {0, 1, 7, 1000, 9'000'000}) other.Add(v);
+  LatencySketch expected = base;
+  expected.Merge(other);
+  LatencySketch merged = base;
+  ASSERT_TRUE(merged.MergeEncoded(other.Encode()).ok());
+  EXPECT_EQ(merged, expected);
+  ASSERT_TRUE(merged.MergeEncoded(other.Encode(), -1).ok());
+  EXPECT_EQ(merged, base);
+  EXPECT_EQ(merged.MergeEncoded("\x01").code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(LatencySketchTest, RejectsTruncatedBytes) {
   LatencySketch sketch;
   sketch.Add(123456);

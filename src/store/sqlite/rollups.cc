@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "base/varint.h"
@@ -41,17 +42,24 @@ void EncodeValues(const model::RollupValues& v, std::string& out) {
   out += v.latency.Encode();
 }
 
-// `with_sketch` false skips decoding the sketch (queries without a latency measure).
-absl::StatusOr<model::RollupValues> DecodeValues(std::string_view in, bool with_sketch) {
-  model::RollupValues v;
+// Adds the encoded values to `sum` (RollupValues::Add of the decoded values, without building
+// them). `with_sketch` false skips the sketch (queries without a latency measure).
+absl::Status AddEncodedValues(std::string_view in, bool with_sketch, model::RollupValues& sum) {
+  model::RollupValues& v = sum;
   for (int64_t* field : {&v.count, &v.errors, &v.latency_sum_us, &v.input_tokens, &v.output_tokens,
                          &v.total_tokens, &v.cache_read_tokens, &v.cache_write_tokens, &v.reasoning_tokens,
                          &v.cost_nusd, &v.ok_cost_nusd, &v.cache_savings_nusd, &v.unpriced, &v.model_calls}) {
-    if (!ReadSigned(in, *field)) return absl::DataLossError("truncated rollup values");
+    int64_t value = 0;
+    if (!ReadSigned(in, value)) return absl::DataLossError("truncated rollup values");
+    *field += value;
   }
-  if (with_sketch) {
-    TRACKLY_ASSIGN_OR_RETURN(v.latency, model::LatencySketch::Decode(in));
-  }
+  if (with_sketch) return v.latency.MergeEncoded(in);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<model::RollupValues> DecodeValues(std::string_view in, bool with_sketch) {
+  model::RollupValues v;
+  TRACKLY_RETURN_IF_ERROR(AddEncodedValues(in, with_sketch, v));
   return v;
 }
 
@@ -335,7 +343,8 @@ absl::StatusOr<MetricsResult> QueryRollups(Connection& db, const MetricsQuery& q
   PlanPieces(from_s, to_s, tiers, pieces);
 
   const bool with_sketch = NeedsSketch(query.measures);
-  std::map<std::pair<int64_t, size_t>, model::RollupValues> cells;  // (time bucket s, group) → sums
+  // (time bucket s, group) → sums; the rows are sorted below.
+  absl::flat_hash_map<std::pair<int64_t, size_t>, model::RollupValues> cells;
   if (!group_of_key.empty()) {
     for (const Piece& piece : pieces) {
       TRACKLY_ASSIGN_OR_RETURN(
@@ -350,9 +359,8 @@ absl::StatusOr<MetricsResult> QueryRollups(Connection& db, const MetricsQuery& q
         if (!row) break;
         auto group = group_of_key.find(scan.Int(1));
         if (group == group_of_key.end()) continue;
-        TRACKLY_ASSIGN_OR_RETURN(model::RollupValues values, DecodeValues(scan.Blob(2), with_sketch));
         const int64_t time_s = grain_s == 0 ? 0 : FloorTo(scan.Int(0), grain_s);
-        cells[{time_s, group->second}].Add(values);
+        TRACKLY_RETURN_IF_ERROR(AddEncodedValues(scan.Blob(2), with_sketch, cells[{time_s, group->second}]));
       }
     }
   }
