@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useSyncExternalStore } from 'react';
 import { getAuth, onAuthChange, signOut, startAuth } from './api';
 import { SignIn } from './SignIn';
 import { Link, useLocation } from './router';
@@ -8,6 +8,9 @@ import { SessionsPage } from '../sessions/SessionsPage';
 import { SessionPage } from '../sessions/SessionPage';
 import { SettingsPage } from '../settings/SettingsPage';
 
+// The dashboard and its chart library load when it is first opened.
+const DashboardPage = lazy(() => import('../dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+
 function Page({ path, search, project }: { path: string; search: string; project: string }) {
   const [, section, id] = path.split('/');
   const decoded = id ? decodeURIComponent(id) : '';
@@ -15,6 +18,9 @@ function Page({ path, search, project }: { path: string; search: string; project
   if (section === 'sessions' && id) return <SessionPage sessionId={decoded} />;
   if (section === 'sessions') return <SessionsPage />;
   if (section === 'settings') return <SettingsPage project={project} />;
+  if (section === 'dashboard') {
+    return <Suspense fallback={<p className="loading">Loading…</p>}><DashboardPage search={search} /></Suspense>;
+  }
   if (section === '' || section === 'traces') return <TracesPage search={search} />;
   return <p className="empty">No such page.</p>;
 }
@@ -33,6 +39,7 @@ export function App() {
         <nav>
           <Link to="/traces" className={section === 'traces' ? 'active' : ''}>Traces</Link>
           <Link to="/sessions" className={section === 'sessions' ? 'active' : ''}>Sessions</Link>
+          <Link to="/dashboard" className={section === 'dashboard' ? 'active' : ''}>Dashboard</Link>
           <Link to="/settings" className={section === 'settings' ? 'active' : ''}>Settings</Link>
         </nav>
         <span className="project">project <b>{auth.project}</b></span>

@@ -1,5 +1,5 @@
 // Client-side routing over the History API. Hand-written rather than a routing library: the UI
-// has five flat routes and no nested layouts, which this covers in a few lines. The server
+// has a handful of flat routes and no nested layouts, which this covers in a few lines. The server
 // answers every non-API path with index.html, so any URL here can be opened directly.
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCost, formatDurationMs, formatTokens, parseTimeUs, percentile } from './format';
+import { formatCost, formatDurationMs, formatPercent, formatTokens, parseTimeUs, percentile } from './format';
 
 describe('parseTimeUs', () => {
   it('keeps microseconds', () => {
@@ -23,6 +23,8 @@ describe('formatters', () => {
     expect(formatTokens(n)).toBe(text));
   it.each([[0, '$0'], [0.00045, '$0.00045'], [0.0123, '$0.0123'], [12.5, '$12.50']])(
     'formatCost(%s) = %s', (usd, text) => expect(formatCost(usd)).toBe(text));
+  it.each([[0, '0%'], [0.2, '20%'], [1, '100%'], [0.0123, '1.2%'], [0.0004, '0.04%'], [null, '–']])(
+    'formatPercent(%s) = %s', (share, text) => expect(formatPercent(share)).toBe(text));
 });
 
 describe('percentile', () => {

@@ -45,6 +45,14 @@ export function formatCost(usd: number | null | undefined): string {
   return `$${Number(usd.toPrecision(2))}`;
 }
 
+// A share (0..1) as a percentage: 0.2 → "20%", 0.0123 → "1.2%", 0.0004 → "0.04%".
+export function formatPercent(share: number | null | undefined): string {
+  if (share == null || !Number.isFinite(share)) return '–';
+  const percent = share * 100;
+  if (percent === 0 || percent >= 10) return `${Math.round(percent)}%`;
+  return `${Number(percent.toPrecision(2))}%`;
+}
+
 // A start time as local "YYYY-MM-DD HH:MM:SS".
 export function formatTime(text: string | null | undefined): string {
   const us = parseTimeUs(text);

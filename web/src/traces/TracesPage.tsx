@@ -7,10 +7,9 @@ import { Link, navigate } from '../app/router';
 import { formatCost, formatDurationMs, formatTime, formatTokens } from '../shared/format';
 import type { Page, Trace } from '../shared/model';
 import { Problem, StatusBadge } from '../shared/TypeIcon';
-import {
-  apiQuery, filtersToQuery, fromLocalInput, kTimeRanges, parseFilters, toLocalInput, type TraceFilterKey, type TraceFilters,
-} from './filters';
+import { apiQuery, filtersToQuery, parseFilters, readFilterForm, type TraceFilterKey, type TraceFilters } from './filters';
 import { mergeNewest } from './live';
+import { TimeRangeFields } from './TimeRangeFields';
 
 const kPageSize = 50;
 
@@ -31,18 +30,9 @@ const kPollMs = 4000;
 
 // Search, time range, sort and the field filters. Selects apply at once, text on Enter/Apply.
 function FilterForm({ filters }: { filters: TraceFilters }) {
-  const [range, setRange] = useState(filters.range ?? (filters.from || filters.to ? 'custom' : ''));
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const data = new FormData(e.currentTarget);
-    const next: TraceFilters = {};
-    for (const [key, value] of data.entries()) next[key as TraceFilterKey] = String(value);
-    if (next.range === 'custom') {
-      delete next.range;
-      next.from = fromLocalInput(next.from ?? '');
-      next.to = fromLocalInput(next.to ?? '');
-    }
-    const query = filtersToQuery(next);
+    const query = filtersToQuery(readFilterForm(new FormData(e.currentTarget)));
     navigate(query ? `/traces?${query}` : '/traces');
   };
   const submitNow = (e: ChangeEvent<HTMLSelectElement>) => e.currentTarget.form?.requestSubmit();
@@ -51,23 +41,7 @@ function FilterForm({ filters }: { filters: TraceFilters }) {
       <div className="filter-row">
         <input className="search" type="search" name="q" defaultValue={filters.q ?? ''} aria-label="Search"
           placeholder="Search inputs and outputs…" />
-        <label className="inline">
-          <span>Time</span>
-          <select name="range" value={range} aria-label="Time range"
-            onChange={(e) => { setRange(e.target.value); if (e.target.value !== 'custom') submitNow(e); }}>
-            <option value="">Any time</option>
-            {Object.entries(kTimeRanges).map(([value, [label]]) => <option key={value} value={value}>{label}</option>)}
-            <option value="custom">Custom…</option>
-          </select>
-        </label>
-        {range === 'custom' && (
-          <>
-            <label className="inline"><span>From</span>
-              <input type="datetime-local" name="from" defaultValue={toLocalInput(filters.from)} aria-label="From" /></label>
-            <label className="inline"><span>To</span>
-              <input type="datetime-local" name="to" defaultValue={toLocalInput(filters.to)} aria-label="To" /></label>
-          </>
-        )}
+        <TimeRangeFields filters={filters} anyTime />
         <label className="inline">
           <span>Sort</span>
           {/* The API sorts by start time only (docs/api.md); latency, cost and token sorts would

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiQuery, filtersToQuery, fromLocalInput, parseFilters, toLocalInput } from './filters';
+import { apiQuery, filtersToQuery, fromLocalInput, parseFilters, readFilterForm, resolveRange, toLocalInput } from './filters';
 
 const now = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -31,6 +31,29 @@ describe('apiQuery', () => {
   it('passes custom from/to and order through and adds the cursor', () => {
     expect(apiQuery({ from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z', order: 'asc' }, now, 'abc='))
       .toBe('from=2026-11-01T00%3A00%3A00Z&to=2026-11-02T00%3A00%3A00Z&order=asc&cursor=abc%3D');
+  });
+});
+
+describe('resolveRange', () => {
+  it('turns a relative range into from and keeps custom times as they are', () => {
+    expect(resolveRange({ range: '30d', environment: 'prod' }, now)).toEqual({ environment: 'prod', from: '2026-10-23T12:00:00.000Z' });
+    expect(resolveRange({ from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' }, now))
+      .toEqual({ from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' });
+  });
+});
+
+describe('readFilterForm', () => {
+  it('reads a preset range as it is and a custom one as from/to in UTC', () => {
+    const form = new FormData();
+    form.set('range', '7d');
+    form.set('environment', 'prod');
+    expect(readFilterForm(form)).toEqual({ range: '7d', environment: 'prod' });
+    form.set('range', 'custom');
+    form.set('from', '2026-11-22T09:30');
+    const custom = readFilterForm(form);
+    expect(custom.range).toBeUndefined();
+    expect(custom.from).toBe(fromLocalInput('2026-11-22T09:30'));
+    expect(custom.to).toBe('');
   });
 });
 

@@ -1,7 +1,8 @@
 // The trace list's filters, sort and time range, kept in the page URL's query string so a
 // filtered list is a link that can be shared. The names are the API's own (docs/api.md), so the
 // URL query and the API query are the same text minus paging, except `range` ("last hour"),
-// which stays relative in the URL and becomes `from` only when the API is asked. Pure.
+// which stays relative in the URL and becomes `from` only when the API is asked. The dashboard
+// keeps its time range and filters the same way, with these functions. Pure.
 
 export const kTraceFilterKeys = [
   'q', 'name', 'user_id', 'session_id', 'tag', 'model', 'status', 'environment', 'release',
@@ -14,6 +15,7 @@ export const kTimeRanges: Record<string, [string, number]> = {
   '1h': ['Last hour', 3_600_000],
   '24h': ['Last 24 h', 86_400_000],
   '7d': ['Last 7 days', 7 * 86_400_000],
+  '30d': ['Last 30 days', 30 * 86_400_000],
 };
 
 export type TraceFilterKey = (typeof kTraceFilterKeys)[number] | 'range';
@@ -46,14 +48,33 @@ export function filtersToQuery(filters: TraceFilters): string {
 // The API query string of `filters` at time `nowMs`, with a cursor for a later page (the same
 // resolved `from` must go with it: resolve once per list, not per page).
 export function apiQuery(filters: TraceFilters, nowMs: number, cursor?: string | null): string {
+  const params = toParams(resolveRange(filters, nowMs), false);
+  if (cursor) params.set('cursor', cursor);
+  return params.toString();
+}
+
+// The valid filters with a relative range replaced by the absolute `from` it means at `nowMs`
+// (and no `to`: "the last hour" includes whatever arrives while it is shown).
+export function resolveRange(filters: TraceFilters, nowMs: number): TraceFilters {
   const resolved = normalize(filters);
   if (resolved.range) {
     resolved.from = new Date(nowMs - kTimeRanges[resolved.range][1]).toISOString();
     delete resolved.range;
   }
-  const params = toParams(resolved, false);
-  if (cursor) params.set('cursor', cursor);
-  return params.toString();
+  return resolved;
+}
+
+// The filters a form holds (inputs named after the filter keys); a range of "custom" means the
+// form's `from` and `to` datetime-local inputs, read as local time.
+export function readFilterForm(data: FormData): TraceFilters {
+  const filters: TraceFilters = {};
+  for (const [key, value] of data.entries()) filters[key as TraceFilterKey] = String(value);
+  if (filters.range === 'custom') {
+    delete filters.range;
+    filters.from = fromLocalInput(filters.from ?? '');
+    filters.to = fromLocalInput(filters.to ?? '');
+  }
+  return filters;
 }
 
 // The filters as parseFilters would read them back (valid values only, range over from/to).
