@@ -1,7 +1,10 @@
-// Realistic agent-run OTLP requests for the benchmarks: one trace per request, shaped like a
-// tool-using agent (an agent root, model calls with GenAI usage, tool calls, retrievals), with
-// 300-byte inputs and outputs. A request is built once as a template; each send patches in a fresh
-// trace id, so every request stores new rows without paying to rebuild the body.
+// Realistic agent-run requests for the benchmarks: one trace per request, shaped like a tool-using
+// agent (an agent root, model calls with usage, tool calls, retrievals), with 300-byte inputs and
+// outputs, in one of the wire formats the server ingests: OTLP protobuf or JSON (POST /v1/traces),
+// a Langfuse ingestion batch (POST /api/public/ingestion) or a LangSmith runs batch
+// (POST /langsmith/runs/batch). A request is built once as a template; each send patches in a
+// fresh trace id (every id of the request embeds it), so every request stores new rows without
+// paying to rebuild the body.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +14,7 @@
 
 namespace trackly::bench {
 
-enum class WireFormat { kProtobuf, kJson };
+enum class WireFormat { kProtobuf, kJson, kLangfuse, kLangsmith };
 
 // Not thread-safe; one per sending thread.
 class AgentBatchTemplate {
@@ -24,6 +27,10 @@ class AgentBatchTemplate {
   const std::string& Next(std::string* trace_id_hex);
 
   const char* content_type() const;
+  // The path the request is sent to.
+  const char* target() const;
+  // The status a fully accepted request gets (200, or 207 and 202 for the compat APIs).
+  int accepted_status() const;
   int spans() const { return spans_; }
 
  private:

@@ -1,9 +1,9 @@
-// Ingest load generator: N keep-alive connections POST OTLP batches of realistic agent spans to a
-// running trackly, for a fixed time, at full speed or at a target rate; prints throughput, request
+// Ingest load generator: N keep-alive connections POST batches of realistic agent spans (OTLP
+// protobuf or JSON, or the Langfuse or LangSmith batch APIs; bench/agent_batch.h) to a running trackly, for a fixed time, at full speed or at a target rate; prints throughput, request
 // latency percentiles (measured from each request's scheduled send time, so a slow server cannot
 // hide its queueing), ingest-to-visible latency, and the server's peak RSS when given its pid.
 //
-//   build/bench/ingest_load --url http://127.0.0.1:4318 --key KEY --format protobuf
+//   build/bench/ingest_load --url http://127.0.0.1:4318 --key KEY --format protobuf|json|langfuse|langsmith
 //       --connections 8 --spans-per-batch 100 --duration-s 10 [--rate 50000] [--server-pid PID]
 #include <algorithm>
 #include <chrono>
@@ -104,7 +104,7 @@ class Sender : public std::enable_shared_from_this<Sender> {
     std::string trace_id;
     request_ = {};
     request_.method(http::verb::post);
-    request_.target("/v1/traces");
+    request_.target(batch_.target());
     request_.version(11);
     request_.set(http::field::host, options_.host);
     request_.set(http::field::content_type, batch_.content_type());
@@ -126,7 +126,7 @@ class Sender : public std::enable_shared_from_this<Sender> {
     int status = response_.result_int();
     results_.latencies_ms.push_back(ms);
     ++results_.status_counts[status];
-    if (status == 200) results_.acked_spans += batch_.spans();
+    if (status == batch_.accepted_status()) results_.acked_spans += batch_.spans();
     if (!response_.keep_alive()) return Fail();
     Send();
   }
@@ -190,14 +190,19 @@ int Main(int argc, char** argv) {
   CLI::App app{"trackly ingest load generator"};
   app.add_option("--url", url, "server base URL")->capture_default_str();
   app.add_option("--key", options.key, "API key with the ingest and read scopes")->required();
-  app.add_option("--format", format, "protobuf or json")->capture_default_str();
+  app.add_option("--format", format, "protobuf, json, langfuse or langsmith")
+      ->check(CLI::IsMember({"protobuf", "json", "langfuse", "langsmith"}))
+      ->capture_default_str();
   app.add_option("--connections", options.connections, "keep-alive connections")->capture_default_str();
   app.add_option("--spans-per-batch", options.spans_per_batch, "spans per request")->capture_default_str();
   app.add_option("--duration-s", options.duration_s, "how long to send")->capture_default_str();
   app.add_option("--rate", options.rate_spans_per_s, "target spans/s over all connections (0 = max)")->capture_default_str();
   app.add_option("--server-pid", options.server_pid, "server pid, to report its RSS");
   CLI11_PARSE(app, argc, argv);
-  options.format = format == "json" ? WireFormat::kJson : WireFormat::kProtobuf;
+  options.format = format == "json"       ? WireFormat::kJson
+                   : format == "langfuse" ? WireFormat::kLangfuse
+                   : format == "langsmith" ? WireFormat::kLangsmith
+                                           : WireFormat::kProtobuf;
   std::string hostport = url.substr(url.find("://") + 3);
   options.host = hostport.substr(0, hostport.find(':'));
   options.port = hostport.substr(hostport.find(':') + 1);
