@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/status.h"
+#include "model/summary.h"
 #include "model/time_format.h"
 
 namespace trackly::cli {
@@ -291,13 +292,16 @@ std::vector<std::string> FormatTraceTree(const model::Trace& trace,
   lines.push_back(std::move(who));
   lines.emplace_back();
 
+  const std::vector<model::SubtreeTotals> subtrees = model::SummarizeSubtrees(observations);
   Table table({Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
-               Align::kLeft});
-  table.AddRow({" ", "OBSERVATION", "DURATION", "TOKENS", "COST", "STATUS"});
+               Align::kRight, Align::kLeft});
+  table.AddRow({" ", "OBSERVATION", "DURATION", "TOKENS", "COST", "SUBTREE COST", "STATUS"});
   for (const TreeNode& node : LayOutTree(observations)) {
     const model::Observation& o = observations[node.index];
+    const model::SubtreeTotals& subtree = subtrees[node.index];
     table.AddRow({MarkFor(o.is_error()), TreeCell(o, node), ObservationDuration(o),
                   FormatTokens(TotalTokens(o.usage)), FormatCost(o.cost.total),
+                  subtree.counts.observations > 1 ? FormatCost(subtree.cost.total) : "",
                   StatusText(o.status, o.error_type, o.is_error() ? o.status_message : "")});
   }
   for (std::string& line : table.Render()) lines.push_back(std::move(line));

@@ -28,8 +28,8 @@ std::string FormatCost(double usd);
 std::vector<std::string> FormatTraceList(std::span<const model::Trace> traces);
 
 // One trace: a few summary lines, a blank line, then the observation tree with a header row.
-// Each node shows its type and name indented by depth, then aligned duration, tokens, cost and
-// status; error nodes start with kErrorMark and show their status message. Children are ordered
+// Each node shows its type and name indented by depth, then aligned duration, own tokens and cost,
+// the cost of its whole subtree where it has children (model::SummarizeSubtrees), and status; error nodes start with kErrorMark and show their status message. Children are ordered
 // by (start time, id). An observation whose parent was not received (an orphan) is shown at the
 // top level with the note "(parent <id> not received)"; observations caught in a parent cycle
 // are shown the same way with "(parent cycle)", so every observation appears exactly once.

@@ -13,6 +13,7 @@ namespace trackly::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 
@@ -151,7 +152,8 @@ TEST(FormatTraceTreeTest, IndentsChildrenInStartOrder) {
   obs[3].usage.output_tokens = 234;
   obs[3].cost.total = 0.0042;
 
-  std::vector<std::string> rows = TreeRows(FormatTraceTree(TraceNamed("t1", "agent_run", 100), obs));
+  const std::vector<std::string> lines = FormatTraceTree(TraceNamed("t1", "agent_run", 100), obs);
+  std::vector<std::string> rows = TreeRows(lines);
   ASSERT_THAT(rows, SizeIs(4));
   EXPECT_EQ(StartColumn(rows[0], "agent agent_run"), 3);
   EXPECT_EQ(StartColumn(rows[1], "generation first_child"), 5);
@@ -162,6 +164,10 @@ TEST(FormatTraceTreeTest, IndentsChildrenInStartOrder) {
   EXPECT_EQ(EndColumn(rows[1], "30ms"), EndColumn(rows[2], "8.0ms"));
   EXPECT_THAT(rows[1], HasSubstr("1,234"));
   EXPECT_THAT(rows[1], HasSubstr("$0.0042"));
+  // The root's own cost is empty; its subtree holds the generation's, in the SUBTREE COST column.
+  const std::string& header = lines[lines.size() - rows.size() - 1];
+  EXPECT_EQ(EndColumn(rows[0], "$0.0042"), EndColumn(header, "SUBTREE COST"));
+  EXPECT_THAT(rows[3], Not(HasSubstr("$")));  // a leaf has no subtree column
 }
 
 TEST(FormatTraceTreeTest, MarksErrorsWithTheirMessage) {

@@ -11,6 +11,7 @@
 #include "cli/trace_filters.h"
 #include "cli/trace_view.h"
 #include "model/codec.h"
+#include "query/query_service.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -73,9 +74,7 @@ absl::Status ShowTrace(const TracesArgs& args) {
   }
   TRACKLY_RETURN_IF_ERROR(detail.status());
   if (args.json) {
-    model::Json observations = model::Json::array();
-    for (const model::Observation& o : detail->observations) observations.push_back(model::ToJson(o));
-    PrintJson({{"trace", model::ToJson(detail->trace)}, {"observations", std::move(observations)}});
+    PrintJson(query::TraceDetailJson(*detail));
     return absl::OkStatus();
   }
   for (const std::string& line : FormatTraceTree(detail->trace, detail->observations)) {

@@ -818,6 +818,12 @@ Json ToJson(const Observation& o) {
   return j;
 }
 
+Json ToJson(const TraceCounts& counts) {
+  return Json{{"observations", counts.observations}, {"generations", counts.generations},
+              {"tool_calls", counts.tool_calls},     {"retrievals", counts.retrievals},
+              {"errors", counts.errors},             {"retries", counts.retries}};
+}
+
 Json ToJson(const Trace& t) {
   Json j = Json::object();
   j["id"] = t.id;
@@ -835,9 +841,7 @@ Json ToJson(const Trace& t) {
   j["metadata"] = t.metadata;
   j["input"] = t.input;
   j["output"] = t.output;
-  j["counts"] = Json{{"observations", t.counts.observations}, {"generations", t.counts.generations},
-                     {"tool_calls", t.counts.tool_calls},     {"retrievals", t.counts.retrievals},
-                     {"errors", t.counts.errors},             {"retries", t.counts.retries}};
+  j["counts"] = ToJson(t.counts);
   j["usage"] = ToJson(t.usage);
   j["cost"] = ToJson(t.cost);
   j["models"] = t.models;

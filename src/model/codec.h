@@ -18,6 +18,7 @@ namespace trackly::model {
 Json ToJson(const Usage& usage);
 Json ToJson(const Cost& cost);
 Json ToJson(const Observation& observation);
+Json ToJson(const TraceCounts& counts);
 Json ToJson(const Trace& trace);
 Json ToJson(const Session& session);
 Json ToJson(const Score& score);

@@ -25,6 +25,70 @@ const std::string& FirstNonEmpty(const Observation* root, const std::vector<cons
 
 bool CarriesSpend(const Observation& o) { return !o.usage.empty() || o.cost.total != 0 || o.cost.input != 0 || o.cost.output != 0; }
 
+// Adds one observation to the counts.
+void Count(const Observation& o, TraceCounts& counts) {
+  ++counts.observations;
+  switch (o.type) {
+    case ObservationType::kGeneration:
+      ++counts.generations;
+      break;
+    case ObservationType::kTool:
+      ++counts.tool_calls;
+      break;
+    case ObservationType::kRetriever:
+      ++counts.retrievals;
+      break;
+    default:
+      break;
+  }
+  if (o.is_error()) ++counts.errors;
+  if (o.retry_count > 0) ++counts.retries;
+}
+
+void AddCounts(const TraceCounts& from, TraceCounts& to) {
+  to.observations += from.observations;
+  to.generations += from.generations;
+  to.tool_calls += from.tool_calls;
+  to.retrievals += from.retrievals;
+  to.errors += from.errors;
+  to.retries += from.retries;
+}
+
+// For each observation, the index of its parent among `observations`, or -1 when it has none
+// there (a root, an orphan, or a parent id naming itself).
+std::vector<int64_t> ParentIndexes(std::span<const Observation> observations) {
+  absl::flat_hash_map<std::string_view, int64_t> by_id;
+  by_id.reserve(observations.size());
+  for (size_t i = 0; i < observations.size(); ++i) by_id.emplace(observations[i].id, static_cast<int64_t>(i));
+  std::vector<int64_t> parents(observations.size(), -1);
+  for (size_t i = 0; i < observations.size(); ++i) {
+    if (observations[i].parent_id.empty()) continue;
+    auto it = by_id.find(observations[i].parent_id);
+    if (it != by_id.end() && it->second != static_cast<int64_t>(i)) parents[i] = it->second;
+  }
+  return parents;
+}
+
+// Leaf carriers: observations with usage or cost none of whose descendants has any. Every
+// ancestor of a carrier is marked; the walk up stops at the first marked one and after n steps,
+// so a cycle in hostile parent ids cannot loop.
+std::vector<bool> LeafCarriers(std::span<const Observation> observations, const std::vector<int64_t>& parents) {
+  const size_t n = observations.size();
+  std::vector<bool> has_carrier_below(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    if (!CarriesSpend(observations[i])) continue;
+    int64_t cur = parents[i];
+    for (size_t steps = 0; steps < n && cur >= 0 && cur != static_cast<int64_t>(i); ++steps) {
+      if (has_carrier_below[static_cast<size_t>(cur)]) break;  // its ancestors are already marked
+      has_carrier_below[static_cast<size_t>(cur)] = true;
+      cur = parents[static_cast<size_t>(cur)];
+    }
+  }
+  std::vector<bool> leaf(n, false);
+  for (size_t i = 0; i < n; ++i) leaf[i] = CarriesSpend(observations[i]) && !has_carrier_below[i];
+  return leaf;
+}
+
 }  // namespace
 
 Trace SummarizeTrace(std::span<const Observation> observations) {
@@ -85,29 +149,12 @@ Trace SummarizeTrace(std::span<const Observation> observations) {
       t.start_time_ns = o->start_time_ns;
     }
     t.end_time_ns = std::max(t.end_time_ns, o->end_time_ns);
-    ++t.counts.observations;
-    switch (o->type) {
-      case ObservationType::kGeneration:
-        ++t.counts.generations;
-        break;
-      case ObservationType::kTool:
-        ++t.counts.tool_calls;
-        break;
-      case ObservationType::kRetriever:
-        ++t.counts.retrievals;
-        break;
-      default:
-        break;
-    }
+    Count(*o, t.counts);
     if ((o->type == ObservationType::kGeneration || o->type == ObservationType::kEmbedding) &&
         !o->model.empty()) {
       models.insert(o->model);
     }
-    if (o->is_error()) {
-      ++t.counts.errors;
-      any_error = true;
-    }
-    if (o->retry_count > 0) ++t.counts.retries;
+    any_error = any_error || o->is_error();
   }
   if (root != nullptr) t.metadata.update(root->trace_hints.trace_metadata);
   t.tags.assign(tags.begin(), tags.end());
@@ -117,30 +164,55 @@ Trace SummarizeTrace(std::span<const Observation> observations) {
   else if (root != nullptr && root->status != Status::kUnset) t.status = root->status;
   else if (root != nullptr) t.status = Status::kOk;
 
-  // Leaf carriers: mark every ancestor of a carrier; the unmarked carriers are summed. Walking up
-  // parent links iteratively with a step bound, so a cycle in hostile parent ids cannot loop.
-  absl::flat_hash_map<std::string_view, const Observation*> by_id;
-  by_id.reserve(observations.size());
-  for (const Observation* o : ordered) by_id.emplace(o->id, o);
-  absl::flat_hash_map<const Observation*, bool> has_carrier_below;
+  // Summed in start order, so floating-point cost sums do not depend on arrival order.
+  const std::vector<int64_t> parents = ParentIndexes(observations);
+  const std::vector<bool> leaf = LeafCarriers(observations, parents);
   for (const Observation* o : ordered) {
-    if (!CarriesSpend(*o)) continue;
-    const Observation* cur = o;
-    for (size_t steps = 0; steps < observations.size() && !cur->parent_id.empty(); ++steps) {
-      auto it = by_id.find(cur->parent_id);
-      if (it == by_id.end() || it->second == o) break;
-      cur = it->second;
-      bool& marked = has_carrier_below[cur];
-      if (marked) break;  // its ancestors are already marked
-      marked = true;
-    }
-  }
-  for (const Observation* o : ordered) {
-    if (!CarriesSpend(*o) || has_carrier_below.contains(o)) continue;
+    if (!leaf[static_cast<size_t>(o - observations.data())]) continue;
     t.usage += o->usage;
     t.cost += o->cost;
   }
   return t;
+}
+
+std::vector<SubtreeTotals> SummarizeSubtrees(std::span<const Observation> observations) {
+  const size_t n = observations.size();
+  const std::vector<int64_t> parents = ParentIndexes(observations);
+  const std::vector<bool> leaf = LeafCarriers(observations, parents);
+  std::vector<SubtreeTotals> totals(n);
+  for (size_t i = 0; i < n; ++i) {
+    Count(observations[i], totals[i].counts);
+    if (!leaf[i]) continue;
+    totals[i].usage = observations[i].usage;
+    totals[i].cost = observations[i].cost;
+  }
+  // Children before parents: a post-order walk from every observation without a parent in the
+  // trace. Observations in a parent cycle are never reached and keep only their own totals.
+  std::vector<std::vector<size_t>> children(n);
+  std::vector<size_t> stack;
+  for (size_t i = 0; i < n; ++i) {
+    if (parents[i] < 0) stack.push_back(i);
+    else children[static_cast<size_t>(parents[i])].push_back(i);
+  }
+  std::vector<size_t> post_order;
+  post_order.reserve(n);
+  while (!stack.empty()) {
+    const size_t i = stack.back();
+    stack.pop_back();
+    post_order.push_back(i);
+    stack.insert(stack.end(), children[i].begin(), children[i].end());
+  }
+  // Reversed pre-order visits every child before its parent.
+  for (auto it = post_order.rbegin(); it != post_order.rend(); ++it) {
+    const int64_t parent = parents[*it];
+    if (parent < 0) continue;
+    SubtreeTotals& up = totals[static_cast<size_t>(parent)];
+    const SubtreeTotals& own = totals[*it];
+    AddCounts(own.counts, up.counts);
+    up.usage += own.usage;
+    up.cost += own.cost;
+  }
+  return totals;
 }
 
 Session SummarizeSession(const std::string& session_id, std::span<const Trace> traces) {

@@ -27,6 +27,22 @@ namespace trackly::model {
 // Observations must be unique by id.
 Trace SummarizeTrace(std::span<const Observation> observations);
 
+// What one observation's subtree (itself and every descendant) holds: counts over all of it, and
+// usage and cost summed over its leaf carriers by the same rule as SummarizeTrace, so what a
+// sub-agent cost includes its tools' model calls once, and the subtree of a root that every other
+// observation hangs under equals the trace's totals.
+struct SubtreeTotals {
+  TraceCounts counts;
+  Usage usage;
+  Cost cost;
+  bool operator==(const SubtreeTotals&) const = default;
+};
+
+// One SubtreeTotals per observation, in the order given. An observation whose parent is not among
+// them starts a subtree of its own; observations caught in a parent cycle count only themselves.
+// Linear in the number of observations, whatever the depth. Observations must be unique by id.
+std::vector<SubtreeTotals> SummarizeSubtrees(std::span<const Observation> observations);
+
 // Builds a session summary from the summaries of its traces.
 Session SummarizeSession(const std::string& session_id, std::span<const Trace> traces);
 
