@@ -112,5 +112,82 @@ TEST(SummaryTest, SessionSumsTraces) {
   EXPECT_EQ(s.last_time_ns, t2.end_time_ns);
 }
 
+// A sub-agent whose tool makes its own model call: the sub-agent's subtree holds that call's spend
+// once, even though the sub-agent repeats its children's usage as a wrapper.
+std::vector<Observation> NestedAgents() {
+  std::vector<Observation> obs = AgentRun();
+  Observation sub = Obs("sub", "root", 100, 800, ObservationType::kAgent);
+  sub.usage.input_tokens = 555;  // wrapper total: not a leaf carrier
+  obs.push_back(sub);
+  obs.push_back(Obs("sub-tool", "sub", 110, 700, ObservationType::kTool));
+  Observation inner = Obs("inner-gen", "sub-tool", 120, 600, ObservationType::kGeneration);
+  inner.usage = Usage{.input_tokens = 40, .output_tokens = 2, .total_tokens = 42};
+  inner.cost = Cost{.total = 0.125};
+  inner.status = Status::kError;
+  obs.push_back(inner);
+  return obs;
+}
+
+const SubtreeTotals& TotalsOf(const std::vector<Observation>& obs, const std::vector<SubtreeTotals>& totals,
+                              std::string_view id) {
+  for (size_t i = 0; i < obs.size(); ++i) {
+    if (obs[i].id == id) return totals[i];
+  }
+  ADD_FAILURE() << "no observation " << id;
+  static const SubtreeTotals kNone;
+  return kNone;
+}
+
+TEST(SummaryTest, SubtreesSumTheirLeafCarriers) {
+  const std::vector<Observation> obs = NestedAgents();
+  const std::vector<SubtreeTotals> totals = SummarizeSubtrees(obs);
+  ASSERT_EQ(totals.size(), obs.size());
+
+  const SubtreeTotals& sub = TotalsOf(obs, totals, "sub");
+  EXPECT_EQ(sub.usage.input_tokens, 40);
+  EXPECT_DOUBLE_EQ(sub.cost.total, 0.125);
+  EXPECT_EQ(sub.counts.observations, 3);
+  EXPECT_EQ(sub.counts.generations, 1);
+  EXPECT_EQ(sub.counts.tool_calls, 1);
+  EXPECT_EQ(sub.counts.errors, 1);
+
+  const SubtreeTotals& gen = TotalsOf(obs, totals, "gen");
+  EXPECT_EQ(gen.usage.input_tokens, 100);
+  EXPECT_EQ(gen.counts.observations, 1);
+
+  // The root's subtree is the whole trace: equal to the trace summary's totals.
+  const Trace trace = SummarizeTrace(obs);
+  const SubtreeTotals& root = TotalsOf(obs, totals, "root");
+  EXPECT_EQ(root.counts, trace.counts);
+  EXPECT_EQ(root.usage, trace.usage);
+  EXPECT_DOUBLE_EQ(root.cost.total, trace.cost.total);
+  EXPECT_DOUBLE_EQ(root.cost.total, 0.875);
+}
+
+TEST(SummaryTest, SubtreesOfOrphansAndCyclesCountThemselves) {
+  std::vector<Observation> obs;
+  Observation orphan = Obs("orphan", "missing", 0, 10, ObservationType::kGeneration);
+  orphan.cost = Cost{.total = 1};
+  obs.push_back(orphan);
+  obs.push_back(Obs("a", "b", 0, 10));
+  obs.push_back(Obs("b", "a", 0, 10));
+  obs.push_back(Obs("self", "self", 0, 10));
+  const std::vector<SubtreeTotals> totals = SummarizeSubtrees(obs);
+  EXPECT_DOUBLE_EQ(TotalsOf(obs, totals, "orphan").cost.total, 1);
+  for (std::string_view id : {"a", "b", "self"}) EXPECT_EQ(TotalsOf(obs, totals, id).counts.observations, 1) << id;
+}
+
+TEST(SummaryTest, DeepChainsAreLinear) {
+  // 200,000 nested spans: a walk per node up to the root would take minutes; this takes a moment.
+  std::vector<Observation> obs;
+  constexpr int kDepth = 200'000;
+  obs.reserve(kDepth);
+  for (int i = 0; i < kDepth; ++i) obs.push_back(Obs("s" + std::to_string(i), i == 0 ? "" : "s" + std::to_string(i - 1), i, i + 1));
+  obs.back().usage.input_tokens = 7;
+  const std::vector<SubtreeTotals> totals = SummarizeSubtrees(obs);
+  EXPECT_EQ(totals.front().counts.observations, kDepth);
+  EXPECT_EQ(totals.front().usage.input_tokens, 7);
+}
+
 }  // namespace
 }  // namespace trackly::model

@@ -57,15 +57,23 @@ Setter<Query> Text(std::string Query::*member) {
   };
 }
 
+// The time range and paging parameters every list has.
 template <typename Query>
-std::map<std::string, Setter<Query>, std::less<>> CommonSetters() {
+std::map<std::string, Setter<Query>, std::less<>> PageSetters() {
   return {
       {"from", [](std::string_view v, Query& q) { return ParseTime(v, &q.from_ns); }},
       {"to", [](std::string_view v, Query& q) { return ParseTime(v, &q.to_ns); }},
       {"limit", [](std::string_view v, Query& q) { return ParseLimit(v, &q.limit); }},
       {"cursor", Text(&Query::cursor)},
-      {"user_id", Text(&Query::user_id)},
   };
+}
+
+// The parameters of the trace and session lists.
+template <typename Query>
+std::map<std::string, Setter<Query>, std::less<>> CommonSetters() {
+  std::map<std::string, Setter<Query>, std::less<>> setters = PageSetters<Query>();
+  setters.insert({"user_id", Text(&Query::user_id)});
+  return setters;
 }
 
 const std::map<std::string, Setter<store::TraceQuery>, std::less<>>& TraceSetters() {
@@ -112,6 +120,36 @@ const std::map<std::string, Setter<store::SessionQuery>, std::less<>>& SessionSe
   return *setters;
 }
 
+const std::map<std::string, Setter<store::ScoreQuery>, std::less<>>& ScoreSetters() {
+  using Q = store::ScoreQuery;
+  static const auto* const setters = [] {
+    auto* out = new std::map<std::string, Setter<Q>, std::less<>>(PageSetters<Q>());
+    out->insert({
+        {"trace_id", Text(&Q::trace_id)},
+        {"observation_id", Text(&Q::observation_id)},
+        {"name", Text(&Q::name)},
+        {"source", Text(&Q::source)},
+    });
+    return out;
+  }();
+  return *setters;
+}
+
+const std::map<std::string, Setter<store::ObservationQuery>, std::less<>>& ObservationSetters() {
+  using Q = store::ObservationQuery;
+  static const auto* const setters = new std::map<std::string, Setter<Q>, std::less<>>{
+      {"limit", [](std::string_view v, Q& q) { return ParseLimit(v, &q.limit); }},
+      {"cursor", Text(&Q::cursor)},
+      {"fields",
+       [](std::string_view v, Q& q) {
+         if (v != "summary" && v != "full") return absl::InvalidArgumentError("must be summary or full");
+         q.summary_only = v == "summary";
+         return absl::OkStatus();
+       }},
+  };
+  return *setters;
+}
+
 template <typename Query>
 absl::Status Apply(const QueryParams& params,
                    const std::map<std::string, Setter<Query>, std::less<>>& setters, Query& query) {
@@ -131,8 +169,10 @@ absl::Status Apply(const QueryParams& params,
           absl::StrCat("parameter '", name, "' ", status.message(), ", got '", value, "'"));
     }
   }
-  if (query.from_ns != 0 && query.to_ns != 0 && query.from_ns >= query.to_ns) {
-    return absl::InvalidArgumentError("parameter 'from' must be before 'to'");
+  if constexpr (requires { query.from_ns; }) {  // a query with a time range
+    if (query.from_ns != 0 && query.to_ns != 0 && query.from_ns >= query.to_ns) {
+      return absl::InvalidArgumentError("parameter 'from' must be before 'to'");
+    }
   }
   return absl::OkStatus();
 }
@@ -299,6 +339,22 @@ absl::StatusOr<store::SessionQuery> ParseSessionQuery(const QueryParams& params,
   store::SessionQuery query;
   query.project = std::string(project);
   TRACKLY_RETURN_IF_ERROR(Apply(params, SessionSetters(), query));
+  return query;
+}
+
+absl::StatusOr<store::ScoreQuery> ParseScoreQuery(const QueryParams& params, std::string_view project) {
+  store::ScoreQuery query;
+  query.project = std::string(project);
+  TRACKLY_RETURN_IF_ERROR(Apply(params, ScoreSetters(), query));
+  return query;
+}
+
+absl::StatusOr<store::ObservationQuery> ParseObservationQuery(const QueryParams& params, std::string_view project,
+                                                             std::string_view trace_id) {
+  store::ObservationQuery query;
+  query.project = std::string(project);
+  query.trace_id = std::string(trace_id);
+  TRACKLY_RETURN_IF_ERROR(Apply(params, ObservationSetters(), query));
   return query;
 }
 

@@ -26,6 +26,15 @@ absl::StatusOr<store::TraceQuery> ParseTraceQuery(const QueryParams& params,
 absl::StatusOr<store::SessionQuery> ParseSessionQuery(const QueryParams& params,
                                                       std::string_view project);
 
+// GET /api/v1/scores: from, to (score time), limit, cursor, trace_id, observation_id, name,
+// source; same rules as ParseTraceQuery.
+absl::StatusOr<store::ScoreQuery> ParseScoreQuery(const QueryParams& params, std::string_view project);
+
+// GET /api/v1/traces/{id}/observations: limit (1..1000, default 100), cursor, fields (summary |
+// full, default full); same rules as ParseTraceQuery.
+absl::StatusOr<store::ObservationQuery> ParseObservationQuery(const QueryParams& params, std::string_view project,
+                                                             std::string_view trace_id);
+
 // GET /api/v1/metrics (docs/api.md "Metrics"): from, to; measures (comma-separated, default
 // count); group_by (comma-separated dimensions and at most one of minute, hour, day); level
 // (observation | trace; default trace when a per-run measure or user_id, session_id or feature

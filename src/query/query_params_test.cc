@@ -89,6 +89,34 @@ TEST(QueryParamsTest, SessionQueryTakesOnlySessionFilters) {
             absl::InvalidArgumentError("unknown parameter 'model'"));
 }
 
+TEST(QueryParamsTest, ObservationQueryTakesLimitCursorAndFields) {
+  absl::StatusOr<store::ObservationQuery> query = ParseObservationQuery({}, "proj", "t1");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->project, "proj");
+  EXPECT_EQ(query->trace_id, "t1");
+  EXPECT_EQ(query->limit, 100);
+  EXPECT_FALSE(query->summary_only);
+  query = ParseObservationQuery({{"limit", "1000"}, {"cursor", "abc"}, {"fields", "summary"}}, "proj", "t1");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->limit, 1000);
+  EXPECT_EQ(query->cursor, "abc");
+  EXPECT_TRUE(query->summary_only);
+  EXPECT_FALSE(ParseObservationQuery({{"fields", "full"}}, "proj", "t1")->summary_only);
+}
+
+TEST(QueryParamsTest, BadObservationParametersAreNamed) {
+  for (const auto& [params, message] : std::vector<std::pair<QueryParams, std::string>>{
+           {{{"fields", "input"}}, "parameter 'fields' must be summary or full, got 'input'"},
+           {{{"limit", "1001"}}, "parameter 'limit' must be an integer from 1 to 1000, got '1001'"},
+           {{{"from", "2026-01-01T00:00:00Z"}}, "unknown parameter 'from'"},
+           {{{"limit", "5"}, {"limit", "6"}}, "parameter 'limit' is repeated"},
+       }) {
+    absl::StatusOr<store::ObservationQuery> query = ParseObservationQuery(params, "proj", "t1");
+    EXPECT_EQ(query.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(query.status().message(), message);
+  }
+}
+
 TEST(QueryParamsTest, MetricsQueryParsesMeasuresGroupsAndFilters) {
   absl::StatusOr<store::MetricsQuery> query = ParseMetricsQuery(
       {{"measures", "cost,p95_latency"}, {"group_by", "model,hour"}, {"model", "gpt-4o"}, {"from", "100"}}, "proj");

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/codec.h"
+#include "model/summary.h"
 #include "model/time_format.h"
 #include "normalize/cost/cost_engine.h"
 
@@ -33,6 +34,19 @@ model::Json ArrayJson(const std::vector<T>& items) {
 
 }  // namespace
 
+model::Json TraceDetailJson(const store::TraceDetail& detail) {
+  const std::vector<model::SubtreeTotals> subtrees = model::SummarizeSubtrees(detail.observations);
+  model::Json observations = model::Json::array();
+  for (size_t i = 0; i < detail.observations.size(); ++i) {
+    model::Json item = model::ToJson(detail.observations[i]);
+    item["subtree"] = model::Json{{"counts", model::ToJson(subtrees[i].counts)},
+                                  {"usage", model::ToJson(subtrees[i].usage)},
+                                  {"cost", model::ToJson(subtrees[i].cost)}};
+    observations.push_back(std::move(item));
+  }
+  return model::Json{{"trace", model::ToJson(detail.trace)}, {"observations", std::move(observations)}};
+}
+
 absl::StatusOr<model::Json> QueryService::ListTraces(std::string_view project,
                                                      const QueryParams& params) {
   TRACKLY_ASSIGN_OR_RETURN(store::TraceQuery query, ParseTraceQuery(params, project));
@@ -48,8 +62,57 @@ absl::StatusOr<model::Json> QueryService::GetTrace(std::string_view project,
                                                    std::string_view trace_id) {
   TRACKLY_RETURN_IF_ERROR(CheckId("trace id", trace_id));
   TRACKLY_ASSIGN_OR_RETURN(store::TraceDetail detail, store_.GetTrace(project, trace_id));
-  return model::Json{{"trace", model::ToJson(detail.trace)},
-                     {"observations", ArrayJson(detail.observations)}};
+  model::Json json = TraceDetailJson(detail);
+  // Every score of the trace, newest first: a trace has few, so all pages are read.
+  model::Json& scores = json["scores"] = model::Json::array();
+  store::ScoreQuery query{.project = std::string(project), .trace_id = std::string(trace_id),
+                          .limit = store::kMaxListLimit};
+  do {
+    TRACKLY_ASSIGN_OR_RETURN(store::ScorePage page, store_.ListScores(query));
+    for (const model::Score& score : page.scores) scores.push_back(model::ToJson(score));
+    query.cursor = std::move(page.next_cursor);
+  } while (!query.cursor.empty());
+  return json;
+}
+
+absl::StatusOr<model::Json> QueryService::ListTraceObservations(std::string_view project, std::string_view trace_id,
+                                                               const QueryParams& params) {
+  TRACKLY_RETURN_IF_ERROR(CheckId("trace id", trace_id));
+  TRACKLY_ASSIGN_OR_RETURN(store::ObservationQuery query, ParseObservationQuery(params, project, trace_id));
+  const bool first_page = query.cursor.empty();
+  TRACKLY_ASSIGN_OR_RETURN(store::ObservationPage page, store_.ListTraceObservations(query));
+  model::Json data = model::Json::array();
+  for (const store::PagedObservation& item : page.observations) {
+    model::Json json = model::ToJson(item.observation);
+    if (query.summary_only) {
+      // The keys a summary does not carry (store::ObservationQuery::summary_only) are left out
+      // rather than sent empty, so no client mistakes them for "absent".
+      for (const char* key : {"status_message", "completion_start_time", "model_parameters", "input", "output",
+                              "metadata", "attributes", "events", "service_name"}) {
+        json.erase(key);
+      }
+      if (json["tool"].is_object()) json["tool"].erase("call_id");
+    }
+    json["stored_bytes"] = item.stored_bytes;
+    data.push_back(std::move(json));
+  }
+  model::Json out{{"data", std::move(data)}, {"next_cursor", CursorJson(page.next_cursor)}};
+  if (first_page) out["trace"] = model::ToJson(page.trace);
+  return out;
+}
+
+absl::StatusOr<model::Json> QueryService::GetObservation(std::string_view project, std::string_view trace_id,
+                                                        std::string_view observation_id) {
+  TRACKLY_RETURN_IF_ERROR(CheckId("trace id", trace_id));
+  TRACKLY_RETURN_IF_ERROR(CheckId("observation id", observation_id));
+  TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, store_.GetObservation(project, trace_id, observation_id));
+  return model::ToJson(observation);
+}
+
+absl::StatusOr<model::Json> QueryService::ListScores(std::string_view project, const QueryParams& params) {
+  TRACKLY_ASSIGN_OR_RETURN(store::ScoreQuery query, ParseScoreQuery(params, project));
+  TRACKLY_ASSIGN_OR_RETURN(store::ScorePage page, store_.ListScores(query));
+  return model::Json{{"data", ArrayJson(page.scores)}, {"next_cursor", CursorJson(page.next_cursor)}};
 }
 
 absl::StatusOr<model::Json> QueryService::ListSessions(std::string_view project,

@@ -13,6 +13,11 @@
 
 namespace trackly::query {
 
+// {"trace": Trace, "observations": [Observation + "subtree": {counts, usage, cost}]}: each
+// observation with its subtree's totals (model::SummarizeSubtrees), what a sub-agent cost
+// including the model calls of its tools. The one shape of a trace detail, for the API and the CLI.
+model::Json TraceDetailJson(const store::TraceDetail& detail);
+
 // Thread-safe (the Store is). Reads run on the calling thread.
 class QueryService {
  public:
@@ -20,8 +25,22 @@ class QueryService {
 
   // {"data":[Trace], "next_cursor": string|null}. InvalidArgument names a bad parameter.
   absl::StatusOr<model::Json> ListTraces(std::string_view project, const QueryParams& params);
-  // {"trace": Trace, "observations": [Observation]}. NotFound when not in `project`.
+  // TraceDetailJson of the trace plus "scores": [Score], all of the trace's scores, newest
+  // first. NotFound when not in `project`.
   absl::StatusOr<model::Json> GetTrace(std::string_view project, std::string_view trace_id);
+  // GET /api/v1/traces/{id}/observations → {"data":[Observation + "stored_bytes"], "next_cursor":
+  // string|null, "trace": Trace (first page only)}; with fields=summary each observation leaves
+  // out the keys store::ObservationQuery::summary_only does not read (docs/api.md). NotFound when
+  // the trace is not in `project`; InvalidArgument names a bad parameter.
+  absl::StatusOr<model::Json> ListTraceObservations(std::string_view project, std::string_view trace_id,
+                                                    const QueryParams& params);
+  // GET /api/v1/traces/{id}/observations/{observation_id} → Observation, every field. NotFound
+  // when the trace has no such observation in `project`.
+  absl::StatusOr<model::Json> GetObservation(std::string_view project, std::string_view trace_id,
+                                             std::string_view observation_id);
+  // GET /api/v1/scores → {"data":[Score], "next_cursor": string|null}, newest first.
+  // InvalidArgument names a bad parameter.
+  absl::StatusOr<model::Json> ListScores(std::string_view project, const QueryParams& params);
   // {"data":[Session], "next_cursor": string|null}.
   absl::StatusOr<model::Json> ListSessions(std::string_view project, const QueryParams& params);
   // {"session": Session, "traces": [Trace]}. NotFound when not in `project`.

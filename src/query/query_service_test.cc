@@ -1,5 +1,6 @@
 #include "query/query_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace trackly::query {
@@ -26,6 +27,8 @@ class FakeStore final : public store::Store {
     detail.observations.resize(2);
     detail.observations[0].id = "o1";
     detail.observations[1].id = "o2";
+    detail.observations[1].parent_id = "o1";
+    detail.observations[1].cost.total = 0.5;
     return detail;
   }
   absl::StatusOr<store::SessionPage> ListSessions(const store::SessionQuery& query) override {
@@ -45,10 +48,30 @@ class FakeStore final : public store::Store {
     return detail;
   }
 
+  // Pages through scores_ (ignoring the filters), the cursor being the index of the next one.
+  absl::StatusOr<store::ScorePage> ListScores(const store::ScoreQuery& query) override {
+    score_queries_.push_back(query);
+    size_t begin = query.cursor.empty() ? 0 : std::stoul(query.cursor);
+    store::ScorePage page;
+    for (size_t i = begin; i < scores_.size(); ++i) {
+      if (page.scores.size() == static_cast<size_t>(query.limit)) {
+        page.next_cursor = std::to_string(i);
+        break;
+      }
+      page.scores.push_back(scores_[i]);
+    }
+    return page;
+  }
+  absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view, std::string_view) override {
+    return absl::NotFoundError("not used here");
+  }
+
   store::Capabilities capabilities_;
   store::TracePage trace_page_;
   store::TraceQuery last_trace_query_;
   store::SessionQuery last_session_query_;
+  std::vector<model::Score> scores_;
+  std::vector<store::ScoreQuery> score_queries_;
 };
 
 TEST(QueryServiceTest, ListTracesShapesPageAndScopesProject) {
@@ -93,6 +116,10 @@ TEST(QueryServiceTest, GetTraceShapesDetail) {
   EXPECT_EQ((*json)["trace"]["id"], "t1");
   ASSERT_EQ((*json)["observations"].size(), 2u);
   EXPECT_EQ((*json)["observations"][1]["id"], "o2");
+  // o1's subtree holds its child's cost and counts both.
+  EXPECT_EQ((*json)["observations"][0]["subtree"]["cost"]["total"], 0.5);
+  EXPECT_EQ((*json)["observations"][0]["subtree"]["counts"]["observations"], 2);
+  EXPECT_EQ((*json)["observations"][1]["subtree"]["counts"]["observations"], 1);
   EXPECT_EQ(service.GetTrace("other", "t1").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(service.GetTrace("p", "").status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -108,6 +135,46 @@ TEST(QueryServiceTest, SessionsListAndDetail) {
   ASSERT_TRUE(detail.ok()) << detail.status();
   EXPECT_EQ((*detail)["session"]["id"], "s1");
   EXPECT_EQ((*detail)["traces"][0]["id"], "t1");
+}
+
+TEST(QueryServiceTest, ListScoresParsesFiltersAndShapesPage) {
+  FakeStore store;
+  store.scores_ = {model::Score{.id = "s1", .trace_id = "t1", .name = "q", .value = true}};
+  QueryService service(store);
+  absl::StatusOr<model::Json> json =
+      service.ListScores("p", {{"trace_id", "t1"}, {"observation_id", "o"}, {"name", "q"}, {"source", "API"},
+                               {"from", "2026-01-01T00:00:00Z"}, {"limit", "7"}});
+  ASSERT_TRUE(json.ok()) << json.status();
+  ASSERT_EQ(store.score_queries_.size(), 1u);
+  const store::ScoreQuery& query = store.score_queries_[0];
+  EXPECT_EQ(query.project, "p");
+  EXPECT_EQ(query.trace_id, "t1");
+  EXPECT_EQ(query.observation_id, "o");
+  EXPECT_EQ(query.name, "q");
+  EXPECT_EQ(query.source, "API");
+  EXPECT_GT(query.from_ns, 0);
+  EXPECT_EQ(query.limit, 7);
+  ASSERT_EQ((*json)["data"].size(), 1u);
+  EXPECT_EQ((*json)["data"][0]["value"], true);
+  EXPECT_TRUE((*json)["next_cursor"].is_null());
+
+  EXPECT_EQ(service.ListScores("p", {{"user_id", "u"}}).status().message(), "unknown parameter 'user_id'");
+  EXPECT_EQ(service.ListScores("p", {{"limit", "0"}}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(QueryServiceTest, GetTraceIncludesEveryPageOfTheTracesScores) {
+  FakeStore store;
+  for (int i = 0; i < store::kMaxListLimit + 3; ++i) {
+    store.scores_.push_back(model::Score{.id = absl::StrCat("s", i), .trace_id = "t1", .value = i});
+  }
+  QueryService service(store);
+  absl::StatusOr<model::Json> json = service.GetTrace("p", "t1");
+  ASSERT_TRUE(json.ok()) << json.status();
+  ASSERT_EQ((*json)["scores"].size(), store.scores_.size());
+  EXPECT_EQ((*json)["scores"].back()["id"], absl::StrCat("s", store::kMaxListLimit + 2));
+  ASSERT_EQ(store.score_queries_.size(), 2u);
+  EXPECT_EQ(store.score_queries_[0].project, "p");
+  EXPECT_EQ(store.score_queries_[0].trace_id, "t1");
 }
 
 }  // namespace

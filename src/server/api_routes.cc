@@ -19,6 +19,11 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
   router.Add(http::verb::get, "/api/v1/health", 0, HealthHandler(store));
   router.Add(http::verb::get, "/api/v1/traces", store::kScopeRead, ListTracesHandler(queries));
   router.Add(http::verb::get, "/api/v1/traces/{id}", store::kScopeRead, GetTraceHandler(queries));
+  router.Add(http::verb::get, "/api/v1/traces/{id}/observations", store::kScopeRead,
+             ListTraceObservationsHandler(queries));
+  router.Add(http::verb::get, "/api/v1/traces/{id}/observations/{observation_id}", store::kScopeRead,
+             GetObservationHandler(queries));
+  router.Add(http::verb::get, "/api/v1/scores", store::kScopeRead, ListScoresHandler(queries));
   router.Add(http::verb::get, "/api/v1/sessions", store::kScopeRead, ListSessionsHandler(queries));
   router.Add(http::verb::get, "/api/v1/sessions/{id}", store::kScopeRead,
              GetSessionHandler(queries));
@@ -46,6 +51,8 @@ void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith) {
              [&langsmith](RequestContext c, Responder r) { langsmith.PostRun(std::move(c), std::move(r)); });
   router.Add(http::verb::patch, "/langsmith/runs/{id}", store::kScopeIngest,
              [&langsmith](RequestContext c, Responder r) { langsmith.PatchRun(std::move(c), std::move(r)); });
+  router.Add(http::verb::post, "/langsmith/feedback", store::kScopeIngest,
+             [&langsmith](RequestContext c, Responder r) { langsmith.PostFeedback(std::move(c), std::move(r)); });
 }
 
 void AddLangfuseRoutes(Router& router, const LangfuseIngestHandler& langfuse) {

@@ -22,8 +22,8 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
 void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catalog,
                       const CatalogPriceSource& prices, const Clock& clock);
 
-// Adds the LangSmith runs API under /langsmith (server/langsmith_handler.h). The handlers borrow
-// `langsmith`, which must outlive `router`.
+// Adds the LangSmith runs and feedback API under /langsmith (server/langsmith_handler.h). The
+// handlers borrow `langsmith`, which must outlive `router`.
 void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith);
 
 // Adds Langfuse batch ingestion, POST /api/public/ingestion (server/langfuse_ingest_handler.h).

@@ -38,7 +38,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       normalizer_(*prices_),
       queries_(store),
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
-      langsmith_(normalizer_, store, options.decode, options.max_body_bytes),
+      langsmith_(normalizer_, store, clock, options.decode, options.max_body_bytes),
       langfuse_(normalizer_, store, options.decode, options.max_body_bytes),
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
       dispatcher_(router_, authenticator_) {

@@ -185,5 +185,123 @@ TEST_F(LangfuseApiTest, BodyCannotChooseTheProject) {
   EXPECT_EQ(Send(http::verb::get, "/api/v1/traces/t-own", "Bearer " + other_key_).result(), http::status::not_found);
 }
 
+TEST_F(LangfuseApiTest, CapturedScoresAreStoredAndInTheTraceDetail) {
+  ASSERT_EQ(Send(http::verb::post, "/api/public/ingestion", basic_, CapturedBody()).result(),
+            http::status::multi_status);
+  HttpResponse listed = Send(http::verb::get, absl::StrCat("/api/v1/scores?trace_id=", kTrace), "Bearer " + key_);
+  ASSERT_EQ(listed.result(), http::status::ok) << listed.body();
+  const Json scores = Body(listed)["data"];
+  ASSERT_EQ(scores.size(), 2u) << scores.dump();
+  std::map<std::string, Json> by_name;
+  for (const Json& score : scores) by_name[score["name"]] = score;
+  EXPECT_EQ(by_name["helpfulness"], (Json{{"id", "fea04118-bf72-4461-9dba-f85dbe1347d5"},
+                                          {"trace_id", kTrace},
+                                          {"observation_id", nullptr},
+                                          {"name", "helpfulness"},
+                                          {"value", 0.9},
+                                          {"comment", "clear and correct"},
+                                          {"source", "API"},
+                                          {"time", "2026-11-22T02:29:06.763000Z"}}));
+  EXPECT_EQ(by_name["is_grounded"]["value"], true);  // BOOLEAN 1
+  EXPECT_EQ(by_name["is_grounded"]["observation_id"], "b33dcb37-49af-4e72-b355-937082cf851f");
+  EXPECT_EQ(Body(listed)["next_cursor"], nullptr);
+
+  Json detail = Detail(kTrace, key_);
+  EXPECT_EQ(detail["scores"], scores);
+  HttpResponse one = Send(http::verb::get, "/api/v1/scores?name=is_grounded&source=API", "Bearer " + key_);
+  ASSERT_EQ(one.result(), http::status::ok) << one.body();
+  EXPECT_EQ(Body(one)["data"].size(), 1u);
+
+  // Another project sees none of them.
+  HttpResponse other = Send(http::verb::get, "/api/v1/scores", "Bearer " + other_key_);
+  ASSERT_EQ(other.result(), http::status::ok) << other.body();
+  EXPECT_EQ(Body(other)["data"], Json::array());
+}
+
+TEST_F(LangfuseApiTest, BadScoreEventsAreReportedAndGoodOnesKept) {
+  Json batch = Json::array({
+      {{"id", "good-score"}, {"type", "score-create"}, {"timestamp", "2026-11-22T03:00:00.000Z"},
+       {"body", {{"id", "sc-good"}, {"traceId", "t-scored"}, {"name", "tone"}, {"value", "friendly"},
+                 {"dataType", "CATEGORICAL"}, {"source", "ANNOTATION"}}}},
+      {{"id", "bad-score"}, {"type", "score-create"}, {"timestamp", "2026-11-22T03:00:00.000Z"},
+       {"body", {{"id", "sc-bad"}, {"traceId", "t-scored"}, {"name", "q"}, {"value", "high"}, {"dataType", "NUMERIC"}}}},
+      {{"id", "no-trace"}, {"type", "score-create"}, {"timestamp", "2026-11-22T03:00:00.000Z"},
+       {"body", {{"id", "sc-orphan"}, {"name", "q"}, {"value", 1}}}},
+      {{"id", "span"}, {"type", "span-create"}, {"timestamp", "2026-11-22T03:00:00.000Z"},
+       {"body", {{"id", "s"}, {"traceId", "t-scored"}, {"name", "kept"}}}},
+  });
+  HttpResponse response = Ingest({{"batch", batch}});
+  ASSERT_EQ(response.result(), http::status::multi_status) << response.body();
+  Json reply = Body(response);
+  EXPECT_EQ(reply["successes"], Json::parse(R"([{"id":"good-score","status":201},{"id":"span","status":201}])"));
+  ASSERT_EQ(reply["errors"].size(), 2u) << reply.dump();
+  EXPECT_EQ(reply["errors"][0]["id"], "bad-score");
+  EXPECT_EQ(reply["errors"][0]["error"], "event bad-score: body.value: expected a number for a NUMERIC score, got string");
+  EXPECT_EQ(reply["errors"][1]["id"], "no-trace");
+  EXPECT_THAT(reply["errors"][1]["error"].get<std::string>(), ::testing::HasSubstr("traceId: required"));
+
+  Json detail = Detail("t-scored", key_);
+  ASSERT_EQ(detail["scores"].size(), 1u);
+  EXPECT_EQ(detail["scores"][0]["id"], "sc-good");
+  EXPECT_EQ(detail["scores"][0]["value"], "friendly");
+  EXPECT_EQ(detail["scores"][0]["source"], "ANNOTATION");
+  EXPECT_EQ(detail["observations"].size(), 1u);
+}
+
+TEST_F(LangfuseApiTest, AScoreSentAgainReplacesTheStoredOne) {
+  auto score = [](const std::string& event_id, double value) {
+    return Json::array({{{"id", event_id}, {"type", "score-create"}, {"timestamp", "2026-11-22T03:00:00.000Z"},
+                         {"body", {{"id", "sc-1"}, {"traceId", "t-regraded"}, {"name", "q"}, {"value", value}}}}});
+  };
+  ASSERT_EQ(Ingest({{"batch", score("e1", 0.25)}}).result(), http::status::multi_status);
+  ASSERT_EQ(Ingest({{"batch", score("e1", 0.25)}}).result(), http::status::multi_status);  // a retry
+  ASSERT_EQ(Ingest({{"batch", score("e2", 0.75)}}).result(), http::status::multi_status);  // a correction
+  HttpResponse listed = Send(http::verb::get, "/api/v1/scores?trace_id=t-regraded", "Bearer " + key_);
+  ASSERT_EQ(listed.result(), http::status::ok) << listed.body();
+  ASSERT_EQ(Body(listed)["data"].size(), 1u);
+  EXPECT_EQ(Body(listed)["data"][0]["value"], 0.75);
+  // A trace with scores but no observations is still not a trace.
+  EXPECT_EQ(Send(http::verb::get, "/api/v1/traces/t-regraded", "Bearer " + key_).result(), http::status::not_found);
+}
+
+TEST_F(LangfuseApiTest, ScoreListPagesAndRefusesBadParameters) {
+  Json batch = Json::array();
+  for (int i = 0; i < 5; ++i) {
+    batch.push_back({{"id", absl::StrCat("e", i)}, {"type", "score-create"},
+                     {"timestamp", absl::StrCat("2026-11-22T03:00:0", i, ".000Z")},
+                     {"body", {{"id", absl::StrCat("sc", i)}, {"traceId", "t-paged"}, {"name", "q"}, {"value", i}}}});
+  }
+  ASSERT_EQ(Ingest({{"batch", batch}}).result(), http::status::multi_status);
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    std::string target = "/api/v1/scores?limit=2";
+    if (!cursor.empty()) absl::StrAppend(&target, "&cursor=", cursor);
+    HttpResponse response = Send(http::verb::get, target, "Bearer " + key_);
+    ASSERT_EQ(response.result(), http::status::ok) << response.body();
+    Json body = Body(response);
+    for (const Json& score : body["data"]) seen.push_back(score["id"]);
+    if (body["next_cursor"].is_null()) break;
+    cursor = body["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"sc4", "sc3", "sc2", "sc1", "sc0"}));  // newest first
+
+  HttpResponse window = Send(http::verb::get,
+                             "/api/v1/scores?from=2026-11-22T03:00:01Z&to=2026-11-22T03:00:03Z", "Bearer " + key_);
+  ASSERT_EQ(window.result(), http::status::ok) << window.body();
+  EXPECT_EQ(Body(window)["data"].size(), 2u);
+
+  for (const auto& [target, message] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/scores?limit=0", "parameter 'limit' must be an integer from 1 to 1000, got '0'"},
+           {"/api/v1/scores?user_id=u", "unknown parameter 'user_id'"},
+           {"/api/v1/scores?cursor=%25%25", "cursor: malformed (pass next_cursor of a previous page unchanged)"},
+           {"/api/v1/scores?from=yesterday", "parameter 'from' must be an RFC 3339 time or a Unix timestamp, got 'yesterday'"},
+       }) {
+    HttpResponse response = Send(http::verb::get, target, "Bearer " + key_);
+    EXPECT_EQ(response.result(), http::status::bad_request) << target;
+    EXPECT_EQ(Body(response)["error"]["message"], message) << target;
+  }
+}
+
 }  // namespace
 }  // namespace trackly::server

@@ -36,9 +36,12 @@ void LangfuseIngestHandler::Handle(RequestContext context, Responder respond) co
   }
 
   store::WriteBatch write{.project = std::move(context.project)};
-  int64_t scores = 0;
   for (LangfuseEvent& event : batch->events) {
-    if (event.score.has_value()) ++scores;
+    if (event.score.has_value()) {
+      write.scores.push_back(*std::move(event.score));
+      event.score.reset();
+      continue;
+    }
     if (!event.fragment.has_value()) continue;
     // One event at a time, so a rejection is reported against the event that caused it.
     std::vector<model::ObservationFragment> one;
@@ -51,12 +54,7 @@ void LangfuseIngestHandler::Handle(RequestContext context, Responder respond) co
     }
     for (model::ObservationFragment& fragment : normalized.fragments) write.fragments.push_back(std::move(fragment));
   }
-  if (scores > 0) {
-    // Scores are acknowledged (an error would make the client retry its whole batch) but not
-    // stored yet: the Store has no score table. docs/integrations.md says so.
-    LogWarn("Langfuse ingestion: ", scores, " score-create events acknowledged but not stored (not supported yet)");
-  }
-  if (write.fragments.empty()) return respond(MultiStatus(batch->events));
+  if (write.fragments.empty() && write.scores.empty()) return respond(MultiStatus(batch->events));
   write.finish_merged = normalizer_.MergedPricer(write.project);
 
   auto events = std::make_shared<std::vector<LangfuseEvent>>(std::move(batch->events));

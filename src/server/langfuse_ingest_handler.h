@@ -3,9 +3,9 @@
 // it); a body that is not JSON or has no `batch` array is a 400 {"message","errors"}; otherwise
 // each event is decoded (ingest::langfuse::LangfuseBatchDecoder) and normalized on its own
 // (normalize::BatchNormalizer::NormalizeFragments: usage checks, chat content), the good events'
-// fragments are written to the caller's project with cost computed on their merge
-// (BatchNormalizer::MergedPricer), and once that is durable the reply is 207 with one success or
-// error per event. A store that is full gets 503 + Retry-After and nothing is acknowledged.
+// fragments and scores (score-create) are written to the caller's project in one store write,
+// with cost computed on the fragments' merge (BatchNormalizer::MergedPricer), and once that is
+// durable the reply is 207 with one success or error per event. A store that is full gets 503 + Retry-After and nothing is acknowledged.
 // Every reply has a JSON body: the legacy client parses it even on errors.
 #pragma once
 

@@ -279,5 +279,97 @@ TEST_F(LangsmithApiTest, NeedsAnIngestKey) {
   EXPECT_EQ(Send(http::verb::patch, "/langsmith/runs/r1", read_only_key_, run).result(), http::status::forbidden);
 }
 
+TEST_F(LangsmithApiTest, FeedbackPartsAndTheFeedbackEndpointBecomeScoresOfTheRun) {
+  Json runs = {{"post", Json::array({
+                            Json{{"id", "trace-fb"}, {"name", "root"}, {"start_time", 1795314550455}},
+                            Json{{"id", "child-fb"}, {"trace_id", "trace-fb"}, {"parent_run_id", "trace-fb"},
+                                 {"name", "llm"}, {"start_time", 1795314550460}},
+                        })}};
+  ASSERT_EQ(Send(http::verb::post, "/langsmith/runs/batch", key_, runs.dump()).result(), http::status::accepted);
+
+  // What createFeedback sends with a traceId (auto-batched, multipart) ...
+  HttpResponse multipart = Multipart(
+      Part("feedback.f1", R"({"id":"f1","run_id":"child-fb","trace_id":"trace-fb","key":"correctness","score":1,)"
+                          R"("comment":"right","feedback_source":{"type":"api","metadata":{}}})") +
+      EndParts());
+  ASSERT_EQ(multipart.result(), http::status::accepted) << multipart.body();
+  EXPECT_EQ(Body(multipart), (Json{{"accepted_runs", 0}, {"accepted_feedback", 1}, {"ignored_parts", 0}}));
+  // ... and without one (POST /feedback): the trace comes from the stored run.
+  HttpResponse posted = Send(http::verb::post, "/langsmith/feedback", key_,
+                             R"({"id":"f2","run_id":"child-fb","key":"tone","value":"terse","comment":null})");
+  ASSERT_EQ(posted.result(), http::status::ok) << posted.body();
+  EXPECT_EQ(Body(posted), (Json{{"id", "f2"},
+                                {"trace_id", "trace-fb"},
+                                {"observation_id", "child-fb"},
+                                {"name", "tone"},
+                                {"value", "terse"},
+                                {"comment", nullptr},
+                                {"source", "api"},
+                                {"time", "2026-11-22T02:29:10.000000Z"}}));  // the (fake) clock's now
+
+  HttpResponse detail = Send(http::verb::get, "/api/v1/traces/trace-fb", key_);
+  ASSERT_EQ(detail.result(), http::status::ok) << detail.body();
+  const Json scores = Body(detail)["scores"];
+  ASSERT_EQ(scores.size(), 2u) << scores.dump();
+  std::map<std::string, Json> by_id;
+  for (const Json& score : scores) by_id[score["id"]] = score;
+  EXPECT_EQ(by_id["f1"]["name"], "correctness");
+  EXPECT_EQ(by_id["f1"]["value"], 1);
+  EXPECT_EQ(by_id["f1"]["comment"], "right");
+  EXPECT_EQ(by_id["f1"]["observation_id"], "child-fb");
+  EXPECT_EQ(by_id["f2"]["observation_id"], "child-fb");
+}
+
+TEST_F(LangsmithApiTest, FeedbackOnAnUnknownRunIsRefusedNamingTheRun) {
+  const std::string feedback = R"({"id":"f3","run_id":"never-sent","key":"q","score":0.5})";
+  HttpResponse posted = Send(http::verb::post, "/langsmith/feedback", key_, feedback);
+  ASSERT_EQ(posted.result(), http::status::not_found) << posted.body();
+  EXPECT_EQ(Body(posted)["error"]["message"],
+            "feedback f3: run never-sent not found (send the run first, or give the feedback a trace_id)");
+
+  // In a multipart request the runs and other feedback of the request are still stored.
+  Json run = {{"id", "kept-run"}, {"name", "x"}, {"start_time", 1795314550455}};
+  HttpResponse multipart = Multipart(Part("post.kept-run", run.dump()) + Part("feedback.f3", feedback) +
+                                     Part("feedback.f4", R"({"id":"f4","run_id":"kept-run","key":"q"})") + EndParts());
+  ASSERT_EQ(multipart.result(), http::status::bad_request) << multipart.body();
+  Json reply = Body(multipart);
+  EXPECT_EQ(reply["accepted_runs"], 1);
+  EXPECT_EQ(reply["accepted_feedback"], 0);
+  ASSERT_EQ(reply["rejected"].size(), 2u) << reply.dump();
+  EXPECT_EQ(reply["rejected"][0]["message"], "feedback f4: score or value: required");
+  EXPECT_EQ(reply["rejected"][1]["run_id"], "never-sent");
+  EXPECT_EQ(Observations("kept-run", key_).size(), 1u);
+
+  // With a trace_id the run need not be stored (yet).
+  HttpResponse with_trace = Send(http::verb::post, "/langsmith/feedback", key_,
+                                 R"({"id":"f5","run_id":"later-run","trace_id":"later-trace","key":"q","score":true})");
+  ASSERT_EQ(with_trace.result(), http::status::ok) << with_trace.body();
+  HttpResponse listed = Send(http::verb::get, "/api/v1/scores?observation_id=later-run", key_);
+  ASSERT_EQ(listed.result(), http::status::ok) << listed.body();
+  ASSERT_EQ(Body(listed)["data"].size(), 1u);
+  EXPECT_EQ(Body(listed)["data"][0]["trace_id"], "later-trace");
+  EXPECT_EQ(Body(listed)["data"][0]["value"], true);
+}
+
+TEST_F(LangsmithApiTest, FeedbackStaysInTheKeysProject) {
+  Json run = {{"id", "p1-run"}, {"name", "x"}, {"start_time", 1795314550455}};
+  ASSERT_EQ(Send(http::verb::post, "/langsmith/runs", key_, run.dump()).result(), http::status::accepted);
+  // p2 cannot see p1's run, so it cannot find its trace either.
+  EXPECT_EQ(Send(http::verb::post, "/langsmith/feedback", other_key_,
+                 R"({"id":"f6","run_id":"p1-run","key":"q","score":1})").result(),
+            http::status::not_found);
+  ASSERT_EQ(Send(http::verb::post, "/langsmith/feedback", key_,
+                 R"({"id":"f6","run_id":"p1-run","key":"q","score":1})").result(),
+            http::status::ok);
+  EXPECT_EQ(Body(Send(http::verb::get, "/api/v1/scores", other_key_))["data"], Json::array());
+  EXPECT_EQ(Body(Send(http::verb::get, "/api/v1/scores", key_))["data"].size(), 1u);
+  EXPECT_EQ(Send(http::verb::post, "/langsmith/feedback", read_only_key_,
+                 R"({"id":"f7","run_id":"p1-run","key":"q","score":1})").result(),
+            http::status::forbidden);
+  HttpResponse bad = Send(http::verb::post, "/langsmith/feedback", key_, R"({"id":"f8","run_id":"p1-run","score":1})");
+  EXPECT_EQ(bad.result(), http::status::bad_request);
+  EXPECT_EQ(Body(bad)["error"]["message"], "feedback f8: key: required");
+}
+
 }  // namespace
 }  // namespace trackly::server

@@ -8,6 +8,7 @@
 #include "base/status.h"
 #include "ingest/decompress.h"
 #include "ingest/media_type.h"
+#include "model/codec.h"
 #include "server/http_status.h"
 
 namespace trackly::server {
@@ -31,19 +32,28 @@ struct Rejections {
   }
 };
 
-HttpResponse AcceptedResponse(int64_t accepted_runs, int64_t ignored_parts) {
-  return JsonResponse(http::status::accepted,
-                      Json{{"accepted_runs", accepted_runs}, {"ignored_parts", ignored_parts}});
+// What a request stored.
+struct Accepted {
+  int64_t runs = 0;
+  int64_t feedback = 0;
+  int64_t ignored_parts = 0;
+};
+
+HttpResponse AcceptedResponse(const Accepted& accepted) {
+  return JsonResponse(http::status::accepted, Json{{"accepted_runs", accepted.runs},
+                                                   {"accepted_feedback", accepted.feedback},
+                                                   {"ignored_parts", accepted.ignored_parts}});
 }
 
-// 400 naming the first rejected run, listing all of them, and saying how many runs were stored.
-HttpResponse RejectedResponse(const Rejections& rejected, int64_t accepted_runs) {
+// 400 naming the first rejected item, listing all of them, and saying how many were stored.
+HttpResponse RejectedResponse(const Rejections& rejected, const Accepted& accepted) {
   std::string message = rejected.first_message;
-  if (rejected.count > 1) absl::StrAppend(&message, " (", rejected.count, " runs rejected in all)");
+  if (rejected.count > 1) absl::StrAppend(&message, " (", rejected.count, " runs or feedback rejected in all)");
   const absl::Status status = absl::InvalidArgumentError(message);
   Json body = ErrorBody(status);
   body["rejected"] = rejected.runs;
-  body["accepted_runs"] = accepted_runs;
+  body["accepted_runs"] = accepted.runs;
+  body["accepted_feedback"] = accepted.feedback;
   return JsonResponse(HttpErrorOf(status).status, body);
 }
 
@@ -102,6 +112,42 @@ void LangsmithHandler::PatchRun(RequestContext context, Responder respond) const
          });
 }
 
+void LangsmithHandler::PostFeedback(RequestContext context, Responder respond) const {
+  absl::StatusOr<std::string> body =
+      ingest::Decompress(std::move(context.request.body()),
+                         HeaderValue(context.request, http::field::content_encoding), max_body_bytes_);
+  if (!body.ok()) return respond(ErrorResponse(body.status()));
+  absl::StatusOr<model::Score> score = decoder_.DecodeFeedbackBody(*body);
+  if (!score.ok()) return respond(ErrorResponse(score.status()));
+  if (absl::Status status = CompleteFeedback(context.project, *score); !status.ok()) {
+    return respond(ErrorResponse(status));
+  }
+  store::WriteBatch write{.project = context.project};
+  write.scores.push_back(*score);
+  store_.Write(std::move(write), [respond = std::move(respond), score = *std::move(score)](absl::Status status) {
+    if (!status.ok()) {
+      if (status.code() != absl::StatusCode::kUnavailable) {
+        LogWarn("storing LangSmith feedback failed: ", status.ToString());
+      }
+      return respond(ErrorResponse(status));
+    }
+    respond(JsonResponse(http::status::ok, model::ToJson(score)));
+  });
+}
+
+absl::Status LangsmithHandler::CompleteFeedback(std::string_view project, model::Score& score) const {
+  if (score.time_ns == 0) score.time_ns = clock_.NowNanos();
+  if (!score.trace_id.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> trace_id = store_.FindTraceIdOfObservation(project, score.observation_id);
+  if (absl::IsNotFound(trace_id.status())) {
+    return absl::NotFoundError(absl::StrCat("feedback ", score.id, ": run ", score.observation_id,
+                                            " not found (send the run first, or give the feedback a trace_id)"));
+  }
+  TRACKLY_RETURN_IF_ERROR(trace_id.status());
+  score.trace_id = *std::move(trace_id);
+  return absl::OkStatus();
+}
+
 void LangsmithHandler::Ingest(RequestContext context, Responder respond, DecodeBody decode) const {
   // The raw body moves into Decompress (no copy when uncompressed) and is freed once decoded.
   absl::StatusOr<std::string> body =
@@ -123,28 +169,35 @@ void LangsmithHandler::Ingest(RequestContext context, Responder respond, DecodeB
     rejected.Add("", std::move(normalized.rejection_message));
     rejected.count += normalized.rejected_fragments - 1;
   }
-  // Feedback has nowhere to go until the store keeps scores; it is counted, not silently lost.
-  const int64_t ignored = batch->ignored_parts + static_cast<int64_t>(batch->feedback.size());
-  const int64_t accepted = static_cast<int64_t>(normalized.fragments.size());
-  if (accepted == 0) {
-    return respond(rejected.count > 0 ? RejectedResponse(rejected, 0)
-                                      : AcceptedResponse(0, ignored));
-  }
-
   store::WriteBatch write;
   write.project = context.project;
+  for (model::Score& score : batch->scores) {
+    absl::Status status = CompleteFeedback(context.project, score);
+    if (absl::IsNotFound(status)) {
+      rejected.Add(score.observation_id, std::string(status.message()));
+      continue;
+    }
+    if (!status.ok()) return respond(ErrorResponse(status));
+    write.scores.push_back(std::move(score));
+  }
+  const Accepted accepted{.runs = static_cast<int64_t>(normalized.fragments.size()),
+                          .feedback = static_cast<int64_t>(write.scores.size()),
+                          .ignored_parts = batch->ignored_parts};
+  if (accepted.runs == 0 && accepted.feedback == 0) {
+    return respond(rejected.count > 0 ? RejectedResponse(rejected, accepted) : AcceptedResponse(accepted));
+  }
+
   write.fragments = std::move(normalized.fragments);
   write.finish_merged = normalizer_.MergedPricer(context.project);
   store_.Write(std::move(write), [respond = std::move(respond), rejected = std::move(rejected),
-                                  accepted, ignored](absl::Status status) {
+                                  accepted](absl::Status status) {
     if (!status.ok()) {
       if (status.code() != absl::StatusCode::kUnavailable) {
         LogWarn("storing LangSmith runs failed: ", status.ToString());
       }
       return respond(ErrorResponse(status));
     }
-    respond(rejected.count > 0 ? RejectedResponse(rejected, accepted)
-                               : AcceptedResponse(accepted, ignored));
+    respond(rejected.count > 0 ? RejectedResponse(rejected, accepted) : AcceptedResponse(accepted));
   });
 }
 

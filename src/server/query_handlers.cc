@@ -34,6 +34,28 @@ Handler GetTraceHandler(query::QueryService& queries) {
   };
 }
 
+Handler ListTraceObservationsHandler(query::QueryService& queries) {
+  return [&queries](RequestContext context, Responder respond) {
+    respond(JsonOrError(queries.ListTraceObservations(context.project, context.path_params.at(0), context.query)));
+  };
+}
+
+Handler GetObservationHandler(query::QueryService& queries) {
+  return [&queries](RequestContext context, Responder respond) {
+    if (absl::Status status = NoParameters(context.query); !status.ok()) {
+      return respond(ErrorResponse(status));
+    }
+    respond(JsonOrError(
+        queries.GetObservation(context.project, context.path_params.at(0), context.path_params.at(1))));
+  };
+}
+
+Handler ListScoresHandler(query::QueryService& queries) {
+  return [&queries](RequestContext context, Responder respond) {
+    respond(JsonOrError(queries.ListScores(context.project, context.query)));
+  };
+}
+
 Handler ListSessionsHandler(query::QueryService& queries) {
   return [&queries](RequestContext context, Responder respond) {
     respond(JsonOrError(queries.ListSessions(context.project, context.query)));

@@ -15,8 +15,14 @@ inline constexpr std::string_view kTracklyVersion = "0.1.0";
 
 // GET /api/v1/traces → {"data":[Trace], "next_cursor"}.
 Handler ListTracesHandler(query::QueryService& queries);
-// GET /api/v1/traces/{id} → {"trace", "observations"}.
+// GET /api/v1/traces/{id} → {"trace", "observations", "scores"}.
 Handler GetTraceHandler(query::QueryService& queries);
+// GET /api/v1/traces/{id}/observations → {"data":[Observation], "next_cursor", "trace"?}.
+Handler ListTraceObservationsHandler(query::QueryService& queries);
+// GET /api/v1/traces/{id}/observations/{observation_id} → Observation.
+Handler GetObservationHandler(query::QueryService& queries);
+// GET /api/v1/scores → {"data":[Score], "next_cursor"}.
+Handler ListScoresHandler(query::QueryService& queries);
 // GET /api/v1/sessions → {"data":[Session], "next_cursor"}.
 Handler ListSessionsHandler(query::QueryService& queries);
 // GET /api/v1/sessions/{id} → {"session", "traces"}.

@@ -10,6 +10,14 @@ absl::StatusOr<RewriteStats> Store::RewriteObservations(const RewriteRange&, con
   return absl::UnimplementedError("this store backend cannot rewrite stored observations");
 }
 
+absl::StatusOr<ObservationPage> Store::ListTraceObservations(const ObservationQuery&) {
+  return absl::UnimplementedError("this store backend cannot page a trace's observations");
+}
+
+absl::StatusOr<model::Observation> Store::GetObservation(std::string_view, std::string_view, std::string_view) {
+  return absl::UnimplementedError("this store backend cannot read one observation");
+}
+
 absl::StatusOr<MetricsResult> Store::QueryMetrics(const MetricsQuery&) {
   return absl::UnimplementedError("this store backend has no metrics rollups");
 }

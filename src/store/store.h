@@ -25,7 +25,8 @@ inline constexpr int kMaxListLimit = 1000;
 // change id or trace_id. Runs on a store-owned thread; must not call the store.
 using ObservationRewrite = std::function<bool(model::Observation&)>;
 
-// Observations of one project to store. The project comes from the credential, never the body.
+// Observations and scores of one project to store. The project comes from the credential, never
+// the body.
 struct WriteBatch {
   std::string project;
   std::vector<model::Observation> observations;
@@ -37,6 +38,9 @@ struct WriteBatch {
   // Called on every merged observation before it is stored (e.g. to compute its cost once the
   // model and usage of different fragments come together). May be empty.
   ObservationRewrite finish_merged;
+  // Scores (evaluations, feedback) of this project, stored in the same durable step. Each needs
+  // an id and a trace_id; the trace need not be stored (yet). value is a number, string or bool.
+  std::vector<model::Score> scores;
 };
 
 // Called exactly once per Write, on a store-owned thread; must not block for long.
@@ -70,6 +74,51 @@ struct TracePage {
 struct TraceDetail {
   model::Trace trace;
   std::vector<model::Observation> observations;  // ordered by start_time, then id
+};
+
+// One page of one trace's observations (Store::ListTraceObservations).
+struct ObservationQuery {
+  std::string project;   // required
+  std::string trace_id;  // required
+  int limit = 100;       // 1..kMaxListLimit
+  std::string cursor;    // opaque next_cursor of a previous page; empty = first page
+  // Leave out what a view of the whole trace does not need, so a page costs no payload decoding:
+  // input, output, metadata, attributes, events, model_parameters, status_message,
+  // completion_start_time, service_name, tool.call_id, cost.price_id and trace_hints stay
+  // default. Every other field (ids, parent, name, type, status, error_type, level, times, model,
+  // provider, usage, cost, prompt, tool name, environment, release, retry_count) is as stored.
+  bool summary_only = false;
+};
+
+struct PagedObservation {
+  model::Observation observation;
+  // Bytes the backend stores for the whole observation (after its compression, if any): what
+  // fetching it in full (Store::GetObservation) would read. Always > 0.
+  int64_t stored_bytes = 0;
+};
+
+struct ObservationPage {
+  model::Trace trace;  // the trace's summary, from the same snapshot as the page
+  std::vector<PagedObservation> observations;  // ordered by start_time, then id
+  std::string next_cursor;                     // empty when there is no further page
+};
+
+// Scores of one project, newest first (by time, then id). Every filter is an exact match.
+struct ScoreQuery {
+  std::string project;         // required
+  std::string trace_id;
+  std::string observation_id;
+  std::string name;
+  std::string source;
+  int64_t from_ns = 0;         // score time >= from_ns; 0 = unbounded
+  int64_t to_ns = 0;           // score time < to_ns; 0 = unbounded
+  int limit = 50;              // 1..kMaxListLimit
+  std::string cursor;          // opaque next_cursor of a previous page; empty = first page
+};
+
+struct ScorePage {
+  std::vector<model::Score> scores;
+  std::string next_cursor;  // empty when there is no further page
 };
 
 struct SessionQuery {
@@ -121,18 +170,20 @@ struct RewriteStats {
 // Thread-safe: any method may be called from any thread, concurrently.
 //
 // Writes: Write() enqueues and returns at once. `done` is called exactly once:
-//   OK           every observation of the batch is durable (survives kill -9 of the process),
+//   OK           everything in the batch is durable (survives kill -9 of the process),
 //                and every read started after `done` sees it;
 //   Unavailable  the write queue is full or the store is draining; nothing was written, the
 //                client should retry later;
 //   other        nothing of the batch is acknowledged.
 // Writes are idempotent upserts on (project, trace_id, observation id): writing the same key
-// again replaces the stored observation, so a retried batch leaves no duplicates. Trace and
+// again replaces the stored observation, so a retried batch leaves no duplicates. Scores are
+// upserts on (project, score id): a later write of an id replaces the stored score. Trace and
 // session summaries are updated in the same durable step and always equal
 // model::SummarizeTrace / SummarizeSession over what is stored, whatever the arrival order.
 // Timestamps are stored to the microsecond (the API's precision); finer digits are floored.
 //
-// Reads: every key includes the project; a trace or session of another project is NotFound.
+// Reads: every key includes the project; a trace or session of another project is NotFound, and
+// another project's scores are never listed.
 class Store {
  public:
   virtual ~Store() = default;
@@ -150,7 +201,29 @@ class Store {
   // NotFound when the trace has no observations in `project`.
   virtual absl::StatusOr<TraceDetail> GetTrace(std::string_view project,
                                                std::string_view trace_id) = 0;
+  // The observations of one trace a page at a time, in GetTrace's order (start_time, then id).
+  // Following next_cursor from the first page visits every observation stored when the first page
+  // was read exactly once; the cursor is a keyset position, so an observation written meanwhile
+  // appears if it sorts after the page being read and an observation rewritten with a new start
+  // time may be seen twice or not at all. A page reads only its own rows (never the whole trace);
+  // with summary_only it decodes no payload. NotFound when the trace has no observations in
+  // `project`; InvalidArgument for a missing project or trace id, a limit outside
+  // 1..kMaxListLimit or a malformed cursor; Unimplemented for a backend without it (the default).
+  virtual absl::StatusOr<ObservationPage> ListTraceObservations(const ObservationQuery& query);
+  // One observation of a trace, every field. NotFound when `project` has no observation of that
+  // id in that trace; Unimplemented for a backend without it (the default).
+  virtual absl::StatusOr<model::Observation> GetObservation(std::string_view project, std::string_view trace_id,
+                                                            std::string_view observation_id);
   virtual absl::StatusOr<SessionPage> ListSessions(const SessionQuery& query) = 0;
+  // InvalidArgument for a missing project, a limit outside 1..kMaxListLimit or a malformed cursor.
+  virtual absl::StatusOr<ScorePage> ListScores(const ScoreQuery& query) = 0;
+  // The trace id of an observation written as fragments (WriteBatch::fragments: the formats
+  // whose clients later refer to an observation by its id alone, e.g. LangSmith feedback on a
+  // run), as the merge of its stored fragments says; NotFound when no fragment of that id in
+  // `project` names a trace. An observation written whole (WriteBatch::observations) may be
+  // NotFound too: the clients of those formats always send the trace id.
+  virtual absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view project,
+                                                               std::string_view observation_id) = 0;
   // NotFound when no trace of `project` has this session id.
   virtual absl::StatusOr<SessionDetail> GetSession(std::string_view project,
                                                    std::string_view session_id) = 0;

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MatrixRow, useClientEnvironment, findTrace, checkLangfuseRow } from './client_matrix.mjs';
+import { getJson } from './harness.mjs';
 
 const env = useClientEnvironment('langfuse-legacy', {
   configure: (env) => {
@@ -74,4 +75,20 @@ test('langfuse 3.x: trace, agent span, retriever, generation, event, failing too
   });
   await checkLangfuseRow(row, { trace: t, one }, { session: 'sess-legacy', user: 'user-legacy', tags: ['e2e', 'legacy'] });
   row.finish();
+
+  // The score-create event is stored: listed by GET /api/v1/scores and in the trace detail.
+  const scores = await getJson(server, `/api/v1/scores?trace_id=${encodeURIComponent(t.id)}`, key);
+  assert.equal(scores.status, 200, scores.body);
+  assert.equal(scores.json.data.length, 1, scores.body);
+  const [score] = scores.json.data;
+  assert.equal(score.trace_id, t.id);
+  assert.equal(score.observation_id, null);
+  assert.equal(score.name, 'helpfulness');
+  assert.equal(score.value, 0.9);
+  assert.equal(score.comment, 'clear');
+  assert.equal(score.source, 'API');
+  assert.match(score.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  const detail = await getJson(server, `/api/v1/traces/${encodeURIComponent(t.id)}`, key);
+  assert.equal(detail.status, 200, detail.body);
+  assert.deepEqual(detail.json.scores, scores.json.data);
 });

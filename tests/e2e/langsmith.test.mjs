@@ -179,6 +179,55 @@ for (const mode of ['batch', 'multipart']) {
   });
 }
 
+test('createFeedback: a multipart part with a trace id, POST /feedback without one, both stored as scores', async () => {
+  const { traceable, getCurrentRunTree } = traceableModule;
+  const posts = [];  // the client's POST requests, by path
+  const client = new langsmith.Client({
+    fetchImplementation: (url, init) => {
+      if (init?.method === 'POST') posts.push(new URL(String(url)).pathname);
+      return fetch(url, init);
+    },
+  });
+  let runId;
+  let traceId;
+  const graded = traceable(async (question) => {
+    ({ id: runId, trace_id: traceId } = getCurrentRunTree());
+    return { answer: `about ${question}` };
+  }, { name: 'graded_step', run_type: 'chain', client });
+  await graded('feedback');
+  await client.awaitPendingTraceBatches();
+
+  // With a traceId the client queues the feedback and sends it as a multipart "feedback.<id>" part.
+  posts.length = 0;
+  const batched = await client.createFeedback(runId, 'correctness', { score: 1, comment: 'right', traceId });
+  await client.awaitPendingTraceBatches();
+  assert.deepEqual(posts, ['/langsmith/runs/multipart']);
+  // Without one it posts to /feedback; the server finds the trace from the stored run.
+  posts.length = 0;
+  const posted = await client.createFeedback(runId, 'tone', { value: 'terse' });
+  assert.deepEqual(posts, ['/langsmith/feedback']);
+
+  const scores = await getJson(server, `/api/v1/scores?observation_id=${runId}`, key);
+  assert.equal(scores.status, 200, scores.body);
+  const byName = Object.fromEntries(scores.json.data.map((s) => [s.name, s]));
+  assert.deepEqual(Object.keys(byName).sort(), ['correctness', 'tone']);
+  assert.equal(byName.correctness.id, batched.id);
+  assert.equal(byName.correctness.value, 1);
+  assert.equal(byName.correctness.comment, 'right');
+  assert.equal(byName.correctness.source, 'api');
+  assert.equal(byName.tone.id, posted.id);
+  assert.equal(byName.tone.value, 'terse');
+  for (const score of scores.json.data) assert.equal(score.trace_id, traceId, score.name);
+  const { status, json } = await getJson(server, `/api/v1/traces/${traceId}`, key);
+  assert.equal(status, 200);
+  assert.deepEqual(json.scores.map((s) => s.id).sort(), [batched.id, posted.id].sort());
+
+  // Feedback without a trace id on a run the server does not have is refused, naming the run.
+  const unknownRun = randomUUID();
+  await assert.rejects(client.createFeedback(unknownRun, 'tone', { score: 0 }),
+                       (e) => String(e.message).includes(`run ${unknownRun} not found`));
+});
+
 test('a malformed run is rejected by name; the good run of the same request is kept', async () => {
   const goodId = randomUUID();
   const res = await fetch(`${server.url}/langsmith/runs/batch`, {

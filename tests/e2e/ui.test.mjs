@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { BINARY, cli, startServer, createKey, tempDataDir, removeDir } from './harness.mjs';
+import { launchBrowser, loginLink } from './browser.mjs';
+import { BINARY, startServer, createKey, tempDataDir, removeDir } from './harness.mjs';
 import { hex, jsonRequest, postJson } from './otlp_payloads.mjs';
 
 const SCREENSHOTS = process.env.TRACKLY_SCREENSHOTS ?? join(dirname(BINARY), 'e2e-screenshots');
@@ -22,13 +22,7 @@ before(async () => {
   dataDir = tempDataDir();
   key = createKey(dataDir).key;
   server = await startServer(dataDir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    // Playwright gives every launch a fresh temporary profile (the --user-data-dir).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -39,7 +33,8 @@ after(async () => {
 });
 
 // One OTLP/JSON span starting `startMs` after `t0` and lasting `durMs`. Attribute values that
-// are objects are sent as JSON strings (as the GenAI conventions do for messages).
+// are objects are sent as JSON strings (as the GenAI conventions do for messages), numbers as
+// integers or doubles.
 const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
 function span(traceId, { id = hex(8), parent, name, startMs, durMs, attrs = {}, status }) {
   return {
@@ -48,7 +43,8 @@ function span(traceId, { id = hex(8), parent, name, startMs, durMs, attrs = {}, 
     endTimeUnixNano: String(t0 + BigInt(startMs + durMs) * 1_000_000n),
     attributes: Object.entries(attrs).map(([k, v]) => ({
       key: k,
-      value: typeof v === 'number' ? { intValue: v } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) },
+      value: typeof v === 'number' ? (Number.isInteger(v) ? { intValue: v } : { doubleValue: v })
+        : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) },
     })),
     ...(status ? { status } : {}),
   };
@@ -80,32 +76,29 @@ function knownTrace(traceId) {
   return [root, llm, tool, ...lookups, fail];
 }
 
-async function ingest(spans) {
-  const res = await postJson(server, key, jsonRequest(spans, 'ui-e2e'));
+async function ingest(spans, ingestKey = key) {
+  const res = await postJson(server, ingestKey, jsonRequest(spans, 'ui-e2e'));
   assert.equal(res.status, 200, res.text);
 }
 
-// A one-time sign-in link for the UI, as `trackly ui-token` prints it.
-function loginLink(path = '/') {
-  const { url } = JSON.parse(cli(['ui-token', '--project', 'default', '--url', server.url, '--data', dataDir, '--json']));
-  return url.replace('/#login=', `${path}#login=`);
-}
 
-// A fresh browser context at `url`, and a record of anything an injected script could do.
+// A fresh browser context at `url`, and a record of anything an injected script could do and
+// of anything the CSP refused (the browser reports that on the console).
 async function openUiAt(url) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   const seen = { dialogs: [], errors: [] };
   page.on('dialog', (d) => { seen.dialogs.push(d.message()); d.dismiss(); });
   page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) seen.errors.push(m.text()); });
   const res = await page.goto(url);
   assert.equal(res.status(), 200);
   return { page, seen };
 }
 
 // A page signed in through a login link.
-async function openUi(path = '/') {
-  const opened = await openUiAt(loginLink(path));
+async function openUi(path = '/', project = 'default') {
+  const opened = await openUiAt(loginLink(server, dataDir, project, path));
   await opened.page.getByText('Sign out').waitFor();
   return opened;
 }
@@ -205,6 +198,97 @@ test('the UI shows a known trace as a tree, a timeline and a detail panel', asyn
   await page.close();
 });
 
+// A model call under a root span, `agoMs` before t0, with the cost the client reports.
+function pricedTrace({ name, model, agoMs, input, output, cost, version, failed = false }) {
+  const traceId = hex(16);
+  const root = span(traceId, { name, startMs: -agoMs, durMs: 1500, attrs: { 'user.id': 'user-dash' },
+    ...(failed ? { status: { code: 2, message: 'upstream timed out' } } : {}) });
+  const call = span(traceId, { parent: root.spanId, name: `chat ${model}`, startMs: -agoMs + 10, durMs: 1200, attrs: {
+    'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'acme', 'gen_ai.request.model': model,
+    'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output, 'gen_ai.usage.cost': cost,
+    'gen_ai.prompt.name': 'qa', 'langfuse.observation.prompt.version': version,
+  } });
+  return [root, call];
+}
+
+test('the dashboard totals the range and breaks cost down by model', async () => {
+  // A project of its own, so the totals are exactly what this test sent.
+  const dashKey = createKey(dataDir, { project: 'dash' }).key;
+  const recent = [
+    { name: 'answer', model: 'acme-large', agoMs: 0, input: 2000, output: 500, cost: 0.4, version: 2 },
+    { name: 'answer', model: 'acme-large', agoMs: 5 * 60_000, input: 1800, output: 700, cost: 0.4, version: 2, failed: true },
+    { name: 'answer', model: 'acme-large', agoMs: 40 * 60_000, input: 2500, output: 300, cost: 0.4, version: 1 },
+    { name: 'summarize', model: 'acme-small', agoMs: 2 * 3_600_000, input: 9000, output: 1000, cost: 0.25, version: 1 },
+    { name: 'summarize', model: 'acme-small', agoMs: 20 * 3_600_000, input: 7000, output: 900, cost: 0.25, version: 1 },
+  ];
+  const old = { name: 'answer', model: 'acme-large', agoMs: 3 * 86_400_000, input: 100, output: 50, cost: 1, version: 1 };
+  await ingest([...recent, old].flatMap(pricedTrace), dashKey);
+  // The tiles as the UI formats them: dollars with cents above $1, tokens with thousands separators.
+  const expected = (runs) => ({
+    Cost: `$${(runs.reduce((sum, r) => sum + Math.round(r.cost * 100), 0) / 100).toFixed(2)}`,
+    Tokens: runs.reduce((sum, r) => sum + r.input + r.output, 0).toLocaleString('en-US'),
+    Traces: String(runs.length),
+    'Error rate': `${Math.round((100 * runs.filter((r) => r.failed).length) / runs.length)}%`,
+  });
+
+  const { page, seen } = await openUi('/dashboard', 'dash');
+  const tiles = async () => {
+    await page.locator('.dashboard-tiles').waitFor();
+    const found = {};
+    for (const tile of await page.locator('.dashboard-tiles .total').all()) {
+      found[await tile.locator('.total-label').textContent()] = await tile.locator('.total-value').textContent();
+    }
+    return found;
+  };
+  // The default range, the last 24 hours, leaves out the run of three days ago.
+  const want24h = expected(recent);
+  await page.locator('.dashboard-tiles .total-value').first().filter({ hasText: want24h.Cost }).waitFor();
+  const shown = await tiles();
+  for (const [label, value] of Object.entries(want24h)) assert.equal(shown[label], value, `${label} tile: ${JSON.stringify(shown)}`);
+  assert.match(shown['p95 latency'], /^1\.\d\d s$/, 'every run took 1.5 s');
+
+  // Cost by model: a series per model, named in the chart's legend.
+  const cost = page.getByRole('region', { name: 'Cost', exact: true });
+  await cost.locator('canvas').first().waitFor();
+  await page.getByLabel('Cost breakdown').selectOption('model');
+  await page.waitForURL(/cost_by=model/);
+  const legend = cost.locator('.u-legend .u-label');
+  await legend.filter({ hasText: 'acme-small' }).waitFor();
+  const series = await legend.allInnerTexts();
+  assert.ok(series.includes('acme-large') && series.includes('acme-small'), series.join(', '));
+  await page.getByRole('region', { name: 'Latency' }).locator('canvas').first().waitFor();
+  await page.setViewportSize({ width: 1400, height: 1250 }); // the whole dashboard in one picture
+  await page.getByRole('region', { name: 'Errors' }).locator('canvas').first().waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
+
+  // A longer range takes the old run in; the breakdown stays (it is in the URL).
+  await page.getByLabel('Time range').selectOption('7d');
+  await page.waitForURL(/range=7d/);
+  await page.locator('.dashboard-tiles .total-value').first().filter({ hasText: expected([...recent, old]).Cost }).waitFor();
+  assert.equal((await tiles()).Traces, String(recent.length + 1));
+  assert.match(page.url(), /cost_by=model/);
+
+  // Every breakdown on every panel is one the API answers; the cost legend names the groups.
+  const groups = { model: ['acme-large', 'acme-small'], name: ['answer', 'summarize'], user: ['user-dash'],
+    prompt: ['qa v1', 'qa v2'], environment: [] };
+  for (const [by, labels] of Object.entries(groups)) {
+    const panels = ['cost', 'tokens', 'latency', 'traces', 'errors'];
+    await page.goto(`${server.url}/dashboard?range=7d&${panels.map((p) => `${p}_by=${by}`).join('&')}`);
+    for (const name of ['Cost', 'Tokens', 'Latency', 'Traces', 'Errors']) {
+      await page.getByRole('region', { name, exact: true }).locator('canvas, .empty, [role="alert"]').first().waitFor();
+    }
+    assert.deepEqual(await page.locator('[role="alert"]').allInnerTexts(), [], `by ${by}`);
+    const drawn = await cost.locator('.u-legend .u-label').allInnerTexts();
+    for (const label of labels) assert.ok(drawn.includes(label), `by ${by}: ${drawn.join(', ')}`);
+  }
+
+  // A range with nothing in it says so.
+  await page.goto(`${server.url}/dashboard?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`);
+  await page.getByText('No traces in this time range.').waitFor();
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
 test('the UI is served with a strict CSP and the API keeps its deny-all one', async () => {
   const ui = await fetch(server.url + '/traces/x');
   assert.equal(ui.status, 200);
@@ -296,7 +380,7 @@ test('XSS payloads in names, keys, values and messages are shown as text and nev
 });
 
 test('a sign-in link works once, and settings create a key whose secret is shown once', async () => {
-  const link = loginLink('/settings');
+  const link = loginLink(server, dataDir, 'default', '/settings');
   const { page, seen } = await openUiAt(link);
   await page.getByText('Sign out').waitFor();
   assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');

@@ -378,7 +378,7 @@ absl::StatusOr<model::Score> DecodeScore(const Json& body, const std::string& ev
                                          std::optional<int64_t> event_ns) {
   model::Score score;
   TRACKLY_ASSIGN_OR_RETURN(std::optional<std::string> id, StringField(body, "id"));
-  score.id = id.value_or(event_id);
+  score.id = id.has_value() && !id->empty() ? *id : event_id;
   TRACKLY_ASSIGN_OR_RETURN(std::optional<std::string> name, StringField(body, "name"));
   if (!name.has_value() || name->empty()) return absl::InvalidArgumentError("name: required");
   score.name = *name;

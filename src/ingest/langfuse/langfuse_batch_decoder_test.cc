@@ -167,6 +167,14 @@ TEST(LangfuseBatchDecoderTest, ScoresOfEveryDataType) {
   EXPECT_EQ(boolean.score->value, Json(true));
   EXPECT_EQ(boolean.score->observation_id, "g");
 
+  LangfuseEvent categorical = DecodeOne(Event("e4", "score-create", {{"id", ""}, {"name", "tone"}, {"traceId", "t"},
+                                                                    {"value", "friendly"}, {"dataType", "CATEGORICAL"},
+                                                                    {"source", "ANNOTATION"}}));
+  ASSERT_TRUE(categorical.status.ok()) << categorical.status;
+  EXPECT_EQ(categorical.score->id, "e4");  // an empty id is no id: the envelope's stands in
+  EXPECT_EQ(categorical.score->value, Json("friendly"));
+  EXPECT_EQ(categorical.score->source, "ANNOTATION");
+
   LangfuseEvent bad = DecodeOne(Event("e3", "score-create", {{"name", "x"}, {"traceId", "t"}, {"value", "yes"},
                                                             {"dataType", "NUMERIC"}}));
   EXPECT_EQ(bad.status.code(), absl::StatusCode::kInvalidArgument);

@@ -691,6 +691,55 @@ absl::StatusOr<RunBatch> RunDecoder::DecodeOne(std::string_view body, RunOperati
   return out;
 }
 
+absl::StatusOr<model::Score> RunDecoder::DecodeFeedback(const Json& feedback) const {
+  if (!feedback.is_object()) return absl::InvalidArgumentError("feedback: not a JSON object");
+  model::Score score;
+  absl::StatusOr<std::string> id = IdMember(feedback, "id");
+  if (!id.ok()) return absl::InvalidArgumentError(absl::StrCat("feedback: ", id.status().message()));
+  if (id->empty()) return absl::InvalidArgumentError("feedback: id: required");
+  score.id = *std::move(id);
+  absl::Status status = [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(score.observation_id, IdMember(feedback, "run_id"));
+    TRACKLY_ASSIGN_OR_RETURN(score.trace_id, IdMember(feedback, "trace_id"));
+    if (score.observation_id.empty() && score.trace_id.empty()) {
+      return absl::InvalidArgumentError("run_id: required (feedback on a project, not a run, is not kept)");
+    }
+    TRACKLY_ASSIGN_OR_RETURN(const std::string* key, StringMember(feedback, "key"));
+    if (key == nullptr || key->empty()) return absl::InvalidArgumentError("key: required");
+    score.name = *key;
+    if (const Json* value = Member(feedback, "score"); value != nullptr) {
+      if (!value->is_number() && !value->is_boolean()) {
+        return absl::InvalidArgumentError(absl::StrCat("score: not a number or a boolean, got ", value->type_name()));
+      }
+      score.value = *value;
+    } else if (const Json* value = Member(feedback, "value"); value != nullptr) {
+      score.value = value->is_structured() ? Json(model::DumpJson(*value)) : *value;
+    } else {
+      return absl::InvalidArgumentError("score or value: required");
+    }
+    TRACKLY_ASSIGN_OR_RETURN(const std::string* comment, StringMember(feedback, "comment"));
+    if (comment != nullptr) score.comment = *comment;
+    score.source = "api";
+    if (const Json* source = Member(feedback, "feedback_source"); source != nullptr) {
+      TRACKLY_ASSIGN_OR_RETURN(const std::string* type, StringMember(*source, "type"));
+      if (type != nullptr && !type->empty()) score.source = *type;
+    }
+    TRACKLY_ASSIGN_OR_RETURN(std::optional<int64_t> created, TimeMember(feedback, "created_at"));
+    score.time_ns = created.value_or(0);
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("feedback ", score.id, ": ", status.message()));
+  }
+  return score;
+}
+
+absl::StatusOr<model::Score> RunDecoder::DecodeFeedbackBody(std::string_view body) const {
+  absl::StatusOr<Json> feedback = ParseJson(body, limits_.max_nesting_depth);
+  if (!feedback.ok()) return absl::InvalidArgumentError(absl::StrCat("feedback: ", feedback.status().message()));
+  return DecodeFeedback(*feedback);
+}
+
 absl::StatusOr<RunBatch> RunDecoder::DecodeMultipart(std::string_view body,
                                                      std::string_view content_type) const {
   TRACKLY_ASSIGN_OR_RETURN(std::string_view boundary, MultipartBoundary(content_type));
@@ -725,8 +774,15 @@ absl::StatusOr<RunBatch> RunDecoder::DecodeMultipart(std::string_view body,
       if (!feedback.ok() || !feedback->is_object()) {
         out.errors.push_back({std::string(name[1]), absl::StrCat("feedback ", Sv(name[1]), ": ",
                                                                  feedback.ok() ? "not an object" : feedback.status().message())});
+        continue;
+      }
+      // The part is named after the feedback's id; a body without one takes it from the name.
+      if (Member(*feedback, "id") == nullptr) (*feedback)["id"] = std::string(name[1]);
+      absl::StatusOr<model::Score> score = DecodeFeedback(*feedback);
+      if (!score.ok()) {
+        out.errors.push_back({std::string(name[1]), std::string(score.status().message())});
       } else {
-        out.feedback.push_back(*std::move(feedback));
+        out.scores.push_back(*std::move(score));
       }
       continue;
     }

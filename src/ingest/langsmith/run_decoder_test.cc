@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
@@ -393,8 +394,72 @@ TEST(RunDecoderTest, MultipartAssemblesRunsFromTheirParts) {
   EXPECT_EQ(batch->errors[0].run_id, "r3");
   EXPECT_EQ(batch->errors[0].message.rfind("run r3: post.r3: not valid JSON", 0), 0u) << batch->errors[0].message;
   EXPECT_EQ(batch->ignored_parts, 3);  // the attachment, the unknown field, the unknown name
-  ASSERT_EQ(batch->feedback.size(), 1u);
-  EXPECT_EQ(batch->feedback[0]["key"], "correct");
+  ASSERT_EQ(batch->scores.size(), 1u);
+  EXPECT_EQ(batch->scores[0].id, "f1");
+  EXPECT_EQ(batch->scores[0].name, "correct");
+  EXPECT_EQ(batch->scores[0].observation_id, "r2");
+  EXPECT_EQ(batch->scores[0].trace_id, "r2");
+  EXPECT_EQ(batch->scores[0].value, Json(1));
+}
+
+TEST(RunDecoderTest, FeedbackBecomesAScore) {
+  absl::StatusOr<model::Score> score = RunDecoder().DecodeFeedbackBody(
+      R"({"id":"f1","run_id":"r2","trace_id":"t1","key":"helpfulness","score":0.75,"value":"ignored",)"
+      R"("comment":"good","feedback_source":{"type":"model","metadata":{}},"created_at":"2026-11-22T02:29:10.455001Z",)"
+      R"("correction":null,"session_id":null})");
+  ASSERT_TRUE(score.ok()) << score.status();
+  EXPECT_EQ(*score, (model::Score{.id = "f1",
+                                  .trace_id = "t1",
+                                  .observation_id = "r2",
+                                  .name = "helpfulness",
+                                  .value = 0.75,
+                                  .comment = "good",
+                                  .source = "model",
+                                  .time_ns = 1'795'314'550'455'001'000}));
+}
+
+TEST(RunDecoderTest, FeedbackValueAndDefaults) {
+  RunDecoder decoder;
+  // Only a run: the trace comes from the stored run later; no time: stamped on receipt.
+  absl::StatusOr<model::Score> categorical =
+      decoder.DecodeFeedback(Json{{"id", "f"}, {"run_id", "r"}, {"key", "tone"}, {"value", "terse"}});
+  ASSERT_TRUE(categorical.ok()) << categorical.status();
+  EXPECT_EQ(categorical->value, Json("terse"));
+  EXPECT_EQ(categorical->trace_id, "");
+  EXPECT_EQ(categorical->source, "api");
+  EXPECT_EQ(categorical->time_ns, 0);
+  absl::StatusOr<model::Score> boolean =
+      decoder.DecodeFeedback(Json{{"id", "f"}, {"run_id", "r"}, {"key", "ok"}, {"score", true}, {"value", nullptr}});
+  ASSERT_TRUE(boolean.ok()) << boolean.status();
+  EXPECT_EQ(boolean->value, Json(true));
+  absl::StatusOr<model::Score> structured =
+      decoder.DecodeFeedback(Json{{"id", "f"}, {"run_id", "r"}, {"key", "labels"}, {"value", {{"a", 1}}}});
+  ASSERT_TRUE(structured.ok()) << structured.status();
+  EXPECT_EQ(structured->value, Json(R"({"a":1})"));
+}
+
+TEST(RunDecoderTest, BadFeedbackNamesTheField) {
+  RunDecoder decoder;
+  struct Case {
+    std::string body;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {R"([1])", "feedback: not a JSON object"},
+      {R"({"run_id":"r","key":"k","score":1})", "feedback: id: required"},
+      {R"({"id":"f","key":"k","score":1})", "feedback f: run_id: required (feedback on a project, not a run, is not kept)"},
+      {R"({"id":"f","run_id":"r","score":1})", "feedback f: key: required"},
+      {R"({"id":"f","run_id":"r","key":"k"})", "feedback f: score or value: required"},
+      {R"({"id":"f","run_id":"r","key":"k","score":"high"})", "feedback f: score: not a number or a boolean, got string"},
+      {R"({"id":"f","run_id":"r","key":"k","score":1,"comment":3})", "feedback f: comment: not a string"},
+      {R"({"id":"f","run_id":"r","key":"k","score":1,"created_at":"yesterday"})", "feedback f: created_at: "},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<model::Score> score = decoder.DecodeFeedbackBody(c.body);
+    EXPECT_EQ(score.status().code(), absl::StatusCode::kInvalidArgument) << c.body;
+    // The message starts with the feedback and the field (a time's reason follows its name).
+    EXPECT_EQ(score.status().message().substr(0, c.message.size()), c.message) << c.body;
+  }
 }
 
 TEST(RunDecoderTest, MultipartRejectsAPartWhoseJsonNamesAnotherRun) {

@@ -49,6 +49,13 @@ EncodedFragment EncodeFragment(const model::ObservationFragment& fragment, size_
                          .payload = EncodePayload(observation, compress_min_bytes)};
 }
 
+absl::StatusOr<std::string> MergedTraceId(Connection& db, std::string_view project,
+                                          std::string_view observation_id) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<model::ObservationFragment> fragments,
+                           ReadFragments(db, project, observation_id));
+  return model::MergeFragments(fragments).trace_id;
+}
+
 absl::Status FragmentMerger::Load(Connection& db, std::vector<EncodedObservation>& out) {
   std::vector<std::string_view> ids;  // each id once, in order of first appearance
   absl::flat_hash_set<std::string_view> seen;

@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "model/observation_fragment.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/rows.h"
@@ -29,6 +31,11 @@ struct EncodedFragment {
 };
 
 EncodedFragment EncodeFragment(const model::ObservationFragment& fragment, size_t compress_min_bytes);
+
+// The trace id of the merge of every fragment of `observation_id` stored in `project`
+// (model::MergeFragments); empty when there is none or no fragment names a trace.
+absl::StatusOr<std::string> MergedTraceId(Connection& db, std::string_view project,
+                                          std::string_view observation_id);
 
 // Thread-compatible: built on the caller's thread, then run once by the writer thread as a
 // Writer::Loader, inside the transaction that stores its result.

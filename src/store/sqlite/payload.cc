@@ -22,13 +22,13 @@ bool IsZstd(std::string_view blob) {
                     reinterpret_cast<const unsigned char*>(blob.data()));
 }
 
+}  // namespace
+
 int64_t FloorToMicros(int64_t ns) {
   int64_t rest = ns % 1000;
   if (rest < 0) rest += 1000;
   return ns - rest;
 }
-
-}  // namespace
 
 void FloorTimesToMicros(model::Observation& observation) {
   observation.start_time_ns = FloorToMicros(observation.start_time_ns);

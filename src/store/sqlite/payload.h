@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ namespace trackly::store::sqlite {
 // observation to whole microseconds before using it: then a summary computed from the written
 // observation equals one computed from what a later read decodes.
 void FloorTimesToMicros(model::Observation& observation);
+// `ns` floored to a whole microsecond (towards the past, also before 1970).
+int64_t FloorToMicros(int64_t ns);
 
 // JSON of `observation`, compressed when the JSON is at least `compress_min_bytes` long.
 std::string EncodePayload(const model::Observation& observation, size_t compress_min_bytes);

@@ -186,16 +186,33 @@ void BindObservation(Statement& stmt, std::string_view project, const EncodedObs
   stmt.BindText(i++, o.cost.note);
 }
 
-const std::string& SummaryObservationColumns() {
-  static const auto* sql = new std::string(
+namespace {
+
+// The SELECT list read by ReadSummaryObservation, with `root_payload` as its kSumRootPayload.
+std::string SummaryColumnsWith(std::string_view root_payload) {
+  return absl::StrCat(
       "id, parent_id, name, type, status, level, start_ns, end_ns, model, environment, release, "
       "input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, "
       "reasoning_tokens, cost_input, cost_output, cost_total, cost_source, retry_count, "
       "hint_trace_name, hint_session_id, hint_user_id, hint_feature, hint_tags, hint_metadata, "
-      "hint_input, hint_output, CASE WHEN parent_id = '' THEN payload END, provider, error_type, "
+      "hint_input, hint_output, ", Sv(root_payload), ", provider, error_type, "
       "prompt_name, prompt_version, tool_name, cache_savings, cost_note");
+}
+
+}  // namespace
+
+const std::string& SummaryObservationColumns() {
+  static const auto* sql = new std::string(SummaryColumnsWith("CASE WHEN parent_id = '' THEN payload END"));
   return *sql;
 }
+
+const std::string& PageSummaryObservationColumns() {
+  // length() of a blob is its stored size, known without reading the blob's (overflow) pages.
+  static const auto* sql = new std::string(absl::StrCat(SummaryColumnsWith("NULL"), ", length(payload)"));
+  return *sql;
+}
+
+int PageSummaryStoredBytesColumn() { return kSumCostNote + 1; }
 
 absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, std::string_view trace_id) {
   if (!row.IsNull(kSumRootPayload)) return DecodePayload(row.Blob(kSumRootPayload));

@@ -37,6 +37,11 @@ void BindObservation(Statement& stmt, std::string_view project, const EncodedObs
 // and, for the root only, the payload (the root's input/output feed the trace). Column 0 is the
 // observation id.
 const std::string& SummaryObservationColumns();
+// SummaryObservationColumns() without any payload (the root's too), followed by the stored size
+// of the payload in column PageSummaryStoredBytesColumn(): a Store::ListTraceObservations
+// summary page, read with ReadSummaryObservation without decoding any payload.
+const std::string& PageSummaryObservationColumns();
+int PageSummaryStoredBytesColumn();
 // Builds the observation of a row selected with SummaryObservationColumns(): the whole decoded
 // payload for the root, otherwise only the fields SummarizeTrace and the rollups read (the rest
 // stay default).

@@ -230,6 +230,43 @@ CREATE TABLE IF NOT EXISTS rollup_contributions(
 ) WITHOUT ROWID;
 )sql";
 
+// Added in layout version 4.
+//
+// scores: one row per (project, score id) (model::Score); a later write of an id replaces the
+//   row. `value` is the JSON text of the value (a number, string or bool, so its type survives).
+//   A score may name a trace that has no observations yet. Listed newest first by
+//   (time_ns, score_id); each filter the API offers on its own has an index ending in that key,
+//   so a filtered page is an index walk; `source` (a few distinct values) is filtered on the way.
+// IF NOT EXISTS, as in ApplyV3, for a store that has the layout under an older user_version.
+constexpr char kSchemaV4[] = R"sql(
+CREATE TABLE IF NOT EXISTS scores(
+  project TEXT NOT NULL,
+  score_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  observation_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  source TEXT NOT NULL,
+  time_ns INTEGER NOT NULL,
+  PRIMARY KEY(project, score_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS scores_by_time ON scores(project, time_ns, score_id);
+CREATE INDEX IF NOT EXISTS scores_by_trace ON scores(project, trace_id, time_ns, score_id);
+CREATE INDEX IF NOT EXISTS scores_by_observation ON scores(project, observation_id, time_ns, score_id)
+  WHERE observation_id != '';
+CREATE INDEX IF NOT EXISTS scores_by_name ON scores(project, name, time_ns, score_id);
+)sql";
+
+// Added in layout version 5.
+//
+// observations_by_start: the order of Store::ListTraceObservations, so a page of a 100k-span
+//   trace is an index range of its own rows (then a primary-key lookup each) instead of a sort of
+//   the whole trace. Costs one more index entry per written observation.
+constexpr char kSchemaV5[] = R"sql(
+CREATE INDEX IF NOT EXISTS observations_by_start ON observations(project, trace_id, start_ns, id);
+)sql";
+
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
 // downgrade, an interrupted tool) upgrades too: ALTER TABLE has no IF NOT EXISTS.
 absl::Status ApplyV3(Connection& db) {
@@ -259,6 +296,8 @@ absl::Status ApplyStoreSchema(Connection& db) {
   if (status.ok() && *current < 1) status = db.Exec(kSchema);
   if (status.ok() && *current < 2) status = db.Exec(kSchemaV2);
   if (status.ok() && *current < 3) status = ApplyV3(db);
+  if (status.ok() && *current < 4) status = db.Exec(kSchemaV4);
+  if (status.ok() && *current < 5) status = db.Exec(kSchemaV5);
   if (status.ok() && *current < kStoreSchemaVersion) {
     status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));
   }

@@ -13,11 +13,13 @@
 #include "base/status.h"
 #include "absl/synchronization/notification.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/fragment_merger.h"
 #include "store/sqlite/observation_rewriter.h"
 #include "store/sqlite/payload.h"
 #include "store/sqlite/rollups.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/score_rows.h"
 #include "store/sqlite/writer.h"
 
 namespace trackly::store {
@@ -278,6 +280,82 @@ absl::StatusOr<TraceDetail> SqliteStore::GetTrace(std::string_view project, std:
   return detail;
 }
 
+absl::StatusOr<ObservationPage> SqliteStore::ListTraceObservations(const ObservationQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  if (query.trace_id.empty()) return absl::InvalidArgumentError("trace id: required");
+  Filter filter;
+  filter.Add("project = ?", query.project);
+  filter.Add("trace_id = ?", query.trace_id);
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    // A row value keeps the keyset comparison a range of observations_by_start.
+    filter.Add("(start_ns, id) > (?, ?)", after_ns, std::move(after_id));
+  }
+  const std::string columns = query.summary_only ? sqlite::PageSummaryObservationColumns()
+                                                 : std::string("payload, length(payload)");
+  const std::string sql = absl::StrCat("SELECT ", columns, " FROM observations WHERE ", filter.Where(),
+                                       " ORDER BY start_ns, id LIMIT ", query.limit + 1);
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  Connection& db = reader.db();
+  // One read transaction: the summary and the page come from the same snapshot.
+  TRACKLY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  absl::StatusOr<ObservationPage> page = [&]() -> absl::StatusOr<ObservationPage> {
+    ObservationPage out;
+    {
+      TRACKLY_ASSIGN_OR_RETURN(
+          Statement stmt, db.Prepare(absl::StrCat("SELECT ", sqlite::TraceColumns(),
+                                                  " FROM traces WHERE project = ?1 AND trace_id = ?2")));
+      stmt.BindText(1, query.project);
+      stmt.BindText(2, query.trace_id);
+      TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+      if (!found) return absl::NotFoundError(absl::StrCat("trace ", query.trace_id, " not found"));
+      TRACKLY_ASSIGN_OR_RETURN(out.trace, sqlite::ReadTrace(stmt, 0));
+    }
+    TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.PrepareOnce(sql));
+    filter.Bind(stmt);
+    while (true) {
+      TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      if (static_cast<int>(out.observations.size()) == query.limit) {
+        const model::Observation& last = out.observations.back().observation;
+        out.next_cursor = EncodeCursor(last.start_time_ns, last.id);
+        break;
+      }
+      PagedObservation item;
+      if (query.summary_only) {
+        TRACKLY_ASSIGN_OR_RETURN(item.observation, sqlite::ReadSummaryObservation(stmt, query.trace_id));
+        item.observation.trace_hints = {};  // not part of a summary (store.h)
+        item.stored_bytes = stmt.Int(sqlite::PageSummaryStoredBytesColumn());
+      } else {
+        TRACKLY_ASSIGN_OR_RETURN(item.observation, sqlite::DecodePayload(stmt.Blob(0)));
+        item.stored_bytes = stmt.Int(1);
+      }
+      out.observations.push_back(std::move(item));
+    }
+    return out;
+  }();
+  db.Exec("COMMIT").IgnoreError();  // a read-only transaction; ending it cannot lose anything
+  return page;
+}
+
+absl::StatusOr<model::Observation> SqliteStore::GetObservation(std::string_view project, std::string_view trace_id,
+                                                               std::string_view observation_id) {
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement stmt,
+      reader.db().Prepare("SELECT payload FROM observations WHERE project = ?1 AND trace_id = ?2 AND id = ?3"));
+  stmt.BindText(1, project);
+  stmt.BindText(2, trace_id);
+  stmt.BindText(3, observation_id);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found in trace ", Sv(trace_id)));
+  }
+  return sqlite::DecodePayload(stmt.Blob(0));
+}
+
 absl::StatusOr<SessionPage> SqliteStore::ListSessions(const SessionQuery& query) {
   TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
   Filter filter;
@@ -308,6 +386,55 @@ absl::StatusOr<SessionPage> SqliteStore::ListSessions(const SessionQuery& query)
     page.sessions.push_back(sqlite::ReadSession(stmt, 0));
   }
   return page;
+}
+
+absl::StatusOr<ScorePage> SqliteStore::ListScores(const ScoreQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  Filter filter;
+  filter.Add("project = ?", query.project);
+  if (!query.trace_id.empty()) filter.Add("trace_id = ?", query.trace_id);
+  // The literal `!= ''` term lets SQLite use the partial index on observation_id.
+  if (!query.observation_id.empty()) {
+    filter.Add("observation_id = ? AND observation_id != ''", query.observation_id);
+  }
+  if (!query.name.empty()) filter.Add("name = ?", query.name);
+  if (!query.source.empty()) filter.Add("source = ?", query.source);
+  if (query.from_ns != 0) filter.Add("time_ns >= ?", query.from_ns);
+  if (query.to_ns != 0) filter.Add("time_ns < ?", query.to_ns);
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    filter.Add("(time_ns, score_id) < (?, ?)", after_ns, std::move(after_id));
+  }
+  std::string sql = absl::StrCat("SELECT ", sqlite::ScoreColumns(), " FROM scores WHERE ", filter.Where(),
+                                 " ORDER BY time_ns DESC, score_id DESC LIMIT ", query.limit + 1);
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, reader.db().PrepareOnce(sql));
+  filter.Bind(stmt);
+  ScorePage page;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (static_cast<int>(page.scores.size()) == query.limit) {
+      const model::Score& last = page.scores.back();
+      page.next_cursor = EncodeCursor(last.time_ns, last.id);
+      break;
+    }
+    TRACKLY_ASSIGN_OR_RETURN(model::Score score, sqlite::ReadScore(stmt));
+    page.scores.push_back(std::move(score));
+  }
+  return page;
+}
+
+absl::StatusOr<std::string> SqliteStore::FindTraceIdOfObservation(std::string_view project,
+                                                                   std::string_view observation_id) {
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  TRACKLY_ASSIGN_OR_RETURN(std::string trace_id, sqlite::MergedTraceId(reader.db(), project, observation_id));
+  if (trace_id.empty()) {
+    return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found"));
+  }
+  return trace_id;
 }
 
 absl::StatusOr<MetricsResult> SqliteStore::QueryMetrics(const MetricsQuery& query) {

@@ -69,8 +69,14 @@ class SqliteStore final : public Store {
   void Drain() override;
   absl::StatusOr<TracePage> ListTraces(const TraceQuery& query) override;
   absl::StatusOr<TraceDetail> GetTrace(std::string_view project, std::string_view trace_id) override;
+  absl::StatusOr<ObservationPage> ListTraceObservations(const ObservationQuery& query) override;
+  absl::StatusOr<model::Observation> GetObservation(std::string_view project, std::string_view trace_id,
+                                                    std::string_view observation_id) override;
   absl::StatusOr<SessionPage> ListSessions(const SessionQuery& query) override;
   absl::StatusOr<SessionDetail> GetSession(std::string_view project, std::string_view session_id) override;
+  absl::StatusOr<ScorePage> ListScores(const ScoreQuery& query) override;
+  absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view project,
+                                                       std::string_view observation_id) override;
   // Reads the rollup tables on a read connection (store/sqlite/rollups.h).
   absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override;
   // Lists the range's traces on a read connection, then rewrites them kRewriteTracesPerCommit

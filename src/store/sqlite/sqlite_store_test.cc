@@ -81,8 +81,9 @@ TEST(SqliteStoreTest, RefusesAStoreWrittenByANewerVersion) {
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(SqliteStoreTest, UpgradesALayoutVersion1StoreAndKeepsItsData) {
-  TempDir dir;
+// A store holding one observation ("t", "o") of project "p", then turned back into what an older
+// layout wrote by `downgrade_sql` (on the raw database).
+void WriteOneObservationAndDowngrade(const TempDir& dir, const char* downgrade_sql) {
   {
     absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -92,13 +93,16 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion1StoreAndKeepsItsData) {
     o.start_time_ns = 1'000'000;
     ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {o}}).ok());
   }
-  {
-    // What version 1 wrote: no observation_fragments table.
-    absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
-        sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)->Exec("DROP TABLE observation_fragments; PRAGMA user_version = 1").ok());
-  }
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Exec(downgrade_sql).ok());
+}
+
+TEST(SqliteStoreTest, UpgradesALayoutVersion1StoreAndKeepsItsData) {
+  TempDir dir;
+  // What version 1 wrote: no observation_fragments table.
+  ASSERT_NO_FATAL_FAILURE(WriteOneObservationAndDowngrade(dir, "DROP TABLE observation_fragments; PRAGMA user_version = 1"));
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
   ASSERT_TRUE(store.ok()) << store.status();
   model::ObservationFragment fragment;
@@ -111,6 +115,21 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion1StoreAndKeepsItsData) {
   absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "t");
   ASSERT_TRUE(detail.ok()) << detail.status();
   EXPECT_EQ(detail->observations.size(), 2u);
+}
+
+TEST(SqliteStoreTest, UpgradesALayoutVersion3StoreToKeepScores) {
+  TempDir dir;
+  // What version 3 wrote: no scores table.
+  ASSERT_NO_FATAL_FAILURE(WriteOneObservationAndDowngrade(dir, "DROP TABLE scores; PRAGMA user_version = 3"));
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  model::Score score{.id = "s", .trace_id = "t", .name = "quality", .value = 1, .time_ns = 2'000'000};
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .scores = {score}}).ok());
+  absl::StatusOr<ScorePage> scores = (*store)->ListScores(ScoreQuery{.project = "p", .trace_id = "t"});
+  ASSERT_TRUE(scores.ok()) << scores.status();
+  ASSERT_EQ(scores->scores.size(), 1u);
+  EXPECT_EQ(scores->scores[0], score);
+  EXPECT_TRUE((*store)->GetTrace("p", "t").ok());
 }
 
 TEST(SqliteStoreTest, HasFullTextSearch) {

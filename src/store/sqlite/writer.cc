@@ -307,11 +307,18 @@ void Writer::Write(WriteBatch batch, WriteCallback done) {
       return;
     }
   }
+  for (const model::Score& score : batch.scores) {
+    if (score.id.empty() || score.trace_id.empty()) {
+      Reject(std::move(done), absl::InvalidArgumentError("score without id or trace_id"));
+      return;
+    }
+  }
   if (batch.project.empty()) {
     Reject(std::move(done), absl::InvalidArgumentError("write batch without project"));
     return;
   }
-  const int64_t count = static_cast<int64_t>(batch.observations.size() + batch.fragments.size());
+  const int64_t count =
+      static_cast<int64_t>(batch.observations.size() + batch.fragments.size() + batch.scores.size());
   {
     absl::MutexLock lock(&mu_);
     if (draining_) {
@@ -334,6 +341,8 @@ void Writer::Write(WriteBatch batch, WriteCallback done) {
   for (model::Observation& observation : batch.observations) {
     pending.observations.push_back(EncodeObservation(std::move(observation), compress_min_bytes_));
   }
+  pending.scores.reserve(batch.scores.size());
+  for (model::Score& score : batch.scores) pending.scores.push_back(EncodeScore(std::move(score)));
   pending.queued = static_cast<size_t>(count);
   if (!batch.fragments.empty()) {
     std::vector<EncodedFragment> fragments;
@@ -467,6 +476,16 @@ absl::Status Writer::Apply(std::vector<Pending>& group) {
         TRACKLY_RETURN_IF_ERROR(upsert.Run());
         model::Observation& observation = encoded.observation;
         touched[TraceKey(pending.project, observation.trace_id)][observation.id] = &observation;
+      }
+    }
+  }
+  {
+    // In queue order, so of two writes of one score id in the group the later one wins.
+    TRACKLY_ASSIGN_OR_RETURN(Statement upsert, db_->Prepare(UpsertScoreSql()));
+    for (const Pending& pending : group) {
+      for (const EncodedScore& score : pending.scores) {
+        BindScore(upsert, pending.project, score);
+        TRACKLY_RETURN_IF_ERROR(upsert.Run());
       }
     }
   }

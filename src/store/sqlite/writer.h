@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/score_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/summary_cache.h"
 #include "store/store.h"
@@ -22,7 +23,7 @@ namespace trackly::store::sqlite {
 
 // Thread-safe. The only writer of store.db. Write() encodes a batch on the caller's thread and
 // queues it; the writer thread takes everything queued (up to max_commit_observations) into ONE
-// transaction, upserts the observations, recomputes the summaries of the traces and sessions
+// transaction, upserts the observations and scores, recomputes the summaries of the traces and sessions
 // they touch, commits, and only then runs the callbacks — one fsync acknowledges many requests.
 class Writer {
  public:
@@ -47,9 +48,10 @@ class Writer {
   struct Pending {
     std::string project;
     std::vector<EncodedObservation> observations;
+    std::vector<EncodedScore> scores;
     WriteCallback done;
     Loader load;  // set by WriteLoaded() and for fragments: fills `observations` inside the commit
-    // What this write added to queued_observations_: its observations plus its fragments.
+    // What this write added to queued_observations_: its observations, fragments and scores.
     size_t queued = 0;
   };
 

@@ -61,6 +61,21 @@ export interface Observation {
   retry_count?: number;
 }
 
+// An observation as a summary page lists it (GET /api/v1/traces/{id}/observations?fields=summary):
+// no payloads, and `stored_bytes`, the size of the full observation GET …/observations/{id} returns.
+export type ObservationSummary = Omit<
+  Observation,
+  'status_message' | 'completion_start_time' | 'model_parameters' | 'input' | 'output' | 'metadata' | 'attributes'
+  | 'events' | 'service_name'
+> & { completion_start_time?: string | null; stored_bytes?: number };
+
+// GET /api/v1/traces/{id}/observations; `trace` comes with the first page only.
+export interface ObservationPage {
+  data: ObservationSummary[];
+  next_cursor: string | null;
+  trace?: Trace;
+}
+
 export interface Trace {
   id: string;
   name: string;
@@ -102,6 +117,18 @@ export interface Session {
   error_count: number;
 }
 
+// An evaluation of a trace or of one of its observations (Langfuse scores, LangSmith feedback).
+export interface Score {
+  id: string;
+  trace_id: string;
+  observation_id: string | null;
+  name: string;
+  value: number | string | boolean;
+  comment: string | null;
+  source: string | null;
+  time: string | null;
+}
+
 export interface Page<T> {
   data: T[];
   next_cursor: string | null;
@@ -110,6 +137,7 @@ export interface Page<T> {
 export interface TraceDetail {
   trace: Trace;
   observations: Observation[];
+  scores: Score[]; // newest first
 }
 
 export interface SessionDetail {

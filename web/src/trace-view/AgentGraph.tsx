@@ -6,7 +6,7 @@ import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edg
 import '@xyflow/react/dist/style.css';
 import { useMemo, useState } from 'react';
 import { formatCost, formatDurationMs, formatTokens } from '../shared/format';
-import type { Observation } from '../shared/model';
+import type { ObservationSummary } from '../shared/model';
 import { TypeIcon } from '../shared/TypeIcon';
 import { groupOf } from './fold';
 import { buildAgentGraph, heatColor, layoutGraph, stepMetric, type GraphColorBy, type StepNode } from './graph';
@@ -16,7 +16,7 @@ import type { SelectedItem } from './TreeTimeline';
 const kNodeWidthPx = 200;
 const kNodeHeightPx = 58;
 
-type StepData = { step: StepNode<Observation>; background: string; text: string; selected: boolean };
+type StepData = { step: StepNode<ObservationSummary>; background: string; text: string; selected: boolean };
 type StepFlowNode = Node<StepData, 'step'>;
 
 function StepBox({ data }: NodeProps<StepFlowNode>) {
@@ -44,7 +44,7 @@ function StepBox({ data }: NodeProps<StepFlowNode>) {
 const kNodeTypes = { step: StepBox };
 
 interface Props {
-  tree: TraceTree<Observation>;
+  tree: TraceTree<ObservationSummary>;
   selected: SelectedItem;
   onSelect: (item: SelectedItem) => void;
 }
@@ -72,7 +72,7 @@ export default function AgentGraph({ tree, selected, onSelect }: Props) {
     markerEnd: { type: MarkerType.ArrowClosed }, className: e.count > 1 ? 'graph-edge-repeated' : undefined,
   })), [graph]);
 
-  const select = (step: StepNode<Observation>) =>
+  const select = (step: StepNode<ObservationSummary>) =>
     onSelect(step.members.length === 1 ? step.members[0] : groupOf(step.members, `step:${step.id}`));
 
   return (

@@ -3,11 +3,12 @@ import type { ReactNode } from 'react';
 import { JsonView } from '../shared/JsonView';
 import { LongText } from '../shared/Markdown';
 import { formatCost, formatDurationMs, formatTime, formatTokens, parseTimeUs } from '../shared/format';
-import type { Json, Observation } from '../shared/model';
+import type { Json, Observation, ObservationSummary, Score } from '../shared/model';
 import { StatusBadge, TypeIcon } from '../shared/TypeIcon';
 import { Conversation } from './Conversation';
 import { asConversation, asDocuments } from './detail';
 import type { FoldGroup } from './fold';
+import { ScoreTable } from './ScoreTable';
 import type { TreeNode } from './tree';
 
 function Facts({ rows }: { rows: [string, ReactNode][] }) {
@@ -52,7 +53,7 @@ function Payload({ title, value }: { title: string; value: Json }) {
   return <Section title={title}><JsonView value={value} openDepth={3} /></Section>;
 }
 
-function ObservationDetail({ obs }: { obs: Observation }) {
+function ObservationDetail({ obs, scores }: { obs: Observation; scores: readonly Score[] }) {
   const ttftMs = (parseTimeUs(obs.completion_start_time) - parseTimeUs(obs.start_time)) / 1000;
   const u = obs.usage;
   const exceptions = obs.events.filter((e) => e.name === 'exception');
@@ -85,6 +86,7 @@ function ObservationDetail({ obs }: { obs: Observation }) {
         ['Release', obs.release],
         ['Id', <code>{obs.id}</code>],
       ]} />
+      {scores.length > 0 && <Section title="Scores"><ScoreTable scores={scores} /></Section>}
       {u.total_tokens > 0 && (
         <Section title="Usage">
           <Facts rows={[
@@ -123,7 +125,7 @@ function ObservationDetail({ obs }: { obs: Observation }) {
 // Runs listed for a group; more are reachable in the tree.
 const kMaxListedRuns = 100;
 
-function GroupDetail({ group, onSelect }: { group: FoldGroup<Observation>; onSelect: (node: TreeNode<Observation>) => void }) {
+function GroupDetail({ group, onSelect }: { group: FoldGroup<ObservationSummary>; onSelect: (node: TreeNode<ObservationSummary>) => void }) {
   return (
     <>
       <h2 className="detail-title"><TypeIcon type={group.type} /> <span>{group.name}</span> × {group.members.length}</h2>
@@ -152,13 +154,38 @@ function GroupDetail({ group, onSelect }: { group: FoldGroup<Observation>; onSel
   );
 }
 
-export type Selection = { kind: 'node'; obs: Observation } | { kind: 'fold'; group: FoldGroup<Observation> } | null;
+// A selected step is shown once its full observation has been fetched ('node'); until then
+// ('loading') or if that failed ('failed') the panel names it from its summary.
+export type Selection =
+  | { kind: 'node'; obs: Observation }
+  | { kind: 'loading'; obs: ObservationSummary }
+  | { kind: 'failed'; obs: ObservationSummary; error: Error }
+  | { kind: 'fold'; group: FoldGroup<ObservationSummary> }
+  | null;
 
-export function DetailPanel({ selection, onSelect }: { selection: Selection; onSelect: (node: TreeNode<Observation>) => void }) {
+function PendingDetail({ obs, error }: { obs: ObservationSummary; error?: Error }) {
+  return (
+    <>
+      <h2 className="detail-title"><TypeIcon type={obs.type} /> <span>{obs.name || obs.id}</span> <StatusBadge status={obs.status} /></h2>
+      {error
+        ? <p className="bad" role="alert">Could not load this step: {error.message}</p>
+        : <p className="loading">Loading details…</p>}
+    </>
+  );
+}
+
+// `scores`: the scores of each observation (scoresByObservation).
+export function DetailPanel({ selection, scores, onSelect }: {
+  selection: Selection;
+  scores: ReadonlyMap<string, Score[]>;
+  onSelect: (node: TreeNode<ObservationSummary>) => void;
+}) {
   return (
     <aside className="detail-panel" aria-label="Details">
       {selection === null && <p className="empty">Select a step.</p>}
-      {selection?.kind === 'node' && <ObservationDetail obs={selection.obs} />}
+      {selection?.kind === 'node' && <ObservationDetail obs={selection.obs} scores={scores.get(selection.obs.id) ?? []} />}
+      {selection?.kind === 'loading' && <PendingDetail obs={selection.obs} />}
+      {selection?.kind === 'failed' && <PendingDetail obs={selection.obs} error={selection.error} />}
       {selection?.kind === 'fold' && <GroupDetail group={selection.group} onSelect={onSelect} />}
     </aside>
   );

@@ -5,7 +5,7 @@
 // draw are one grey block that zooms in on click.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { formatCost, formatDurationMs, formatTokens } from '../shared/format';
-import type { Observation } from '../shared/model';
+import type { ObservationSummary } from '../shared/model';
 import { isError } from './fold';
 import { frameAt, layoutFlame, visibleFrames, zoomTo, type DrawnFrame, type FlameWeight, type Frame } from './flame';
 import type { TraceTree, TreeNode } from './tree';
@@ -34,21 +34,21 @@ function typeColors(): (type: string) => string {
 }
 
 interface Props {
-  tree: TraceTree<Observation>;
+  tree: TraceTree<ObservationSummary>;
   weight: FlameWeight;
   onWeight: (weight: FlameWeight) => void;
-  selectedNodes: ReadonlySet<TreeNode<Observation>>;
-  onSelect: (node: TreeNode<Observation>) => void;
+  selectedNodes: ReadonlySet<TreeNode<ObservationSummary>>;
+  onSelect: (node: TreeNode<ObservationSummary>) => void;
 }
 
 export function FlameGraph({ tree, weight, onWeight, selectedNodes, onSelect }: Props) {
   const layout = useMemo(() => layoutFlame(tree, weight), [tree, weight]);
   const [zoom, setZoom] = useState({ x0: 0, x1: 1 });
   const [size, setSize] = useState({ width: 0, height: 0, top: 0 });
-  const [hover, setHover] = useState<DrawnFrame<Observation> | null>(null);
+  const [hover, setHover] = useState<DrawnFrame<ObservationSummary> | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const drawn = useRef<DrawnFrame<Observation>[]>([]);
+  const drawn = useRef<DrawnFrame<ObservationSummary>[]>([]);
 
   useLayoutEffect(() => {
     const el = scroller.current!;
@@ -135,7 +135,7 @@ export function FlameGraph({ tree, weight, onWeight, selectedNodes, onSelect }: 
     const depth = Math.floor((e.clientY - rect.top + size.top) / kRowPx);
     return frameAt(drawn.current, e.clientX - rect.left, depth);
   };
-  const share = (frame: Frame<Observation>) => (layout.total > 0 ? (frame.value / layout.total) * 100 : 0);
+  const share = (frame: Frame<ObservationSummary>) => (layout.total > 0 ? (frame.value / layout.total) * 100 : 0);
 
   return (
     <div className="flame">

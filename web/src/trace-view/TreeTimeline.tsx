@@ -3,7 +3,7 @@
 // on the trace's shared time axis.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatCost, formatDurationMs, formatTokens, parseTimeUs } from '../shared/format';
-import type { Observation } from '../shared/model';
+import type { ObservationSummary } from '../shared/model';
 import { TypeIcon } from '../shared/TypeIcon';
 import { isError, type FoldGroup, type Row } from './fold';
 import { axisTicks, layoutBar } from './timeline';
@@ -14,17 +14,17 @@ const kOverscanRows = 10;
 const kIndentPx = 14;
 const kMaxIndentLevels = 40; // deeper rows show their depth as a number instead
 
-export type SelectedItem = TreeNode<Observation> | FoldGroup<Observation> | null;
+export type SelectedItem = TreeNode<ObservationSummary> | FoldGroup<ObservationSummary> | null;
 
 interface Props {
-  rows: Row<Observation>[];
+  rows: Row<ObservationSummary>[];
   traceStartUs: number;
   traceEndUs: number;
   selected: SelectedItem;
-  selectedNodes: ReadonlySet<TreeNode<Observation>>; // the selected step, or a selected group's members
+  selectedNodes: ReadonlySet<TreeNode<ObservationSummary>>; // the selected step, or a selected group's members
   onSelect: (item: SelectedItem) => void;
-  onToggleNode: (node: TreeNode<Observation>) => void;
-  onToggleFold: (group: FoldGroup<Observation>) => void;
+  onToggleNode: (node: TreeNode<ObservationSummary>) => void;
+  onToggleFold: (group: FoldGroup<ObservationSummary>) => void;
 }
 
 function Indent({ depth }: { depth: number }) {
@@ -36,7 +36,7 @@ function Indent({ depth }: { depth: number }) {
   );
 }
 
-function NodeRow({ row, props }: { row: Extract<Row<Observation>, { kind: 'node' }>; props: Props }) {
+function NodeRow({ row, props }: { row: Extract<Row<ObservationSummary>, { kind: 'node' }>; props: Props }) {
   const { node } = row;
   const obs = node.obs;
   const bar = layoutBar(node.startUs, node.endUs, props.traceStartUs, props.traceEndUs,
@@ -68,7 +68,7 @@ function NodeRow({ row, props }: { row: Extract<Row<Observation>, { kind: 'node'
   );
 }
 
-function FoldRow({ row, props }: { row: Extract<Row<Observation>, { kind: 'fold' }>; props: Props }) {
+function FoldRow({ row, props }: { row: Extract<Row<ObservationSummary>, { kind: 'fold' }>; props: Props }) {
   const { group } = row;
   const bar = layoutBar(group.startUs, group.endUs, props.traceStartUs, props.traceEndUs);
   return (
@@ -95,7 +95,7 @@ export function TreeTimeline(props: Props) {
   const { rows, selected, selectedNodes, onSelect } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
-  const isSelected = (row: Row<Observation>) => row.kind === 'node'
+  const isSelected = (row: Row<ObservationSummary>) => row.kind === 'node'
     ? row.node === selected || selectedNodes.has(row.node)
     : row.group === selected || selectedNodes.has(row.group.members[0]);
   // Bring the selection into view when another view selected it (and when this view opens).

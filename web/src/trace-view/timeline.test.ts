@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisTicks, kMinBarPct, layoutBar } from './timeline';
+import { axisTicks, kLastTickPct, kMinBarPct, layoutBar } from './timeline';
 
 describe('layoutBar', () => {
   it('places a bar by its share of the trace', () => {
@@ -21,8 +21,12 @@ describe('layoutBar', () => {
 
 describe('axisTicks', () => {
   it('steps by 1, 2 or 5 times a power of ten', () => {
-    expect(axisTicks(1_000_000, 5).map((t) => t.offsetUs)).toEqual([0, 200_000, 400_000, 600_000, 800_000, 1_000_000]);
-    expect(axisTicks(3_000, 6).map((t) => t.offsetUs)).toEqual([0, 500, 1000, 1500, 2000, 2500, 3000]);
+    expect(axisTicks(1_000_000, 5).map((t) => t.offsetUs)).toEqual([0, 200_000, 400_000, 600_000, 800_000]);
+    expect(axisTicks(3_000, 6).map((t) => t.offsetUs)).toEqual([0, 500, 1000, 1500, 2000, 2500]);
+  });
+  it('leaves out ticks whose label would run past the end of the axis', () => {
+    expect(axisTicks(1_000, 10).map((t) => t.offsetUs)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    expect(axisTicks(950, 10).at(-1)!.pct).toBeLessThanOrEqual(kLastTickPct);
   });
   it('has one tick for an empty duration', () => {
     expect(axisTicks(0)).toEqual([{ pct: 0, offsetUs: 0 }]);

@@ -35,14 +35,19 @@ export interface Tick {
   offsetUs: number;
 }
 
-// Ticks at a 1-2-5 step so that at most `maxTicks` + 1 fit in the duration, starting at 0.
+// Labels are drawn to the right of their tick, so a tick in the last part of the axis would run
+// its label past the end (or, pulled back, over its neighbour's): those ticks are left out.
+export const kLastTickPct = 90;
+
+// Ticks at a 1-2-5 step so that at most `maxTicks` + 1 fit in the duration, starting at 0 and
+// ending at or before kLastTickPct.
 export function axisTicks(durationUs: number, maxTicks = 6): Tick[] {
   if (!(durationUs > 0)) return [{ pct: 0, offsetUs: 0 }];
   const rough = durationUs / maxTicks;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= rough)!;
   const ticks: Tick[] = [];
-  for (let offsetUs = 0; offsetUs <= durationUs; offsetUs += step) {
+  for (let offsetUs = 0; (offsetUs / durationUs) * 100 <= kLastTickPct; offsetUs += step) {
     ticks.push({ pct: (offsetUs / durationUs) * 100, offsetUs });
   }
   return ticks;
