@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startServer, createKey, tempDataDir, removeDir, getJson } from './harness.mjs';
+import { MatrixRow } from './client_matrix.mjs';
 
 let dataDir;
 let server;
@@ -72,37 +73,52 @@ test('traceable nesting: the tree, types, model, tokens, cost and errors', async
   await client.awaitPendingTraceBatches();
 
   const { trace, observations, byName } = await traceDetail(traceId);
-  assert.equal(observations.length, 4);
-  assert.equal(trace.name, 'research_agent');
-  assert.equal(trace.status, 'error');
-  assert.equal(trace.session_id, 'sess-ls-e2e');
-  assert.equal(trace.user_id, 'user-ls');
-  assert.deepEqual(trace.tags, ['e2e']);
-  assert.equal(byName.research_agent.parent_id, null);
-  for (const child of ['search_docs', 'geocode', 'chat_model']) {
-    assert.equal(byName[child].parent_id, byName.research_agent.id, child);
-  }
-  assert.equal(byName.research_agent.type, 'chain');
-  assert.equal(byName.search_docs.type, 'retriever');
-  assert.equal(byName.geocode.type, 'tool');
-  assert.equal(byName.geocode.status, 'error');
-  assert.match(byName.geocode.status_message, /geocoder unavailable/);
   const llm = byName.chat_model;
-  assert.equal(llm.type, 'generation');
-  assert.equal(llm.model, 'gpt-4o-mini');
-  assert.equal(llm.provider, 'openai');
-  assert.equal(llm.model_parameters.temperature, 0.2);
-  assert.equal(llm.usage.input_tokens, 1200);
-  assert.equal(llm.usage.output_tokens, 300);
-  assert.equal(llm.usage.cache_read_tokens, 200);
-  assert.equal(llm.usage.reasoning_tokens, 50);
-  assert.equal(llm.cost.source, 'computed');
-  assert.ok(llm.cost.total > 0);
-  assert.deepEqual(llm.output, [{ role: 'assistant', content: 'Answer to: Should I bike today? (1 docs)', finish_reason: 'stop' }]);
-  assert.equal(trace.usage.input_tokens, 1200);
-  assert.equal(trace.counts.generations, 1);
-  assert.equal(trace.counts.retrievals, 1);
-  assert.equal(trace.counts.tool_calls, 1);
+  const row = new MatrixRow('langsmith 0.12.0 (traceable, multipart)');
+  await row.check('structure', () => {
+    assert.equal(observations.length, 4);
+    assert.equal(trace.name, 'research_agent');
+    assert.equal(byName.research_agent.parent_id, null);
+    for (const child of ['search_docs', 'geocode', 'chat_model']) {
+      assert.equal(byName[child].parent_id, byName.research_agent.id, child);
+    }
+    assert.equal(byName.research_agent.type, 'chain');
+    assert.equal(byName.search_docs.type, 'retriever');
+    assert.equal(byName.geocode.type, 'tool');
+    assert.equal(llm.type, 'generation');
+    assert.deepEqual(llm.output, [{ role: 'assistant', content: 'Answer to: Should I bike today? (1 docs)', finish_reason: 'stop' }]);
+    assert.equal(trace.counts.generations, 1);
+    assert.equal(trace.counts.retrievals, 1);
+    assert.equal(trace.counts.tool_calls, 1);
+  });
+  await row.check('model', () => {
+    assert.equal(llm.model, 'gpt-4o-mini');
+    assert.equal(llm.provider, 'openai');
+    assert.equal(llm.model_parameters.temperature, 0.2);
+  });
+  await row.check('tokens', () => {
+    assert.equal(llm.usage.input_tokens, 1200);
+    assert.equal(llm.usage.output_tokens, 300);
+    assert.equal(llm.usage.cache_read_tokens, 200);
+    assert.equal(llm.usage.reasoning_tokens, 50);
+    assert.equal(trace.usage.input_tokens, 1200);
+  });
+  await row.check('cost', () => {
+    assert.equal(llm.cost.source, 'computed');
+    assert.ok(llm.cost.total > 0);
+    assert.equal(trace.cost.total, llm.cost.total);
+  });
+  await row.check('session/user', () => {
+    assert.equal(trace.session_id, 'sess-ls-e2e');
+    assert.equal(trace.user_id, 'user-ls');
+  });
+  await row.check('tags', () => assert.deepEqual(trace.tags, ['e2e']));
+  await row.check('errors', () => {
+    assert.equal(byName.geocode.status, 'error');
+    assert.match(byName.geocode.status_message, /geocoder unavailable/);
+    assert.equal(trace.status, 'error');
+  });
+  row.finish();
 });
 
 test('RunTree post and patch without auto-batching (POST /runs, PATCH /runs/{id})', async () => {

@@ -589,15 +589,23 @@ absl::StatusOr<ObservationFragment> RunDecoder::DecodeRun(const Json& run,
   }
   if (const Json* events = Member(run, "events")) TRACKLY_RETURN_IF_ERROR(DecodeEvents(*events, f));
 
+  // Tags are per run; the trace's tags are its root run's (the run whose id is the trace id), as
+  // in LangSmith. A child run's tags (LangChain adds "seq:step:N" to every step of a sequence)
+  // stay on that observation, in attributes.
   if (const Json* tags = Member(run, "tags")) {
     if (!tags->is_array()) return absl::InvalidArgumentError("tags: not an array");
     for (size_t i = 0; i < tags->size(); ++i) {
       if (!(*tags)[i].is_string()) {
         return absl::InvalidArgumentError(absl::StrCat("tags[", i, "]: not a string"));
       }
-      o.trace_hints.tags.push_back((*tags)[i].get<std::string>());
     }
-    f.fields |= model::kFieldTags;
+    if (o.id == o.trace_id) {
+      for (const Json& tag : *tags) o.trace_hints.tags.push_back(tag.get<std::string>());
+      f.fields |= model::kFieldTags;
+    } else if (!tags->empty()) {
+      o.attributes["tags"] = *tags;
+      f.fields |= model::kFieldAttributes;
+    }
   }
   TRACKLY_ASSIGN_OR_RETURN(const std::string* revision, StringMember(run, "revision_id"));
   if (revision != nullptr) {

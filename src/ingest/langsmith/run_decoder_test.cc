@@ -92,7 +92,9 @@ TEST(RunDecoderTest, MapsAPostedLlmRunOntoAFragment) {
   EXPECT_EQ(o.metadata["channel"], "web");
   EXPECT_EQ(o.trace_hints.session_id, "sess-1");
   EXPECT_EQ(o.trace_hints.user_id, "user-1");
-  EXPECT_EQ(o.trace_hints.tags, std::vector<std::string>{"acceptance"});
+  // A child run's tags stay on the run; only the root run's are the trace's.
+  EXPECT_TRUE(o.trace_hints.tags.empty());
+  EXPECT_EQ(o.attributes["tags"], Json::array({"acceptance"}));
   EXPECT_EQ(o.attributes["run_type"], "llm");
   EXPECT_EQ(o.attributes["extra"]["runtime"]["sdk"], "langsmith-js");
   EXPECT_EQ(o.attributes["reference_example_id"], "ex-1");
@@ -102,7 +104,7 @@ TEST(RunDecoderTest, MapsAPostedLlmRunOntoAFragment) {
   EXPECT_EQ(f.fields, kFieldName | kFieldType | kFieldParent | kFieldStatus | kFieldStartTime |
                           kFieldEndTime | kFieldModel | kFieldModelParameters | kFieldUsage |
                           kFieldInput | kFieldOutput | kFieldMetadata | kFieldAttributes |
-                          kFieldSessionId | kFieldUserId | kFieldTags);
+                          kFieldSessionId | kFieldUserId);
   EXPECT_EQ(f.event_time_ns, kChildStartNs);
   EXPECT_EQ(f.event_id, std::string("post.") + kChild + "@" + std::to_string(kChildStartNs));
 }
@@ -128,6 +130,13 @@ TEST(RunDecoderTest, ARootWithoutTraceIdIsItsOwnTrace) {
   EXPECT_EQ(f.observation.trace_id, kRoot);
   EXPECT_TRUE(f.observation.parent_id.empty());
   EXPECT_TRUE(f.fields & model::kFieldParent);  // a post states "no parent"
+}
+
+TEST(RunDecoderTest, TheRootRunsTagsAreTheTraces) {
+  const ObservationFragment f = Decode(Json{{"id", kRoot}, {"trace_id", kRoot}, {"tags", {"e2e", "beta"}}});
+  EXPECT_EQ(f.observation.trace_hints.tags, (std::vector<std::string>{"e2e", "beta"}));
+  EXPECT_TRUE(f.fields & model::kFieldTags);
+  EXPECT_FALSE(f.observation.attributes.contains("tags"));
 }
 
 TEST(RunDecoderTest, MapsRunTypesToObservationTypes) {
