@@ -8,6 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startServer, createKey, tempDataDir, removeDir, getJson, cli } from './harness.mjs';
+import { MatrixRow } from './client_matrix.mjs';
 
 let dataDir;
 let server;
@@ -34,7 +35,7 @@ async function recordRun(Exporter, label) {
   });
   const tracer = provider.getTracer('trackly-e2e');
   let traceId;
-  await tracer.startActiveSpan(`research_agent_run ${label}`, { attributes: { 'session.id': 'sess-e2e', 'user.id': 'user-42' } }, async (root) => {
+  await tracer.startActiveSpan(`research_agent_run ${label}`, { attributes: { 'session.id': 'sess-e2e', 'user.id': 'user-42', 'tag.tags': ['e2e', 'otel'] } }, async (root) => {
     traceId = root.spanContext().traceId;
     const ctx = trace.setSpan(context.active(), root);
     const retrieve = tracer.startSpan('retrieve_context', { attributes: { 'openinference.span.kind': 'RETRIEVER', 'input.value': 'What is OTLP?' } }, ctx);
@@ -69,37 +70,53 @@ for (const [label, Exporter] of [['json', JsonExporter], ['protobuf', ProtoExpor
     const traceId = await recordRun(Exporter, label);
     const { status, json } = await getJson(server, `/api/v1/traces/${traceId}`, key);
     assert.equal(status, 200);
-    assert.equal(json.trace.id, traceId);
-    assert.equal(json.trace.name, `research_agent_run ${label}`);
-    assert.equal(json.trace.session_id, 'sess-e2e');
-    assert.equal(json.trace.user_id, 'user-42');
-    assert.equal(json.trace.status, 'error');
-    assert.equal(json.trace.counts.observations, 4);
-    assert.equal(json.trace.counts.generations, 1);
-    assert.equal(json.trace.counts.tool_calls, 1);
-    assert.equal(json.trace.counts.retrievals, 1);
-    assert.equal(json.trace.usage.input_tokens, 812);
-    assert.equal(json.trace.usage.output_tokens, 164);
-    assert.equal(json.observations.length, 4);
-
     const byName = Object.fromEntries(json.observations.map((o) => [o.name, o]));
     const root = byName[`research_agent_run ${label}`];
-    assert.equal(root.parent_id, null);
     const llm = byName['chat gpt-4o'];
-    assert.equal(llm.type, 'generation');
-    assert.equal(llm.parent_id, root.id);
-    assert.equal(llm.model, 'gpt-4o-2024-08-06');
-    assert.equal(llm.provider, 'openai');
-    assert.equal(llm.usage.input_tokens, 812);
-    assert.deepEqual(llm.input[0].role, 'user');
     // Like Langfuse, a tool span is named after gen_ai.tool.name.
     const tool = byName.web_search;
-    assert.equal(tool.type, 'tool');
-    assert.equal(tool.tool.name, 'web_search');
-    assert.equal(tool.status, 'error');
-    assert.equal(tool.error_type, 'TimeoutError');
-    assert.match(tool.status_message, /timed out/);
-    assert.equal(byName.retrieve_context.type, 'retriever');
+    const row = new MatrixRow(`@opentelemetry/exporter-trace-otlp-${label === 'json' ? 'http' : 'proto'} 0.223.1 (OTLP/HTTP ${label})`);
+    await row.check('structure', () => {
+      assert.equal(json.trace.id, traceId);
+      assert.equal(json.trace.name, `research_agent_run ${label}`);
+      assert.equal(json.observations.length, 4);
+      assert.equal(json.trace.counts.generations, 1);
+      assert.equal(json.trace.counts.tool_calls, 1);
+      assert.equal(json.trace.counts.retrievals, 1);
+      assert.equal(root.parent_id, null);
+      assert.equal(llm.type, 'generation');
+      assert.equal(llm.parent_id, root.id);
+      assert.deepEqual(llm.input[0].role, 'user');
+      assert.equal(tool.type, 'tool');
+      assert.equal(tool.tool.name, 'web_search');
+      assert.equal(byName.retrieve_context.type, 'retriever');
+    });
+    await row.check('model', () => {
+      assert.equal(llm.model, 'gpt-4o-2024-08-06');
+      assert.equal(llm.provider, 'openai');
+    });
+    await row.check('tokens', () => {
+      assert.equal(llm.usage.input_tokens, 812);
+      assert.equal(json.trace.usage.input_tokens, 812);
+      assert.equal(json.trace.usage.output_tokens, 164);
+    });
+    await row.check('cost', () => {
+      assert.equal(llm.cost.source, 'computed');
+      assert.ok(llm.cost.total > 0);
+      assert.equal(json.trace.cost.total, llm.cost.total);
+    });
+    await row.check('session/user', () => {
+      assert.equal(json.trace.session_id, 'sess-e2e');
+      assert.equal(json.trace.user_id, 'user-42');
+    });
+    await row.check('tags', () => assert.deepEqual(json.trace.tags, ['e2e', 'otel']));
+    await row.check('errors', () => {
+      assert.equal(tool.status, 'error');
+      assert.equal(tool.error_type, 'TimeoutError');
+      assert.match(tool.status_message, /timed out/);
+      assert.equal(json.trace.status, 'error');
+    });
+    row.finish();
 
     // The trace list finds it by session and the CLI shows the same trace.
     const list = await getJson(server, `/api/v1/traces?session_id=sess-e2e&limit=10`, key);
