@@ -41,7 +41,7 @@ cat <<MSG
     export OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer $key"
 
   Look at what arrived:
-    open http://$listen/ in a browser and paste the key (docs/ui.md)
+    open the one-time "web UI" link printed above (or: $bin ui-token --project default --data $data)
     $bin traces --data $data --limit 20
     $bin trace <trace-id> --data $data
     curl -H "Authorization: Bearer $key" http://$listen/api/v1/traces
