@@ -3,11 +3,7 @@
 //
 //   build/bench/metrics_bench --dir /tmp/trackly-metrics-10m --spans 10000000
 // Seeds the directory on first use (reused afterwards), then prints p50/p90 of each query.
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,13 +11,11 @@
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/blocking_counter.h"
-#include "store/sqlite/sqlite_store.h"
+#include "bench/seeded_store.h"
 
 namespace trackly::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using model::MetricsDimension;
 using store::Measure;
 constexpr int kSpansPerTrace = 20;
@@ -85,36 +79,6 @@ store::WriteBatch MakeTrace(int64_t i, int64_t traces, std::mt19937_64& rng) {
   return batch;
 }
 
-void Seed(store::Store& store, int64_t traces) {
-  std::mt19937_64 rng(42);
-  Clock::time_point start = Clock::now();
-  constexpr int64_t kInFlight = 256;  // keeps the writer's group commit busy
-  for (int64_t first = 0; first < traces; first += kInFlight) {
-    const int64_t n = std::min(kInFlight, traces - first);
-    absl::BlockingCounter pending(static_cast<int>(n));
-    std::atomic<bool> failed{false};
-    for (int64_t i = first; i < first + n; ++i) {
-      store.Write(MakeTrace(i, traces, rng), [&](absl::Status st) {
-        if (!st.ok()) failed = true;
-        pending.DecrementCount();
-      });
-    }
-    pending.Wait();
-    if (failed) {
-      std::fprintf(stderr, "seeding failed at trace %lld\n", static_cast<long long>(first));
-      return;
-    }
-    if ((first / kInFlight) % 200 == 0) {
-      const double s = std::chrono::duration<double>(Clock::now() - start).count();
-      std::fprintf(stderr, "seeded %lld spans (%.0f spans/s)\n", static_cast<long long>(first * kSpansPerTrace),
-                   first * kSpansPerTrace / std::max(s, 1e-9));
-    }
-  }
-  const double s = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("seeded_spans=%lld seed_spans_per_s=%.0f\n", static_cast<long long>(traces * kSpansPerTrace),
-              traces * kSpansPerTrace / s);
-}
-
 int Main(int argc, char** argv) {
   std::string dir;
   int64_t spans = 10'000'000;
@@ -125,20 +89,12 @@ int Main(int argc, char** argv) {
   app.add_option("--iterations", iterations, "runs per query")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  std::filesystem::create_directories(dir);
-  const bool seeded = std::filesystem::exists(std::filesystem::path(dir) / ".seeded");
-  absl::StatusOr<std::unique_ptr<store::SqliteStore>> opened =
-      store::SqliteStore::Open({.dir = dir, .sync_full = false});
-  if (!opened.ok()) {
-    std::fprintf(stderr, "open: %s\n", std::string(opened.status().message()).c_str());
-    return 1;
-  }
-  store::SqliteStore& store = **opened;
-  if (!seeded) {
-    Seed(store, spans / kSpansPerTrace);
-    std::FILE* marker = std::fopen((std::filesystem::path(dir) / ".seeded").c_str(), "w");
-    if (marker != nullptr) std::fclose(marker);
-  }
+  const int64_t traces = spans / kSpansPerTrace;
+  std::unique_ptr<store::SqliteStore> opened = OpenSeededStore(
+      dir, {.sync_full = false}, {.traces = traces, .spans_per_trace = kSpansPerTrace, .in_flight = 256},
+      [traces](int64_t i, std::mt19937_64& rng) { return MakeTrace(i, traces, rng); });
+  if (opened == nullptr) return 1;
+  store::SqliteStore& store = *opened;
 
   // Ranges end at an unaligned time, as a "last N days" dashboard asks.
   const int64_t end = kBaseNs + kDays * kDayNs - 7 * 60'000'000'000 - 13'000'000'000;
@@ -167,23 +123,21 @@ int Main(int argc, char** argv) {
   int64_t errors = 0;
   for (Case c : cases) {
     c.query.project = "bench";
-    std::vector<double> ms;
     size_t rows = 0;
-    for (int i = 0; i < iterations; ++i) {
-      const Clock::time_point t = Clock::now();
+    bool failed = false;
+    const Percentiles times = TimeRuns(iterations, [&](int) {
+      if (failed) return;
       absl::StatusOr<store::MetricsResult> result = store.QueryMetrics(c.query);
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
       if (!result.ok()) {
         std::fprintf(stderr, "%s: %s\n", c.label, std::string(result.status().message()).c_str());
         ++errors;
-        break;
+        failed = true;
+        return;
       }
       rows = result->rows.size();
-    }
-    std::sort(ms.begin(), ms.end());
-    auto at = [&](double p) { return ms[static_cast<size_t>(p * static_cast<double>(ms.size() - 1))]; };
-    std::printf("spans=%lld %s_ms p50=%.3f p90=%.3f rows=%zu\n", static_cast<long long>(spans), c.label, at(0.5),
-                at(0.9), rows);
+    });
+    std::printf("spans=%lld %s_ms p50=%.3f p90=%.3f rows=%zu\n", static_cast<long long>(spans), c.label, times.p50,
+                times.p90, rows);
   }
   std::printf("errors=%lld\n", static_cast<long long>(errors));
   return errors == 0 ? 0 : 1;

@@ -5,10 +5,7 @@
 // Seeds the directory on first use (reused afterwards: seeding 10M spans takes minutes), then
 // prints p50/p90/p99 of each query over --iterations runs.
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,13 +13,11 @@
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/blocking_counter.h"
-#include "store/sqlite/sqlite_store.h"
+#include "bench/seeded_store.h"
 
 namespace trackly::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int kSpansPerTrace = 100;
 constexpr int kUsers = 1000;
 constexpr int64_t kBaseNs = 1'790'000'000'000'000'000;  // late 2026
@@ -67,54 +62,6 @@ store::WriteBatch MakeTrace(int64_t i, std::mt19937_64& rng) {
   return batch;
 }
 
-void Seed(store::Store& store, int64_t traces) {
-  std::mt19937_64 rng(42);
-  Clock::time_point start = Clock::now();
-  constexpr int64_t kInFlight = 64;  // keeps the writer's group commit busy
-  for (int64_t first = 0; first < traces; first += kInFlight) {
-    int64_t n = std::min(kInFlight, traces - first);
-    absl::BlockingCounter pending(static_cast<int>(n));
-    std::atomic<bool> failed{false};
-    for (int64_t i = first; i < first + n; ++i) {
-      store.Write(MakeTrace(i, rng), [&](absl::Status st) {
-        if (!st.ok()) failed = true;
-        pending.DecrementCount();
-      });
-    }
-    pending.Wait();
-    if (failed) {
-      std::fprintf(stderr, "seeding failed at trace %lld\n", static_cast<long long>(first));
-      return;
-    }
-    if ((first / kInFlight) % 500 == 0) {
-      double s = std::chrono::duration<double>(Clock::now() - start).count();
-      std::fprintf(stderr, "seeded %lld spans (%.0f spans/s)\n", static_cast<long long>(first * kSpansPerTrace),
-                   first * kSpansPerTrace / std::max(s, 1e-9));
-    }
-  }
-  double s = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("seeded_spans=%lld seed_spans_per_s=%.0f\n", static_cast<long long>(traces * kSpansPerTrace),
-              traces * kSpansPerTrace / s);
-}
-
-struct Percentiles {
-  double p50, p90, p99;
-};
-
-template <typename F>
-Percentiles Measure(int iterations, F&& run) {
-  std::vector<double> ms;
-  ms.reserve(iterations);
-  for (int i = 0; i < iterations; ++i) {
-    Clock::time_point t = Clock::now();
-    run(i);
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  auto at = [&](double p) { return ms[static_cast<size_t>(p * (ms.size() - 1))]; };
-  return {at(0.5), at(0.9), at(0.99)};
-}
-
 int Main(int argc, char** argv) {
   std::string dir;
   int64_t spans = 1'000'000;
@@ -126,27 +73,16 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   int64_t traces = spans / kSpansPerTrace;
 
-  std::filesystem::create_directories(dir);
-  bool seeded = std::filesystem::exists(std::filesystem::path(dir) / ".seeded");
-  store::SqliteStoreOptions options;
-  options.dir = dir;
-  absl::StatusOr<std::unique_ptr<store::SqliteStore>> opened = store::SqliteStore::Open(options);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "open: %s\n", std::string(opened.status().message()).c_str());
-    return 1;
-  }
-  store::SqliteStore& store = **opened;
-  if (!seeded) {
-    Seed(store, traces);
-    std::FILE* marker = std::fopen((std::filesystem::path(dir) / ".seeded").c_str(), "w");
-    if (marker != nullptr) std::fclose(marker);
-  }
+  std::unique_ptr<store::SqliteStore> opened =
+      OpenSeededStore(dir, {}, {.traces = traces, .spans_per_trace = kSpansPerTrace, .in_flight = 64}, MakeTrace);
+  if (opened == nullptr) return 1;
+  store::SqliteStore& store = *opened;
 
   std::mt19937_64 rng(7);
   std::vector<std::string> ids;
   for (int i = 0; i < iterations; ++i) ids.push_back(TraceId(static_cast<int64_t>(rng() % traces)));
   int64_t errors = 0;
-  Percentiles detail = Measure(iterations, [&](int i) {
+  Percentiles detail = TimeRuns(iterations, [&](int i) {
     if (!store.GetTrace("bench", ids[i]).ok()) ++errors;
   });
   std::printf("spans=%lld trace_detail_100_spans_ms p50=%.3f p90=%.3f p99=%.3f\n", static_cast<long long>(spans),
@@ -163,7 +99,7 @@ int Main(int argc, char** argv) {
       {"newest50_status_error", [](store::TraceQuery& q) { q.status = model::Status::kError; }},
   };
   for (const ListCase& c : cases) {
-    Percentiles list = Measure(std::max(iterations / 4, 20), [&](int) {
+    Percentiles list = TimeRuns(std::max(iterations / 4, 20), [&](int) {
       store::TraceQuery q;
       q.project = "bench";
       q.limit = 50;
