@@ -118,48 +118,42 @@ std::vector<std::string> TraceRollupKey(RollupKind kind, const Trace& trace) {
   return {trace.name, trace.feature, trace.environment, trace.release, std::string(ToString(trace.status))};
 }
 
-RollupValues ObservationRollupValues(const Observation& o) {
+namespace {
+
+// One run or call: its count, error, latency, usage and cost; the caller adds what differs.
+RollupValues OneRollupValue(bool error, int64_t start_ns, int64_t end_ns, const Usage& usage, const Cost& cost) {
   RollupValues v;
   v.count = 1;
-  v.errors = o.is_error() ? 1 : 0;
-  if (o.end_time_ns > 0) {
-    const int64_t latency_us = LatencyUs(o.start_time_ns, o.end_time_ns);
+  v.errors = error ? 1 : 0;
+  if (end_ns > 0) {
+    const int64_t latency_us = LatencyUs(start_ns, end_ns);
     v.latency_sum_us = latency_us;
     v.latency.Add(latency_us);
   }
-  v.input_tokens = o.usage.input_tokens;
-  v.output_tokens = o.usage.output_tokens;
-  v.total_tokens = o.usage.total_tokens;
-  v.cache_read_tokens = o.usage.cache_read_tokens;
-  v.cache_write_tokens = o.usage.cache_write_tokens;
-  v.reasoning_tokens = o.usage.reasoning_tokens;
-  v.cost_nusd = ToNanoUsd(o.cost.total);
-  v.ok_cost_nusd = o.is_error() ? 0 : v.cost_nusd;
-  v.cache_savings_nusd = ToNanoUsd(o.cost.cache_savings);
+  v.input_tokens = usage.input_tokens;
+  v.output_tokens = usage.output_tokens;
+  v.total_tokens = usage.total_tokens;
+  v.cache_read_tokens = usage.cache_read_tokens;
+  v.cache_write_tokens = usage.cache_write_tokens;
+  v.reasoning_tokens = usage.reasoning_tokens;
+  v.cost_nusd = ToNanoUsd(cost.total);
+  v.ok_cost_nusd = error ? 0 : v.cost_nusd;
+  v.cache_savings_nusd = ToNanoUsd(cost.cache_savings);
+  return v;
+}
+
+}  // namespace
+
+RollupValues ObservationRollupValues(const Observation& o) {
+  RollupValues v = OneRollupValue(o.is_error(), o.start_time_ns, o.end_time_ns, o.usage, o.cost);
   v.unpriced = IsUnpriced(o) ? 1 : 0;
   v.model_calls = o.type == ObservationType::kGeneration ? 1 : 0;
   return v;
 }
 
 RollupValues TraceRollupValues(const Trace& trace, std::span<const Observation> observations) {
-  RollupValues v;
-  v.count = 1;
-  const bool error = trace.status == Status::kError;
-  v.errors = error ? 1 : 0;
-  if (trace.end_time_ns > 0) {
-    const int64_t latency_us = LatencyUs(trace.start_time_ns, trace.end_time_ns);
-    v.latency_sum_us = latency_us;
-    v.latency.Add(latency_us);
-  }
-  v.input_tokens = trace.usage.input_tokens;
-  v.output_tokens = trace.usage.output_tokens;
-  v.total_tokens = trace.usage.total_tokens;
-  v.cache_read_tokens = trace.usage.cache_read_tokens;
-  v.cache_write_tokens = trace.usage.cache_write_tokens;
-  v.reasoning_tokens = trace.usage.reasoning_tokens;
-  v.cost_nusd = ToNanoUsd(trace.cost.total);
-  v.ok_cost_nusd = error ? 0 : v.cost_nusd;
-  v.cache_savings_nusd = ToNanoUsd(trace.cost.cache_savings);
+  RollupValues v = OneRollupValue(trace.status == Status::kError, trace.start_time_ns, trace.end_time_ns,
+                                  trace.usage, trace.cost);
   for (const Observation& o : observations) v.unpriced += IsUnpriced(o) ? 1 : 0;
   v.model_calls = trace.counts.generations;
   return v;
