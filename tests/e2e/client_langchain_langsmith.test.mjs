@@ -5,8 +5,8 @@
 // metadata, tags from the run tags.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MOCK_USAGE, MOCK_ANSWER, MOCK_ERROR_MESSAGE, expectedCost } from './openai_mock.mjs';
-import { MatrixRow, useClientEnvironment, findTrace, assertCost } from './client_matrix.mjs';
+import { MOCK_ANSWER, MOCK_ERROR_MESSAGE } from './openai_mock.mjs';
+import { MatrixRow, useClientEnvironment, findTrace, checkLangChainRuns } from './client_matrix.mjs';
 
 const env = useClientEnvironment('langchain-langsmith', {
   configure: (e) => {
@@ -52,26 +52,7 @@ test('LangChain JS with LangSmith tracing: prompt | ChatOpenAI | parser, and a f
     assert.equal(llm().provider, 'openai');
     assert.equal(llm().model_parameters?.temperature, 0.4);
   });
-  await row.check('tokens', () => {
-    assert.equal(llm().usage.input_tokens, MOCK_USAGE.chat.prompt_tokens);
-    assert.equal(llm().usage.output_tokens, MOCK_USAGE.chat.completion_tokens);
-    assert.equal(ok.trace.usage.input_tokens, MOCK_USAGE.chat.prompt_tokens);
-  });
-  await row.check('cost', () => {
-    const cost = expectedCost('gpt-4o-mini', MOCK_USAGE.chat.prompt_tokens, MOCK_USAGE.chat.completion_tokens);
-    assert.equal(llm().cost.source, 'computed');
-    assertCost(llm().cost.total, cost, 'generation');
-    assertCost(ok.trace.cost.total, cost, 'trace');
-  });
-  await row.check('session/user', () => {
-    for (const { trace } of [ok, failing]) {
-      assert.equal(trace.session_id, 'sess-lcls');
-      assert.equal(trace.user_id, 'user-lcls');
-    }
-  });
-  await row.check('tags', () => {
-    assert.deepEqual([...ok.trace.tags].sort(), ['e2e', 'langsmith']);
-  });
+  await checkLangChainRuns(row, { ok, failing }, { session: 'sess-lcls', user: 'user-lcls', tags: ['e2e', 'langsmith'] });
   await row.check('errors', () => {
     const failed = failing.one('ChatOpenAI');
     assert.equal(failed.status, 'error');

@@ -6,8 +6,8 @@
 // metadata key into attributes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MOCK_USAGE, MOCK_ANSWER, MOCK_ERROR_MESSAGE, expectedCost } from './openai_mock.mjs';
-import { MatrixRow, useClientEnvironment, findTrace, assertCost, registerOtlpProvider } from './client_matrix.mjs';
+import { MOCK_ANSWER, MOCK_ERROR_MESSAGE } from './openai_mock.mjs';
+import { MatrixRow, useClientEnvironment, findTrace, checkLangChainRuns, registerOtlpProvider } from './client_matrix.mjs';
 
 const env = useClientEnvironment('langchain');
 
@@ -61,26 +61,7 @@ test('LangChain JS via OpenInference: prompt | ChatOpenAI | parser, and a failin
     assert.equal(llm().model, 'gpt-4o-mini');
     assert.equal(llm().model_parameters?.temperature, 0.4);
   });
-  await row.check('tokens', () => {
-    assert.equal(llm().usage.input_tokens, MOCK_USAGE.chat.prompt_tokens);
-    assert.equal(llm().usage.output_tokens, MOCK_USAGE.chat.completion_tokens);
-    assert.equal(ok.trace.usage.input_tokens, MOCK_USAGE.chat.prompt_tokens);
-  });
-  await row.check('cost', () => {
-    const cost = expectedCost('gpt-4o-mini', MOCK_USAGE.chat.prompt_tokens, MOCK_USAGE.chat.completion_tokens);
-    assert.equal(llm().cost.source, 'computed');
-    assertCost(llm().cost.total, cost, 'generation');
-    assertCost(ok.trace.cost.total, cost, 'trace');
-  });
-  await row.check('session/user', () => {
-    for (const { trace } of [ok, failing]) {
-      assert.equal(trace.session_id, 'sess-lc');
-      assert.equal(trace.user_id, 'user-lc');
-    }
-  });
-  await row.check('tags', () => {
-    assert.deepEqual([...ok.trace.tags].sort(), ['e2e', 'langchain']);
-  });
+  await checkLangChainRuns(row, { ok, failing }, { session: 'sess-lc', user: 'user-lc', tags: ['e2e', 'langchain'] });
   await row.check('errors', () => {
     const failed = failing.one('ChatOpenAI');
     assert.equal(failed.status, 'error');

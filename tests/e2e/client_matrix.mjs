@@ -181,3 +181,30 @@ export async function checkLangfuseRow(row, { trace, one }, { session, user, tag
     assert.equal(trace.status, 'error');
   });
 }
+
+// The checks both LangChain JS clients share, for a prompt | ChatOpenAI | parser run `ok` and a
+// failing run `failing` (findTrace results): the mock's chat usage and its computed cost on the
+// model call and the trace, the given session and user on both traces, and `tags` on `ok`.
+export async function checkLangChainRuns(row, { ok, failing }, { session, user, tags }) {
+  const llm = ok.one('ChatOpenAI');
+  await row.check('tokens', () => {
+    assert.equal(llm.usage.input_tokens, MOCK_USAGE.chat.prompt_tokens);
+    assert.equal(llm.usage.output_tokens, MOCK_USAGE.chat.completion_tokens);
+    assert.equal(ok.trace.usage.input_tokens, MOCK_USAGE.chat.prompt_tokens);
+  });
+  await row.check('cost', () => {
+    const cost = expectedCost('gpt-4o-mini', MOCK_USAGE.chat.prompt_tokens, MOCK_USAGE.chat.completion_tokens);
+    assert.equal(llm.cost.source, 'computed');
+    assertCost(llm.cost.total, cost, 'generation');
+    assertCost(ok.trace.cost.total, cost, 'trace');
+  });
+  await row.check('session/user', () => {
+    for (const { trace } of [ok, failing]) {
+      assert.equal(trace.session_id, session);
+      assert.equal(trace.user_id, user);
+    }
+  });
+  await row.check('tags', () => {
+    assert.deepEqual([...ok.trace.tags].sort(), tags);
+  });
+}
