@@ -4,7 +4,6 @@
 
 #include <openssl/evp.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "server/api_key.h"
 #include "server/http_test_client.h"
+#include "server/gzip_for_tests.h"
 #include "server/running_app_test_base.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
@@ -37,21 +37,6 @@ std::string Base64Decode(std::string_view text) {
   if (!text.empty() && text.back() == '=') ++padding;
   if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
   out.resize(static_cast<size_t>(n) - padding);
-  return out;
-}
-
-std::string Gzip(std::string_view data) {
-  z_stream stream{};
-  EXPECT_EQ(deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY),
-            Z_OK);
-  std::string out(deflateBound(&stream, data.size()), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
   return out;
 }
 

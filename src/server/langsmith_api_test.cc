@@ -1,6 +1,5 @@
 // The LangSmith runs API (/langsmith/...) through the assembled server on port 0 with the real
 // SQLite store: captured client requests in, traces read back through /api/v1.
-#include <zlib.h>
 
 #include <fstream>
 #include <map>
@@ -9,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/gzip_for_tests.h"
 #include "server/running_app_test_base.h"
 
 namespace trackly::server {
@@ -38,20 +38,6 @@ std::vector<CapturedRequest> Fixture(const std::string& name) {
     EXPECT_TRUE(absl::Base64Unescape(record["body_b64"].get<std::string>(), &request.body));
     out.push_back(std::move(request));
   }
-  return out;
-}
-
-std::string Gzip(std::string_view data) {
-  z_stream stream{};
-  EXPECT_EQ(deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&stream, data.size()), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
   return out;
 }
 
