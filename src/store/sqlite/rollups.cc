@@ -189,7 +189,7 @@ absl::Status RollupWriter::Flush(Connection& db) {
     const auto& [project, tier_kind, bucket_s, key_id] = cell;
     const Tier& tier = kTiers[tier_kind / 16];
     const int kind = tier_kind % 16;
-    model::RollupValues total;
+    model::RollupValues total = delta;
     {
       TRACKLY_ASSIGN_OR_RETURN(Statement read, db.Prepare(absl::StrCat(
                                                    "SELECT vals FROM ", tier.table,
@@ -199,11 +199,8 @@ absl::Status RollupWriter::Flush(Connection& db) {
       read.BindInt(3, bucket_s);
       read.BindInt(4, key_id);
       TRACKLY_ASSIGN_OR_RETURN(bool found, read.Step());
-      if (found) {
-        TRACKLY_ASSIGN_OR_RETURN(total, DecodeValues(read.Blob(0), /*with_sketch=*/true));
-      }
+      if (found) TRACKLY_RETURN_IF_ERROR(AddEncodedValues(read.Blob(0), /*with_sketch=*/true, total));
     }
-    total.Add(delta);
     if (total.IsZero()) {
       TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare(absl::StrCat(
                                                   "DELETE FROM ", tier.table,
