@@ -855,6 +855,7 @@ Json ToJson(const Session& s) {
               {"first_time", TimeOrNull(s.first_time_ns)},
               {"last_time", TimeOrNull(s.last_time_ns)},
               {"user_id", StringOrNull(s.user_id)},
+              {"counts", ToJson(s.counts)},
               {"usage", ToJson(s.usage)},
               {"cost", ToJson(s.cost)},
               {"error_count", s.error_count}};

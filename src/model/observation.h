@@ -185,9 +185,10 @@ struct Session {
   int64_t first_time_ns = 0;
   int64_t last_time_ns = 0;
   std::string user_id;
+  TraceCounts counts;       // summed over the session's traces
   Usage usage;
   Cost cost;
-  int64_t error_count = 0;
+  int64_t error_count = 0;  // traces whose status is error
   bool operator==(const Session&) const = default;
 };
 

@@ -3,6 +3,8 @@
 #include <array>
 #include <cmath>
 
+#include "model/summary.h"
+
 namespace trackly::model {
 namespace {
 
@@ -89,6 +91,9 @@ void RollupValues::Add(const RollupValues& other, int64_t sign) {
   cache_savings_nusd += sign * other.cache_savings_nusd;
   unpriced += sign * other.unpriced;
   model_calls += sign * other.model_calls;
+  tool_calls += sign * other.tool_calls;
+  retrievals += sign * other.retrievals;
+  retries += sign * other.retries;
   latency.Merge(other.latency, sign);
 }
 
@@ -142,12 +147,19 @@ RollupValues OneRollupValue(bool error, int64_t start_ns, int64_t end_ns, const 
   return v;
 }
 
+void SetCallCounts(const TraceCounts& counts, RollupValues& v) {
+  v.model_calls = counts.generations;
+  v.tool_calls = counts.tool_calls;
+  v.retrievals = counts.retrievals;
+  v.retries = counts.retries;
+}
+
 }  // namespace
 
 RollupValues ObservationRollupValues(const Observation& o) {
   RollupValues v = OneRollupValue(o.is_error(), o.start_time_ns, o.end_time_ns, o.usage, o.cost);
   v.unpriced = IsUnpriced(o) ? 1 : 0;
-  v.model_calls = o.type == ObservationType::kGeneration ? 1 : 0;
+  SetCallCounts(CountsOf(o), v);
   return v;
 }
 
@@ -155,7 +167,7 @@ RollupValues TraceRollupValues(const Trace& trace, std::span<const Observation> 
   RollupValues v = OneRollupValue(trace.status == Status::kError, trace.start_time_ns, trace.end_time_ns,
                                   trace.usage, trace.cost);
   for (const Observation& o : observations) v.unpriced += IsUnpriced(o) ? 1 : 0;
-  v.model_calls = trace.counts.generations;
+  SetCallCounts(trace.counts, v);
   return v;
 }
 

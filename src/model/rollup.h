@@ -52,6 +52,9 @@ struct RollupValues {
   int64_t cache_savings_nusd = 0;
   int64_t unpriced = 0;      // calls with usage but no price (no cost source, cost.note says why)
   int64_t model_calls = 0;   // generations (of the run, for trace kinds)
+  int64_t tool_calls = 0;    // tool observations (of the run, for trace kinds)
+  int64_t retrievals = 0;    // retriever observations (of the run, for trace kinds)
+  int64_t retries = 0;       // observations with a retry count (of the run, for trace kinds)
   LatencySketch latency;     // latency of ended observations / runs, microseconds
 
   // Adds sign (+1 / -1) times `other`.

@@ -25,26 +25,6 @@ const std::string& FirstNonEmpty(const Observation* root, const std::vector<cons
 
 bool CarriesSpend(const Observation& o) { return !o.usage.empty() || o.cost.total != 0 || o.cost.input != 0 || o.cost.output != 0; }
 
-// Adds one observation to the counts.
-void Count(const Observation& o, TraceCounts& counts) {
-  ++counts.observations;
-  switch (o.type) {
-    case ObservationType::kGeneration:
-      ++counts.generations;
-      break;
-    case ObservationType::kTool:
-      ++counts.tool_calls;
-      break;
-    case ObservationType::kRetriever:
-      ++counts.retrievals;
-      break;
-    default:
-      break;
-  }
-  if (o.is_error()) ++counts.errors;
-  if (o.retry_count > 0) ++counts.retries;
-}
-
 void AddCounts(const TraceCounts& from, TraceCounts& to) {
   to.observations += from.observations;
   to.generations += from.generations;
@@ -90,6 +70,27 @@ std::vector<bool> LeafCarriers(std::span<const Observation> observations, const 
 }
 
 }  // namespace
+
+TraceCounts CountsOf(const Observation& o) {
+  TraceCounts counts;
+  counts.observations = 1;
+  switch (o.type) {
+    case ObservationType::kGeneration:
+      counts.generations = 1;
+      break;
+    case ObservationType::kTool:
+      counts.tool_calls = 1;
+      break;
+    case ObservationType::kRetriever:
+      counts.retrievals = 1;
+      break;
+    default:
+      break;
+  }
+  if (o.is_error()) counts.errors = 1;
+  if (o.retry_count > 0) counts.retries = 1;
+  return counts;
+}
 
 Trace SummarizeTrace(std::span<const Observation> observations) {
   Trace t;
@@ -149,7 +150,7 @@ Trace SummarizeTrace(std::span<const Observation> observations) {
       t.start_time_ns = o->start_time_ns;
     }
     t.end_time_ns = std::max(t.end_time_ns, o->end_time_ns);
-    Count(*o, t.counts);
+    AddCounts(CountsOf(*o), t.counts);
     if ((o->type == ObservationType::kGeneration || o->type == ObservationType::kEmbedding) &&
         !o->model.empty()) {
       models.insert(o->model);
@@ -181,7 +182,7 @@ std::vector<SubtreeTotals> SummarizeSubtrees(std::span<const Observation> observ
   const std::vector<bool> leaf = LeafCarriers(observations, parents);
   std::vector<SubtreeTotals> totals(n);
   for (size_t i = 0; i < n; ++i) {
-    Count(observations[i], totals[i].counts);
+    AddCounts(CountsOf(observations[i]), totals[i].counts);
     if (!leaf[i]) continue;
     totals[i].usage = observations[i].usage;
     totals[i].cost = observations[i].cost;
@@ -225,6 +226,7 @@ Session SummarizeSession(const std::string& session_id, std::span<const Trace> t
       s.first_time_ns = t.start_time_ns;
     }
     s.last_time_ns = std::max({s.last_time_ns, t.start_time_ns, t.end_time_ns});
+    AddCounts(t.counts, s.counts);
     s.usage += t.usage;
     s.cost += t.cost;
     if (t.status == Status::kError) ++s.error_count;

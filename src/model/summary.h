@@ -43,7 +43,12 @@ struct SubtreeTotals {
 // Linear in the number of observations, whatever the depth. Observations must be unique by id.
 std::vector<SubtreeTotals> SummarizeSubtrees(std::span<const Observation> observations);
 
-// Builds a session summary from the summaries of its traces.
+// What one observation adds to TraceCounts: one observation, and one generation, tool call,
+// retrieval, error and retry where it is one (the rules every count above uses).
+TraceCounts CountsOf(const Observation& observation);
+
+// Builds a session summary from the summaries of its traces: counts, usage and cost are the sums
+// of the traces'; error_count counts the traces whose status is error.
 Session SummarizeSession(const std::string& session_id, std::span<const Trace> traces);
 
 }  // namespace trackly::model

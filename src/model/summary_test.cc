@@ -108,6 +108,9 @@ TEST(SummaryTest, SessionSumsTraces) {
   EXPECT_EQ(s.error_count, 1);
   EXPECT_EQ(s.user_id, "u1");
   EXPECT_EQ(s.usage.input_tokens, 200);
+  EXPECT_EQ(s.counts.tool_calls, 2 * t1.counts.tool_calls);
+  EXPECT_EQ(s.counts.generations, 2 * t1.counts.generations);
+  EXPECT_GT(t1.counts.tool_calls, 0);
   EXPECT_EQ(s.first_time_ns, t1.start_time_ns);
   EXPECT_EQ(s.last_time_ns, t2.end_time_ns);
 }

@@ -145,6 +145,38 @@ TEST_F(MetricsApiTest, PerRunMeasuresSelectTheTraceLevel) {
   EXPECT_GT(row["cost_per_successful_run"].get<double>(), 0);
 }
 
+TEST_F(MetricsApiTest, CountsCallsPerUser) {
+  // A third run, by user u1: an agent with two tool calls, one of them a retry.
+  const std::string start = std::to_string(kNow - 10 * kSecond);
+  const std::string end = std::to_string(kNow - 9 * kSecond);
+  Json spans = {{{"traceId", "2af7651916cd43dd8448eb211c80319c"}, {"spanId", "a000000000000001"}, {"name", "agent"},
+                 {"startTimeUnixNano", start}, {"endTimeUnixNano", end},
+                 {"attributes", {StringAttribute("user.id", "u1")}}}};
+  for (int i = 1; i <= 2; ++i) {
+    Json attributes = {StringAttribute("gen_ai.operation.name", "execute_tool"),
+                       StringAttribute("gen_ai.tool.name", "search")};
+    if (i == 2) attributes.push_back(IntAttribute("trackly.retry_count", 1));
+    spans.push_back({{"traceId", "2af7651916cd43dd8448eb211c80319c"}, {"spanId", absl::StrCat("c00000000000000", i)},
+                     {"parentSpanId", "a000000000000001"}, {"name", "search"}, {"startTimeUnixNano", start},
+                     {"endTimeUnixNano", end}, {"attributes", attributes}});
+  }
+  Json request = {{"resourceSpans", {{{"scopeSpans", {{{"spans", spans}}}}}}}};
+  ASSERT_EQ(Send("/v1/traces", request.dump(), true).result(), http::status::ok);
+
+  Json body = Get("/api/v1/metrics?measures=count,model_calls,tool_calls,retries,tool_calls_per_run&group_by=user_id");
+  EXPECT_EQ(body["level"], "trace");
+  Json u1 = Row(body["data"], "user_id", "u1");
+  EXPECT_EQ(u1["count"], 1);
+  EXPECT_EQ(u1["model_calls"], 0);
+  EXPECT_EQ(u1["tool_calls"], 2);
+  EXPECT_EQ(u1["retries"], 1);
+  EXPECT_EQ(u1["tool_calls_per_run"], 2);
+  Json anonymous = Row(body["data"], "user_id", "");
+  EXPECT_EQ(anonymous["count"], 2);
+  EXPECT_EQ(anonymous["model_calls"], 4);
+  EXPECT_EQ(anonymous["tool_calls"], 0);
+}
+
 TEST_F(MetricsApiTest, GroupsByTimeAndAnswersPercentiles) {
   Json body = Get(absl::StrCat("/api/v1/metrics?measures=p50_latency,p99_latency&group_by=name,hour&from=",
                                model::FormatRfc3339Micros(kNow - 3600 * kSecond), "&to=",

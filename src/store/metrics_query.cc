@@ -14,7 +14,7 @@ struct MeasureName {
   std::string_view name;
 };
 
-constexpr std::array<MeasureName, 21> kMeasureNames = {{
+constexpr std::array<MeasureName, 26> kMeasureNames = {{
     {Measure::kCount, "count"},
     {Measure::kErrorRate, "error_rate"},
     {Measure::kSuccessRate, "success_rate"},
@@ -33,7 +33,12 @@ constexpr std::array<MeasureName, 21> kMeasureNames = {{
     {Measure::kCacheSavings, "cache_savings"},
     {Measure::kUnpricedCount, "unpriced_count"},
     {Measure::kModelCalls, "model_calls"},
+    {Measure::kToolCalls, "tool_calls"},
+    {Measure::kRetrievals, "retrievals"},
+    {Measure::kRetries, "retries"},
     {Measure::kModelCallsPerRun, "model_calls_per_run"},
+    {Measure::kToolCallsPerRun, "tool_calls_per_run"},
+    {Measure::kRetrievalsPerRun, "retrievals_per_run"},
     {Measure::kCostPerRun, "cost_per_run"},
     {Measure::kCostPerSuccessfulRun, "cost_per_successful_run"},
 }};
@@ -70,7 +75,8 @@ bool ParseMeasure(std::string_view text, Measure* out) {
 }
 
 bool IsRunMeasure(Measure measure) {
-  return measure == Measure::kModelCallsPerRun || measure == Measure::kCostPerRun ||
+  return measure == Measure::kModelCallsPerRun || measure == Measure::kToolCallsPerRun ||
+         measure == Measure::kRetrievalsPerRun || measure == Measure::kCostPerRun ||
          measure == Measure::kCostPerSuccessfulRun;
 }
 
@@ -98,7 +104,12 @@ std::optional<double> MeasureValue(Measure measure, const model::RollupValues& v
     case Measure::kCacheSavings: return Usd(v.cache_savings_nusd);
     case Measure::kUnpricedCount: return static_cast<double>(v.unpriced);
     case Measure::kModelCalls: return static_cast<double>(v.model_calls);
+    case Measure::kToolCalls: return static_cast<double>(v.tool_calls);
+    case Measure::kRetrievals: return static_cast<double>(v.retrievals);
+    case Measure::kRetries: return static_cast<double>(v.retries);
     case Measure::kModelCallsPerRun: return Ratio(static_cast<double>(v.model_calls), v.count);
+    case Measure::kToolCallsPerRun: return Ratio(static_cast<double>(v.tool_calls), v.count);
+    case Measure::kRetrievalsPerRun: return Ratio(static_cast<double>(v.retrievals), v.count);
     case Measure::kCostPerRun: return Ratio(Usd(v.cost_nusd), v.count);
     case Measure::kCostPerSuccessfulRun: return Ratio(Usd(v.ok_cost_nusd), v.count - v.errors);
   }

@@ -28,7 +28,12 @@ enum class Measure {
   kCacheSavings,         // USD saved by cache reads
   kUnpricedCount,        // generations with usage and no price
   kModelCalls,           // generations
+  kToolCalls,            // tool observations
+  kRetrievals,           // retriever observations
+  kRetries,              // observations with a retry count
   kModelCallsPerRun,     // trace level only: generations / runs
+  kToolCallsPerRun,      // trace level only: tool calls / runs
+  kRetrievalsPerRun,     // trace level only: retrievals / runs
   kCostPerRun,           // trace level only: cost / runs
   kCostPerSuccessfulRun, // trace level only: cost of runs without error / those runs
 };

@@ -31,10 +31,11 @@ const std::vector<Measure>& AllMeasures(MetricsLevel level) {
       Measure::kP90Latency, Measure::kP95Latency, Measure::kP99Latency, Measure::kInputTokens,
       Measure::kOutputTokens, Measure::kTotalTokens, Measure::kCachedTokens, Measure::kCacheWriteTokens,
       Measure::kReasoningTokens, Measure::kCost, Measure::kCacheSavings, Measure::kUnpricedCount,
-      Measure::kModelCalls};
+      Measure::kModelCalls, Measure::kToolCalls, Measure::kRetrievals, Measure::kRetries};
   static const auto* trace = [] {
     auto* out = new std::vector<Measure>(*observation);
-    out->insert(out->end(), {Measure::kModelCallsPerRun, Measure::kCostPerRun, Measure::kCostPerSuccessfulRun});
+    out->insert(out->end(), {Measure::kModelCallsPerRun, Measure::kToolCallsPerRun, Measure::kRetrievalsPerRun,
+                             Measure::kCostPerRun, Measure::kCostPerSuccessfulRun});
     return out;
   }();
   return level == MetricsLevel::kTrace ? *trace : *observation;

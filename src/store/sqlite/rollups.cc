@@ -10,6 +10,8 @@
 #include "base/status.h"
 #include "base/varint.h"
 #include "model/json.h"
+#include "model/summary.h"
+#include "store/sqlite/rows.h"
 
 namespace trackly::store::sqlite {
 namespace {
@@ -36,7 +38,7 @@ int64_t MinuteOf(int64_t time_ns) { return FloorTo(FloorTo(time_ns, 1'000'000'00
 void EncodeValues(const model::RollupValues& v, std::string& out) {
   for (int64_t field : {v.count, v.errors, v.latency_sum_us, v.input_tokens, v.output_tokens, v.total_tokens,
                         v.cache_read_tokens, v.cache_write_tokens, v.reasoning_tokens, v.cost_nusd, v.ok_cost_nusd,
-                        v.cache_savings_nusd, v.unpriced, v.model_calls}) {
+                        v.cache_savings_nusd, v.unpriced, v.model_calls, v.tool_calls, v.retrievals, v.retries}) {
     AppendSigned(field, out);
   }
   out += v.latency.Encode();
@@ -48,7 +50,8 @@ absl::Status AddEncodedValues(std::string_view in, bool with_sketch, model::Roll
   model::RollupValues& v = sum;
   for (int64_t* field : {&v.count, &v.errors, &v.latency_sum_us, &v.input_tokens, &v.output_tokens,
                          &v.total_tokens, &v.cache_read_tokens, &v.cache_write_tokens, &v.reasoning_tokens,
-                         &v.cost_nusd, &v.ok_cost_nusd, &v.cache_savings_nusd, &v.unpriced, &v.model_calls}) {
+                         &v.cost_nusd, &v.ok_cost_nusd, &v.cache_savings_nusd, &v.unpriced, &v.model_calls,
+                         &v.tool_calls, &v.retrievals, &v.retries}) {
     int64_t value = 0;
     if (!ReadSigned(in, value)) return absl::DataLossError("truncated rollup values");
     *field += value;
@@ -226,6 +229,40 @@ absl::Status RollupWriter::Flush(Connection& db) {
   }
   deltas_.clear();
   return absl::OkStatus();
+}
+
+absl::Status RebuildRollups(Connection& db) {
+  TRACKLY_RETURN_IF_ERROR(db.Exec(
+      "DELETE FROM rollup_minute; DELETE FROM rollup_hour; DELETE FROM rollup_day; "
+      "DELETE FROM rollup_contributions; DELETE FROM rollup_keys;"));
+  TRACKLY_ASSIGN_OR_RETURN(Statement traces, db.PrepareOnce("SELECT project, trace_id FROM traces"));
+  const std::string scan_sql = absl::StrCat("SELECT ", PageSummaryObservationColumns(),
+                                            " FROM observations WHERE project = ?1 AND trace_id = ?2");
+  RollupWriter writer;
+  int64_t pending = 0;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, traces.Step());
+    if (!row) break;
+    const std::string project(traces.Text(0));
+    const std::string trace_id(traces.Text(1));
+    std::vector<model::Observation> observations;
+    TRACKLY_ASSIGN_OR_RETURN(Statement scan, db.Prepare(scan_sql));
+    scan.BindText(1, project);
+    scan.BindText(2, trace_id);
+    while (true) {
+      TRACKLY_ASSIGN_OR_RETURN(bool found, scan.Step());
+      if (!found) break;
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, ReadSummaryObservation(scan, trace_id));
+      observations.push_back(std::move(observation));
+    }
+    const model::Trace trace = model::SummarizeTrace(observations);
+    TRACKLY_RETURN_IF_ERROR(writer.ReplaceTrace(db, project, trace_id, /*is_new=*/true, trace, observations));
+    if (++pending == 10'000) {  // bounds the deltas held in memory
+      TRACKLY_RETURN_IF_ERROR(writer.Flush(db));
+      pending = 0;
+    }
+  }
+  return writer.Flush(db);
 }
 
 namespace {

@@ -50,6 +50,11 @@ class RollupWriter {
   absl::flat_hash_map<Cell, model::RollupValues> deltas_;
 };
 
+// Recomputes every rollup row and trace contribution of the store from the stored observations,
+// replacing what the rollup tables held (a layout upgrade that changes model::RollupValues uses
+// it). Run inside the caller's write transaction; time linear in the number of observations.
+absl::Status RebuildRollups(Connection& db);
+
 // Answers `query` from the rollup tables through `db` (a read connection). Contract: Store::QueryMetrics.
 absl::StatusOr<MetricsResult> QueryRollups(Connection& db, const MetricsQuery& query);
 

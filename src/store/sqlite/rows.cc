@@ -38,7 +38,8 @@ const std::vector<std::string>& SessionValueColumns() {
   static const auto* columns = new std::vector<std::string>{
       "trace_count", "first_ns", "last_ns", "user_id", "input_tokens", "output_tokens",
       "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_input",
-      "cost_output", "cost_total", "cost_source", "error_count"};
+      "cost_output", "cost_total", "cost_source", "error_count", "n_observations", "n_generations",
+      "n_tool_calls", "n_retrievals", "n_errors", "n_retries"};
   return *columns;
 }
 
@@ -81,6 +82,23 @@ int BindSpend(Statement& stmt, int index, const model::Usage& usage, const model
 }
 
 // Reads what BindSpend wrote, starting at `column`; returns the next column.
+// Binds the counts (6 columns, n_observations … n_retries) starting at `index`; returns the next index.
+int BindCounts(Statement& stmt, int index, const model::TraceCounts& counts) {
+  for (int64_t count : {counts.observations, counts.generations, counts.tool_calls, counts.retrievals,
+                        counts.errors, counts.retries}) {
+    stmt.BindInt(index++, count);
+  }
+  return index;
+}
+
+int ReadCounts(const Statement& row, int column, model::TraceCounts& counts) {
+  for (int64_t* count : {&counts.observations, &counts.generations, &counts.tool_calls, &counts.retrievals,
+                         &counts.errors, &counts.retries}) {
+    *count = row.Int(column++);
+  }
+  return column;
+}
+
 int ReadSpend(const Statement& row, int column, model::Usage& usage, model::Cost& cost) {
   usage.input_tokens = row.Int(column++);
   usage.output_tokens = row.Int(column++);
@@ -309,12 +327,7 @@ void BindTrace(Statement& stmt, std::string_view project, const model::Trace& t,
   stmt.BindText(i++, text.metadata);
   stmt.BindText(i++, text.input);
   stmt.BindText(i++, text.output);
-  stmt.BindInt(i++, t.counts.observations);
-  stmt.BindInt(i++, t.counts.generations);
-  stmt.BindInt(i++, t.counts.tool_calls);
-  stmt.BindInt(i++, t.counts.retrievals);
-  stmt.BindInt(i++, t.counts.errors);
-  stmt.BindInt(i++, t.counts.retries);
+  i = BindCounts(stmt, i, t.counts);
   i = BindSpend(stmt, i, t.usage, t.cost);
   stmt.BindText(i++, text.models);
   stmt.BindInt(i++, t.has_root ? 1 : 0);
@@ -345,12 +358,7 @@ absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int c) {
   TRACKLY_ASSIGN_OR_RETURN(t.metadata, ParseJson(row.Text(c++), "trace metadata"));
   TRACKLY_ASSIGN_OR_RETURN(t.input, ParseJson(row.Text(c++), "trace input"));
   TRACKLY_ASSIGN_OR_RETURN(t.output, ParseJson(row.Text(c++), "trace output"));
-  t.counts.observations = row.Int(c++);
-  t.counts.generations = row.Int(c++);
-  t.counts.tool_calls = row.Int(c++);
-  t.counts.retrievals = row.Int(c++);
-  t.counts.errors = row.Int(c++);
-  t.counts.retries = row.Int(c++);
+  c = ReadCounts(row, c, t.counts);
   c = ReadSpend(row, c, t.usage, t.cost);
   TRACKLY_ASSIGN_OR_RETURN(t.models, ParseStringArray(row.Text(c++), "trace models"));
   t.has_root = row.Int(c++) != 0;
@@ -361,7 +369,7 @@ const std::string& SessionInputColumns() {
   static const auto* sql = new std::string(
       "trace_id, start_ns, end_ns, status, user_id, input_tokens, output_tokens, total_tokens, "
       "cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_input, cost_output, cost_total, "
-      "cost_source");
+      "cost_source, n_observations, n_generations, n_tool_calls, n_retrievals, n_errors, n_retries");
   return *sql;
 }
 
@@ -374,7 +382,7 @@ absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row) {
     return absl::InternalError(absl::StrCat("stored trace ", t.id, " has an unknown status"));
   }
   t.user_id = row.Text(4);
-  ReadSpend(row, 5, t.usage, t.cost);
+  ReadCounts(row, ReadSpend(row, 5, t.usage, t.cost), t.counts);
   return t;
 }
 
@@ -395,6 +403,7 @@ void BindSession(Statement& stmt, std::string_view project, const model::Session
   stmt.BindText(i++, s.user_id);
   i = BindSpend(stmt, i, s.usage, s.cost);
   stmt.BindInt(i++, s.error_count);
+  BindCounts(stmt, i, s.counts);
 }
 
 const std::string& SessionColumns() {
@@ -412,6 +421,7 @@ model::Session ReadSession(const Statement& row, int c) {
   s.user_id = row.Text(c++);
   c = ReadSpend(row, c, s.usage, s.cost);
   s.error_count = row.Int(c++);
+  ReadCounts(row, c, s.counts);
   return s;
 }
 

@@ -69,7 +69,7 @@ const std::string& TraceColumns();
 absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int first_column);
 
 // SELECT list of what model::SummarizeSession reads of a trace row (id, times, status, user,
-// usage and cost), and the Trace read from it with every other field left default: recomputing
+// usage, cost and counts), and the Trace read from it with every other field left default: recomputing
 // a session then parses no JSON column.
 const std::string& SessionInputColumns();
 absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "store/sqlite/rollups.h"
 
 namespace trackly::store::sqlite {
 namespace {
@@ -267,6 +268,24 @@ constexpr char kSchemaV5[] = R"sql(
 CREATE INDEX IF NOT EXISTS observations_by_start ON observations(project, trace_id, start_ns, id);
 )sql";
 
+// Added in layout version 6.
+//
+// sessions gains the summed counts of its traces (model::Session::counts), filled in here from
+//   the trace rows; the rollup values gain tool calls, retrievals and retries, so every rollup is
+//   rebuilt from the observations (RebuildRollups; a one-time cost linear in the stored spans).
+constexpr char kSchemaV6[] = R"sql(
+ALTER TABLE sessions ADD COLUMN n_observations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN n_generations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN n_tool_calls INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN n_retrievals INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN n_errors INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN n_retries INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET (n_observations, n_generations, n_tool_calls, n_retrievals, n_errors, n_retries) = (
+  SELECT TOTAL(n_observations), TOTAL(n_generations), TOTAL(n_tool_calls), TOTAL(n_retrievals),
+         TOTAL(n_errors), TOTAL(n_retries)
+  FROM traces WHERE traces.project = sessions.project AND traces.session_id = sessions.session_id);
+)sql";
+
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
 // downgrade, an interrupted tool) upgrades too: ALTER TABLE has no IF NOT EXISTS.
 absl::Status ApplyV3(Connection& db) {
@@ -275,6 +294,15 @@ absl::Status ApplyV3(Connection& db) {
       db.QueryInt("SELECT COUNT(*) FROM pragma_table_info('observations') WHERE name = 'provider'"));
   if (has_columns == 0) TRACKLY_RETURN_IF_ERROR(db.Exec(kSchemaV3Columns));
   return db.Exec(kSchemaV3Tables);
+}
+
+// Idempotent, as ApplyV3.
+absl::Status ApplyV6(Connection& db) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      int64_t has_columns,
+      db.QueryInt("SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'n_observations'"));
+  if (has_columns == 0) TRACKLY_RETURN_IF_ERROR(db.Exec(kSchemaV6));
+  return RebuildRollups(db);
 }
 
 }  // namespace
@@ -298,6 +326,7 @@ absl::Status ApplyStoreSchema(Connection& db) {
   if (status.ok() && *current < 3) status = ApplyV3(db);
   if (status.ok() && *current < 4) status = db.Exec(kSchemaV4);
   if (status.ok() && *current < 5) status = db.Exec(kSchemaV5);
+  if (status.ok() && *current < 6) status = ApplyV6(db);
   if (status.ok() && *current < kStoreSchemaVersion) {
     status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));
   }

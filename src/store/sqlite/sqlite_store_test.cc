@@ -132,6 +132,52 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion3StoreToKeepScores) {
   EXPECT_TRUE((*store)->GetTrace("p", "t").ok());
 }
 
+TEST(SqliteStoreTest, UpgradesALayoutVersion5StoreWithSessionCountsAndRebuiltRollups) {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    model::Observation root;
+    root.id = "root";
+    root.trace_id = "t";
+    root.start_time_ns = 60'000'000'000;
+    root.end_time_ns = 61'000'000'000;
+    root.trace_hints.session_id = "s";
+    model::Observation tool = root;
+    tool.id = "tool";
+    tool.parent_id = "root";
+    tool.type = model::ObservationType::kTool;
+    tool.retry_count = 1;
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {root, tool}}).ok());
+  }
+  {
+    // What version 5 wrote: sessions without counts, rollup values without tool calls (here:
+    // none at all, which the rebuild must fill in the same).
+    absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+        sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
+    ASSERT_TRUE(db.ok()) << db.status();
+    std::string downgrade;
+    for (const char* column : {"n_observations", "n_generations", "n_tool_calls", "n_retrievals", "n_errors", "n_retries"}) {
+      absl::StrAppend(&downgrade, "ALTER TABLE sessions DROP COLUMN ", column, "; ");
+    }
+    absl::StrAppend(&downgrade, "DELETE FROM rollup_minute; DELETE FROM rollup_hour; DELETE FROM rollup_day; ",
+                    "DELETE FROM rollup_contributions; DELETE FROM rollup_keys; PRAGMA user_version = 5");
+    ASSERT_TRUE((*db)->Exec(downgrade).ok());
+  }
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<SessionDetail> session = (*store)->GetSession("p", "s");
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(session->session.counts, (model::TraceCounts{.observations = 2, .tool_calls = 1, .retries = 1}));
+  absl::StatusOr<MetricsResult> metrics = (*store)->QueryMetrics(MetricsQuery{
+      .project = "p", .level = MetricsLevel::kTrace, .measures = {Measure::kCount, Measure::kToolCalls, Measure::kRetries},
+      .group_by = {model::MetricsDimension::kSessionId}});
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  ASSERT_EQ(metrics->rows.size(), 1u);
+  EXPECT_EQ(metrics->rows[0].group, std::vector<std::string>{"s"});
+  EXPECT_EQ(metrics->rows[0].values, (std::vector<std::optional<double>>{1.0, 1.0, 1.0}));
+}
+
 TEST(SqliteStoreTest, HasFullTextSearch) {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
