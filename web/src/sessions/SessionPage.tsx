@@ -23,7 +23,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
       <h1>Session <span>{session.id}</span></h1>
       <p className="muted">
         {session.trace_count} traces · {formatTime(session.first_time)} – {formatTime(session.last_time)}
-        {session.user_id && <> · user {session.user_id}</>} · {formatTokens(session.usage.total_tokens)} tokens ·{' '}
+        {session.user_id && <> · user {session.user_id}</>} · {session.counts.generations} model calls ·{' '}
+        {session.counts.tool_calls} tool calls · {session.counts.retrievals} retrievals · {session.counts.retries} retries ·{' '}
+        {formatTokens(session.usage.total_tokens)} tokens ·{' '}
         {formatCost(session.cost.total)} · {session.error_count} errors
       </p>
       <ol className="turns">

@@ -32,7 +32,7 @@ export function SessionsPage() {
       <table className="list sessions-table">
         <thead>
           <tr><th>Session</th><th>User</th><th className="num">Traces</th><th>First</th><th>Last</th>
-            <th className="num">Tokens</th><th className="num">Cost</th><th className="num">Errors</th></tr>
+            <th className="num">Model calls</th><th className="num">Tool calls</th><th className="num">Tokens</th><th className="num">Cost</th><th className="num">Errors</th></tr>
         </thead>
         <tbody>
           {sessions.map((s) => (
@@ -42,6 +42,8 @@ export function SessionsPage() {
               <td className="num">{s.trace_count}</td>
               <td className="nowrap">{formatTime(s.first_time)}</td>
               <td className="nowrap">{formatTime(s.last_time)}</td>
+              <td className="num">{s.counts.generations}</td>
+              <td className="num">{s.counts.tool_calls}</td>
               <td className="num">{formatTokens(s.usage.total_tokens)}</td>
               <td className="num">{formatCost(s.cost.total)}</td>
               <td className="num">{s.error_count}</td>

@@ -76,6 +76,16 @@ export interface ObservationPage {
   trace?: Trace;
 }
 
+// How many observations of each kind a trace (or the traces of a session) holds.
+export interface Counts {
+  observations: number;
+  generations: number;
+  tool_calls: number;
+  retrievals: number;
+  errors: number;
+  retries: number;
+}
+
 export interface Trace {
   id: string;
   name: string;
@@ -92,14 +102,7 @@ export interface Trace {
   metadata: Record<string, Json>;
   input: Json;
   output: Json;
-  counts: {
-    observations: number;
-    generations: number;
-    tool_calls: number;
-    retrievals: number;
-    errors: number;
-    retries: number;
-  };
+  counts: Counts;
   usage: Usage;
   cost: Cost;
   models?: string[];
@@ -112,9 +115,10 @@ export interface Session {
   first_time: string;
   last_time: string;
   user_id: string | null;
+  counts: Counts; // summed over the session's traces
   usage: Usage;
   cost: Cost;
-  error_count: number;
+  error_count: number; // traces with status error
 }
 
 // An evaluation of a trace or of one of its observations (Langfuse scores, LangSmith feedback).
