@@ -87,8 +87,8 @@ absl::StatusOr<model::Json> QueryService::ListTraceObservations(std::string_view
     if (query.summary_only) {
       // The keys a summary does not carry (store::ObservationQuery::summary_only) are left out
       // rather than sent empty, so no client mistakes them for "absent".
-      for (const char* key : {"status_message", "completion_start_time", "model_parameters", "input", "output",
-                              "metadata", "attributes", "events", "service_name"}) {
+      for (const char* key : {"status_message", "model_parameters", "input", "output", "metadata", "attributes",
+                              "events", "service_name"}) {
         json.erase(key);
       }
       if (json["tool"].is_object()) json["tool"].erase("call_id");

@@ -84,9 +84,10 @@ struct ObservationQuery {
   std::string cursor;    // opaque next_cursor of a previous page; empty = first page
   // Leave out what a view of the whole trace does not need, so a page costs no payload decoding:
   // input, output, metadata, attributes, events, model_parameters, status_message,
-  // completion_start_time, service_name, tool.call_id, cost.price_id and trace_hints stay
-  // default. Every other field (ids, parent, name, type, status, error_type, level, times, model,
-  // provider, usage, cost, prompt, tool name, environment, release, retry_count) is as stored.
+  // service_name, tool.call_id, cost.price_id and trace_hints stay default. Every other field
+  // (ids, parent, name, type, status, error_type, level, times including completion_start_time,
+  // model, provider, usage, cost, prompt, tool name, environment, release, retry_count) is as
+  // stored.
   bool summary_only = false;
 };
 

@@ -57,7 +57,7 @@ function knownTrace(traceId) {
     attrs: { 'session.id': 'sess-ui', 'user.id': 'user-7', 'gen_ai.operation.name': 'invoke_agent' } });
   const llm = span(traceId, { parent: root.spanId, name: 'chat gpt-4o', startMs: 10, durMs: 900, attrs: {
     'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o',
-    'gen_ai.request.temperature': '0.2',
+    'gen_ai.request.temperature': '0.2', 'gen_ai.response.time_to_first_chunk': 0.25,
     'gen_ai.usage.input_tokens': 1200, 'gen_ai.usage.output_tokens': 300,
     'gen_ai.input.messages': [
       { role: 'system', parts: [{ type: 'text', content: '**Be brief.** Answer from [the docs](https://example.org/docs), never [this](javascript:alert(1)).' }] },
@@ -137,6 +137,7 @@ test('the UI shows a known trace as a tree, a timeline and a detail panel', asyn
   assert.ok(rows.some((r) => r.includes('get_weather')), rows.join('\n'));
   assert.ok(rows.some((r) => /lookup × 6, p95/.test(r)), `repeats are folded:\n${rows.join('\n')}`);
   assert.equal(await tree.locator('.bar').count(), rows.length, 'one timeline bar per row');
+  assert.equal(await tree.locator('.ttft').count(), 1, 'the model call\'s first token is marked on its bar');
   const totals = await page.locator('.totals').innerText();
   assert.match(totals, /1,500\s*tokens/i);
   assert.match(totals, /1\s*errors/i);

@@ -44,6 +44,7 @@ std::vector<Observation> ShuffledTrace(int children) {
     o.usage = model::Usage{.input_tokens = i, .output_tokens = 1, .total_tokens = i + 1};
     o.cost = model::Cost{.total = 0.001 * i, .source = model::CostSource::kProvided};
     if (o.type == model::ObservationType::kTool) o.tool = model::ToolRef{.name = "search", .call_id = "c"};
+    if (o.type == model::ObservationType::kGeneration) o.completion_start_time_ns = o.start_time_ns + kMs;
     out.push_back(std::move(o));
   }
   std::shuffle(out.begin(), out.end(), std::mt19937(7));
@@ -76,7 +77,6 @@ Observation SummaryOf(Observation o) {
   o.events.clear();
   o.model_parameters = model::Json::object();
   o.status_message.clear();
-  o.completion_start_time_ns = 0;
   o.service_name.clear();
   if (o.tool) o.tool->call_id.clear();
   o.cost.price_id.clear();

@@ -20,7 +20,7 @@ const std::vector<std::string>& ObservationValueColumns() {
       "cost_source", "retry_count", "hint_trace_name", "hint_session_id", "hint_user_id",
       "hint_feature", "hint_tags", "hint_metadata", "hint_input", "hint_output", "payload",
       "provider", "error_type", "prompt_name", "prompt_version", "tool_name", "cache_savings",
-      "cost_note"};
+      "cost_note", "completion_start_ns"};
   return *columns;
 }
 
@@ -138,7 +138,7 @@ enum SummaryColumn {
   kSumEnvironment, kSumRelease, kSumSpend, kSumRetryCount = kSumSpend + 10, kSumHintTraceName,
   kSumHintSessionId, kSumHintUserId, kSumHintFeature, kSumHintTags, kSumHintMetadata, kSumHintInput,
   kSumHintOutput, kSumRootPayload, kSumProvider, kSumErrorType, kSumPromptName, kSumPromptVersion,
-  kSumToolName, kSumCacheSavings, kSumCostNote,
+  kSumToolName, kSumCacheSavings, kSumCostNote, kSumCompletionStart,
 };
 
 }  // namespace
@@ -202,6 +202,7 @@ void BindObservation(Statement& stmt, std::string_view project, const EncodedObs
   stmt.BindText(i++, o.tool ? std::string_view(o.tool->name) : std::string_view());
   stmt.BindDouble(i++, o.cost.cache_savings);
   stmt.BindText(i++, o.cost.note);
+  stmt.BindInt(i++, o.completion_start_time_ns);
 }
 
 namespace {
@@ -214,7 +215,7 @@ std::string SummaryColumnsWith(std::string_view root_payload) {
       "reasoning_tokens, cost_input, cost_output, cost_total, cost_source, retry_count, "
       "hint_trace_name, hint_session_id, hint_user_id, hint_feature, hint_tags, hint_metadata, "
       "hint_input, hint_output, ", Sv(root_payload), ", provider, error_type, "
-      "prompt_name, prompt_version, tool_name, cache_savings, cost_note");
+      "prompt_name, prompt_version, tool_name, cache_savings, cost_note, completion_start_ns");
 }
 
 }  // namespace
@@ -230,7 +231,7 @@ const std::string& PageSummaryObservationColumns() {
   return *sql;
 }
 
-int PageSummaryStoredBytesColumn() { return kSumCostNote + 1; }
+int PageSummaryStoredBytesColumn() { return kSumCompletionStart + 1; }
 
 absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, std::string_view trace_id) {
   if (!row.IsNull(kSumRootPayload)) return DecodePayload(row.Blob(kSumRootPayload));
@@ -262,6 +263,7 @@ absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, 
   if (!row.Text(kSumToolName).empty()) o.tool = model::ToolRef{.name = std::string(row.Text(kSumToolName))};
   o.cost.cache_savings = row.Double(kSumCacheSavings);
   o.cost.note = row.Text(kSumCostNote);
+  o.completion_start_time_ns = row.Int(kSumCompletionStart);
   model::TraceHints& hints = o.trace_hints;
   hints.trace_name = row.Text(kSumHintTraceName);
   hints.session_id = row.Text(kSumHintSessionId);

@@ -271,9 +271,12 @@ CREATE INDEX IF NOT EXISTS observations_by_start ON observations(project, trace_
 // Added in layout version 6.
 //
 // sessions gains the summed counts of its traces (model::Session::counts), filled in here from
-//   the trace rows; the rollup values gain tool calls, retrievals and retries, so every rollup is
+//   the trace rows; observations gains completion_start_ns (first token; 0 = none) so a
+//   summary page carries it without decoding payloads (rows written before have 0 there until
+//   rewritten; their full observation still has it); the rollup values gain tool calls, retrievals and retries, so every rollup is
 //   rebuilt from the observations (RebuildRollups; a one-time cost linear in the stored spans).
 constexpr char kSchemaV6[] = R"sql(
+ALTER TABLE observations ADD COLUMN completion_start_ns INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN n_observations INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN n_generations INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN n_tool_calls INTEGER NOT NULL DEFAULT 0;

@@ -151,12 +151,12 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion5StoreWithSessionCountsAndRebuiltRol
     ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {root, tool}}).ok());
   }
   {
-    // What version 5 wrote: sessions without counts, rollup values without tool calls (here:
-    // none at all, which the rebuild must fill in the same).
+    // What version 5 wrote: sessions without counts, observations without completion_start_ns,
+    // rollup values without tool calls (here: none at all, which the rebuild must fill in the same).
     absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
         sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
     ASSERT_TRUE(db.ok()) << db.status();
-    std::string downgrade;
+    std::string downgrade = "ALTER TABLE observations DROP COLUMN completion_start_ns; ";
     for (const char* column : {"n_observations", "n_generations", "n_tool_calls", "n_retrievals", "n_errors", "n_retries"}) {
       absl::StrAppend(&downgrade, "ALTER TABLE sessions DROP COLUMN ", column, "; ");
     }

@@ -65,9 +65,8 @@ export interface Observation {
 // no payloads, and `stored_bytes`, the size of the full observation GET …/observations/{id} returns.
 export type ObservationSummary = Omit<
   Observation,
-  'status_message' | 'completion_start_time' | 'model_parameters' | 'input' | 'output' | 'metadata' | 'attributes'
-  | 'events' | 'service_name'
-> & { completion_start_time?: string | null; stored_bytes?: number };
+  'status_message' | 'model_parameters' | 'input' | 'output' | 'metadata' | 'attributes' | 'events' | 'service_name'
+> & { stored_bytes?: number };
 
 // GET /api/v1/traces/{id}/observations; `trace` comes with the first page only.
 export interface ObservationPage {
