@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { launchBrowser, loginLink } from './browser.mjs';
-import { BINARY, startServer, createKey, tempDataDir, removeDir } from './harness.mjs';
+import { BINARY, startServer, createKey, getJson, tempDataDir, removeDir } from './harness.mjs';
 import { hex, jsonRequest, postJson } from './otlp_payloads.mjs';
 
 const SCREENSHOTS = process.env.TRACKLY_SCREENSHOTS ?? join(dirname(BINARY), 'e2e-screenshots');
@@ -199,14 +199,16 @@ test('the UI shows a known trace as a tree, a timeline and a detail panel', asyn
   await page.close();
 });
 
-// A model call under a root span, `agoMs` before t0, with the cost the client reports.
-function pricedTrace({ name, model, agoMs, input, output, cost, version, failed = false }) {
+// A model call under a root span, `agoMs` before t0, with the cost the client reports (none:
+// the server prices the usage, if it knows the model).
+function pricedTrace({ name, model, agoMs, input, output, cost, version = 1, failed = false }) {
   const traceId = hex(16);
   const root = span(traceId, { name, startMs: -agoMs, durMs: 1500, attrs: { 'user.id': 'user-dash' },
     ...(failed ? { status: { code: 2, message: 'upstream timed out' } } : {}) });
   const call = span(traceId, { parent: root.spanId, name: `chat ${model}`, startMs: -agoMs + 10, durMs: 1200, attrs: {
     'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'acme', 'gen_ai.request.model': model,
-    'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output, 'gen_ai.usage.cost': cost,
+    'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output,
+    ...(cost === undefined ? {} : { 'gen_ai.usage.cost': cost }),
     'gen_ai.prompt.name': 'qa', 'langfuse.observation.prompt.version': version,
   } });
   return [root, call];
@@ -286,6 +288,93 @@ test('the dashboard totals the range and breaks cost down by model', async () =>
   // A range with nothing in it says so.
   await page.goto(`${server.url}/dashboard?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`);
   await page.getByText('No traces in this time range.').waitFor();
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
+// "$1.50" / "−$0.1230" / "+$5.40 (+20%)" → the signed amount.
+const shownUsd = (text) => (/^[−-]/.test(text) ? -1 : 1) * Number(/\$([\d.]+)/.exec(text)?.[1]);
+
+test("the dashboard's what-if panel prices a model's calls at another model's prices", async () => {
+  const whatIfKey = createKey(dataDir, { project: 'whatif' }).key;
+  // gpt-4o calls with usage and no cost (the catalog prices them at ingest), a call of a model no
+  // price knows, and one whose model name is markup.
+  const evil = '<img src=x onerror=alert(1)>';
+  const calls = [
+    { name: 'answer', model: 'gpt-4o', agoMs: 0, input: 200_000, output: 50_000 },
+    { name: 'answer', model: 'gpt-4o', agoMs: 30 * 60_000, input: 120_000, output: 30_000 },
+    { name: 'answer', model: 'gpt-4o', agoMs: 3_600_000, input: 100_000, output: 20_000 },
+    { name: 'draft', model: 'acme-draft', agoMs: 2 * 3_600_000, input: 50_000, output: 10_000 },
+    { name: 'draft', model: evil, agoMs: 2 * 3_600_000, input: 10, output: 10 },
+  ];
+  await ingest(calls.flatMap(pricedTrace), whatIfKey);
+  // A fixed 12-hour range, so the test can ask the API exactly what the page asks.
+  const fromMs = Math.floor((Number(t0 / 1_000_000n) - 6 * 3_600_000) / 60_000) * 60_000;
+  const range = { from: new Date(fromMs).toISOString(), to: new Date(fromMs + 12 * 3_600_000).toISOString() };
+  const whatIf = (model, as) => getJson(server, `/api/v1/metrics/what-if?${new URLSearchParams({ model, as, ...range })}`, whatIfKey);
+
+  const { page, seen } = await openUi(`/dashboard?${new URLSearchParams(range)}`, 'whatif');
+  const panel = page.getByRole('region', { name: 'What if' });
+  await panel.getByText('Pick the model whose prices to apply.').waitFor();
+  // Model A: the models the range used, the costliest first and picked; names are text.
+  const modelA = panel.getByLabel('What-if model');
+  assert.equal(await modelA.inputValue(), 'gpt-4o');
+  const used = await modelA.locator('option').allInnerTexts();
+  assert.equal(used.length, 3, used.join(' | '));
+  assert.match(used[0], /^gpt-4o \(3 calls, \$2\.05\)$/);
+  assert.ok(used.includes('acme-draft (1 call, $0)') && used.includes(`${evil} (1 call, $0)`), used.join(' | '));
+
+  const cells = async (label) => panel.locator('.what-if-table tbody tr').filter({ hasText: label }).locator('td').allInnerTexts();
+  const fact = (label) => panel.locator('.what-if-facts > div')
+    .filter({ has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+  // Within what the page's rounding can hide: cents above $1, 4 decimals above a cent, 2 digits below.
+  const near = (text, usd, what) => assert.ok(Math.abs(shownUsd(text) - usd) <= 0.005 + 0.03 * Math.abs(usd), `${what}: ${text} vs ${usd}`);
+
+  // Model B from the price list: the figures are the API's.
+  await panel.getByLabel('What-if prices').selectOption('gpt-4o-mini');
+  await page.waitForURL(/what_if_as=gpt-4o-mini/);
+  const mini = await whatIf('gpt-4o', 'gpt-4o-mini');
+  assert.equal(mini.status, 200, mini.body);
+  const answer = mini.json;
+  assert.equal(answer.calls, 3);
+  assert.ok(answer.difference < 0, JSON.stringify(answer));
+  await fact('Calls').filter({ hasText: '3' }).waitFor();
+  assert.equal(await fact('Price used').innerText(), answer.price_id);
+  assert.match(answer.price_id, /^openai\/gpt-4o-mini@/);
+  assert.equal(await fact('Unpriced calls').innerText(), '0');
+  const [actual, actualMonth] = await cells('Actual cost');
+  const [asB, asBMonth] = await cells('At gpt-4o-mini prices');
+  const [difference, differenceMonth] = await cells('Difference');
+  near(actual, answer.actual_cost, 'actual');
+  near(asB, answer.what_if_cost, 'what-if');
+  near(difference, answer.difference, 'difference');
+  near(actualMonth, answer.monthly_projection.actual_cost, 'actual per 30 days');
+  near(asBMonth, answer.monthly_projection.what_if_cost, 'what-if per 30 days');
+  near(differenceMonth, answer.monthly_projection.difference, 'difference per 30 days');
+  const percent = `−${Math.round((-100 * answer.difference) / answer.actual_cost)}%`;
+  assert.ok(difference.endsWith(`(${percent})`) && differenceMonth.endsWith(`(${percent})`), `${difference} / ${differenceMonth}`);
+  await panel.scrollIntoViewIfNeeded();
+  await panel.screenshot({ path: join(SCREENSHOTS, 'what-if.png') });
+
+  // A model whose calls had no price: nothing to compare with, and the page says what is left out.
+  await modelA.selectOption('acme-draft');
+  await page.waitForURL(/what_if_model=acme-draft/);
+  await panel.getByText('1 of the calls had no price').waitFor();
+  const draft = (await whatIf('acme-draft', 'gpt-4o-mini')).json;
+  assert.equal(draft.unpriced_calls, 1);
+  assert.equal(await fact('Unpriced calls').innerText(), '1');
+  assert.equal((await cells('Actual cost'))[0], '$0');
+  near((await cells('Difference'))[0], draft.difference, 'difference of unpriced calls');
+  assert.doesNotMatch((await cells('Difference'))[0], /%/);
+
+  // A price that is gone (a link from before it was removed): the server's 400, as it said it.
+  const gone = await whatIf('gpt-4o', 'no-such-model');
+  assert.equal(gone.status, 400, gone.body);
+  await page.goto(`${server.url}/dashboard?${new URLSearchParams({ ...range, what_if_model: 'gpt-4o', what_if_as: 'no-such-model' })}`);
+  await panel.getByRole('alert').waitFor();
+  assert.equal(await panel.getByRole('alert').innerText(), gone.json.error.message);
+  assert.equal(await panel.getByLabel('What-if prices').inputValue(), 'no-such-model');
+  assert.equal(await page.locator('img').count(), 0, 'a model name became markup');
   assert.deepEqual(seen, { dialogs: [], errors: [] });
   await page.close();
 });

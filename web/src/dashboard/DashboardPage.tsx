@@ -1,5 +1,6 @@
 // The dashboard: totals for a time range, then cost, tokens, latency, traces and errors over it,
-// each chart broken down by a dimension of the metrics API. The range, filters and breakdowns
+// each chart broken down by a dimension of the metrics API, and a "What if" panel that prices a
+// model's calls at another model's prices (WhatIfPanel). The range, filters and breakdowns
 // are the URL (dashboard/metrics.ts), so a view is a link that can be shared.
 import { useMemo, useState, type FormEvent } from 'react';
 import { useApi } from '../app/api';
@@ -14,6 +15,7 @@ import {
   type DashboardState, type MetricsAnswer, type PanelSpec, type Percentile, type TimeWindow, type Totals,
 } from './metrics';
 import { TimeChart } from './TimeChart';
+import { WhatIfPanel } from './WhatIfPanel';
 
 const kGrainText = { minute: 'per minute', hour: 'per hour', day: 'per day (UTC)' };
 
@@ -126,9 +128,12 @@ export function DashboardPage({ search }: { search: string }) {
         <p className="empty">No traces in this time range. Pick a longer range or change the filters.</p>
       )}
       {totals && totals.traces > 0 && (
-        <div className="dashboard-grid">
-          {kPanels.map((spec) => <Panel key={spec.id} spec={spec} state={state} period={period} />)}
-        </div>
+        <>
+          <div className="dashboard-grid">
+            {kPanels.map((spec) => <Panel key={spec.id} spec={spec} state={state} period={period} />)}
+          </div>
+          <WhatIfPanel state={state} period={period} />
+        </>
       )}
     </section>
   );

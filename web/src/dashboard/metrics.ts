@@ -121,9 +121,12 @@ export interface DashboardState {
   filters: TraceFilters;          // range (or from/to), environment, release
   by: Record<string, string>;     // panel id → breakdown id; absent = none
   percentile: Percentile;         // drawn per group on a broken-down latency panel
+  whatIfModel?: string;           // the "What if" panel's model A (dashboard/whatif.ts); absent = the costliest
+  whatIfAs?: string;              // and its model B; absent = none picked yet
 }
 
 const byKey = (panelId: string) => `${panelId}_by`;
+const kWhatIfKeys: ['whatIfModel' | 'whatIfAs', string][] = [['whatIfModel', 'what_if_model'], ['whatIfAs', 'what_if_as']];
 
 // The state a URL query describes: valid values only; no time range means kDefaultRange, and a
 // `to` without a `from` is dropped with it.
@@ -142,7 +145,12 @@ export function parseDashboard(search: string): DashboardState {
   }
   const p = params.get('percentile');
   const percentile = kPercentiles.find((known) => known === p) ?? 'p95';
-  return { filters, by, percentile };
+  const state: DashboardState = { filters, by, percentile };
+  for (const [field, key] of kWhatIfKeys) {
+    const value = params.get(key)?.trim();
+    if (value) state[field] = value;
+  }
+  return state;
 }
 
 // The page URL of `state` (parseDashboard reads it back).
@@ -153,6 +161,10 @@ export function dashboardUrl(state: DashboardState): string {
     if (id) params.set(byKey(panel.id), id);
   }
   if (state.percentile !== 'p95') params.set('percentile', state.percentile);
+  for (const [field, key] of kWhatIfKeys) {
+    const value = state[field];
+    if (value) params.set(key, value);
+  }
   const query = params.toString();
   return query ? `/dashboard?${query}` : '/dashboard';
 }
