@@ -63,7 +63,8 @@ export function FlameGraph({ tree, weight, onWeight, selectedNodes, onSelect }: 
   // A step selected in another view: scroll its row into view, and leave a zoom that hides it.
   useEffect(() => {
     if (selectedNodes.size !== 1) return;
-    const frame = layout.byNode.get([...selectedNodes][0]);
+    const [node] = selectedNodes;
+    const frame = layout.frames.find((f) => f.node === node);
     const el = scroller.current;
     if (!frame || !el || !(frame.x1 > frame.x0)) return;
     const y = frame.depth * kRowPx;

@@ -2,9 +2,10 @@
 // flame graph or an agent graph (tabs), and the detail panel of the selection. The selection is
 // shared: a step selected in any view is selected in all of them (the tree opens its ancestors and
 // fold to show it).
-// The observations arrive as summary pages (paging.ts): the view model (tree, folding) is built
-// once per batch of pages, a few times for a huge trace; expanding and selecting only recompute the
-// visible rows. The selected step is fetched in full for the detail panel.
+// The observations arrive as summary pages (paging.ts) and go into the view model (tree, folding;
+// model.ts) page by page; the view takes a snapshot of it a few times for a huge trace, and
+// expanding and selecting only recompute the visible rows. The selected step is fetched in full
+// for the detail panel.
 import { lazy, memo, Suspense, useEffect, useMemo, useState } from 'react';
 import { getJson } from '../app/api';
 import { Link, useLocation } from '../app/router';
@@ -17,9 +18,10 @@ import { ScoreTable } from './ScoreTable';
 import { scoresByObservation } from './scores';
 import type { FlameWeight } from './flame';
 import { FlameGraph } from './FlameGraph';
-import { foldIndex, foldTree, groupOf, revealNode, visibleRows, type FoldGroup } from './fold';
+import { foldIndex, groupOf, revealNode, visibleRows, type FoldGroup } from './fold';
+import { TraceModelBuilder, type TraceModel } from './model';
 import { FullObservations, loadAllPages, observationPath, observationsPath, pageSizeFrom, type LoadProgress } from './paging';
-import { buildTree, type TreeNode } from './tree';
+import type { TreeNode } from './tree';
 import { TreeTimeline, type SelectedItem } from './TreeTimeline';
 
 const AgentGraph = lazy(() => import('./AgentGraph'));
@@ -30,8 +32,8 @@ const kTabs: [Tab, string][] = [['tree', 'Tree & timeline'], ['flame', 'Flame gr
 // Siblings that repeat this often are folded into one row.
 const kMinRepeat = 5;
 
-function Totals({ trace, observations }: { trace: Trace; observations: ObservationSummary[] }) {
-  const totals = traceTotals(trace, observations);
+function Totals({ trace, nodes }: { trace: Trace; nodes: readonly TreeNode<ObservationSummary>[] }) {
+  const totals = useMemo(() => traceTotals(trace, nodes.map((n) => n.obs)), [trace, nodes]);
   const items: [string, string, boolean][] = [
     ['Latency', formatDurationMs(totals.latencyMs), false],
     ['Tokens', formatTokens(totals.tokens), false],
@@ -82,16 +84,15 @@ type FullState = { id: string; obs?: Observation; error?: Error } | null;
 
 interface TraceViewProps {
   trace: Trace;
-  observations: ObservationSummary[]; // summaries, in start order; grows while loading
+  model: TraceModel<ObservationSummary>; // of the summaries loaded so far; a new snapshot as more load
   scores: Score[];
   full: FullObservations;
 }
 
 // Memoized: while a trace loads, the page re-renders for its progress line only.
-const TraceView = memo(function TraceView({ trace, observations, scores, full }: TraceViewProps) {
-  const tree = useMemo(() => buildTree(observations), [observations]);
+const TraceView = memo(function TraceView({ trace, model, scores, full }: TraceViewProps) {
+  const { tree, folded } = model;
   const scoresOf = useMemo(() => scoresByObservation(scores), [scores]);
-  const folded = useMemo(() => foldTree(tree, kMinRepeat), [tree]);
   const foldOf = useMemo(() => foldIndex(folded), [folded]);
   const [collapsedIds, setCollapsedIds] = useState<ReadonlySet<string>>(new Set());
   const [openFolds, setOpenFolds] = useState<ReadonlySet<string>>(new Set());
@@ -114,9 +115,9 @@ const TraceView = memo(function TraceView({ trace, observations, scores, full }:
     const { group } = selectedKey;
     const first = group.members[0];
     const current = tree.byId.get(first.obs.id);
-    if (current === first) return group; // built from this tree
     const fold = current && foldOf.get(current);
     if (fold && fold.id === group.id) return fold; // the same folded row, maybe grown
+    if (current === first) return group; // an agent graph step of this tree's nodes
     const members = group.members.flatMap((m) => tree.byId.get(m.obs.id) ?? []);
     return members.length > 0 ? groupOf(members, group.id) : null;
   }, [selectedKey, tree, foldOf]);
@@ -167,7 +168,7 @@ const TraceView = memo(function TraceView({ trace, observations, scores, full }:
           {trace.user_id && <> · user {trace.user_id}</>}
           {(tree.orphans > 0 || tree.cycles > 0) && <> · {tree.orphans} orphaned, {tree.cycles} in parent cycles</>}
         </div>
-        <Totals trace={trace} observations={observations} />
+        <Totals trace={trace} nodes={tree.nodes} />
         <TraceScores scores={scores} stepOf={(id) => tree.byId.get(id)} onSelect={selectAndReveal} />
       </div>
       <div className="trace-body">
@@ -235,6 +236,7 @@ export function TraceViewPage({ traceId }: { traceId: string }) {
     const fail = (error: Error) => { if (!signal.aborted) setState((s) => ({ ...s, error })); };
     loadAllPages(
       (cursor) => getJson<ObservationPage>(observationsPath(traceId, pageSize, cursor), signal),
+      new TraceModelBuilder<ObservationSummary>(kMinRepeat),
       (progress) => setState((s) => ({ ...s, progress })),
       (loaded) => setState((s) => ({ ...s, loaded })),
       signal,
@@ -256,7 +258,7 @@ export function TraceViewPage({ traceId }: { traceId: string }) {
         </p>
       )}
       {error && <p className="trace-progress bad" role="alert">Stopped loading at {loaded.toLocaleString('en-US')} spans: {error.message}</p>}
-      <TraceView key={traceId} trace={progress.trace} observations={progress.observations} scores={scores} full={full} />
+      <TraceView key={traceId} trace={progress.trace} model={progress.model} scores={scores} full={full} />
     </>
   );
 }

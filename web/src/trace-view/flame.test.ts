@@ -18,7 +18,7 @@ const sample = () => buildTree([
   obs('llm', 'act', 300, 400, 300, 0.3),
 ]);
 const frameOf = (layout: ReturnType<typeof layoutFlame>, id: string) =>
-  [...layout.byNode.values()].find((f) => f.node.obs.id === id)!;
+  layout.frames.find((f) => f.node.obs.id === id)!;
 const round = (x: number) => Math.round(x * 1e9) / 1e9;
 const edges = (layout: ReturnType<typeof layoutFlame>, id: string) => {
   const frame = frameOf(layout, id);

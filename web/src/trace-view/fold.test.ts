@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTree } from './tree';
+import { buildTree, TreeBuilder } from './tree';
 import { foldIndex, foldTree, revealNode, visibleRows, type FoldInput, type Row } from './fold';
 
 const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
@@ -50,6 +50,32 @@ describe('foldTree', () => {
       ...[0, 1, 2].map((i) => obs(`b${i}`, 'r', 'chat', { type: 'generation', model: 'claude', ms: 10 + i })),
     ]);
     expect(visibleRows(foldTree(tree, 3), new Set(), new Set()).map(label)).toEqual(['r', 'chat×3', 'chat×3']);
+  });
+});
+
+describe('foldTree of a growing tree', () => {
+  it('folds again only the parents that changed and matches folding the whole tree', () => {
+    const list = [obs('root', null, 'agent', { type: 'agent', dur: 100 }), obs('plan', 'root', 'plan', { ms: 1 })];
+    for (let i = 0; i < 6; i++) list.push(obs(`tool${i}`, 'root', 'search', { ms: 10 + i }));
+    list.push(obs('sub', 'plan', 'think', { ms: 2 }));
+    const builder = new TreeBuilder<FoldInput>();
+    builder.add(list.slice(0, 5)); // root, plan, three searches: nothing repeats 5 times yet
+    const first = foldTree(builder.snapshot(), 5);
+    const firstRows = visibleRows(first, new Set(), new Set()).map(label);
+    expect(firstRows).toEqual(['root', 'plan', 'tool0', 'tool1', 'tool2']);
+    builder.add(list.slice(5));
+    const second = builder.snapshot();
+    const grown = foldTree(second, 5, first);
+    const whole = foldTree(buildTree(list), 5);
+    const rows = visibleRows(grown, new Set(), new Set());
+    expect(rows.map(label)).toEqual(['root', 'plan', 'sub', 'search×6']);
+    expect(rows.map(label)).toEqual(visibleRows(whole, new Set(), new Set()).map(label));
+    // The group's id is the one a whole folding gives it (the parent's position, then the first member's).
+    expect(rows[3].kind === 'fold' && rows[3].group.id).toBe('n0/1');
+    // The earlier folding is left as it was.
+    expect(visibleRows(first, new Set(), new Set()).map(label)).toEqual(firstRows);
+    // The parents no page touched keep their items.
+    expect(grown.get(null)).toBe(first.get(null));
   });
 });
 

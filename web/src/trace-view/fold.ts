@@ -67,6 +67,7 @@ export function groupOf<T extends FoldInput>(members: TreeNode<T>[], id: string)
 export function foldSiblings<T extends FoldInput>(
   siblings: TreeNode<T>[], minRepeat: number, groupIdPrefix: string,
 ): ChildItem<T>[] {
+  if (siblings.length < minRepeat) return siblings.map((node) => ({ kind: 'node', node })); // nothing can repeat enough
   const byKey = new Map<string, TreeNode<T>[]>();
   for (const node of siblings) {
     const key = stepKey(node.obs);
@@ -86,15 +87,21 @@ export function foldSiblings<T extends FoldInput>(
   return items;
 }
 
-// Folding of the whole tree, computed once per trace: parent (null for the roots) → its items.
+// The folding of a tree: parent (null for the roots) → its items.
 export type FoldedTree<T extends FoldInput = FoldInput> = Map<TreeNode<T> | null, ChildItem<T>[]>;
 
-export function foldTree<T extends FoldInput>(tree: TraceTree<T>, minRepeat: number): FoldedTree<T> {
-  const folded: FoldedTree<T> = new Map();
-  folded.set(null, foldSiblings(tree.roots, minRepeat, 'root'));
-  tree.nodes.forEach((node, i) => {
-    if (node.children.length > 0) folded.set(node, foldSiblings(node.children, minRepeat, `n${i}`));
-  });
+// The folding of `tree`, given `previous`, the folding of the previous snapshot of the same
+// TreeBuilder (none for the first snapshot or a tree from buildTree): only the parents whose
+// children changed (tree.changed) are folded again, so following a loading trace costs time in
+// what each page added. `previous` is not changed.
+export function foldTree<T extends FoldInput>(
+  tree: TraceTree<T>, minRepeat: number, previous: FoldedTree<T> = new Map(),
+): FoldedTree<T> {
+  const folded: FoldedTree<T> = new Map(previous);
+  for (const parent of tree.changed) {
+    if (parent === null) folded.set(null, foldSiblings(tree.roots, minRepeat, 'root'));
+    else folded.set(parent, foldSiblings(parent.children, minRepeat, `n${parent.index}`));
+  }
   return folded;
 }
 

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation, ObservationPage, ObservationSummary, Trace } from '../shared/model';
+import { TraceModelBuilder } from './model';
 import { FullObservations, loadAllPages, observationsPath, pageSizeFrom, shouldPublish, type LoadProgress } from './paging';
 
 const trace = { id: 't', counts: { observations: 10 } } as Trace;
-const summary = (id: string) => ({ id, parent_id: null, start_time: '2026-01-01T00:00:00.000000Z' }) as ObservationSummary;
+const summary = (id: string) => ({
+  id, parent_id: null, name: id, type: 'span', status: 'ok', start_time: '2026-01-01T00:00:00.000000Z', end_time: null,
+}) as ObservationSummary;
+const model = () => new TraceModelBuilder<ObservationSummary>(5);
 
 // A server of `count` observations in pages of `size`; the first page carries the trace.
 function pagesOf(count: number, size: number) {
@@ -46,30 +50,32 @@ describe('loadAllPages', () => {
     const { fetchPage, requested } = pagesOf(10, 1);
     const published: LoadProgress[] = [];
     const loaded: number[] = [];
-    await loadAllPages(fetchPage, (p) => published.push(p), (n) => loaded.push(n), new AbortController().signal);
+    await loadAllPages(fetchPage, model(), (p) => published.push(p), (n) => loaded.push(n), new AbortController().signal);
     expect(requested).toEqual([null, '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(loaded).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(published.map((p) => p.observations.length)).toEqual([1, 2, 4, 8, 10]);
+    expect(published.map((p) => p.model.tree.nodes.length)).toEqual([1, 2, 4, 8, 10]);
     expect(published.map((p) => p.done)).toEqual([false, false, false, false, true]);
     const last = published[published.length - 1];
     expect(last.trace).toBe(trace);
-    expect(last.observations.map((o) => o.id)).toEqual(Array.from({ length: 10 }, (_, i) => `o${i}`));
-    // Each published array is a snapshot the loader does not change afterwards.
-    expect(published[0].observations.length).toBe(1);
+    expect(last.model.tree.roots.map((n) => n.obs.id)).toEqual(Array.from({ length: 10 }, (_, i) => `o${i}`));
+    expect(last.model.folded.get(null)).toHaveLength(10);
+    // Each published snapshot stays as it was when later pages arrive.
+    expect(published[0].model.tree.roots).toHaveLength(1);
+    expect(published[0].model.folded.get(null)).toHaveLength(1);
   });
 
   it('publishes a one-page trace once, done', async () => {
     const { fetchPage } = pagesOf(3, 1000);
     const published: LoadProgress[] = [];
-    await loadAllPages(fetchPage, (p) => published.push(p), () => undefined, new AbortController().signal);
-    expect(published.map((p) => [p.observations.length, p.done])).toEqual([[3, true]]);
+    await loadAllPages(fetchPage, model(), (p) => published.push(p), () => undefined, new AbortController().signal);
+    expect(published.map((p) => [p.model.tree.nodes.length, p.done])).toEqual([[3, true]]);
   });
 
   it('stops quietly once aborted', async () => {
     const { fetchPage, requested } = pagesOf(10, 1);
     const controller = new AbortController();
     const published: LoadProgress[] = [];
-    await loadAllPages(fetchPage, (p) => { published.push(p); controller.abort(); }, () => undefined, controller.signal);
+    await loadAllPages(fetchPage, model(), (p) => { published.push(p); controller.abort(); }, () => undefined, controller.signal);
     expect(requested).toEqual([null, '1']);
     expect(published).toHaveLength(1);
   });
@@ -79,9 +85,9 @@ describe('loadAllPages', () => {
       if (cursor === null) return { data: [summary('a')], next_cursor: 'x', trace };
       throw new Error('HTTP 500');
     };
-    await expect(loadAllPages(failing, () => undefined, () => undefined, new AbortController().signal)).rejects.toThrow('HTTP 500');
+    await expect(loadAllPages(failing, model(), () => undefined, () => undefined, new AbortController().signal)).rejects.toThrow('HTTP 500');
     const noTrace = async (): Promise<ObservationPage> => ({ data: [], next_cursor: null });
-    await expect(loadAllPages(noTrace, () => undefined, () => undefined, new AbortController().signal)).rejects.toThrow('no trace');
+    await expect(loadAllPages(noTrace, model(), () => undefined, () => undefined, new AbortController().signal)).rejects.toThrow('no trace');
   });
 });
 

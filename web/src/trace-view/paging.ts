@@ -1,9 +1,11 @@
 // Progressive loading of one trace (docs/ui.md "Large traces"): the observations arrive as summary
-// pages (GET /api/v1/traces/{id}/observations?fields=summary, no input/output), the view shows
-// the first page at once and takes the rest in a few batches, and the detail panel fetches one
-// observation in full when it is selected. Framework-free; the fetching is injected.
+// pages (GET /api/v1/traces/{id}/observations?fields=summary, no input/output) and go into the
+// view model page by page (model.ts), the view shows the first page at once and takes the rest in
+// a few snapshots, and the detail panel fetches one observation in full when it is selected.
+// Framework-free; the fetching is injected.
 
 import type { Observation, ObservationPage, ObservationSummary, Trace } from '../shared/model';
+import type { TraceModel, TraceModelBuilder } from './model';
 
 // The largest page the API serves (store::kMaxListLimit): fewest round trips.
 export const kMaxPageSize = 1000;
@@ -26,30 +28,33 @@ export function observationPath(traceId: string, observationId: string): string 
   return `/api/v1/traces/${encodeURIComponent(traceId)}/observations/${encodeURIComponent(observationId)}`;
 }
 
-// Rebuilding the tree costs time linear in the spans loaded, so the view takes a new batch only
-// once the loaded count has doubled since the last one (and at the end): all the rebuilds of a
-// load together cost at most about twice the last one, and a 100k-span trace is shown in ~8 steps.
+// Taking a new snapshot of the view model and redrawing the view cost time linear in the spans
+// loaded (listing the rows), so the view takes one only once the loaded count has doubled since
+// the last one (and at the end): all of a load's redraws together cost at most about twice the
+// last one, and a 100k-span trace is shown in ~8 steps.
 export function shouldPublish(loaded: number, published: number, done: boolean): boolean {
   return done || loaded >= 2 * published;
 }
 
 export interface LoadProgress {
   trace: Trace;
-  observations: ObservationSummary[]; // everything loaded so far, in the API's order
+  model: TraceModel<ObservationSummary>; // of everything loaded so far
   done: boolean;
 }
 
-// Fetches every page from the first; calls `publish` with the first page, then whenever
-// shouldPublish says so, and once with done = true. `loaded` is called after every page (for a
-// "loading n / total" line; cheap). Stops quietly when `signal` aborts; a failing fetch rejects.
+// Fetches every page from the first and adds each to `model` as it arrives; calls `publish` with
+// a snapshot after the first page, then whenever shouldPublish says so, and once with done =
+// true. `loaded` is called after every page (for a "loading n / total" line; cheap). Stops
+// quietly when `signal` aborts; a failing fetch rejects.
 export async function loadAllPages(
   fetchPage: (cursor: string | null) => Promise<ObservationPage>,
+  model: TraceModelBuilder<ObservationSummary>,
   publish: (progress: LoadProgress) => void,
   loaded: (count: number) => void,
   signal: AbortSignal,
 ): Promise<void> {
   let trace: Trace | null = null;
-  const observations: ObservationSummary[] = [];
+  let count = 0;
   let published = 0;
   let cursor: string | null = null;
   do {
@@ -57,14 +62,14 @@ export async function loadAllPages(
     if (signal.aborted) return;
     trace ??= page.trace ?? null;
     if (trace === null) throw new Error('the first page of observations has no trace');
-    for (const obs of page.data) observations.push(obs);
+    model.add(page.data);
+    count += page.data.length;
     cursor = page.next_cursor;
     const done = cursor === null;
-    loaded(observations.length);
-    if (published === 0 || shouldPublish(observations.length, published, done)) {
-      published = observations.length;
-      // A copy: the view keeps this array while loading appends to ours.
-      publish({ trace, observations: observations.slice(), done });
+    loaded(count);
+    if (published === 0 || shouldPublish(count, published, done)) {
+      published = count;
+      publish({ trace, model: model.snapshot(), done });
     }
   } while (cursor !== null);
 }
