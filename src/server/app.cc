@@ -33,7 +33,8 @@ HttpServerOptions HttpOptionsOf(const ServerOptions& options, const HostPort& li
 }  // namespace
 
 App::App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
-         const Clock& clock, std::unique_ptr<CatalogPriceSource> prices)
+         const Clock& clock, std::unique_ptr<CatalogPriceSource> prices,
+         std::vector<std::string> cors_origins)
     : prices_(std::move(prices)),
       normalizer_(*prices_),
       queries_(store),
@@ -41,7 +42,9 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       langsmith_(normalizer_, store, clock, options.decode, options.max_body_bytes),
       langfuse_(normalizer_, store, options.decode, options.max_body_bytes),
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
-      dispatcher_(router_, authenticator_) {
+      rate_limits_(options.rate_limit, clock),
+      cors_(std::move(cors_origins)),
+      dispatcher_(router_, authenticator_, rate_limits_, cors_) {
   ingest::RegisterDecoders(decoders_);
   AddApiRoutes(router_, otlp_, queries_, store);
   AddLangsmithRoutes(router_, langsmith_);
@@ -65,7 +68,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
                            cost::PriceCatalog::Builtin());
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<CatalogPriceSource> prices,
                            CatalogPriceSource::Create(std::move(builtin), catalog, clock));
-  std::unique_ptr<App> app(new App(options, store, catalog, clock, std::move(prices)));
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> cors_origins,
+                           ParseCorsOrigins(options.cors_allowed_origins));
+  std::unique_ptr<App> app(
+      new App(options, store, catalog, clock, std::move(prices), std::move(cors_origins)));
   // The web UI takes every GET that no API route does: from ui_dir while developing the UI,
   // else the one built into the binary.
   absl::StatusOr<UiFileReader> ui = options.ui_dir.empty()
@@ -76,8 +82,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
   const RequestDispatcher& dispatcher = app->dispatcher_;
   TRACKLY_ASSIGN_OR_RETURN(
       app->http_, HttpServer::Start(HttpOptionsOf(options, listen),
-                                    [&dispatcher](HttpRequest request, Responder respond) {
-                                      dispatcher.Dispatch(std::move(request), std::move(respond));
+                                    [&dispatcher](HttpRequest request,
+                                                  const boost::asio::ip::address& client,
+                                                  Responder respond) {
+                                      dispatcher.Dispatch(std::move(request), client,
+                                                          std::move(respond));
                                     }));
   return app;
 }

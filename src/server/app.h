@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"
@@ -16,6 +17,8 @@
 #include "query/query_service.h"
 #include "server/authenticator.h"
 #include "server/catalog_price_source.h"
+#include "server/client_rate_limits.h"
+#include "server/cors_policy.h"
 #include "server/http_server.h"
 #include "server/langfuse_ingest_handler.h"
 #include "server/langsmith_handler.h"
@@ -47,7 +50,8 @@ class App {
 
  private:
   App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
-      const Clock& clock, std::unique_ptr<CatalogPriceSource> prices);
+      const Clock& clock, std::unique_ptr<CatalogPriceSource> prices,
+      std::vector<std::string> cors_origins);
 
   ingest::DecoderRegistry decoders_;
   std::unique_ptr<CatalogPriceSource> prices_;  // the built-in catalog + project prices
@@ -57,6 +61,8 @@ class App {
   LangsmithHandler langsmith_;
   LangfuseIngestHandler langfuse_;
   Authenticator authenticator_;
+  ClientRateLimits rate_limits_;
+  CorsPolicy cors_;
   Router router_;
   RequestDispatcher dispatcher_;
   std::unique_ptr<HttpServer> http_;  // last: stopped before the pieces it calls are destroyed

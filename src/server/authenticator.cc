@@ -9,6 +9,12 @@
 
 namespace trackly::server {
 
+bool PresentsCredential(const HttpRequest& request) {
+  return !HeaderValue(request, http::field::authorization).empty() ||
+         !HeaderValue(request, "x-api-key").empty() ||
+         !FindSessionCookie(HeaderValue(request, http::field::cookie)).empty();
+}
+
 Authenticator::Authenticator(store::Catalog& catalog, const Clock& clock,
                              std::string no_auth_project)
     : catalog_(catalog), clock_(clock), no_auth_project_(std::move(no_auth_project)) {}

@@ -22,6 +22,10 @@ struct Principal {
   std::string csrf_token;  // set when the request was authenticated by a UI session cookie
 };
 
+// True when `request` carries a credential of any form: an API key header (Authorization,
+// x-api-key) or the UI session cookie, valid or not.
+bool PresentsCredential(const HttpRequest& request);
+
 // Thread-safe. Catalog lookups are cached for at most kKeyCacheTtlNs, so a revoked key stops
 // working within that time; the secret is verified on every request (one SHA-256).
 class Authenticator {

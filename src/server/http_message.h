@@ -36,7 +36,8 @@ HttpResponse JsonResponse(http::status status, const model::Json& body);
 
 // Headers every response carries: no MIME sniffing, no framing, no caching of API answers, no
 // referrer, and a CSP that allows nothing (a UI handler may set its own CSP first; existing
-// headers are kept). No CORS headers are ever sent: cross-origin browser reads are refused.
+// headers are kept). CORS headers are not set here: the request dispatcher adds them for the
+// configured origins only (server/cors_policy.h), so by default cross-origin reads are refused.
 void AddSecurityHeaders(HttpResponse& response);
 
 }  // namespace trackly::server

@@ -9,7 +9,8 @@
 namespace trackly::server {
 namespace {
 
-// Echoes the body; POST /hold keeps the responder until the test releases it.
+// Echoes the body; /client answers the client's address; POST /hold keeps the responder until
+// the test releases it.
 class HttpServerTest : public testing::Test {
  protected:
   void StartServer(ConnectionLimits limits = {}) {
@@ -17,7 +18,12 @@ class HttpServerTest : public testing::Test {
     options.io_threads = 2;
     options.limits = limits;
     absl::StatusOr<std::unique_ptr<HttpServer>> server =
-        HttpServer::Start(options, [this](HttpRequest request, Responder respond) {
+        HttpServer::Start(options, [this](HttpRequest request,
+                                          const boost::asio::ip::address& client,
+                                          Responder respond) {
+          if (request.target() == "/client") {
+            return respond(BodyResponse(http::status::ok, "text/plain", client.to_string()));
+          }
           if (request.target() == "/hold") {
             std::lock_guard<std::mutex> lock(mu_);
             held_ = std::move(respond);
@@ -104,6 +110,22 @@ TEST_F(HttpServerTest, SlowRequestIsClosed) {
   EXPECT_TRUE(client.WaitForClose());
 }
 
+TEST_F(HttpServerTest, SlowHeadersAreClosed) {
+  StartServer(ConnectionLimits{.idle_timeout = std::chrono::minutes(10),
+                               .read_timeout = std::chrono::milliseconds(20)});
+  HttpTestClient client(server_->endpoint());
+  client.SendRaw("GET /echo HTTP/1.1\r\nHost: t\r\nX-Slow: 1\r\n");  // headers never end
+  EXPECT_TRUE(client.WaitForClose());
+}
+
+TEST_F(HttpServerTest, HandlerSeesTheClientAddress) {
+  StartServer();
+  HttpTestClient client(server_->endpoint());
+  std::optional<HttpResponse> response = client.Send(MakeRequest(http::verb::get, "/client"));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body(), "127.0.0.1");
+}
+
 TEST_F(HttpServerTest, ShutdownAnswersRequestsInFlightThenCloses) {
   StartServer();
   HttpTestClient idle(server_->endpoint());
@@ -131,7 +153,8 @@ TEST_F(HttpServerTest, ExceedingMaxConnectionsClosesNewConnections) {
   HttpServerOptions options;
   options.max_connections = 1;
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
-      HttpServer::Start(options, [](HttpRequest, Responder respond) {
+      HttpServer::Start(options, [](HttpRequest, const boost::asio::ip::address&,
+                                    Responder respond) {
         respond(BodyResponse(http::status::ok, "text/plain", "ok"));
       });
   ASSERT_TRUE(server.ok());
@@ -146,7 +169,7 @@ TEST_F(HttpServerTest, BindFailureIsUnavailable) {
   HttpServerOptions options;
   options.port = server_->endpoint().port();
   absl::StatusOr<std::unique_ptr<HttpServer>> second =
-      HttpServer::Start(options, [](HttpRequest, Responder) {});
+      HttpServer::Start(options, [](HttpRequest, const boost::asio::ip::address&, Responder) {});
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
 }
 

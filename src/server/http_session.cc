@@ -38,7 +38,11 @@ bool IsHttpSyntaxError(beast::error_code error) {
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, const ConnectionLimits& limits,
                          const RequestHandler& handler, ConnectionTracker& tracker)
-    : stream_(std::move(socket)), limits_(limits), handler_(handler), tracker_(tracker) {}
+    : stream_(std::move(socket)), limits_(limits), handler_(handler), tracker_(tracker) {
+  beast::error_code error;
+  net::ip::tcp::endpoint peer = stream_.socket().remote_endpoint(error);
+  if (!error) client_ = peer.address();
+}
 
 HttpSession::~HttpSession() { tracker_.Remove(this); }
 
@@ -134,7 +138,7 @@ void HttpSession::OnBody(beast::error_code error, size_t) {
       session->Write(std::move(response));
     });
   };
-  handler_(std::move(request), std::move(respond));
+  handler_(std::move(request), client_, std::move(respond));
 }
 
 void HttpSession::OnReadError(beast::error_code error) {

@@ -35,9 +35,10 @@ struct ConnectionLimits {
   std::chrono::milliseconds write_timeout{30'000};
 };
 
-// Answers one request via the Responder (see http_message.h). Must not block for long: it runs
-// on an I/O thread.
-using RequestHandler = std::function<void(HttpRequest request, Responder respond)>;
+// Answers one request from `client` (the peer's IP address) via the Responder (see
+// http_message.h). Must not block for long: it runs on an I/O thread.
+using RequestHandler = std::function<void(
+    HttpRequest request, const boost::asio::ip::address& client, Responder respond)>;
 
 // Thread-safe through its strand: the socket's executor is a strand, every handler of the
 // connection runs on it, and the public methods post to it. Owned by shared_ptrs held by its
@@ -76,6 +77,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const ConnectionLimits& limits_;
   const RequestHandler& handler_;
   ConnectionTracker& tracker_;
+  boost::asio::ip::address client_;  // the peer's address (unspecified if it could not be read)
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> interim_;  // "100 Continue"

@@ -2,7 +2,10 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include <algorithm>
+
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/status.h"
@@ -23,9 +26,9 @@ bool Has(const absl::Status& status, absl::StatusCode code, const char* url) {
 
 }  // namespace
 
-absl::Status RateLimitedError(std::string_view message) {
+absl::Status RateLimitedError(std::string_view message, int retry_after_seconds) {
   absl::Status status = absl::ResourceExhaustedError(Sv(message));
-  status.SetPayload(kRateLimitedUrl, absl::Cord());
+  status.SetPayload(kRateLimitedUrl, absl::Cord(absl::StrCat(std::max(retry_after_seconds, 1))));
   return status;
 }
 
@@ -61,8 +64,10 @@ HttpError HttpErrorOf(const absl::Status& status) {
     case StatusCode::kAlreadyExists:
       return {http::status::conflict, "already_exists"};
     case StatusCode::kResourceExhausted:
-      if (Has(status, StatusCode::kResourceExhausted, kRateLimitedUrl)) {
-        return {http::status::too_many_requests, "rate_limited", kRetryAfterSeconds};
+      if (absl::optional<absl::Cord> seconds = status.GetPayload(kRateLimitedUrl)) {
+        int retry_after = kRetryAfterSeconds;
+        (void)absl::SimpleAtoi(std::string(*seconds), &retry_after);
+        return {http::status::too_many_requests, "rate_limited", retry_after};
       }
       if (Has(status, StatusCode::kResourceExhausted, kHeadersTooLargeUrl)) {
         return {http::status::request_header_fields_too_large, "headers_too_large"};

@@ -9,7 +9,7 @@
 //   NotFound                             404 not_found
 //   AlreadyExists                        409 already_exists
 //   ResourceExhausted                    413 payload_too_large (a size cap; never retried)
-//     + RateLimitedError                 429 rate_limited (+ Retry-After)
+//     + RateLimitedError                 429 rate_limited (+ Retry-After: its seconds)
 //   Unavailable                          503 unavailable (+ Retry-After)
 //   DeadlineExceeded                     504 deadline_exceeded
 //   Unimplemented                        501 unimplemented
@@ -25,11 +25,12 @@
 
 namespace trackly::server {
 
-// Seconds a client is asked to wait before retrying a 429 / 503.
+// Seconds a client is asked to wait before retrying a 503, or a 429 that names none.
 inline constexpr int kRetryAfterSeconds = 1;
 
-// ResourceExhausted(message) marked as a rate limit (429) rather than a size cap (413).
-absl::Status RateLimitedError(std::string_view message);
+// ResourceExhausted(message) marked as a rate limit (429) rather than a size cap (413), asking
+// the client to wait `retry_after_seconds` (at least 1) before retrying.
+absl::Status RateLimitedError(std::string_view message, int retry_after_seconds = kRetryAfterSeconds);
 // InvalidArgument(message) marked as 405; `allow` is the Allow header value ("GET, POST").
 absl::Status MethodNotAllowedError(std::string_view message, std::string_view allow);
 // Request headers larger than the limit (431).

@@ -61,6 +61,14 @@ TEST(HttpStatusTest, RetryableErrorsCarryRetryAfter) {
             0u);
 }
 
+TEST(HttpStatusTest, RateLimitedCarriesItsOwnRetryAfter) {
+  HttpResponse response = ErrorResponse(RateLimitedError("too many requests", 7));
+  EXPECT_EQ(response.result(), http::status::too_many_requests);
+  EXPECT_EQ(response[http::field::retry_after], "7");
+  EXPECT_EQ(ErrorBody(RateLimitedError("too many requests", 7))["error"]["code"], "rate_limited");
+  EXPECT_EQ(ErrorResponse(RateLimitedError("x", 0))[http::field::retry_after], "1");
+}
+
 TEST(HttpStatusTest, UnauthenticatedCarriesChallenge) {
   HttpResponse response = ErrorResponse(absl::UnauthenticatedError("missing API key"));
   EXPECT_EQ(response.result(), http::status::unauthorized);

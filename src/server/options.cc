@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "base/log.h"
 #include "base/status.h"
+#include "server/cors_policy.h"
 
 namespace trackly::server {
 namespace {
@@ -109,6 +110,26 @@ const std::vector<Field>& Fields() {
                      "time allowed to receive one whole request"),
       TRACKLY_OPTION("write_timeout_ms", write_timeout_ms,
                      "time allowed to send one whole response"),
+      TRACKLY_OPTION("rate_limit.key_requests_per_second", rate_limit.key_requests_per_second,
+                     "requests per second one API key may send on average (0: no limit; more: "
+                     "429)"),
+      TRACKLY_OPTION("rate_limit.key_burst", rate_limit.key_burst,
+                     "requests one API key may send back to back before its rate applies"),
+      TRACKLY_OPTION("rate_limit.address_requests_per_second",
+                     rate_limit.address_requests_per_second,
+                     "requests per second from one client address (IPv6: its /64) (0: no limit)"),
+      TRACKLY_OPTION("rate_limit.address_burst", rate_limit.address_burst,
+                     "requests one client address may send back to back before its rate applies"),
+      TRACKLY_OPTION("rate_limit.failed_auth_per_minute", rate_limit.failed_auth_per_minute,
+                     "failed authentications per minute from one address before its requests "
+                     "needing a credential get 429 (0: no limit)"),
+      TRACKLY_OPTION("rate_limit.failed_auth_burst", rate_limit.failed_auth_burst,
+                     "failed authentications one address may have back to back before that rate "
+                     "applies"),
+      TRACKLY_OPTION("rate_limit.max_tracked_clients", rate_limit.max_tracked_clients,
+                     "most API keys / addresses each rate limit tracks (idle ones are dropped)"),
+      TRACKLY_OPTION("cors_allowed_origins", cors_allowed_origins,
+                     "comma-separated origins whose web pages may call the API (empty: none)"),
       TRACKLY_OPTION("writer_queue_observations", writer_queue_observations,
                      "observations waiting to be stored before ingestion answers 503"),
       TRACKLY_OPTION("decode.max_nesting_depth", decode.max_nesting_depth,
@@ -288,6 +309,16 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
            Range{"idle_timeout_ms", options.idle_timeout_ms, 1},
            Range{"read_timeout_ms", options.read_timeout_ms, 1},
            Range{"write_timeout_ms", options.write_timeout_ms, 1},
+           Range{"rate_limit.key_requests_per_second",
+                 options.rate_limit.key_requests_per_second, 0},
+           Range{"rate_limit.key_burst", options.rate_limit.key_burst, 1},
+           Range{"rate_limit.address_requests_per_second",
+                 options.rate_limit.address_requests_per_second, 0},
+           Range{"rate_limit.address_burst", options.rate_limit.address_burst, 1},
+           Range{"rate_limit.failed_auth_per_minute",
+                 options.rate_limit.failed_auth_per_minute, 0},
+           Range{"rate_limit.failed_auth_burst", options.rate_limit.failed_auth_burst, 1},
+           Range{"rate_limit.max_tracked_clients", options.rate_limit.max_tracked_clients, 1},
            Range{"writer_queue_observations", options.writer_queue_observations, 1},
            Range{"decode.max_nesting_depth", options.decode.max_nesting_depth, 1},
            Range{"decode.max_attributes_per_span", options.decode.max_attributes_per_span, 0},
@@ -299,6 +330,11 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
       return absl::InvalidArgumentError(absl::StrCat("option ", Sv(range.key), " must be at least ",
                                                      range.min, ", got ", range.value));
     }
+  }
+  if (absl::Status origins = ParseCorsOrigins(options.cors_allowed_origins).status();
+      !origins.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("option cors_allowed_origins: ", origins.message()));
   }
   if (options.data_dir.empty()) return absl::InvalidArgumentError("option data_dir is empty");
   if (!options.auth && options.default_project.empty()) {

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ingest/decoder.h"
+#include "server/client_rate_limits.h"
 
 namespace trackly::server {
 
@@ -38,6 +39,12 @@ struct ServerOptions {
   int read_timeout_ms = 30'000;
   // How long a client may take to receive one response.
   int write_timeout_ms = 30'000;
+  // Request rate limits per API key, per client address and for failed authentication
+  // (server/client_rate_limits.h); beyond them 429 + Retry-After.
+  RateLimitOptions rate_limit;
+  // Origins (scheme://host[:port], comma-separated) whose browser pages may call the API; empty
+  // sends no CORS headers at all (server/cors_policy.h).
+  std::string cors_allowed_origins;
   // Observations accepted but not yet durable; beyond it ingestion answers 503 + Retry-After.
   int64_t writer_queue_observations = 200'000;
   // Per-span limits applied while decoding; beyond them values are truncated or dropped.

@@ -164,6 +164,42 @@ TEST(OptionsTest, RejectsOutOfRangeValues) {
   EXPECT_EQ(ValidateServerOptions(options).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(OptionsTest, RateLimitsAndCorsComeFromEverySource) {
+  TempConfig config(R"(
+cors_allowed_origins = "https://app.example.com"
+[rate_limit]
+key_requests_per_second = 50
+failed_auth_per_minute = 3
+)");
+  OptionSources sources;
+  sources.config_path = config.path();
+  sources.env = FakeEnv({{"TRACKLY_RATE_LIMIT_ADDRESS_BURST", "77"}});
+  sources.flags = {{"rate-limit-key-burst", "60"}};
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->rate_limit.key_requests_per_second, 50);
+  EXPECT_EQ(options->rate_limit.key_burst, 60);
+  EXPECT_EQ(options->rate_limit.address_burst, 77);
+  EXPECT_EQ(options->rate_limit.failed_auth_per_minute, 3);
+  EXPECT_EQ(options->rate_limit.failed_auth_burst, 20);  // default
+  EXPECT_EQ(options->cors_allowed_origins, "https://app.example.com");
+  EXPECT_TRUE(ValidateServerOptions(*options).ok());
+}
+
+TEST(OptionsTest, RejectsBadRateLimitsAndCorsOrigins) {
+  ServerOptions options;
+  options.rate_limit.key_burst = 0;
+  EXPECT_EQ(ValidateServerOptions(options),
+            absl::InvalidArgumentError("option rate_limit.key_burst must be at least 1, got 0"));
+  options = ServerOptions();
+  options.rate_limit.failed_auth_per_minute = 0;  // 0 turns a limit off
+  EXPECT_TRUE(ValidateServerOptions(options).ok());
+  options.cors_allowed_origins = "https://ok.example, https://bad.example/path";
+  absl::Status status = ValidateServerOptions(options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("cors_allowed_origins: 'https://bad.example/path'"));
+}
+
 TEST(OptionsTest, ParsesHostPort) {
   struct Case {
     std::string text;
