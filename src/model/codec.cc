@@ -729,6 +729,7 @@ absl::StatusOr<Observation> ObservationFrom(const Node& j) {
   o.release = r.String("release");
   o.service_name = r.String("service_name");
   o.retry_count = static_cast<int32_t>(r.Int("retry_count"));
+  o.redactions = static_cast<int32_t>(r.Int("redactions"));
   o.trace_hints = HintsFrom(r.Find("trace_hints"), &nested);
   TRACKLY_RETURN_IF_ERROR(r.status());
   TRACKLY_RETURN_IF_ERROR(nested);
@@ -813,6 +814,7 @@ Json ToJson(const Observation& o) {
   j["release"] = StringOrNull(o.release);
   j["service_name"] = StringOrNull(o.service_name);
   j["retry_count"] = o.retry_count;
+  if (o.redactions > 0) j["redactions"] = o.redactions;  // absent when nothing was redacted
   Json hints = ToJson(o.trace_hints);
   if (!hints.empty()) j["trace_hints"] = std::move(hints);
   return j;
@@ -934,6 +936,10 @@ void AppendJson(const Observation& o, std::string* out) {
   }
   w.Key("provider");
   w.StringOrNull(o.provider);
+  if (o.redactions > 0) {
+    w.Key("redactions");
+    w.Int(o.redactions);
+  }
   w.Key("release");
   w.StringOrNull(o.release);
   w.Key("retry_count");

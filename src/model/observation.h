@@ -134,6 +134,9 @@ struct Observation {
   std::string release;
   std::string service_name;
   int32_t retry_count = 0;  // retries this observation represents (0 = first attempt)
+  // Secrets and personal data the server replaced in this observation's text before storing it
+  // (normalize/redaction/redactor.h); 0 = none.
+  int32_t redactions = 0;
   TraceHints trace_hints;
 
   bool is_root() const { return parent_id.empty(); }

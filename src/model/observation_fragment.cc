@@ -65,6 +65,7 @@ void Apply(const ObservationFragment& f, bool& have_start, Observation& out) {
   if (Has(f, kFieldRelease)) out.release = in.release;
   if (Has(f, kFieldServiceName)) out.service_name = in.service_name;
   if (Has(f, kFieldRetryCount)) out.retry_count = in.retry_count;
+  out.redactions += in.redactions;  // each fragment counts what was redacted in its own text
   TraceHints& hints = out.trace_hints;
   if (Has(f, kFieldTraceName)) hints.trace_name = in.trace_hints.trace_name;
   if (Has(f, kFieldSessionId)) hints.session_id = in.trace_hints.session_id;

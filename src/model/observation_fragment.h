@@ -74,6 +74,7 @@ struct ObservationFragment {
 //     Langfuse trace; the first report is the start, as in Langfuse, where it is immutable);
 //     metadata, attributes and trace metadata are merged key by key (a later value of a key
 //     wins); events are appended;
+//   - redactions (outside the mask) is the sum over the fragments, each counting its own text;
 //   - id comes from the fragments; trace_id is the last non-empty one;
 //   - fields no fragment sets keep the Observation defaults (cost is empty unless provided).
 // An empty span gives a default Observation.

@@ -10,7 +10,8 @@
 
 namespace trackly::normalize {
 
-BatchNormalizer::BatchNormalizer(const cost::PriceSource& prices) : prices_(prices) {}
+BatchNormalizer::BatchNormalizer(const cost::PriceSource& prices, RedactionClasses redaction)
+    : prices_(prices), redactor_(redaction) {}
 
 NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string_view project) const {
   NormalizedBatch out;
@@ -31,6 +32,7 @@ NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string
     }
     UsageEstimator::Estimate(observation);
     cost::CostEngine::Apply(*prices, project, observation);
+    redactor_.Redact(observation);
     out.observations.push_back(std::move(observation));
   }
   if (rejected_here > 0) {
@@ -57,6 +59,7 @@ NormalizedFragments BatchNormalizer::NormalizeFragments(
         continue;
       }
     }
+    redactor_.Redact(observation);
     out.fragments.push_back(std::move(fragment));
   }
   if (out.rejected_fragments > 1) {
@@ -97,6 +100,10 @@ std::function<bool(model::Observation&)> BatchNormalizer::MergedPricer(
     cost::CostEngine::Apply(*prices, project, o);
     return chat_changed || !(o.usage == usage_before) || !(o.cost == cost_before);
   };
+}
+
+void BatchNormalizer::RedactScores(std::vector<model::Score>& scores) const {
+  for (model::Score& score : scores) redactor_.Redact(score);
 }
 
 }  // namespace trackly::normalize

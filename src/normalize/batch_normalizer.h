@@ -1,8 +1,8 @@
 // Everything between decoding and the store for one request: each decoded span is normalized onto
 // the canonical model, its usage is checked (or estimated from its text when a model call reports
-// none: normalize/usage_estimator.h), and its cost is computed from the price catalog where it has
-// usage but no cost. Every ingest endpoint goes through this, so all wire formats
-// get the same treatment.
+// none: normalize/usage_estimator.h), its cost is computed from the price catalog where it has
+// usage but no cost, and its text is redacted (normalize/redaction/redactor.h). Every ingest
+// endpoint goes through this, so all wire formats get the same treatment.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include "model/raw_span.h"
 #include "normalize/cost/price_source.h"
 #include "normalize/normalizer.h"
+#include "normalize/redaction/redactor.h"
 
 namespace trackly::normalize {
 
@@ -38,19 +39,20 @@ struct NormalizedFragments {
 class BatchNormalizer {
  public:
   // Borrows `prices`, which must outlive this. Each Normalize() prices its whole batch with one
-  // snapshot, prices.Current(), so a price change applies from the next batch on.
-  explicit BatchNormalizer(const cost::PriceSource& prices);
+  // snapshot, prices.Current(), so a price change applies from the next batch on. `redaction`:
+  // the built-in detectors applied to every observation and score (none by default).
+  explicit BatchNormalizer(const cost::PriceSource& prices, RedactionClasses redaction = {});
 
   // Normalizes, estimates missing usage of model calls and prices every span of `batch` for
   // `project`. A span whose usage is invalid (negative or absurd token counts) is left out and
   // counted in rejected_spans with a reason naming the span and the field; the rest is kept. The
-  // decoder's own rejections carry over.
+  // decoder's own rejections carry over. Usage is estimated before redaction, from the text as sent.
   NormalizedBatch Normalize(model::SpanBatch&& batch, std::string_view project) const;
 
   // The same treatment for observations that arrive in pieces (formats whose decoders map the
   // wire fields themselves, e.g. LangSmith runs): a fragment with invalid usage is left out and
   // counted, naming its id and the field. Chat content and cost wait for the merge (type, model
-  // and usage may come in different fragments), see MergedPricer.
+  // and usage may come in different fragments), see MergedPricer; redaction does not.
   NormalizedFragments NormalizeFragments(std::vector<model::ObservationFragment>&& fragments) const;
 
   // For store::WriteBatch::finish_merged: finishes a merged observation of `project` as
@@ -60,9 +62,13 @@ class BatchNormalizer {
   // current now, held for the whole write. Returns true when it changed something.
   std::function<bool(model::Observation&)> MergedPricer(std::string_view project) const;
 
+  // Redacts scores (their comments and string values) as Normalize() does observations.
+  void RedactScores(std::vector<model::Score>& scores) const;
+
  private:
   Normalizer normalizer_;
   const cost::PriceSource& prices_;
+  Redactor redactor_;
 };
 
 }  // namespace trackly::normalize

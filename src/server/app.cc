@@ -36,7 +36,8 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
          const Clock& clock, std::unique_ptr<CatalogPriceSource> prices,
          std::vector<std::string> cors_origins)
     : prices_(std::move(prices)),
-      normalizer_(*prices_),
+      // The option was checked by ValidateServerOptions before an App is made.
+      normalizer_(*prices_, normalize::ParseRedactionClasses(options.redact).value_or(normalize::RedactionClasses{})),
       queries_(store),
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
       langsmith_(normalizer_, store, clock, options.decode, options.max_body_bytes),

@@ -55,6 +55,7 @@ void LangfuseIngestHandler::Handle(RequestContext context, Responder respond) co
     for (model::ObservationFragment& fragment : normalized.fragments) write.fragments.push_back(std::move(fragment));
   }
   if (write.fragments.empty() && write.scores.empty()) return respond(MultiStatus(batch->events));
+  normalizer_.RedactScores(write.scores);
   write.finish_merged = normalizer_.MergedPricer(write.project);
 
   auto events = std::make_shared<std::vector<LangfuseEvent>>(std::move(batch->events));

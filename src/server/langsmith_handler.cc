@@ -123,15 +123,17 @@ void LangsmithHandler::PostFeedback(RequestContext context, Responder respond) c
     return respond(ErrorResponse(status));
   }
   store::WriteBatch write{.project = context.project};
-  write.scores.push_back(*score);
-  store_.Write(std::move(write), [respond = std::move(respond), score = *std::move(score)](absl::Status status) {
+  write.scores.push_back(*std::move(score));
+  normalizer_.RedactScores(write.scores);
+  model::Json stored = model::ToJson(write.scores.front());  // the answer shows what is stored
+  store_.Write(std::move(write), [respond = std::move(respond), stored = std::move(stored)](absl::Status status) {
     if (!status.ok()) {
       if (status.code() != absl::StatusCode::kUnavailable) {
         LogWarn("storing LangSmith feedback failed: ", status.ToString());
       }
       return respond(ErrorResponse(status));
     }
-    respond(JsonResponse(http::status::ok, model::ToJson(score)));
+    respond(JsonResponse(http::status::ok, stored));
   });
 }
 
@@ -180,6 +182,7 @@ void LangsmithHandler::Ingest(RequestContext context, Responder respond, DecodeB
     if (!status.ok()) return respond(ErrorResponse(status));
     write.scores.push_back(std::move(score));
   }
+  normalizer_.RedactScores(write.scores);
   const Accepted accepted{.runs = static_cast<int64_t>(normalized.fragments.size()),
                           .feedback = static_cast<int64_t>(write.scores.size()),
                           .ignored_parts = batch->ignored_parts};

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "server/cors_policy.h"
+#include "normalize/redaction/redactor.h"
 
 namespace trackly::server {
 namespace {
@@ -147,6 +148,8 @@ const std::vector<Field>& Fields() {
       TRACKLY_OPTION("create_demo_project", create_demo_project,
                      "create the project \"demo\" at start if missing"),
       TRACKLY_OPTION("log_level", log_level, "debug, info, warn or error"),
+      TRACKLY_OPTION("redact", redact,
+                     "built-in redaction before storing: secrets, cards, emails, phones (comma-separated), all or none"),
       TRACKLY_OPTION("ui_dir", ui_dir, "serve the web UI from this directory instead of the built-in one (UI development)"),
   };
   return *fields;
@@ -344,6 +347,10 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
   if (!ParseLogLevel(options.log_level, &level)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "option log_level must be debug, info, warn or error, got '", options.log_level, "'"));
+  }
+  if (absl::StatusOr<normalize::RedactionClasses> redact = normalize::ParseRedactionClasses(options.redact);
+      !redact.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("option redact: ", redact.status().message()));
   }
   return absl::OkStatus();
 }

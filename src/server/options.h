@@ -58,6 +58,9 @@ struct ServerOptions {
   bool create_demo_project = false;
   // Log level: debug, info, warn or error.
   std::string log_level = "info";
+  // Built-in redaction applied to everything ingested before it is stored: a comma-separated
+  // list of secrets, cards, emails, phones, or all / none (normalize/redaction/redactor.h).
+  std::string redact = "secrets,cards";
   // Directory of a built web UI (web/dist) to serve at "/" instead of the one built into the
   // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;

@@ -59,6 +59,7 @@ export interface Observation {
   release: string | null;
   service_name: string | null;
   retry_count?: number;
+  redactions?: number; // secrets and personal data the server replaced (docs/security.md); absent when none
 }
 
 // An observation as a summary page lists it (GET /api/v1/traces/{id}/observations?fields=summary):

@@ -81,6 +81,7 @@ function ObservationDetail({ obs, scores }: { obs: Observation; scores: readonly
         ['Prompt', obs.prompt ? `${obs.prompt.name} v${String(obs.prompt.version ?? '?')}` : null],
         ['Level', obs.level !== 'DEFAULT' ? obs.level : null],
         ['Retries', obs.retry_count ? String(obs.retry_count) : null],
+        ['Redacted', obs.redactions ? `${obs.redactions} ${obs.redactions === 1 ? 'value' : 'values'}` : null],
         ['Service', obs.service_name],
         ['Environment', obs.environment],
         ['Release', obs.release],

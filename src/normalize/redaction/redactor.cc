@@ -1,0 +1,222 @@
+#include "normalize/redaction/redactor.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "base/status.h"
+#include "re2/re2.h"
+
+namespace trackly::normalize {
+namespace {
+
+enum class Class { kSecrets, kCards, kEmails, kPhones };
+
+struct BuiltinDetector {
+  const char* kind;
+  Class cls;
+  const char* pattern;  // RE2 syntax
+  int secret_group;     // the capturing group (within `pattern`) to replace; 0 = the whole match
+  bool luhn;            // a match counts only when its digits pass the Luhn checksum
+};
+
+// Order matters where patterns overlap: at one position the first alternative that matches wins
+// (RE2's leftmost-first semantics), so the Anthropic key precedes the generic "sk-" key.
+constexpr std::array<BuiltinDetector, 15> kBuiltin = {{
+    {"private_key", Class::kSecrets,
+     R"(-----BEGIN[A-Z ]*PRIVATE KEY-----(?s:.*?)-----END[A-Z ]*PRIVATE KEY-----)", 0, false},
+    {"anthropic_key", Class::kSecrets, R"(\bsk-ant-[A-Za-z0-9_-]{20,})", 0, false},
+    {"openai_key", Class::kSecrets, R"(\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,})", 0, false},
+    {"stripe_key", Class::kSecrets, R"(\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,})", 0, false},
+    {"aws_access_key", Class::kSecrets, R"(\b(?:AKIA|ASIA)[0-9A-Z]{16}\b)", 0, false},
+    {"github_token", Class::kSecrets, R"(\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))", 0, false},
+    {"slack_token", Class::kSecrets, R"(\bxox[abprs]-[A-Za-z0-9-]{10,})", 0, false},
+    {"google_api_key", Class::kSecrets, R"(\bAIza[0-9A-Za-z_-]{35})", 0, false},
+    {"huggingface_token", Class::kSecrets, R"(\bhf_[A-Za-z0-9]{30,})", 0, false},
+    {"jwt", Class::kSecrets, R"(\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})", 0, false},
+    {"bearer_token", Class::kSecrets, R"((?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,})", 0, false},
+    {"url_password", Class::kSecrets, R"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@)", 1, false},
+    {"card_number", Class::kCards, R"(\b\d(?:[ -]?\d){12,18}\b)", 0, true},
+    {"email", Class::kEmails, R"(\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b)", 0, false},
+    {"phone", Class::kPhones,
+     R"((?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)|\d{1,4})(?:[ .-]?\d{2,4}){2,4}|\(\d{3}\) ?\d{3}[ .-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b)",
+     0, false},
+}};
+
+bool Enabled(const RedactionClasses& classes, Class cls) {
+  switch (cls) {
+    case Class::kSecrets: return classes.secrets;
+    case Class::kCards: return classes.cards;
+    case Class::kEmails: return classes.emails;
+    case Class::kPhones: return classes.phones;
+  }
+  return false;
+}
+
+bool PassesLuhn(std::string_view text) {
+  int sum = 0;
+  int digits = 0;
+  for (auto it = text.rbegin(); it != text.rend(); ++it) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(*it))) continue;
+    int d = *it - '0';
+    if (digits % 2 == 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    ++digits;
+  }
+  return digits >= 13 && sum % 10 == 0;
+}
+
+// Keys whose values are secrets whatever they look like: the last dotted segment of an attribute
+// key ("http.request.header.authorization") or a JSON key, compared without case.
+bool IsSecretKey(std::string_view key) {
+  static const LazyRE2 kSecretKey = {
+      R"((?i)(?:^|[._-])(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|x-api-key|access[_-]?token|)"
+      R"(refresh[_-]?token|auth[_-]?token|authorization|proxy-authorization|cookie|set-cookie|private[_-]?key)$)"};
+  return RE2::PartialMatch(re2::StringPiece(key.data(), key.size()), *kSecretKey);
+}
+
+}  // namespace
+
+struct Redactor::Detector {
+  const BuiltinDetector* builtin;
+  int group;  // index of the detector's own group in the combined pattern
+};
+
+absl::StatusOr<RedactionClasses> ParseRedactionClasses(std::string_view text) {
+  RedactionClasses classes;
+  for (absl::string_view name : absl::StrSplit(Sv(text), ',', absl::SkipWhitespace())) {
+    name = absl::StripAsciiWhitespace(name);
+    if (name == "none") continue;
+    if (name == "all") {
+      classes = RedactionClasses{.secrets = true, .cards = true, .emails = true, .phones = true};
+    } else if (name == "secrets") {
+      classes.secrets = true;
+    } else if (name == "cards") {
+      classes.cards = true;
+    } else if (name == "emails") {
+      classes.emails = true;
+    } else if (name == "phones") {
+      classes.phones = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown redaction class \"", std::string(name), "\" (known: secrets, cards, emails, phones, all, none)"));
+    }
+  }
+  return classes;
+}
+
+Redactor::Redactor(RedactionClasses classes) : redact_secret_keys_(classes.secrets) {
+  std::vector<std::string> alternatives;
+  int group = 1;
+  for (const BuiltinDetector& builtin : kBuiltin) {
+    if (!Enabled(classes, builtin.cls)) continue;
+    detectors_.push_back(Detector{.builtin = &builtin, .group = group});
+    alternatives.push_back(absl::StrCat("(", builtin.pattern, ")"));
+    group += 1 + RE2(builtin.pattern).NumberOfCapturingGroups();
+  }
+  if (alternatives.empty()) return;
+  pattern_ = std::make_unique<RE2>(absl::StrJoin(alternatives, "|"));
+  groups_ = pattern_->NumberOfCapturingGroups();
+}
+
+Redactor::~Redactor() = default;
+
+int Redactor::RedactText(std::string& text) const {
+  // The common case (nothing to redact) is one pass of RE2's DFA, without submatches.
+  if (pattern_ == nullptr || !RE2::PartialMatch(text, *pattern_)) return 0;
+  std::vector<re2::StringPiece> groups(groups_ + 1);
+  const re2::StringPiece input(text);
+  std::string out;
+  size_t copied = 0;  // text[0, copied) is in `out`
+  size_t scan = 0;    // where to look for the next match
+  int count = 0;
+  while (scan < text.size() &&
+         pattern_->Match(input, scan, text.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+    const size_t start = static_cast<size_t>(groups[0].data() - text.data());
+    const size_t end = start + groups[0].size();
+    const Detector* detector = nullptr;
+    for (const Detector& d : detectors_) {
+      if (groups[d.group].data() != nullptr) {
+        detector = &d;
+        break;
+      }
+    }
+    if (detector == nullptr || groups[0].empty() || (detector->builtin->luhn && !PassesLuhn(groups[0]))) {
+      scan = start + 1;  // not a match after all; a later or overlapping one may be
+      continue;
+    }
+    const re2::StringPiece secret = groups[detector->group + detector->builtin->secret_group];
+    const size_t secret_start = static_cast<size_t>(secret.data() - text.data());
+    out.append(text, copied, secret_start - copied);
+    absl::StrAppend(&out, "[REDACTED:", detector->builtin->kind, "]");
+    copied = secret_start + secret.size();
+    scan = end;
+    ++count;
+  }
+  if (count > 0) {
+    out.append(text, copied, std::string::npos);
+    text = std::move(out);
+  }
+  return count;
+}
+
+int Redactor::RedactKeyed(model::Json& object) const {
+  int count = 0;
+  std::vector<std::pair<std::string, std::string>> renamed;  // (old key, new key)
+  for (auto& [key, value] : object.items()) {
+    if (redact_secret_keys_ && IsSecretKey(key) && (value.is_string() || value.is_number()) &&
+        value != "[REDACTED:secret_key]") {
+      value = "[REDACTED:secret_key]";
+      ++count;
+    } else {
+      count += RedactJson(value);
+    }
+    std::string new_key = key;
+    if (const int in_key = RedactText(new_key); in_key > 0) {
+      count += in_key;
+      renamed.emplace_back(key, std::move(new_key));
+    }
+  }
+  for (auto& [old_key, new_key] : renamed) {
+    model::Json value = std::move(object[old_key]);
+    object.erase(old_key);
+    object[new_key] = std::move(value);  // two redacted keys that collide keep the later value
+  }
+  return count;
+}
+
+int Redactor::RedactJson(model::Json& json) const {
+  if (json.is_string()) return RedactText(json.get_ref<std::string&>());
+  if (json.is_object()) return RedactKeyed(json);
+  int count = 0;
+  if (json.is_array()) {
+    for (model::Json& element : json) count += RedactJson(element);
+  }
+  return count;
+}
+
+int Redactor::Redact(model::Observation& o) const {
+  if (!enabled()) return 0;
+  int count = RedactText(o.name) + RedactText(o.status_message) + RedactJson(o.input) + RedactJson(o.output) +
+              RedactJson(o.metadata) + RedactJson(o.model_parameters) + RedactJson(o.attributes);
+  for (model::Event& event : o.events) count += RedactText(event.name) + RedactJson(event.attributes);
+  model::TraceHints& hints = o.trace_hints;
+  count += RedactText(hints.trace_name) + RedactJson(hints.trace_metadata) + RedactJson(hints.trace_input) +
+           RedactJson(hints.trace_output);
+  for (std::string& tag : hints.tags) count += RedactText(tag);
+  o.redactions += count;
+  return count;
+}
+
+int Redactor::Redact(model::Score& score) const {
+  if (!enabled()) return 0;
+  return RedactText(score.comment) + RedactJson(score.value);
+}
+
+}  // namespace trackly::normalize
