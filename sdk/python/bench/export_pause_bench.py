@@ -6,10 +6,16 @@ The calling thread creates spans (5 attributes each) in a loop and records how l
 took; the background exporter meanwhile encodes, gzips and POSTs them. Without --url the requests go
 to a discarding HTTP server in a child process (so the server does not compete for this process's
 GIL). A pause is an iteration far slower than the median: the exporter (or the garbage collector)
-held the interpreter.
+held the interpreter, or the OS scheduler ran something else.
+
+Two baselines come first: the SDK while its exporter sleeps (all spans stay queued), then the same
+loop without the SDK, each iteration spinning for the median span time (pauses there are the OS
+scheduler's alone). Each phase starts after a full garbage collection, so one that the previous
+phase made due does not land in the next.
 """
 
 import argparse
+import gc
 import http.server
 import os
 import subprocess
@@ -24,6 +30,9 @@ from trackly import Trackly  # noqa: E402
 def serve_discarding():
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # The reply's headers and body are two writes; with Nagle's algorithm the body waits for the
+        # client's delayed ACK (40 ms), which would leave the exporter idle most of the run.
+        disable_nagle_algorithm = True
 
         def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
@@ -55,13 +64,16 @@ def main():
     if url is None:
         stub = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
         url = f"http://127.0.0.1:{stub.stdout.readline().strip()}"
-    # Baseline: the same loop while the exporter thread sleeps (one batch is larger than the run), so
-    # pauses caused by the OS scheduler and the garbage collector are visible on their own.
+    # The exporter thread sleeps: one batch is larger than the run.
     idle = Trackly(api_key=args.key, host=url, max_queue_size=args.spans + 1, max_batch_size=args.spans + 2,
                    flush_interval=3600)
+    gc.collect()
     baseline, _ = produce(idle, args.spans)
-    idle.shutdown(0)
+    idle.shutdown(300)  # exports its queue now, not during the next phase
+    gc.collect()
+    without_sdk = spin(args.spans, sorted(baseline)[len(baseline) // 2])
     client = Trackly(api_key=args.key, host=url, max_queue_size=args.spans + 1)
+    gc.collect()
     start = time.perf_counter_ns()
     iterations, produce_s = produce(client, args.spans)
     flushed = client.flush(300)
@@ -71,6 +83,7 @@ def main():
         stub.terminate()
         stub.wait()
     print(f"baseline (exporter idle): {summary(baseline)}")
+    print(f"baseline (no SDK, spinning): {summary(without_sdk)}")
     print(f"exporting: {summary(iterations)}; produced in {produce_s:.2f} s, all exported after {total_s:.2f} s "
           f"(flushed={flushed}); exported {client.exported_spans}, dropped {client.dropped_spans}, "
           f"failed {client.failed_spans}")
@@ -90,9 +103,21 @@ def produce(client, n):
     return iterations, (clock() - start) / 1e9
 
 
+def spin(n, iteration_ns):
+    """The timing loop of `produce` without the SDK: each iteration busy for iteration_ns."""
+    clock = time.perf_counter_ns
+    iterations = []
+    for _ in range(n):
+        t0 = clock()
+        while clock() - t0 < iteration_ns:
+            pass
+        iterations.append(clock() - t0)
+    return iterations
+
+
 def summary(iterations):
     s = sorted(iterations)
-    return (f"{len(s)} spans, per span median {s[len(s) // 2] / 1000:.2f} µs, p99.9 {s[len(s) * 999 // 1000] / 1000:.1f} µs, "
+    return (f"{len(s)} iterations, median {s[len(s) // 2] / 1000:.2f} µs, p99.9 {s[len(s) * 999 // 1000] / 1000:.1f} µs, "
             f"max pause {s[-1] / 1e6:.2f} ms, {sum(1 for x in s if x > 1_000_000)} over 1 ms")
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The exporter against a local HTTP server stub: encoding, retries, backoff, queue bounds."""
 
 import email.utils
+import gc
 import http.server
 import logging
 import threading
@@ -151,6 +152,20 @@ class ExporterTest(unittest.TestCase):
             client.span("s").end()
         self.assertTrue(client.flush(10))
         self.assertEqual(sorted(len(decode_request(b)) for _, _, b in self.server.requests), [50, 100, 100])
+
+    def test_queued_spans_are_not_tracked_by_the_garbage_collector(self):
+        # Every full collection would walk each tracked span in a queue of up to 100,000 of them.
+        client = self.make(flush_interval=3600)
+        with client.span("s", metadata={"n": 1, "tier": "pro"}, user_id="u", status="ok"):
+            pass
+        gc.collect()
+        (queued,) = client._exporter._queue
+        self.assertFalse(gc.is_tracked(queued))
+        self.assertTrue(client.flush(10))
+        (span,) = self.spans()
+        self.assertEqual(span["attrs"]["trackly.metadata.tier"], "pro")
+        self.assertEqual(span["attrs"]["trackly.user.id"], "u")
+        self.assertEqual(span["attrs"]["trackly.status"], "ok")
 
     def test_shutdown_exports_what_is_queued_and_drops_later_spans(self):
         client = self.make(flush_interval=3600)

@@ -12,7 +12,7 @@ import datetime
 import random
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _context
 from ._context import SpanContext
@@ -25,6 +25,14 @@ STATUSES = ("ok", "error", "timeout", "cancelled", "skipped")
 # OTLP Span.status.code: UNSET 0, OK 1, ERROR 2. timeout/cancelled/skipped travel in trackly.status.
 _STATUS_CODE = {"ok": 1, "error": 2, "timeout": 2, "cancelled": 0, "skipped": 0}
 _UNSET: Any = object()
+_NO_METADATA: Dict[str, Any] = {}  # read-only
+
+# What the exporter receives when an observation ends (see Observation._ended_span): trace_id,
+# span_id, parent_id (0 for a root), name, type, start_ns, end_ns, status, status_message, is_trace,
+# input and output (_UNSET when not set), events (None or a list of (name, time_ns, attributes)),
+# the number of attributes A and of metadata entries M, then the A attribute keys, the A attribute
+# values, the M metadata keys and the M metadata values.
+EndedSpan = Tuple[Any, ...]
 
 # Usage keys accepted by update(usage=...) → OTel GenAI attribute (docs/conventions.md "Usage").
 _USAGE_KEYS = {
@@ -53,9 +61,9 @@ def new_trace_id() -> int:
 class Observation:
     """One observation. Not thread-safe: update it from the thread that owns it (reads are safe).
 
-    Ending it (leaving the `with` block or calling `end()`) hands it to the exporter; later updates
-    are ignored. Every public method swallows its own errors (logged) so tracing never breaks the
-    traced code; exceptions raised inside a `with` block are recorded and re-raised unchanged.
+    Ending it (leaving the `with` block or calling `end()`) hands a copy of it to the exporter; later
+    updates are ignored. Every public method swallows its own errors (logged) so tracing never breaks
+    the traced code; exceptions raised inside a `with` block are recorded and re-raised unchanged.
     """
 
     __slots__ = (
@@ -289,9 +297,20 @@ class Observation:
         self._ended = True
         self.end_ns = end_ns or time.time_ns()
         if self.sampled:
-            self._client._exporter.enqueue(self)
+            self._client._exporter.enqueue(self._ended_span())
 
     # ---- internals -----------------------------------------------------------------------------
+
+    def _ended_span(self) -> EndedSpan:
+        # A flat tuple rather than self: the export queue can hold max_queue_size spans, and every
+        # full garbage collection walks each tracked object in it, pausing the thread that triggered
+        # it for tens of ms. CPython stops tracking a tuple once a collection finds only atomic values
+        # (str, int, float, bool, None) in it; a dict or list value (structured input, tags, events)
+        # keeps it tracked, which is correct, only slower to collect.
+        a, md = self.attributes, self.metadata or _NO_METADATA
+        return (self.trace_id, self.span_id, self.parent_id, self.name, self.type, self.start_ns, self.end_ns,
+                self.status, self.status_message, self.is_trace, self.input, self.output, self.events,
+                len(a), len(md), *a, *a.values(), *md, *md.values())
 
     def _set_status(self, status: str) -> None:
         s = str(status).lower()

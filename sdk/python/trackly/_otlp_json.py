@@ -1,4 +1,4 @@
-"""Encodes ended Observations as an OTLP/HTTP JSON ExportTraceServiceRequest.
+"""Encodes ended observations (EndedSpan tuples) as an OTLP/HTTP JSON ExportTraceServiceRequest.
 
 Format: shared/reference/wire-formats.md §1 (OTLP JSON: hex ids, int64 as decimal strings, AnyValue
 objects). The attribute keys are the ones docs/conventions.md says the Trackly server maps.
@@ -16,7 +16,7 @@ import math
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from ._observation import _UNSET, Observation, status_code
+from ._observation import _UNSET, EndedSpan, status_code
 from ._serialize import to_jsonable
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -85,40 +85,43 @@ class SpanEncoder:
         self._max_field_bytes = max_field_bytes
         self._log = log
 
-    def encode(self, obs: Observation) -> str:
-        attrs = dict(obs.attributes)
-        attrs["trackly.observation.type"] = obs.type
-        if obs.status:
-            attrs["trackly.status"] = obs.status
-        if obs.input is not _UNSET:
-            attrs["langfuse.observation.input"] = self._field_text(obs.input)
-        if obs.output is not _UNSET:
-            attrs["langfuse.observation.output"] = self._field_text(obs.output)
-        if obs.metadata:
-            metadata = self._masked(obs.metadata)
+    def encode(self, span: EndedSpan) -> str:
+        # 15 fixed fields, then the attribute and metadata keys and values (see EndedSpan).
+        (trace_id, span_id, parent_id, name, kind, start_ns, end_ns, status, status_message, is_trace, input, output,
+         events, n_attrs, n_metadata) = span[:15]
+        attrs = dict(zip(span[15:15 + n_attrs], span[15 + n_attrs:15 + 2 * n_attrs])) if n_attrs else {}
+        attrs["trackly.observation.type"] = kind
+        if status:
+            attrs["trackly.status"] = status
+        if input is not _UNSET:
+            attrs["langfuse.observation.input"] = self._field_text(input)
+        if output is not _UNSET:
+            attrs["langfuse.observation.output"] = self._field_text(output)
+        if n_metadata:
+            metadata = self._masked(dict(zip(span[-2 * n_metadata:-n_metadata], span[-n_metadata:])))
             if isinstance(metadata, dict):
                 for k, v in metadata.items():
                     attrs["trackly.metadata." + k] = self._capped(v)
-                if obs.is_trace:  # the server keeps observation and trace metadata apart
+                if is_trace:  # the server keeps observation and trace metadata apart
                     attrs["langfuse.trace.metadata"] = self._cap_text(self._text(metadata))
             else:
                 attrs["trackly.metadata.masked"] = self._capped(metadata)
         out = [
-            f'{{"traceId":"{obs.trace_id:032x}","spanId":"{obs.span_id:016x}",',
-            f'"parentSpanId":"{obs.parent_id:016x}",' if obs.parent_id else "",
-            '"name":', _quote(obs.name),
-            f',"kind":1,"startTimeUnixNano":"{obs.start_ns}","endTimeUnixNano":"{obs.end_ns}"',  # kind: INTERNAL
+            f'{{"traceId":"{trace_id:032x}","spanId":"{span_id:016x}",',
+            f'"parentSpanId":"{parent_id:016x}",' if parent_id else "",
+            '"name":', _quote(name),
+            f',"kind":1,"startTimeUnixNano":"{start_ns}","endTimeUnixNano":"{end_ns}"',  # kind: INTERNAL
             ',"attributes":', _attributes_json(attrs),
         ]
-        if obs.events:
-            events = [
-                f'{{"timeUnixNano":"{t}","name":{_quote(name)},"attributes":{_attributes_json(self._event_attrs(name, a))}}}'
-                for name, t, a in obs.events
+        if events:
+            encoded = [
+                f'{{"timeUnixNano":"{t}","name":{_quote(event)},"attributes":{_attributes_json(self._event_attrs(event, a))}}}'
+                for event, t, a in events
             ]
-            out.append(',"events":[' + ",".join(events) + "]")
-        code = status_code(obs.status)
-        if code or obs.status_message:
-            message = ',"message":' + _quote(obs.status_message) if obs.status_message else ""
+            out.append(',"events":[' + ",".join(encoded) + "]")
+        code = status_code(status)
+        if code or status_message:
+            message = ',"message":' + _quote(status_message) if status_message else ""
             out.append(f',"status":{{"code":{code}{message}}}')
         out.append("}")
         return "".join(out)
