@@ -85,6 +85,17 @@ TEST(RedactorTest, JsonKeysValuesAndSecretNamedKeys) {
   EXPECT_EQ(json, once);
 }
 
+TEST(RedactorTest, SecretNamedKeysByTheirLastSegment) {
+  Redactor redactor(RedactionClasses{.secrets = true});
+  Json json = {{"db_password", "x"}, {"Set-Cookie", "a=b"}, {"http.request.header.authorization", "t"},
+               {"OPENAI_API_KEY", "k"}, {"max_tokens", 10}, {"secretary", "Ada"}, {"token_count", 3}};
+  EXPECT_EQ(redactor.RedactJson(json), 4);
+  EXPECT_EQ(json["max_tokens"], 10);
+  EXPECT_EQ(json["secretary"], "Ada");
+  EXPECT_EQ(json["token_count"], 3);
+  EXPECT_EQ(json["OPENAI_API_KEY"], "[REDACTED:secret_key]");
+}
+
 TEST(RedactorTest, CoversTheFreeTextOfAnObservationAndCountsOnIt) {
   Redactor redactor(RedactionClasses{.secrets = true});
   const std::string key = "sk-abcdefghijklmnopqrstuvwxyz";
