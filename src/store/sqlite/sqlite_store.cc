@@ -135,10 +135,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA page_size = 8192"));
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
   // Durability: in WAL mode synchronous=NORMAL already survives kill -9 (a commit is in the WAL
-  // file, i.e. the OS page cache, before COMMIT returns); FULL adds an fsync of the WAL per
-  // commit, which also survives power loss. With group commit that is one fsync per group, not
-  // per request, so FULL is the default; sync_full=false trades it for latency on slow disks.
-  TRACKLY_RETURN_IF_ERROR(db->Exec(options.sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+  // file, i.e. the OS page cache, before COMMIT returns). For power loss (sync_full, the default)
+  // the writer's WalSyncer fsyncs the WAL before it acknowledges a commit, on its own thread, so
+  // the next commit is built while the disk syncs (sqlite/wal_syncer.h); FULL would fsync inside
+  // COMMIT and stall the writer for it.
+  TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = NORMAL"));
   TRACKLY_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA cache_size = -", options.writer_cache_kib)));
   // Truncate the WAL back to 64 MiB after checkpoints so a burst does not leave a huge file.
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit = 67108864"));

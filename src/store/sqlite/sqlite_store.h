@@ -32,8 +32,8 @@ struct SqliteStoreOptions {
   // How long the writer waits for more writes before committing a small group; 0 commits as soon
   // as anything is queued (grouping then comes from writes that arrive during a commit).
   int max_batch_wait_ms = 0;
-  // true: PRAGMA synchronous=FULL, each commit is fsynced and survives power loss. false:
-  // synchronous=NORMAL, which in WAL mode survives a killed process but not a power cut.
+  // true: a write is acknowledged once its commit is fsynced, so it survives power loss. false:
+  // acknowledged at commit, which in WAL mode survives a killed process but not a power cut.
   bool sync_full = true;
   // Observations of large traces kept in memory between commits so their next batches do not
   // re-read every stored row to recompute the summary (store/sqlite/summary_cache.h).

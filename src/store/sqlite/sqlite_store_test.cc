@@ -17,6 +17,7 @@
 #include "store/sqlite/payload.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_catalog.h"
+#include "store/sqlite/wal_syncer.h"
 
 namespace trackly::store {
 namespace {
@@ -176,6 +177,53 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion5StoreWithSessionCountsAndRebuiltRol
   ASSERT_EQ(metrics->rows.size(), 1u);
   EXPECT_EQ(metrics->rows[0].group, std::vector<std::string>{"s"});
   EXPECT_EQ(metrics->rows[0].values, (std::vector<std::optional<double>>{1.0, 1.0, 1.0}));
+}
+
+TEST(WalSyncerTest, RunsCallbacksInOrderAfterSyncingAndFollowsAReplacedFile) {
+  TempDir dir;
+  const std::string wal = dir.path() + "/store.db-wal";
+  auto write = [&](const char* text) {
+    std::FILE* file = std::fopen(wal.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs(text, file);
+    std::fclose(file);
+  };
+  ASSERT_NO_FATAL_FAILURE(write("frames"));
+  std::vector<int> ran;
+  absl::Mutex mu;
+  {
+    sqlite::WalSyncer syncer(wal);
+    for (int group = 0; group < 3; ++group) {
+      std::vector<sqlite::WalSyncer::Callback> callbacks;
+      for (int i = 0; i < 2; ++i) {
+        callbacks.push_back([&, n = group * 2 + i](absl::Status status) {
+          EXPECT_TRUE(status.ok()) << status;
+          absl::MutexLock lock(&mu);
+          ran.push_back(n);
+        });
+      }
+      syncer.AfterSync(std::move(callbacks));
+    }
+    syncer.Drain();
+    {
+      absl::MutexLock lock(&mu);
+      EXPECT_EQ(ran, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+    }
+    // SQLite deletes the WAL when its last connection closes and creates a new one later.
+    std::filesystem::remove(wal);
+    ASSERT_NO_FATAL_FAILURE(write("new frames"));
+    absl::Status after_replace = absl::UnknownError("not run");
+    syncer.AfterSync({[&](absl::Status status) { after_replace = status; }});
+    syncer.Drain();
+    EXPECT_TRUE(after_replace.ok()) << after_replace;
+    // Without a WAL file the commit cannot be made durable: the callback hears why.
+    std::filesystem::remove(wal);
+    absl::Status missing;
+    syncer.AfterSync({[&](absl::Status status) { missing = status; }});
+    syncer.Drain();
+    EXPECT_EQ(missing.code(), absl::StatusCode::kUnavailable);
+    EXPECT_NE(missing.message().find(wal), std::string::npos) << missing;
+  }
 }
 
 TEST(SqliteStoreTest, HasFullTextSearch) {

@@ -1,5 +1,6 @@
 #include "store/sqlite/writer.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -282,6 +283,9 @@ Writer::Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options
       max_batch_wait_ms_(options.max_batch_wait_ms),
       compress_min_bytes_(options.compress_min_bytes),
       db_(std::move(db)),
+      syncer_(options.sync_full ? std::make_unique<WalSyncer>(
+                                      (std::filesystem::path(options.dir) / "store.db-wal").string())
+                                : nullptr),
       cache_(options.summary_cache_observations),
       thread_([this] { Run(); }) {}
 
@@ -384,6 +388,7 @@ void Writer::Drain() {
         return w->queue_.empty() && w->encoding_ == 0 && !w->committing_;
       },
       this));
+  if (syncer_ != nullptr) syncer_->Drain();  // committed, and now acknowledged too
 }
 
 StoreStats Writer::stats() const {
@@ -439,7 +444,14 @@ void Writer::Run() {
         ++commits_;
       }
     }
-    for (Pending& pending : group) pending.done(status);
+    if (status.ok() && syncer_ != nullptr) {
+      std::vector<WalSyncer::Callback> callbacks;
+      callbacks.reserve(group.size());
+      for (Pending& pending : group) callbacks.push_back(std::move(pending.done));
+      syncer_->AfterSync(std::move(callbacks));
+    } else {
+      for (Pending& pending : group) pending.done(status);
+    }
     absl::MutexLock lock(&mu_);
     committing_ = false;
   }

@@ -17,6 +17,7 @@
 #include "store/sqlite/score_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/summary_cache.h"
+#include "store/sqlite/wal_syncer.h"
 #include "store/store.h"
 
 namespace trackly::store::sqlite {
@@ -25,9 +26,12 @@ namespace trackly::store::sqlite {
 // queues it; the writer thread takes everything queued (up to max_commit_observations) into ONE
 // transaction, upserts the observations and scores, recomputes the summaries of the traces and sessions
 // they touch, commits, and only then runs the callbacks — one fsync acknowledges many requests.
+// With options.sync_full the callbacks run once a WalSyncer has fsynced the commit, while this
+// thread already commits the next group.
 class Writer {
  public:
-  // Takes the write connection (schema applied, pragmas set) and starts the thread.
+  // Takes the write connection (schema applied, pragmas set: synchronous=NORMAL, the WalSyncer
+  // adds the fsync when options.sync_full) and starts the thread.
   Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options);
   ~Writer();  // Drain()s, then stops the thread
 
@@ -77,6 +81,7 @@ class Writer {
   const int max_batch_wait_ms_;
   const size_t compress_min_bytes_;
   std::unique_ptr<Connection> db_;  // used by the writer thread only
+  std::unique_ptr<WalSyncer> syncer_;  // null unless options.sync_full
   SummaryCache cache_;              // used by the writer thread only
   int64_t data_version_ = -1;       // used by the writer thread only
 
