@@ -286,7 +286,9 @@ ALTER TABLE sessions ADD COLUMN n_retries INTEGER NOT NULL DEFAULT 0;
 UPDATE sessions SET (n_observations, n_generations, n_tool_calls, n_retrievals, n_errors, n_retries) = (
   SELECT TOTAL(n_observations), TOTAL(n_generations), TOTAL(n_tool_calls), TOTAL(n_retrievals),
          TOTAL(n_errors), TOTAL(n_retries)
-  FROM traces WHERE traces.project = sessions.project AND traces.session_id = sessions.session_id);
+  FROM traces
+  -- "!= ''" lets SQLite use the partial index traces_by_session instead of scanning traces.
+  WHERE traces.project = sessions.project AND traces.session_id = sessions.session_id AND traces.session_id != '');
 )sql";
 
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
