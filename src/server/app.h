@@ -43,6 +43,8 @@ class App {
   // "http://127.0.0.1:43125" (IPv6 in brackets).
   std::string url() const;
   boost::asio::ip::tcp::endpoint endpoint() const { return http_->endpoint(); }
+  // The route table requests are served from.
+  const Router& router() const { return router_; }
 
   // See HttpServer::BeginShutdown / Wait.
   void BeginShutdown() { http_->BeginShutdown(); }

@@ -52,6 +52,9 @@ class Router {
   // InvalidArgument for a bad escape in a captured segment.
   absl::StatusOr<Match> Find(http::verb method, std::string_view path) const;
 
+  // Every route added, in the order added (tests walk the whole table).
+  const std::vector<Route>& routes() const { return routes_; }
+
  private:
   std::vector<Route> routes_;
   std::vector<Route> fallbacks_;
