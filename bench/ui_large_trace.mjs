@@ -5,7 +5,11 @@
 // longest main-thread block meanwhile (the longest 'longtask' entry, and the longest gap between
 // animation frames). Also times the whole-trace API read the UI no longer uses, for comparison.
 //
-//   TRACKLY_BINARY=build/trackly node bench/ui_large_trace.mjs [spans ...]   (default 10000 100000)
+// With --graph it measures the agent graph tab instead: opened as soon as the first rows show (the
+// longest block while the trace loads with the graph open), and switched to from the tree once
+// every span is loaded (the longest block from the click until the graph is drawn).
+//
+//   TRACKLY_BINARY=build/trackly node bench/ui_large_trace.mjs [--graph] [spans ...]   (default 10000 100000)
 //
 // playwright-core comes from tests/e2e/node_modules (scripts/install-deps.sh installs it).
 import { launchBrowser, loginLink } from '../tests/e2e/browser.mjs';
@@ -13,7 +17,9 @@ import { createKey, removeDir, startServer, tempDataDir } from '../tests/e2e/har
 import { agentTraceSpans, ingestSpans } from '../tests/e2e/large_trace.mjs';
 
 const kRuns = 3;
-const sizes = process.argv.slice(2).map(Number);
+const args = process.argv.slice(2);
+const graphMode = args.includes('--graph');
+const sizes = args.filter((a) => a !== '--graph').map(Number);
 if (sizes.length === 0) sizes.push(10_000, 100_000);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -33,18 +39,58 @@ function probe() {
   requestAnimationFrame(frame);
 }
 
-async function openOnce(browser, server, dataDir, traceId) {
+// A fresh signed-in page with the probe installed, not yet on the trace.
+async function signedInPage(browser, server, dataDir) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   await page.goto(loginLink(server, dataDir, 'bench')); // signs in; the session cookie stays in the context
   await page.getByText('Sign out').waitFor();
   await context.addInitScript(probe);
+  return { context, page };
+}
+const firstRows = (page) => page.locator('[role=treeitem]').first().waitFor({ timeout: 600_000 });
+const allLoaded = (page) => page.waitForFunction(
+  () => document.querySelector('.trace-view') && !document.querySelector('.trace-progress'), null, { timeout: 600_000, polling: 50 });
+
+const graphTab = (page) => page.getByRole('tab', { name: 'Agent graph' });
+const graphDrawn = (page) => page.locator('.react-flow__node').first().waitFor({ timeout: 600_000 });
+// Waits until the main thread has been idle for a while, so a long task after the graph's first
+// boxes (a redraw, the layout) is still counted.
+const settle = (page) => page.evaluate(() => new Promise((done) => setTimeout(done, 1000)));
+
+// The agent graph, in two fresh pages: the longest block while the trace loads with the graph open
+// (opened at the first rows), and the longest block from switching to it from the tree, once every
+// span is loaded, until it is drawn.
+async function openGraphOnce(browser, server, dataDir, traceId) {
+  const result = {};
+  for (const when of ['loading', 'switch']) {
+    const { context, page } = await signedInPage(browser, server, dataDir);
+    await page.goto(`${server.url}/traces/${traceId}`);
+    await firstRows(page);
+    if (when === 'loading') await graphTab(page).click();
+    await allLoaded(page);
+    if (when === 'switch') {
+      await settle(page);
+      await page.evaluate(() => { window.__probe.longestTaskMs = 0; window.__probe.longestFrameGapMs = 0; });
+      await graphTab(page).click();
+    }
+    await graphDrawn(page);
+    await settle(page);
+    const { longestTaskMs, longestFrameGapMs } = await page.evaluate(() => window.__probe);
+    result[`${when}TaskMs`] = longestTaskMs;
+    result[`${when}GapMs`] = longestFrameGapMs;
+    await context.close();
+  }
+  return result;
+}
+
+async function openOnce(browser, server, dataDir, traceId) {
+  const { context, page } = await signedInPage(browser, server, dataDir);
   const started = Date.now();
   await page.goto(`${server.url}/traces/${traceId}`);
-  await page.locator('[role=treeitem]').first().waitFor({ timeout: 600_000 });
+  await firstRows(page);
   const firstRowsMs = Date.now() - started;
-  await page.waitForFunction(() => document.querySelector('.trace-view') && !document.querySelector('.trace-progress'),
-                             null, { timeout: 600_000, polling: 50 });
+  await allLoaded(page);
   const allLoadedMs = Date.now() - started;
   const { longestTaskMs, longestFrameGapMs } = await page.evaluate(() => window.__probe);
   await context.close();
@@ -56,10 +102,21 @@ const { key } = createKey(dataDir, { project: 'bench' });
 const server = await startServer(dataDir);
 const browser = await launchBrowser();
 try {
-  console.log('spans    first rows   all loaded   longest task   longest frame gap   GET /traces/{id} (whole trace)');
+  console.log(graphMode
+    ? 'spans    agent graph open while loading: longest task / frame gap   switching to it when loaded: longest task / frame gap'
+    : 'spans    first rows   all loaded   longest task   longest frame gap   GET /traces/{id} (whole trace)');
   for (const size of sizes) {
     const { traceId, spans } = agentTraceSpans(size);
     await ingestSpans(server, key, spans);
+    if (graphMode) {
+      const runs = [];
+      for (let i = 0; i < kRuns; i++) runs.push(await openGraphOnce(browser, server, dataDir, traceId));
+      const m = (field) => `${median(runs.map((r) => r[field])).toFixed(0)} ms`;
+      const all = (field) => runs.map((r) => r[field].toFixed(0)).join(', ');
+      console.log(`${String(spans.length).padEnd(8)} ${m('loadingTaskMs')} / ${m('loadingGapMs')} (runs ${all('loadingTaskMs')})   ` +
+                  `${m('switchTaskMs')} / ${m('switchGapMs')} (runs ${all('switchTaskMs')})`);
+      continue;
+    }
     const wholeStarted = Date.now();
     const whole = await fetch(`${server.url}/api/v1/traces/${traceId}`, { headers: { Authorization: `Bearer ${key}` } });
     await whole.arrayBuffer();

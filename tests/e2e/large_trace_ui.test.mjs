@@ -1,7 +1,8 @@
 // A large trace in the web UI, in Debian's Chromium (playwright-core) against the real binary: the
 // trace view loads the observations page by page (page_size=100 forces 31 pages for 3,001 spans),
 // ends with every span in the tree, and a selected step's input, which summary pages leave out,
-// shows after its on-demand load. Also checks the paging API itself, since this is the test that
+// shows after its on-demand load; the agent graph, open while the pages arrive, ends with every
+// span's step. Also checks the paging API itself, since this is the test that
 // has a big trace at hand.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,6 +92,34 @@ test('the trace view loads a 3,001-span trace in pages and a step\'s input on de
   await page.getByRole('treeitem', { name: `plan ${last}` }).click();
   const panel = page.getByRole('complementary', { name: 'Details' });
   await panel.getByText(`question ${last}: where is order`).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the agent graph open while a trace loads in pages ends with every span\'s step', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(loginLink(server, dataDir, PROJECT, `/traces/${trace.traceId}?page_size=100`));
+  await page.locator('[role=treeitem]').first().waitFor();
+  await page.getByRole('tab', { name: 'Agent graph' }).click();
+  await page.waitForFunction(() => document.querySelector('.trace-view') && !document.querySelector('.trace-progress'));
+
+  // Names are unique per turn, so every span is its own step: the graph shows the 200 with the
+  // most time (the agent and 199 turns, one call each) and counts the rest, from all 31 pages.
+  const hiddenSteps = trace.spans.length - 200;
+  const check = async () => {
+    await page.getByText(`${hiddenSteps} steps with the least time not shown`).waitFor();
+    assert.equal(await page.locator('.react-flow__node').count(), 200);
+    assert.equal(await page.locator('.react-flow__node', { hasText: 'support-agent' }).count(), 1);
+  };
+  await check();
+  // Back from the tree, the graph is the one already built.
+  await page.getByRole('tab', { name: 'Tree & timeline' }).click();
+  await page.locator('[role=treeitem]').first().waitFor();
+  await page.getByRole('tab', { name: 'Agent graph' }).click();
+  await check();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -1,15 +1,19 @@
 // The agent graph: each distinct step one box, each caller → callee pair one arrow with its call
-// count (graph.ts), laid out by dagre and drawn by React Flow (pan and zoom). Boxes are coloured
-// by the step's own time (not in the steps it called) or its cost. Loaded on demand (React.lazy), so the trace view does not
-// pay for React Flow until the tab is opened.
+// count (graph.ts), laid out by dagre (graph_layout.ts) and drawn by React Flow (pan and zoom).
+// Boxes are coloured by the step's own time (not in the steps it called) or its cost. Loaded on
+// demand (React.lazy), so the trace view does not pay for React Flow until the tab is opened.
+// The graph's builder (the trace model's, so it survives switching tabs) takes the spans it has
+// not seen in slices of ~15 ms, one task each, until it has them all; meanwhile the previous
+// graph (or "Building graph…") stays up.
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { formatCost, formatDurationMs, formatTokens } from '../shared/format';
 import type { ObservationSummary } from '../shared/model';
-import { TypeIcon } from '../shared/TypeIcon';
+import { Problem, TypeIcon } from '../shared/TypeIcon';
 import { groupOf } from './fold';
-import { buildAgentGraph, heatColor, layoutGraph, stepMetric, type GraphColorBy, type StepNode } from './graph';
+import { heatColor, stepMetric, type AgentGraph as StepGraph, type GraphColorBy, type StepGraphBuilder, type StepNode } from './graph';
+import { GraphLayouts, type LayoutInput, type Positions } from './graph_layout';
 import type { TraceTree } from './tree';
 import type { SelectedItem } from './TreeTimeline';
 
@@ -43,20 +47,105 @@ function StepBox({ data }: NodeProps<StepFlowNode>) {
 
 const kNodeTypes = { step: StepBox };
 
+// Each slice of building the graph adds spans for about this long, this many at a time.
+const kSliceMs = 15;
+const kSliceSpans = 1000;
+
+// dagre in a worker, started with the first layout; answers come back by request id.
+let worker: Worker | null = null;
+let nextRequest = 0;
+const waiting = new Map<number, { resolve: (p: Positions) => void; reject: (e: Error) => void }>();
+function layoutInWorker(graph: LayoutInput, widthPx: number, heightPx: number): Promise<Positions> {
+  if (worker === null) {
+    worker = new Worker(new URL('./graph_layout_worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (event: MessageEvent<{ id: number; positions?: [string, { x: number; y: number }][]; error?: string }>) => {
+      const { id, positions, error } = event.data;
+      const request = waiting.get(id);
+      waiting.delete(id);
+      if (positions) request?.resolve(new Map(positions)); else request?.reject(new Error(error));
+    };
+    worker.onerror = (event) => {
+      for (const request of waiting.values()) request.reject(new Error(`the graph layout worker failed: ${event.message}`));
+      waiting.clear();
+    };
+  }
+  const id = nextRequest++;
+  worker.postMessage({ id, graph, widthPx, heightPx });
+  return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
+}
+
+// Shared by every graph shown: redrawing a graph whose shape did not change lays out nothing.
+const layouts = new GraphLayouts(layoutInWorker);
+
+type LaidOut = { graph: StepGraph<ObservationSummary>; positions: Positions };
+
+// The newest of the graphs given that has a layout, with it; null until the first is laid out.
+function useLayout(graph: StepGraph<ObservationSummary>): { laidOut: LaidOut | null; error: Error | null } {
+  const [laidOut, setLaidOut] = useState<LaidOut | null>(() => {
+    const positions = layouts.cached(graph, kNodeWidthPx, kNodeHeightPx);
+    return positions ? { graph, positions } : null;
+  });
+  const [error, setError] = useState<Error | null>(null);
+  useEffect(() => {
+    let live = true;
+    layouts.layout(graph, kNodeWidthPx, kNodeHeightPx).then(
+      (positions) => { if (live) setLaidOut({ graph, positions }); },
+      (e: Error) => { if (live) setError(e); },
+    );
+    return () => { live = false; };
+  }, [graph]);
+  const cached = layouts.cached(graph, kNodeWidthPx, kNodeHeightPx);
+  return { laidOut: cached ? { graph, positions: cached } : laidOut, error };
+}
+
+// The graph of `tree` from `steps`, built a slice per task; null until the first is ready.
+function useStepGraph(tree: TraceTree<ObservationSummary>, steps: StepGraphBuilder<ObservationSummary>) {
+  const [graph, setGraph] = useState<StepGraph<ObservationSummary> | null>(() => (steps.behind(tree) ? null : steps.graph()));
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slice = () => {
+      const started = performance.now();
+      let done = false;
+      while (!done && performance.now() - started < kSliceMs) done = steps.advance(tree, kSliceSpans);
+      if (done) setGraph(steps.graph()); else timer = setTimeout(slice, 0);
+    };
+    // In a task of its own, not the one that drew the new snapshot.
+    timer = setTimeout(slice, 0);
+    return () => clearTimeout(timer);
+  }, [tree, steps]);
+  return graph;
+}
+
 interface Props {
   tree: TraceTree<ObservationSummary>;
+  steps: StepGraphBuilder<ObservationSummary>; // of the model `tree` is a snapshot of
   selected: SelectedItem;
   onSelect: (item: SelectedItem) => void;
 }
 
-export default function AgentGraph({ tree, selected, onSelect }: Props) {
-  const graph = useMemo(() => buildAgentGraph(tree), [tree]);
-  const positions = useMemo(() => layoutGraph(graph, kNodeWidthPx, kNodeHeightPx), [graph]);
+export default function AgentGraph({ tree, steps, selected, onSelect }: Props) {
+  const graph = useStepGraph(tree, steps);
+  return graph === null
+    ? <p className="loading">Building graph…</p>
+    : <LaidOutGraph graph={graph} selected={selected} onSelect={onSelect} />;
+}
+
+type ViewProps = Omit<Props, 'tree' | 'steps'>;
+
+function LaidOutGraph({ graph, ...props }: ViewProps & { graph: StepGraph<ObservationSummary> }) {
+  const { laidOut, error } = useLayout(graph);
+  if (error) return <Problem error={error} />;
+  return laidOut === null
+    ? <p className="loading">Laying out graph…</p>
+    : <StepGraphView graph={laidOut.graph} positions={laidOut.positions} {...props} />;
+}
+
+function StepGraphView({ graph, positions, selected, onSelect }: ViewProps & { graph: StepGraph<ObservationSummary>; positions: Positions }) {
   const [colorBy, setColorBy] = useState<GraphColorBy>('latency');
 
   const selectedSteps = useMemo(() => {
     const members = selected === null ? [] : 'kind' in selected ? selected.members : [selected];
-    return new Set(members.map((m) => graph.nodeOf.get(m)?.id));
+    return new Set(members.map((m) => graph.stepOf(m)?.id));
   }, [graph, selected]);
   const max = graph.nodes.reduce((m, step) => Math.max(m, stepMetric(step, colorBy)), 0);
   const nodes: StepFlowNode[] = useMemo(() => graph.nodes.map((step) => {

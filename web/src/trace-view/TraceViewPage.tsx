@@ -191,7 +191,7 @@ const TraceView = memo(function TraceView({ trace, model, scores, full }: TraceV
           )}
           {tab === 'graph' && (
             <Suspense fallback={<p className="loading">Loading graph…</p>}>
-              <AgentGraph tree={tree} selected={selected} onSelect={selectAndReveal} />
+              <AgentGraph tree={tree} steps={model.steps} selected={selected} onSelect={selectAndReveal} />
             </Suspense>
           )}
         </div>

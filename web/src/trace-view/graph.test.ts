@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildTree } from './tree';
+import { buildTree, TreeBuilder } from './tree';
 import type { FoldInput } from './fold';
-import { buildAgentGraph, heatColor, layoutGraph, stepMetric } from './graph';
+import { buildAgentGraph, heatColor, StepGraphBuilder, stepMetric, type AgentGraph } from './graph';
 
 const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
 function obs(id: string, parent: string | null, name: string, type: string,
@@ -48,7 +48,7 @@ describe('buildAgentGraph', () => {
   it('maps every observation to its step', () => {
     const tree = agentLoop();
     const graph = buildAgentGraph(tree);
-    expect(graph.nodeOf.get(tree.byId.get('tool2')!)?.name).toBe('search');
+    expect(graph.stepOf(tree.byId.get('tool2')!)?.name).toBe('search');
   });
 
   it('keeps steps of the same name apart when the type or model differs', () => {
@@ -76,7 +76,10 @@ describe('buildAgentGraph', () => {
     expect(graph.nodes.map((n) => n.name)).toEqual(['root', 'step-498', 'step-499']);
     expect(graph.hidden).toBe(498);
     expect(graph.edges.map((e) => e.count)).toEqual([1, 1]);
-    expect(graph.nodeOf.size).toBe(3);
+    const tree = buildTree(list);
+    const limited = buildAgentGraph(tree, 3);
+    expect(limited.stepOf(tree.byId.get('k499')!)?.name).toBe('step-499');
+    expect(limited.stepOf(tree.byId.get('k0')!)).toBeUndefined();
   });
 
   it('builds the graph of 100k calls of one tool as two nodes', () => {
@@ -87,20 +90,93 @@ describe('buildAgentGraph', () => {
   });
 });
 
+// What the graph shows, by step name rather than id (ids follow the input order).
+function shown(graph: AgentGraph) {
+  const name = new Map(graph.nodes.map((n) => [n.id, n.name]));
+  return {
+    nodes: graph.nodes.map((n) => ({ ...n, id: undefined, members: n.members.map((m) => m.obs.id) }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    edges: graph.edges.map((e) => `${name.get(e.source)} > ${name.get(e.target)} × ${e.count}`).sort(),
+    hidden: graph.hidden,
+  };
+}
+
+describe('StepGraphBuilder', () => {
+  // root → turns; each turn → chat, search (→ fetch); one turn recurses into a sub-turn.
+  function loop(turns: number) {
+    const list = [obs('root', null, 'agent', 'agent', { dur: turns * 100 })];
+    for (let i = 0; i < turns; i++) {
+      list.push(obs(`turn${i}`, 'root', 'turn', 'chain', { ms: i * 100, dur: 90 }));
+      list.push(obs(`chat${i}`, `turn${i}`, 'chat', 'generation', { ms: i * 100 + 1, dur: 30 + (i % 7), cost: 0.01 }));
+      list.push(obs(`search${i}`, `turn${i}`, 'search', 'tool', { ms: i * 100 + 40, dur: 20, status: i % 5 ? 'ok' : 'error' }));
+      list.push(obs(`fetch${i}`, `search${i}`, 'fetch', 'tool', { ms: i * 100 + 41, dur: 10 }));
+    }
+    list.push(obs('sub', 'turn3', 'turn', 'chain', { ms: 370, dur: 5 }));
+    return list;
+  }
+
+  it('builds from pages, a few nodes at a time, the graph it builds from the whole trace', () => {
+    const list = loop(40);
+    // Pages out of order: children arrive before their parents, as orphans.
+    const pages = [list.slice(100), list.slice(30, 100), list.slice(0, 30)];
+    const tree = new TreeBuilder<FoldInput>();
+    const steps = new StepGraphBuilder<FoldInput>();
+    for (const page of pages) {
+      tree.add(page);
+      const snapshot = tree.snapshot();
+      while (!steps.advance(snapshot, 7)) expect(steps.behind(snapshot)).toBe(true);
+      expect(steps.behind(snapshot)).toBe(false);
+    }
+    const incremental = shown(steps.graph());
+    const whole = shown(buildAgentGraph(buildTree(list)));
+    expect(incremental.edges).toEqual(whole.edges);
+    expect(incremental.edges).toContain('turn > chat × 40');
+    expect(incremental.nodes.map((n) => n.name)).toEqual(whole.nodes.map((n) => n.name));
+    for (const [i, node] of incremental.nodes.entries()) {
+      const { selfMs, totalMs, cost, ...exact } = node;
+      const { selfMs: wholeSelfMs, totalMs: wholeTotalMs, cost: wholeCost, ...wholeExact } = whole.nodes[i];
+      expect(exact).toEqual(wholeExact); // members, tokens, errors, self calls
+      expect(selfMs).toBeCloseTo(wholeSelfMs); // sums taken in another order
+      expect(totalMs).toBeCloseTo(wholeTotalMs);
+      expect(cost).toBeCloseTo(wholeCost);
+    }
+  });
+
+  it('moves an orphan under its parent once the parent arrives, taking its time off the parent', () => {
+    const tree = new TreeBuilder<FoldInput>();
+    const steps = new StepGraphBuilder<FoldInput>();
+    tree.add([obs('c', 'p', 'search', 'tool', { dur: 30 })]);
+    steps.advance(tree.snapshot());
+    expect(steps.graph().edges).toEqual([]);
+    tree.add([obs('p', null, 'agent', 'agent', { dur: 100 })]);
+    steps.advance(tree.snapshot());
+    const graph = steps.graph();
+    expect(graph.edges.map((e) => e.count)).toEqual([1]);
+    expect(graph.nodes.map((n) => [n.name, n.selfMs])).toEqual([['search', 30], ['agent', 70]]);
+  });
+
+  it('returns the same graph until more nodes are added', () => {
+    const tree = new TreeBuilder<FoldInput>();
+    const steps = new StepGraphBuilder<FoldInput>();
+    tree.add(loop(3));
+    steps.advance(tree.snapshot());
+    const first = steps.graph();
+    steps.advance(tree.snapshot());
+    expect(steps.graph()).toBe(first);
+    expect(steps.graph(2)).not.toBe(first);
+    tree.add([obs('late', 'root', 'review', 'tool')]);
+    steps.advance(tree.snapshot());
+    const second = steps.graph();
+    expect(second).not.toBe(first);
+    expect(second.nodes.map((n) => n.name)).toEqual([...first.nodes.map((n) => n.name), 'review']);
+    expect(first.nodes.map((n) => n.name)).not.toContain('review');
+  });
+});
+
 describe('heatColor', () => {
   it('goes from pale to red with readable text', () => {
     expect(heatColor(0, 10)).toEqual({ background: 'hsl(50, 85%, 92%)', text: '#1d2330' });
     expect(heatColor(10, 10)).toEqual({ background: 'hsl(0, 85%, 52%)', text: '#fff' });
     expect(heatColor(5, 0).background).toBe('hsl(50, 85%, 92%)');
-  });
-});
-
-describe('layoutGraph', () => {
-  it('puts callers above their callees without overlaps', () => {
-    const graph = buildAgentGraph(agentLoop());
-    const pos = layoutGraph(graph, 180, 50);
-    expect(pos.get('s0')!.y).toBeLessThan(pos.get('s1')!.y);
-    expect(pos.get('s1')!.y).toBe(pos.get('s2')!.y);
-    expect(Math.abs(pos.get('s1')!.x - pos.get('s2')!.x)).toBeGreaterThanOrEqual(180);
   });
 });

@@ -1,14 +1,15 @@
 // The agent graph of one trace: each distinct step (type, name and model, as the tree folds them)
 // is one node however often it ran, and each caller → callee pair is one edge with the number
-// of calls, so an agent loop that calls "search" 412 times is one edge "× 412". Built from the
-// tree in one pass; laid out top-down by dagre (callers above callees). Pure.
+// of calls, so an agent loop that calls "search" 412 times is one edge "× 412". Built
+// incrementally (StepGraphBuilder) from a trace's tree as its pages arrive, a slice at a time, so
+// neither a loading trace nor opening the graph of a loaded 100k-span one blocks the page for
+// long. Laid out by graph_layout.ts. Pure.
 
-import dagre from '@dagrejs/dagre';
 import { isError, stepKey, type FoldInput } from './fold';
 import type { TraceTree, TreeNode } from './tree';
 
 export interface StepNode<T extends FoldInput = FoldInput> {
-  id: string; // "s0", "s1" … in order of first appearance (breadth first)
+  id: string; // "s0", "s1" … in order of first appearance in the input; stable while a trace loads
   name: string;
   type: string;
   model: string | null;
@@ -29,10 +30,10 @@ export interface CallEdge {
 }
 
 export interface AgentGraph<T extends FoldInput = FoldInput> {
-  nodes: StepNode<T>[];
+  nodes: StepNode<T>[]; // in order of id
   edges: CallEdge[];
   hidden: number; // steps left out beyond the limit (the ones with the least time)
-  nodeOf: Map<TreeNode<T>, StepNode<T>>; // shown steps only
+  stepOf: (node: TreeNode<T>) => StepNode<T> | undefined; // the shown step a node of the graph runs
 }
 
 function durationMs(node: TreeNode<FoldInput>): number {
@@ -40,61 +41,166 @@ function durationMs(node: TreeNode<FoldInput>): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
-// A graph of more steps than `maxNodes` keeps the `maxNodes` steps with the most time (a layout
-// of thousands of boxes is neither fast nor readable) and the edges between them.
-export function buildAgentGraph<T extends FoldInput>(tree: TraceTree<T>, maxNodes = 200): AgentGraph<T> {
-  const order: TreeNode<T>[] = [...tree.roots];
-  for (let i = 0; i < order.length; i++) for (const child of order[i].children) order.push(child);
+// One step's running totals inside the builder.
+interface StepTotals<T extends FoldInput> {
+  index: number; // position in first appearance order (the id's number)
+  first: T; // its first run, for the name, type and model
+  members: TreeNode<T>[]; // in the order added
+  sorted: boolean; // members are in start order
+  totalMs: number;
+  selfMs: number;
+  tokens: number;
+  cost: number;
+  errors: number;
+  selfCalls: number;
+  callees: Map<StepTotals<T>, number>; // called step → number of calls, in order of first call
+}
 
-  const byKey = new Map<string, StepNode<T>>();
-  const stepOf = new Map<TreeNode<T>, StepNode<T>>();
-  for (const node of order) {
+// The `count` steps with the most time, then the earliest first: one pass keeping the best so far
+// in order (most steps are rejected against the last kept one at once).
+function mostTime<T extends FoldInput>(steps: readonly StepTotals<T>[], count: number): StepTotals<T>[] {
+  const kept: StepTotals<T>[] = [];
+  const before = (a: StepTotals<T>, b: StepTotals<T>) => a.totalMs > b.totalMs || (a.totalMs === b.totalMs && a.index < b.index);
+  for (const step of steps) {
+    if (kept.length === count && !before(step, kept[count - 1])) continue;
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(kept[mid], step)) lo = mid + 1; else hi = mid;
+    }
+    kept.splice(lo, 0, step);
+    if (kept.length > count) kept.pop();
+  }
+  return kept;
+}
+
+// Not thread-safe. The agent graph of the observations of one TreeBuilder's snapshots (all fed
+// to one builder: later snapshots only add nodes), built as they are fed: `advance` takes the
+// nodes a snapshot added since the last call, a bounded number per call, so a caller can spread a
+// large trace over several tasks; `graph` costs time in the number of steps (not observations)
+// and returns the same object while nothing was added. A node whose parent arrives in a later
+// page counts as a root until then, as in the tree.
+export class StepGraphBuilder<T extends FoldInput> {
+  private readonly steps: StepTotals<T>[] = [];
+  private readonly byKey = new Map<string, StepTotals<T>>();
+  // By node index (TreeNode.index): the node's step, its children's time counted so far, and the
+  // own time it adds to its step.
+  private readonly stepAt: StepTotals<T>[] = [];
+  private readonly childMsAt: number[] = [];
+  private readonly selfMsAt: number[] = [];
+  private roots: TreeNode<T>[] = []; // added without a parent: an orphan may get one later
+  private added = 0; // tree.nodes[0, added) are in the graph
+  private last: { graph: AgentGraph<T>; maxNodes: number } | null = null; // null: changed since
+
+  // Adds at most `maxNodes` of the nodes of `tree` not added yet, in input order; true once all of
+  // them are in.
+  advance(tree: TraceTree<T>, maxNodes = Infinity): boolean {
+    const end = Math.min(tree.nodes.length, this.added + maxNodes);
+    if (this.added < end) this.last = null;
+    for (; this.added < end; this.added++) this.addNode(tree.nodes[this.added]);
+    if (this.added < tree.nodes.length) return false;
+    // Orphans whose parent has come in since.
+    const waiting = this.roots;
+    this.roots = [];
+    for (const node of waiting) {
+      if (node.parent !== null && node.parent.index < this.added) {
+        this.linkToParent(node);
+        this.last = null;
+      } else {
+        this.roots.push(node);
+      }
+    }
+    return true;
+  }
+
+  // Whether `tree` has nodes not added yet.
+  behind(tree: TraceTree<T>): boolean {
+    return this.added < tree.nodes.length;
+  }
+
+  // The graph of the nodes added so far. More steps than `maxNodes` keep the `maxNodes` steps with
+  // the most time (a layout of thousands of boxes is neither fast nor readable) and the edges
+  // between them.
+  graph(maxNodes = 200): AgentGraph<T> {
+    if (this.last !== null && this.last.maxNodes === maxNodes) return this.last.graph;
+    const kept = this.steps.length > maxNodes ? mostTime(this.steps, maxNodes).sort((a, b) => a.index - b.index) : this.steps;
+    const shown = new Map<StepTotals<T>, StepNode<T>>();
+    for (const step of kept) {
+      if (!step.sorted) {
+        step.members.sort((a, b) => a.startUs - b.startUs);
+        step.sorted = true;
+      }
+      shown.set(step, {
+        id: `s${step.index}`, name: step.first.name, type: step.first.type, model: step.first.model ?? null,
+        members: step.members.slice(), totalMs: step.totalMs, selfMs: step.selfMs, tokens: step.tokens,
+        cost: step.cost, errors: step.errors, selfCalls: step.selfCalls,
+      });
+    }
+    const edges: CallEdge[] = [];
+    for (const [step, source] of shown) {
+      for (const [callee, count] of step.callees) {
+        const target = shown.get(callee);
+        if (target !== undefined) edges.push({ id: `${source.id}>${target.id}`, source: source.id, target: target.id, count });
+      }
+    }
+    const stepAt = this.stepAt;
+    const added = this.added;
+    const graph: AgentGraph<T> = {
+      nodes: [...shown.values()], edges, hidden: this.steps.length - kept.length,
+      stepOf: (node) => (node.index < added && stepAt[node.index] !== undefined ? shown.get(stepAt[node.index]) : undefined),
+    };
+    this.last = { graph, maxNodes };
+    return graph;
+  }
+
+  private addNode(node: TreeNode<T>): void {
     const key = stepKey(node.obs);
-    let step = byKey.get(key);
+    let step = this.byKey.get(key);
     if (step === undefined) {
       step = {
-        id: `s${byKey.size}`, name: node.obs.name, type: node.obs.type, model: node.obs.model ?? null,
-        members: [], totalMs: 0, selfMs: 0, tokens: 0, cost: 0, errors: 0, selfCalls: 0,
+        index: this.steps.length, first: node.obs, members: [], sorted: true, totalMs: 0, selfMs: 0,
+        tokens: 0, cost: 0, errors: 0, selfCalls: 0, callees: new Map(),
       };
-      byKey.set(key, step);
+      this.byKey.set(key, step);
+      this.steps.push(step);
     }
+    const last = step.members[step.members.length - 1];
+    if (last !== undefined && last.startUs > node.startUs) step.sorted = false;
     step.members.push(node);
-    step.totalMs += durationMs(node);
-    step.selfMs += Math.max(0, durationMs(node) - node.children.reduce((sum, c) => sum + durationMs(c), 0));
+    const ms = durationMs(node);
+    step.totalMs += ms;
+    step.selfMs += ms;
     step.tokens += node.obs.usage?.total_tokens ?? 0;
     step.cost += node.obs.cost?.total ?? 0;
     if (isError(node.obs)) step.errors++;
-    stepOf.set(node, step);
-  }
-  for (const step of byKey.values()) step.members.sort((a, b) => a.startUs - b.startUs);
-
-  let nodes = [...byKey.values()];
-  let hidden = 0;
-  if (nodes.length > maxNodes) {
-    const kept = new Set([...nodes].sort((a, b) => b.totalMs - a.totalMs).slice(0, maxNodes));
-    hidden = nodes.length - kept.size;
-    nodes = nodes.filter((n) => kept.has(n));
-  }
-  const shown = new Set(nodes);
-
-  const edgesByPair = new Map<string, CallEdge>();
-  for (const node of order) {
-    if (node.parent === null) continue;
-    const caller = stepOf.get(node.parent)!;
-    const callee = stepOf.get(node)!;
-    if (!shown.has(caller) || !shown.has(callee)) continue;
-    if (caller === callee) {
-      callee.selfCalls++;
-      continue;
-    }
-    const id = `${caller.id}>${callee.id}`;
-    const edge = edgesByPair.get(id);
-    if (edge) edge.count++; else edgesByPair.set(id, { id, source: caller.id, target: callee.id, count: 1 });
+    this.stepAt[node.index] = step;
+    this.childMsAt[node.index] = 0;
+    this.selfMsAt[node.index] = ms;
+    // A node's parent comes before it in the input unless the node came as an orphan (a root).
+    if (node.parent !== null && node.parent.index < node.index) this.linkToParent(node);
+    else this.roots.push(node);
   }
 
-  const nodeOf = new Map<TreeNode<T>, StepNode<T>>();
-  for (const [treeNode, step] of stepOf) if (shown.has(step)) nodeOf.set(treeNode, step);
-  return { nodes, edges: [...edgesByPair.values()], hidden, nodeOf };
+  // Counts `node`'s call from its parent (added already) and takes its time off the parent's own.
+  private linkToParent(node: TreeNode<T>): void {
+    const parent = node.parent!;
+    const caller = this.stepAt[parent.index];
+    const callee = this.stepAt[node.index];
+    this.childMsAt[parent.index] += durationMs(node);
+    const selfMs = Math.max(0, durationMs(parent) - this.childMsAt[parent.index]);
+    caller.selfMs += selfMs - this.selfMsAt[parent.index];
+    this.selfMsAt[parent.index] = selfMs;
+    if (caller === callee) caller.selfCalls++;
+    else caller.callees.set(callee, (caller.callees.get(callee) ?? 0) + 1);
+  }
+}
+
+// The graph of a whole tree at once.
+export function buildAgentGraph<T extends FoldInput>(tree: TraceTree<T>, maxNodes = 200): AgentGraph<T> {
+  const builder = new StepGraphBuilder<T>();
+  builder.advance(tree);
+  return builder.graph(maxNodes);
 }
 
 export type GraphColorBy = 'latency' | 'cost';
@@ -112,22 +218,4 @@ export function heatColor(value: number, max: number): { background: string; tex
   const hue = Math.round(50 - 50 * t);
   const lightness = Math.round(92 - 40 * t);
   return { background: `hsl(${hue}, 85%, ${lightness}%)`, text: lightness > 66 ? '#1d2330' : '#fff' };
-}
-
-// Top-left positions of the nodes (all `widthPx` × `heightPx`), callers above their callees.
-export function layoutGraph(
-  graph: Pick<AgentGraph, 'nodes' | 'edges'>, widthPx: number, heightPx: number,
-): Map<string, { x: number; y: number }> {
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 30, ranksep: 60 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const node of graph.nodes) g.setNode(node.id, { width: widthPx, height: heightPx });
-  for (const edge of graph.edges) g.setEdge(edge.source, edge.target);
-  dagre.layout(g);
-  const positions = new Map<string, { x: number; y: number }>();
-  for (const node of graph.nodes) {
-    const { x, y } = g.node(node.id);
-    positions.set(node.id, { x: x - widthPx / 2, y: y - heightPx / 2 });
-  }
-  return positions;
 }
