@@ -1,6 +1,7 @@
 #include "model/time_format.h"
 
 #include <cstdlib>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -100,10 +101,15 @@ absl::StatusOr<int64_t> ParseTimestamp(std::string_view text) {
   int64_t number = 0;
   if (absl::SimpleAtoi(trimmed, &number)) {
     if (number < 0) return absl::InvalidArgumentError(absl::StrCat("negative timestamp: ", trimmed));
-    if (number < 100'000'000'000LL) return number * 1'000'000'000;  // seconds
-    if (number < 100'000'000'000'000LL) return number * 1'000'000;  // milliseconds
-    if (number < 100'000'000'000'000'000LL) return number * 1'000;  // microseconds
-    return number;                                                // nanoseconds
+    const int64_t ns_per_unit = number < 100'000'000'000LL           ? 1'000'000'000  // seconds
+                                : number < 100'000'000'000'000LL     ? 1'000'000      // milliseconds
+                                : number < 100'000'000'000'000'000LL ? 1'000          // microseconds
+                                                                     : 1;             // nanoseconds
+    // Each unit's range reaches past what int64 nanoseconds hold (year 2262): refuse, not overflow.
+    if (number > std::numeric_limits<int64_t>::max() / ns_per_unit) {
+      return absl::InvalidArgumentError(absl::StrCat("timestamp out of range (after 2262): ", trimmed));
+    }
+    return number * ns_per_unit;
   }
   absl::Time t;
   std::string err;

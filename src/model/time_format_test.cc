@@ -47,6 +47,25 @@ TEST(TimeFormatTest, RejectsGarbageNamingTheText) {
   EXPECT_NE(got.status().message().find("yesterday"), std::string::npos);
 }
 
+// Found by fuzz/query_params_fuzzer ("from=21765225600"): a bare number in the seconds,
+// milliseconds or microseconds range that is past 2262 used to overflow int64 when scaled.
+TEST(TimeFormatTest, RejectsBareNumbersPastTheInt64NanosecondRange) {
+  for (std::string_view text : {"21765225600", "99999999999", "9223372036855", "99999999999999",
+                                "9223372036854776", "99999999999999999"}) {
+    absl::StatusOr<int64_t> got = ParseTimestamp(text);
+    ASSERT_FALSE(got.ok()) << text;
+    EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(got.status().message().find(std::string("out of range (after 2262): ") + std::string(text)),
+              std::string::npos)
+        << got.status();
+  }
+  // The last representable value of each unit still parses.
+  EXPECT_EQ(*ParseTimestamp("9223372036"), 9'223'372'036'000'000'000);
+  EXPECT_EQ(*ParseTimestamp("9223372036854"), 9'223'372'036'854'000'000);
+  EXPECT_EQ(*ParseTimestamp("9223372036854775"), 9'223'372'036'854'775'000);
+  EXPECT_EQ(*ParseTimestamp("9223372036854775807"), std::numeric_limits<int64_t>::max());
+}
+
 
 // Times across the whole int64 nanosecond range, edges included.
 std::vector<int64_t> SampleTimes() {

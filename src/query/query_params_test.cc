@@ -70,6 +70,9 @@ TEST(QueryParamsTest, BadTraceParametersAreNamed) {
       {{{"usr_id", "u"}}, "unknown parameter 'usr_id'"},
       {{{"tag", "a"}, {"tag", "b"}}, "parameter 'tag' is repeated"},
       {{{"from", "200"}, {"to", "100"}}, "parameter 'from' must be before 'to'"},
+      // Found by fuzz/query_params_fuzzer: seconds past 2262 overflowed int64 nanoseconds.
+      {{{"from", "21765225600"}},
+       "parameter 'from' must be an RFC 3339 time or a Unix timestamp, got '21765225600'"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(ParseTraceQuery(c.params, "p").status(), absl::InvalidArgumentError(c.message))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -89,15 +90,18 @@ absl::StatusOr<std::string> IdMember(const Json& run, std::string_view key) {
 
 int64_t TruncateToMicros(int64_t ns) { return ns - ns % 1000; }
 
+// The last epoch millisecond whose nanoseconds fit an int64 (in 2262).
+constexpr int64_t kMaxEpochMs = std::numeric_limits<int64_t>::max() / 1'000'000;
+
 // A LangSmith time: epoch milliseconds as a number, or an ISO 8601 string.
 absl::StatusOr<int64_t> ParseTime(const Json& value, std::string_view field) {
   if (value.is_number()) {
     if (value.is_number_integer()) {
       const int64_t ms = value.get<int64_t>();
-      if (ms >= 0 && ms < 100'000'000'000'000) return ms * 1'000'000;
+      if (ms >= 0 && ms <= kMaxEpochMs) return ms * 1'000'000;
     }
     const double ms = value.get<double>();
-    if (!(ms >= 0 && ms < 1e14)) {
+    if (!(ms >= 0 && ms <= static_cast<double>(kMaxEpochMs))) {
       return absl::InvalidArgumentError(absl::StrCat(Sv(field), ": ", value.dump(),
                                                      " is not a time in epoch milliseconds"));
     }

@@ -288,6 +288,9 @@ TEST(RunDecoderTest, RejectsMalformedRunsNamingTheField) {
       {R"({"id":"r1","extra":[]})", "extra: not an object"},
       {R"({"id":"r1","extra":{"metadata":"x"}})", "extra.metadata: not an object"},
       {R"({"id":"r1","events":[{"name":"e","time":"never"}]})", "events[0].time: "},
+      // Found by fuzz/langsmith_batch_fuzzer: epoch milliseconds past 2262 overflowed int64 ns.
+      {R"({"id":"r1","end_time":17295314550886})", "end_time: 17295314550886 is not a time in epoch milliseconds"},
+      {R"({"id":"r1","end_time":9223372036854.9})", "end_time: 9223372036854.9 is not a time in epoch milliseconds"},
   };
   for (const Case& c : cases) {
     const std::string error = DecodeError(Json::parse(c.run));
