@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-unit test-e2e sanitize clean
+.PHONY: all deps build run test test-unit test-e2e sanitize fuzz clean
 
 all: build
 
@@ -32,5 +32,11 @@ sanitize: deps
 	cmake --build build-sanitize -j $(JOBS)
 	ctest --test-dir build-sanitize --output-on-failure -j $(JOBS)
 
+# libFuzzer targets of every network decoder and parser, FUZZ_SECONDS each (needs clang;
+# docs/security.md "Fuzzing"). Builds in build-fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	fuzz/run.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) build-sanitize
+	rm -rf $(BUILD_DIR) build-sanitize build-fuzz
