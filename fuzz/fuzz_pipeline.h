@@ -5,13 +5,17 @@
 // Thread-safe (the normalizer is immutable once built); libFuzzer calls one input at a time anyway.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "ingest/registry.h"
 #include "model/observation_fragment.h"
 #include "model/raw_span.h"
 #include "normalize/batch_normalizer.h"
@@ -52,6 +56,21 @@ inline void NormalizeFragmentsAndScores(std::vector<model::ObservationFragment>&
     price(merged);
   }
   normalizer.RedactScores(scores);
+}
+
+// One OTLP trace request body of `content_type` through the decoder the server picks for it
+// (ingest::DecoderRegistry, default DecodeLimits), then NormalizeSpans.
+inline void DecodeAndNormalizeOtlp(std::string_view content_type, const uint8_t* data, size_t size) {
+  static const ingest::DecoderRegistry* const registry = [] {
+    auto* registry = new ingest::DecoderRegistry();
+    ingest::RegisterDecoders(*registry);
+    return registry;
+  }();
+  absl::StatusOr<ingest::DecoderRoute> route = registry->Find(ingest::IngestProtocol::kOtlpTraces, content_type);
+  if (!route.ok()) std::abort();  // the route is ours: a bug, not an input
+  absl::StatusOr<model::SpanBatch> batch =
+      route->decoder->Decode(std::string_view(reinterpret_cast<const char*>(data), size), ingest::DecodeLimits{});
+  if (batch.ok()) NormalizeSpans(*std::move(batch));
 }
 
 }  // namespace trackly::fuzz

@@ -1,29 +1,11 @@
 // OTLP/JSON trace requests (POST /v1/traces, Content-Type application/json) through the decoder
-// the server picks (ingest::DecoderRegistry, default DecodeLimits), then the normalizer and the
-// redactor (every redaction class on).
+// the server picks, then the normalizer and the redactor (fuzz_pipeline.h).
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <string_view>
 
 #include "fuzz_pipeline.h"
-#include "ingest/registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace trackly;
-  static const ingest::DecoderRegistry* const registry = [] {
-    auto* registry = new ingest::DecoderRegistry();
-    ingest::RegisterDecoders(*registry);
-    return registry;
-  }();
-  static const ingest::Decoder* const decoder = [] {
-    absl::StatusOr<ingest::DecoderRoute> route = registry->Find(ingest::IngestProtocol::kOtlpTraces,
-                                                                "application/json");
-    if (!route.ok()) std::abort();  // the route is ours: a bug, not an input
-    return route->decoder;
-  }();
-  absl::StatusOr<model::SpanBatch> batch =
-      decoder->Decode(std::string_view(reinterpret_cast<const char*>(data), size), ingest::DecodeLimits{});
-  if (batch.ok()) fuzz::NormalizeSpans(*std::move(batch));
+  trackly::fuzz::DecodeAndNormalizeOtlp("application/json", data, size);
   return 0;
 }
