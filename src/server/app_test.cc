@@ -92,17 +92,13 @@ class AppTest : public RunningAppTestBase {
                     std::vector<std::pair<std::string, std::string>> headers = {}) {
     headers.emplace_back("Content-Type", content_type);
     if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
-    std::optional<HttpResponse> response =
-        client_->Send(MakeRequest(http::verb::post, path, std::move(headers), std::move(body)));
-    return response ? *response : HttpResponse{};
+    return SendRequest(http::verb::post, path, std::move(headers), std::move(body));
   }
 
   HttpResponse Get(const std::string& target, const std::string& key) {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!key.empty()) headers.emplace_back("x-api-key", key);
-    std::optional<HttpResponse> response =
-        client_->Send(MakeRequest(http::verb::get, target, std::move(headers)));
-    return response ? *response : HttpResponse{};
+    return SendRequest(http::verb::get, target, std::move(headers));
   }
 
   static Json Body(const HttpResponse& response) {

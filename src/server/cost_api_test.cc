@@ -89,18 +89,11 @@ class CostApiTest : public RunningAppTestBase {
     StartApp(options);
   }
 
-  HttpResponse Send(http::verb method, const std::string& target, const std::string& key, std::string body = "") {
-    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + key}};
-    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    std::optional<HttpResponse> response = client_->Send(MakeRequest(method, target, std::move(headers), std::move(body)));
-    return response ? *response : HttpResponse{};
-  }
-
   static Json Body(const HttpResponse& response) { return Json::parse(response.body(), nullptr, false); }
 
   // The stored trace and its observations, via the query API.
   Json GetTrace(const std::string& key) {
-    HttpResponse response = Send(http::verb::get, absl::StrCat("/api/v1/traces/", kTraceId), key);
+    HttpResponse response = SendWithKey(http::verb::get, absl::StrCat("/api/v1/traces/", kTraceId), key);
     EXPECT_EQ(response.result(), http::status::ok) << response.body();
     return Body(response);
   }
@@ -117,12 +110,12 @@ class CostApiTest : public RunningAppTestBase {
 };
 
 TEST_F(CostApiTest, CustomPriceAddedThroughTheApiPricesTheNextIngest) {
-  HttpResponse added = Send(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump());
+  HttpResponse added = SendWithKey(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump());
   ASSERT_EQ(added.result(), http::status::created) << added.body();
   EXPECT_EQ(Body(added)["id"], "custom:acme/acme-ft-1@2026-01-01");
   EXPECT_EQ(Body(added)["scope"], "project");
 
-  HttpResponse ingest = Send(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1-20260301"}));
+  HttpResponse ingest = SendWithKey(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1-20260301"}));
   ASSERT_EQ(ingest.result(), http::status::ok) << ingest.body();
   Json detail = GetTrace(admin_key_);
   Json cost = ObservationById(detail, "b000000000000001")["cost"];
@@ -132,16 +125,16 @@ TEST_F(CostApiTest, CustomPriceAddedThroughTheApiPricesTheNextIngest) {
   EXPECT_DOUBLE_EQ(detail["trace"]["cost"]["total"].get<double>(), 10.0);
 
   // Another project does not get p1's price.
-  ASSERT_EQ(Send(http::verb::post, "/v1/traces", other_project_key_, ChatRequest({"acme-ft-1"})).result(),
+  ASSERT_EQ(SendWithKey(http::verb::post, "/v1/traces", other_project_key_, ChatRequest({"acme-ft-1"})).result(),
             http::status::ok);
   Json other = ObservationById(GetTrace(other_project_key_), "b000000000000001");
   EXPECT_THAT(other["cost"]["note"].get<std::string>(), HasSubstr("no price for model"));
 }
 
 TEST_F(CostApiTest, ListShowsProjectPricesFirstThenBuiltIns) {
-  ASSERT_EQ(Send(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump()).result(),
+  ASSERT_EQ(SendWithKey(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump()).result(),
             http::status::created);
-  HttpResponse list = Send(http::verb::get, "/api/v1/models", read_key_);
+  HttpResponse list = SendWithKey(http::verb::get, "/api/v1/models", read_key_);
   ASSERT_EQ(list.result(), http::status::ok) << list.body();
   Json data = Body(list)["data"];
   ASSERT_GT(data.size(), 10u);
@@ -149,13 +142,13 @@ TEST_F(CostApiTest, ListShowsProjectPricesFirstThenBuiltIns) {
   EXPECT_EQ(data[0]["scope"], "project");
   EXPECT_EQ(data[1]["scope"], "builtin");
   // p2 sees only the built-ins.
-  EXPECT_EQ(Body(Send(http::verb::get, "/api/v1/models", other_project_key_))["data"][0]["scope"], "builtin");
+  EXPECT_EQ(Body(SendWithKey(http::verb::get, "/api/v1/models", other_project_key_))["data"][0]["scope"], "builtin");
 }
 
 TEST_F(CostApiTest, InvalidPatternIs400NamingTheField) {
   Json entry = AcmePrice(2, 8);
   entry["match"] = "acme-(ft";
-  HttpResponse response = Send(http::verb::post, "/api/v1/models", admin_key_, entry.dump());
+  HttpResponse response = SendWithKey(http::verb::post, "/api/v1/models", admin_key_, entry.dump());
   EXPECT_EQ(response.result(), http::status::bad_request);
   EXPECT_EQ(Body(response)["error"]["code"], "invalid_argument");
   EXPECT_THAT(Body(response)["error"]["message"].get<std::string>(), StartsWith("match: invalid RE2 pattern"));
@@ -164,46 +157,46 @@ TEST_F(CostApiTest, InvalidPatternIs400NamingTheField) {
 TEST_F(CostApiTest, OverlappingValidityIs400NamingTheField) {
   Json first = AcmePrice(2, 8);
   first["valid_until"] = "2026-06-01";
-  ASSERT_EQ(Send(http::verb::post, "/api/v1/models", admin_key_, first.dump()).result(), http::status::created);
+  ASSERT_EQ(SendWithKey(http::verb::post, "/api/v1/models", admin_key_, first.dump()).result(), http::status::created);
   Json second = AcmePrice(3, 9);
   second["valid_from"] = "2026-03-01";
-  HttpResponse response = Send(http::verb::post, "/api/v1/models", admin_key_, second.dump());
+  HttpResponse response = SendWithKey(http::verb::post, "/api/v1/models", admin_key_, second.dump());
   EXPECT_EQ(response.result(), http::status::bad_request);
   EXPECT_THAT(Body(response)["error"]["message"].get<std::string>(), StartsWith("valid_until:"));
 }
 
 TEST_F(CostApiTest, ChangingPricesNeedsTheAdminScope) {
-  EXPECT_EQ(Send(http::verb::post, "/api/v1/models", read_key_, AcmePrice(2, 8).dump()).result(),
+  EXPECT_EQ(SendWithKey(http::verb::post, "/api/v1/models", read_key_, AcmePrice(2, 8).dump()).result(),
             http::status::forbidden);
-  EXPECT_EQ(Send(http::verb::delete_, "/api/v1/models/x", read_key_).result(), http::status::forbidden);
-  EXPECT_EQ(Send(http::verb::post, "/api/v1/cost/recompute", read_key_, "{}").result(), http::status::forbidden);
+  EXPECT_EQ(SendWithKey(http::verb::delete_, "/api/v1/models/x", read_key_).result(), http::status::forbidden);
+  EXPECT_EQ(SendWithKey(http::verb::post, "/api/v1/cost/recompute", read_key_, "{}").result(), http::status::forbidden);
 }
 
 TEST_F(CostApiTest, RemovedPriceStopsPricingAndUnknownIdIs404) {
-  ASSERT_EQ(Send(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump()).result(),
+  ASSERT_EQ(SendWithKey(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump()).result(),
             http::status::created);
   HttpResponse removed =
-      Send(http::verb::delete_, "/api/v1/models/custom:acme%2Facme-ft-1@2026-01-01", admin_key_);
+      SendWithKey(http::verb::delete_, "/api/v1/models/custom:acme%2Facme-ft-1@2026-01-01", admin_key_);
   ASSERT_EQ(removed.result(), http::status::ok) << removed.body();
-  EXPECT_EQ(Send(http::verb::delete_, "/api/v1/models/custom:acme%2Facme-ft-1@2026-01-01", admin_key_).result(),
+  EXPECT_EQ(SendWithKey(http::verb::delete_, "/api/v1/models/custom:acme%2Facme-ft-1@2026-01-01", admin_key_).result(),
             http::status::not_found);
-  ASSERT_EQ(Send(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1"})).result(), http::status::ok);
+  ASSERT_EQ(SendWithKey(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1"})).result(), http::status::ok);
   EXPECT_EQ(ObservationById(GetTrace(admin_key_), "b000000000000001")["cost"]["source"], nullptr);
 }
 
 TEST_F(CostApiTest, RecomputeAfterAPriceChangeUpdatesTraceTotalsToARecomputation) {
-  ASSERT_EQ(Send(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump()).result(),
+  ASSERT_EQ(SendWithKey(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(2, 8).dump()).result(),
             http::status::created);
-  ASSERT_EQ(Send(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1", "acme-ft-1", "gpt-4o"})).result(),
+  ASSERT_EQ(SendWithKey(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1", "acme-ft-1", "gpt-4o"})).result(),
             http::status::ok);
   const double builtin_cost = ObservationById(GetTrace(admin_key_), "b000000000000003")["cost"]["total"].get<double>();
   ASSERT_DOUBLE_EQ(GetTrace(admin_key_)["trace"]["cost"]["total"].get<double>(), 20.0 + builtin_cost);
 
   // The same id again corrects the price; stored costs follow only after a recompute.
-  ASSERT_EQ(Send(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(1, 1).dump()).result(),
+  ASSERT_EQ(SendWithKey(http::verb::post, "/api/v1/models", admin_key_, AcmePrice(1, 1).dump()).result(),
             http::status::created);
   Json range{{"from", "2027-01-01T00:00:00Z"}, {"to", "2027-02-01T00:00:00Z"}};
-  HttpResponse recomputed = Send(http::verb::post, "/api/v1/cost/recompute", admin_key_, range.dump());
+  HttpResponse recomputed = SendWithKey(http::verb::post, "/api/v1/cost/recompute", admin_key_, range.dump());
   ASSERT_EQ(recomputed.result(), http::status::ok) << recomputed.body();
   Json report = Body(recomputed);
   EXPECT_EQ(report["observations_visited"], 4);
@@ -224,11 +217,11 @@ TEST_F(CostApiTest, RecomputeAfterAPriceChangeUpdatesTraceTotalsToARecomputation
 
   // Outside the range nothing is visited.
   range = Json{{"from", "2027-02-01T00:00:00Z"}};
-  EXPECT_EQ(Body(Send(http::verb::post, "/api/v1/cost/recompute", admin_key_, range.dump()))["observations_visited"], 0);
+  EXPECT_EQ(Body(SendWithKey(http::verb::post, "/api/v1/cost/recompute", admin_key_, range.dump()))["observations_visited"], 0);
 }
 
 TEST_F(CostApiTest, RecomputeWithBadRangeIs400NamingTheField) {
-  HttpResponse response = Send(http::verb::post, "/api/v1/cost/recompute", admin_key_, R"({"from":"last tuesday"})");
+  HttpResponse response = SendWithKey(http::verb::post, "/api/v1/cost/recompute", admin_key_, R"({"from":"last tuesday"})");
   EXPECT_EQ(response.result(), http::status::bad_request);
   EXPECT_THAT(Body(response)["error"]["message"].get<std::string>(), StartsWith("from:"));
 }
@@ -238,7 +231,7 @@ TEST_F(CostApiTest, PriceAddedByAnotherProcessIsPickedUpWithinTheCheckInterval) 
   ASSERT_TRUE(cli.ok()) << cli.status();
   ASSERT_TRUE((*cli)->PutModelPrice("p1", AcmePrice(2, 8).dump(), kNow).ok());
   clock_.Advance(CatalogPriceSource::kCheckIntervalNs);
-  ASSERT_EQ(Send(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1"})).result(), http::status::ok);
+  ASSERT_EQ(SendWithKey(http::verb::post, "/v1/traces", admin_key_, ChatRequest({"acme-ft-1"})).result(), http::status::ok);
   EXPECT_EQ(ObservationById(GetTrace(admin_key_), "b000000000000001")["cost"]["price_id"],
             "custom:acme/acme-ft-1@2026-01-01");
 }

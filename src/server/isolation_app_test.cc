@@ -55,15 +55,8 @@ class IsolationTest : public RunningAppTestBase {
     StartApp(ServerOptions{});
   }
 
-  HttpResponse Send(http::verb method, const std::string& target, const std::string& key, std::string body = "") {
-    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + key}};
-    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    std::optional<HttpResponse> response = client_->Send(MakeRequest(method, target, std::move(headers), std::move(body)));
-    return response ? *response : HttpResponse{};
-  }
-
   Json Get(const std::string& target, const std::string& key) {
-    HttpResponse response = Send(http::verb::get, target, key);
+    HttpResponse response = SendWithKey(http::verb::get, target, key);
     EXPECT_EQ(response.result(), http::status::ok) << target << ": " << response.body();
     return Json::parse(response.body(), nullptr, false);
   }
@@ -71,18 +64,18 @@ class IsolationTest : public RunningAppTestBase {
   // p2's data: a trace with a session and user, a score, a LangSmith run, a model price; and the
   // id of p2's key. Returns every id of p2's that p1 must never see.
   std::vector<std::string> SeedProjectB() {
-    EXPECT_EQ(Send(http::verb::post, "/v1/traces", b_, OtlpTrace(kTraceName)).result(), http::status::ok);
+    EXPECT_EQ(SendWithKey(http::verb::post, "/v1/traces", b_, OtlpTrace(kTraceName)).result(), http::status::ok);
     Json score_event = {{"id", "e1"}, {"type", "score-create"}, {"timestamp", "2026-11-22T03:00:00Z"},
                         {"body", {{"id", kScoreId}, {"traceId", kTraceId}, {"name", "quality"}, {"value", 1}}}};
-    HttpResponse scored = Send(http::verb::post, "/api/public/ingestion", b_, Json{{"batch", {score_event}}}.dump());
+    HttpResponse scored = SendWithKey(http::verb::post, "/api/public/ingestion", b_, Json{{"batch", {score_event}}}.dump());
     EXPECT_EQ(scored.result(), http::status::multi_status) << scored.body();
     Json run = {{"id", kRunId}, {"trace_id", kRunId}, {"name", "p2-run"}, {"run_type", "chain"},
                 {"start_time", "2026-11-22T03:00:00Z"}, {"dotted_order", absl::StrCat("20261122T030000000000Z", kRunId)}};
-    HttpResponse posted = Send(http::verb::post, "/langsmith/runs", b_, run.dump());
+    HttpResponse posted = SendWithKey(http::verb::post, "/langsmith/runs", b_, run.dump());
     EXPECT_LT(static_cast<int>(posted.result()), 300) << posted.body();
     Json price = {{"provider", "acme"}, {"model", "p2-model"}, {"match", "p2-model"}, {"valid_from", "2026-01-01"},
                   {"prices", {{"input", 1}, {"output", 2}}}};
-    HttpResponse added = Send(http::verb::post, "/api/v1/models", b_, price.dump());
+    HttpResponse added = SendWithKey(http::verb::post, "/api/v1/models", b_, price.dump());
     EXPECT_EQ(added.result(), http::status::created) << added.body();
     model_id_ = Json::parse(added.body(), nullptr, false)["id"].get<std::string>();
     const Json keys = Get("/api/v1/keys", b_);
@@ -140,7 +133,7 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
       for (const std::string query :
            {std::string(""), absl::StrCat("?session_id=", kSessionId), absl::StrCat("?user_id=", kUserId),
             absl::StrCat("?trace_id=", kTraceId), std::string("?group_by=user_id,session_id")}) {
-        HttpResponse response = Send(http::verb::get, route.pattern + query, a_);
+        HttpResponse response = SendWithKey(http::verb::get, route.pattern + query, a_);
         for (const std::string& id : b_ids) {
           EXPECT_EQ(std::string(response.body()).find(id), std::string::npos)
               << route.pattern << query << " shows p2's " << id << ": " << response.body();
@@ -160,8 +153,8 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
       return path;
     };
     const std::string body = route.method == http::verb::patch ? Json{{"end_time", "2026-11-22T03:00:01Z"}}.dump() : "";
-    const HttpResponse for_b = Send(route.method, target(ids->second.first), a_, body);
-    const HttpResponse for_missing = Send(route.method, target(ids->second.second), a_, body);
+    const HttpResponse for_b = SendWithKey(route.method, target(ids->second.first), a_, body);
+    const HttpResponse for_missing = SendWithKey(route.method, target(ids->second.second), a_, body);
     std::vector<std::string> all_ids = ids->second.first;
     all_ids.insert(all_ids.end(), ids->second.second.begin(), ids->second.second.end());
     EXPECT_EQ(Outcome(for_b, all_ids), Outcome(for_missing, all_ids));
@@ -174,7 +167,7 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
 
 TEST_F(IsolationTest, OneTraceIdInTwoProjectsStaysTwoTraces) {
   SeedProjectB();
-  ASSERT_EQ(Send(http::verb::post, "/v1/traces", a_, OtlpTrace("p1-version")).result(), http::status::ok);
+  ASSERT_EQ(SendWithKey(http::verb::post, "/v1/traces", a_, OtlpTrace("p1-version")).result(), http::status::ok);
   EXPECT_EQ(Get(absl::StrCat("/api/v1/traces/", kTraceId), a_)["trace"]["name"], "p1-version");
   EXPECT_EQ(Get(absl::StrCat("/api/v1/traces/", kTraceId), b_)["trace"]["name"], kTraceName);
   const Json sessions_a = Get("/api/v1/sessions", a_)["data"];

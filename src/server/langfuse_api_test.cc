@@ -47,8 +47,7 @@ class LangfuseApiTest : public RunningAppTestBase {
                     std::string body = "") {
     std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", authorization}};
     if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    std::optional<HttpResponse> response = client_->Send(MakeRequest(method, target, headers, std::move(body)));
-    return response ? *response : HttpResponse{};
+    return SendRequest(method, target, std::move(headers), std::move(body));
   }
   HttpResponse Ingest(const Json& body, const std::string& authorization = "") {
     return Send(http::verb::post, "/api/public/ingestion", authorization.empty() ? basic_ : authorization,

@@ -67,9 +67,7 @@ class LangsmithApiTest : public RunningAppTestBase {
                     std::vector<std::pair<std::string, std::string>> headers = {}) {
     if (!key.empty()) headers.emplace_back("x-api-key", key);
     if (!body.empty()) headers.emplace_back("Content-Type", content_type);
-    std::optional<HttpResponse> response =
-        client_->Send(MakeRequest(method, target, std::move(headers), std::move(body)));
-    return response ? *response : HttpResponse{};
+    return SendRequest(method, target, std::move(headers), std::move(body));
   }
 
   HttpResponse Multipart(std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {

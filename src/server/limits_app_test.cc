@@ -30,18 +30,11 @@ class LimitsAppTest : public RunningAppTestBase {
     other_key_ = AddKey("p2", store::kScopeIngest | store::kScopeRead);
   }
 
-  HttpResponse Send(http::verb method, const std::string& target,
-                    std::vector<std::pair<std::string, std::string>> headers = {},
-                    std::string body = "") {
-    std::optional<HttpResponse> response =
-        client_->Send(MakeRequest(method, target, std::move(headers), std::move(body)));
-    return response ? *response : HttpResponse{};
-  }
 
   HttpResponse Get(const std::string& target, const std::string& key,
                    std::vector<std::pair<std::string, std::string>> headers = {}) {
     if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
-    return Send(http::verb::get, target, std::move(headers));
+    return SendRequest(http::verb::get, target, std::move(headers));
   }
 
   static Json Body(const HttpResponse& response) {
@@ -115,7 +108,7 @@ TEST_F(LimitsAppTest, ValidKeysAndMissingCredentialsNeverWearTheFailedAuthBucket
   // A key without the scope is no failed authentication either.
   std::string read_only = AddKey("p1", store::kScopeRead);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(Send(http::verb::post, "/v1/traces",
+    ASSERT_EQ(SendRequest(http::verb::post, "/v1/traces",
                    {{"Authorization", "Bearer " + read_only}, {"Content-Type", "application/json"}},
                    "{}")
                   .result(),
@@ -130,14 +123,14 @@ TEST_F(LimitsAppTest, WrongLoginTokensAndSessionCookiesCountAsFailedAuthenticati
   options.rate_limit.failed_auth_per_minute = 10;
   options.rate_limit.failed_auth_burst = 2;
   StartApp(options);
-  HttpResponse login = Send(http::verb::post, "/api/v1/ui/login",
+  HttpResponse login = SendRequest(http::verb::post, "/api/v1/ui/login",
                             {{"Content-Type", "application/json"}}, R"({"token":"guess-1"})");
   EXPECT_EQ(login.result(), http::status::unauthorized) << login.body();
   EXPECT_EQ(Get("/api/v1/traces", "",
                 {{"Cookie", std::string(kSessionCookieName) + "=guessed-session"}})
                 .result(),
             http::status::unauthorized);
-  ExpectRateLimited(Send(http::verb::post, "/api/v1/ui/login",
+  ExpectRateLimited(SendRequest(http::verb::post, "/api/v1/ui/login",
                          {{"Content-Type", "application/json"}}, R"({"token":"guess-2"})"),
                     "6", "failed authentications");
 }
@@ -149,7 +142,7 @@ TEST_F(LimitsAppTest, DefaultLimitsLetABurstOfIngestThrough) {
       R"("traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",)"
       R"("name":"s","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]})";
   for (int i = 0; i < 300; ++i) {  // no time passes on the fake clock: all of it is burst
-    HttpResponse response = Send(
+    HttpResponse response = SendRequest(
         http::verb::post, "/v1/traces",
         {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}}, body);
     ASSERT_EQ(response.result(), http::status::ok) << i;
@@ -218,7 +211,7 @@ TEST_F(LimitsAppTest, CorsIsClosedByDefault) {
   EXPECT_EQ(read.count(http::field::access_control_allow_origin), 0u);
   EXPECT_EQ(read.count(http::field::vary), 0u);
   HttpResponse preflight =
-      Send(http::verb::options, "/v1/traces",
+      SendRequest(http::verb::options, "/v1/traces",
            {{"Origin", "https://app.example.com"}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(preflight.result(), http::status::method_not_allowed);
   EXPECT_EQ(preflight.count(http::field::access_control_allow_origin), 0u);
@@ -229,7 +222,7 @@ TEST_F(LimitsAppTest, CorsAllowListOpensOnlyTheListedOrigins) {
   options.cors_allowed_origins = "https://app.example.com, http://localhost:5173";
   StartApp(options);
   HttpResponse preflight =
-      Send(http::verb::options, "/v1/traces",
+      SendRequest(http::verb::options, "/v1/traces",
            {{"Origin", "https://app.example.com"},
             {"Access-Control-Request-Method", "POST"},
             {"Access-Control-Request-Headers", "authorization, content-type"}});
@@ -251,7 +244,7 @@ TEST_F(LimitsAppTest, CorsAllowListOpensOnlyTheListedOrigins) {
   HttpResponse other_read = Get("/api/v1/traces", key_, {{"Origin", "https://evil.example"}});
   EXPECT_EQ(other_read.count(http::field::access_control_allow_origin), 0u);
   HttpResponse other_preflight =
-      Send(http::verb::options, "/v1/traces",
+      SendRequest(http::verb::options, "/v1/traces",
            {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(other_preflight.result(), http::status::method_not_allowed);
   EXPECT_EQ(other_preflight.count(http::field::access_control_allow_origin), 0u);
@@ -280,20 +273,20 @@ TEST_F(LimitsAppTest, LogNeverShowsSecretsOrBodies) {
 
   SetLogLevel(LogLevel::kDebug);
   testing::internal::CaptureStderr();
-  HttpResponse bad_body = Send(
+  HttpResponse bad_body = SendRequest(
       http::verb::post, "/v1/traces",
       {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}},
       absl::StrCat(R"({"resourceSpans":")", body_marker, R"("})"));
-  HttpResponse bad_span = Send(
+  HttpResponse bad_span = SendRequest(
       http::verb::post, "/v1/traces",
       {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}},
       absl::StrCat(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":")", body_marker,
                    R"(","spanId":5}]}]}]})"));
-  HttpResponse bad_langfuse = Send(
+  HttpResponse bad_langfuse = SendRequest(
       http::verb::post, "/api/public/ingestion",
       {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}},
       absl::StrCat("{\"batch\": [", body_marker));
-  HttpResponse login = Send(http::verb::post, "/api/v1/ui/login",
+  HttpResponse login = SendRequest(http::verb::post, "/api/v1/ui/login",
                             {{"Content-Type", "application/json"}},
                             absl::StrCat(R"({"token":")", login_token, R"("})"));
   HttpResponse wrong_key = Get("/api/v1/traces", kUnknownKey,

@@ -80,9 +80,7 @@ class MetricsApiTest : public RunningAppTestBase {
                     const std::string* key = nullptr) {
     std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + (key ? *key : key_)}};
     if (post) headers.emplace_back("Content-Type", "application/json");
-    std::optional<HttpResponse> response = client_->Send(
-        MakeRequest(post ? http::verb::post : http::verb::get, target, std::move(headers), std::move(body)));
-    return response ? *response : HttpResponse{};
+    return SendRequest(post ? http::verb::post : http::verb::get, target, std::move(headers), std::move(body));
   }
 
   Json Get(const std::string& target) {

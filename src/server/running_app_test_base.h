@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
@@ -66,6 +68,22 @@ class RunningAppTestBase : public testing::Test {
     store_.reset();
     catalog_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  // Sends a request on the test's connection; a default (status 0) response when it failed.
+  HttpResponse SendRequest(http::verb method, const std::string& target,
+                           std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = "") {
+    std::optional<HttpResponse> response =
+        client_->Send(MakeRequest(method, target, std::move(headers), std::move(body)));
+    return response ? *response : HttpResponse{};
+  }
+
+  // SendRequest with `key` as a Bearer token, and Content-Type application/json when there is a body.
+  HttpResponse SendWithKey(http::verb method, const std::string& target, const std::string& key,
+                           std::string body = "") {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + key}};
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    return SendRequest(method, target, std::move(headers), std::move(body));
   }
 
   std::string AddKey(const std::string& project, uint32_t scopes) {
