@@ -144,9 +144,14 @@ Redactor::Redactor(RedactionClasses classes) : redact_secret_keys_(classes.secre
 
 Redactor::~Redactor() = default;
 
+bool Redactor::MayMatch(std::string_view text) const {
+  return pattern_ != nullptr && text.size() >= kShortestMatch &&
+         RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *pattern_);
+}
+
 int Redactor::RedactText(std::string& text) const {
   // The common case (nothing to redact) is one pass of RE2's DFA, without submatches.
-  if (pattern_ == nullptr || text.size() < kShortestMatch || !RE2::PartialMatch(text, *pattern_)) return 0;
+  if (!MayMatch(text)) return 0;
   std::vector<re2::StringPiece> groups(groups_ + 1);
   const re2::StringPiece input(text);
   std::string out;
@@ -194,10 +199,10 @@ int Redactor::RedactKeyed(model::Json& object) const {
     } else {
       count += RedactJson(value);
     }
-    std::string new_key = key;
-    if (const int in_key = RedactText(new_key); in_key > 0) {
-      count += in_key;
-      renamed.emplace_back(key, std::move(new_key));
+    if (MayMatch(key)) {  // keys rarely hold secrets: copy one only when it may
+      std::string new_key = key;
+      count += RedactText(new_key);
+      if (new_key != key) renamed.emplace_back(key, std::move(new_key));
     }
   }
   for (auto& [old_key, new_key] : renamed) {

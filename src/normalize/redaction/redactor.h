@@ -67,6 +67,8 @@ class Redactor {
  private:
   struct Detector;
 
+  // Whether some enabled detector may match in `text` (a card number may still fail its checksum).
+  bool MayMatch(std::string_view text) const;
   int RedactKeyed(model::Json& object) const;
 
   std::vector<Detector> detectors_;    // those of the enabled classes, in pattern order
