@@ -67,3 +67,9 @@ export async function getJson(server, path, key) {
   try { json = JSON.parse(body); } catch { /* left null: the caller asserts on status first */ }
   return { status: res.status, json, body, headers: res.headers };
 }
+
+// A LangSmith dotted_order segment, "<YYYYMMDDTHHMMSSffffffZ><id>", as the clients write them.
+export function dottedOrderSegment(ms, id) {
+  const iso = new Date(ms).toISOString();  // 2026-11-22T02:29:10.455Z
+  return iso.replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1000Z') + id;
+}

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, createKey, tempDataDir, removeDir, getJson } from './harness.mjs';
+import { startServer, createKey, tempDataDir, removeDir, getJson, dottedOrderSegment as segment } from './harness.mjs';
 import { MatrixRow } from './client_matrix.mjs';
 
 let dataDir;
@@ -40,11 +40,6 @@ async function traceDetail(traceId) {
   return { trace: json.trace, observations: json.observations, byName };
 }
 
-// "<YYYYMMDDTHHMMSSffffffZ><id>", as the clients write dotted_order segments.
-function segment(ms, id) {
-  const iso = new Date(ms).toISOString();  // 2026-11-22T02:29:10.455Z
-  return iso.replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1000Z') + id;
-}
 
 test('traceable nesting: the tree, types, model, tokens, cost and errors', async () => {
   const { traceable, getCurrentRunTree } = traceableModule;

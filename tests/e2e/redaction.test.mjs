@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDataDir, removeDir, createKey, getJson } from './harness.mjs';
+import { startServer, tempDataDir, removeDir, createKey, getJson, dottedOrderSegment as segment } from './harness.mjs';
 import { jsonSpan, jsonRequest, postJson, hex } from './otlp_payloads.mjs';
 
 // An OpenAI-style project key: caught by the built-in "secrets" class, on by default.
@@ -28,9 +28,6 @@ function langfuseAuth() {
   return `Basic ${Buffer.from(`${keys.public_key}:${keys.secret_key}`).toString('base64')}`;
 }
 
-function segment(ms, id) {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1000Z') + id;
-}
 
 const otlpTraceId = hex(16);
 const langfuseTraceId = randomUUID();
