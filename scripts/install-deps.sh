@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing trackly needs on Debian 12, and nothing that is already there.
-# Debian packages via apt-get (chromium for the UI's browser tests, python3 for the Python SDK); npm packages via scripts/npm-ci.sh.
+# Debian packages via apt-get (chromium for the UI's browser tests, python3 for the Python SDK,
+# clickhouse-server for the ClickHouse backend's tests, which start their own server);
+# npm packages via scripts/npm-ci.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +10,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libsimdjson-dev nlohmann-json3-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libre2-dev
-  libtomlplusplus-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
+  libtomlplusplus-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libargon2-dev
+  clickhouse-server
   nodejs npm curl chromium python3 python3-setuptools
 )
 

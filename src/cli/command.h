@@ -26,6 +26,7 @@ void AddDemoCommand(CLI::App& app, int* exit_code);      // demo_command.cc
 void AddModelsCommand(CLI::App& app, int* exit_code);    // models_command.cc
 void AddCostCommand(CLI::App& app, int* exit_code);      // cost_command.cc
 void AddUiTokenCommand(CLI::App& app, int* exit_code);   // ui_token_command.cc
+void AddUsersCommand(CLI::App& app, int* exit_code);     // users_command.cc
 
 // The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
 inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";

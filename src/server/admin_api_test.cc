@@ -75,7 +75,8 @@ TEST_F(AdminApiTest, LoginTokenWorksOnceAndSessionReadsItsProject) {
   Session session = Login("p1");
   HttpResponse who = Send(http::verb::get, "/api/v1/ui/session", "", session.cookie);
   ASSERT_EQ(who.result(), http::status::ok) << who.body();
-  EXPECT_EQ(Json::parse(who.body()), (Json{{"project", "p1"}, {"auth", "session"}, {"csrf_token", session.csrf}}));
+  EXPECT_EQ(Json::parse(who.body()),
+            (Json{{"project", "p1"}, {"auth", "session"}, {"csrf_token", session.csrf}, {"raw_io", true}}));
   EXPECT_EQ(Send(http::verb::get, "/api/v1/traces", "", session.cookie).result(), http::status::ok);
 }
 

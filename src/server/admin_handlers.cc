@@ -8,7 +8,9 @@
 #include "base/status.h"
 #include "model/time_format.h"
 #include "server/api_key.h"
+#include "server/authenticator.h"
 #include "server/http_status.h"
+#include "server/roles.h"
 #include "server/secret.h"
 #include "server/ui_login.h"
 
@@ -17,18 +19,25 @@ namespace {
 
 constexpr uint32_t kDefaultKeyScopes = store::kScopeIngest | store::kScopeRead;
 
-// The body as a JSON object whose members are all in `allowed`; InvalidArgument naming the first
-// problem. An empty body is an empty object.
-absl::StatusOr<model::Json> ObjectBody(const RequestContext& context, std::initializer_list<std::string_view> allowed) {
+// A member a request body may have, and its JSON type.
+struct BodyField {
+  BodyField(const char* name, bool boolean = false) : name(name), boolean(boolean) {}  // NOLINT: implicit
+  std::string_view name;
+  bool boolean;  // true: a JSON boolean; false: a string
+};
+
+// The body as a JSON object whose members are all in `allowed`, of their types; InvalidArgument
+// naming the first problem. An empty body is an empty object.
+absl::StatusOr<model::Json> ObjectBody(const RequestContext& context, std::initializer_list<BodyField> allowed) {
   const std::string& body = context.request.body();
   if (body.empty()) return model::Json::object();
   model::Json json = model::Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) return absl::InvalidArgumentError("body: must be a JSON object");
   for (const auto& [key, value] : json.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(key, ": unknown field"));
-    }
-    if (!value.is_string()) return absl::InvalidArgumentError(absl::StrCat(key, ": must be a string"));
+    auto field = std::find_if(allowed.begin(), allowed.end(), [&](const BodyField& f) { return f.name == key; });
+    if (field == allowed.end()) return absl::InvalidArgumentError(absl::StrCat(key, ": unknown field"));
+    if (field->boolean && !value.is_boolean()) return absl::InvalidArgumentError(absl::StrCat(key, ": must be true or false"));
+    if (!field->boolean && !value.is_string()) return absl::InvalidArgumentError(absl::StrCat(key, ": must be a string"));
   }
   return json;
 }
@@ -48,18 +57,65 @@ model::Json KeyJson(const store::ApiKeyRecord& key) {
   return json;
 }
 
+model::Json MembershipJson(const store::Membership& membership) {
+  return model::Json{{"user", membership.user},
+                     {"project", membership.project},
+                     {"role", RoleName(membership.role)},
+                     {"raw_io", membership.raw_io},
+                     {"created_at", model::FormatRfc3339Micros(membership.created_ns)}};
+}
+
+// True when the caller may make, change or remove an owner: an owner, or a session of the whole
+// project (a login link of the project, or auth off) — never an API key.
+bool ActsAsOwner(const RequestContext& context) {
+  if (context.role) return *context.role == store::Role::kOwner;
+  return context.key_id.empty() && context.user.empty();
+}
+
+// OK unless `project` would be left without an owner by taking `user`'s owner role away.
+absl::Status KeepsAnOwner(store::Catalog& catalog, std::string_view project, std::string_view user) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<store::Membership> members, catalog.ListMemberships("", project));
+  for (const store::Membership& m : members) {
+    if (m.role == store::Role::kOwner && m.user != user) return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("user \"", Sv(user), "\" is the last owner of project \"", Sv(project), "\"; make another owner first"));
+}
+
+// Checks that the caller may change `user`'s membership in its project from what it is now to
+// `new_role` (none = removal).
+absl::Status CheckMembershipChange(store::Catalog& catalog, const RequestContext& context, std::string_view user,
+                                   std::optional<store::Role> new_role) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<store::Membership> current, catalog.ListMemberships(user, context.project));
+  bool was_owner = !current.empty() && current.front().role == store::Role::kOwner;
+  bool makes_owner = new_role == store::Role::kOwner;
+  if ((was_owner || makes_owner) && !ActsAsOwner(context)) {
+    return absl::PermissionDeniedError("only an owner may make, change or remove an owner");
+  }
+  if (was_owner && !makes_owner) return KeepsAnOwner(catalog, context.project, user);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Handler UiLoginHandler(store::Catalog& catalog, const Clock& clock) {
   return [&catalog, &clock](RequestContext context, Responder respond) {
-    absl::StatusOr<model::Json> body = ObjectBody(context, {"token"});
+    absl::StatusOr<model::Json> body = ObjectBody(context, {"token", "user", "password"});
     if (!body.ok()) return respond(ErrorResponse(body.status()));
     std::string token = StringMember(*body, "token");
-    if (token.empty()) return respond(ErrorResponse(absl::InvalidArgumentError("token: required")));
-    absl::StatusOr<UiSessionGrant> grant = ExchangeLoginToken(catalog, token, clock.NowNanos());
+    std::string user = StringMember(*body, "user");
+    absl::StatusOr<UiSessionGrant> grant;
+    if (!token.empty()) {
+      grant = ExchangeLoginToken(catalog, token, clock.NowNanos());
+    } else if (!user.empty()) {
+      grant = SignInWithPassword(catalog, user, StringMember(*body, "password"), clock.NowNanos());
+    } else {
+      grant = absl::InvalidArgumentError("token: required (or user and password)");
+    }
     if (!grant.ok()) return respond(ErrorResponse(grant.status()));
-    HttpResponse response =
-        JsonResponse(http::status::ok, model::Json{{"project", grant->project}, {"csrf_token", grant->csrf_token}});
+    model::Json answer{{"project", grant->project}, {"csrf_token", grant->csrf_token}};
+    if (!grant->user.empty()) answer["user"] = grant->user;
+    HttpResponse response = JsonResponse(http::status::ok, answer);
     response.set(http::field::set_cookie, SessionSetCookie(grant->session_secret, kUiSessionTtlNs / 1'000'000'000));
     respond(std::move(response));
   };
@@ -67,8 +123,12 @@ Handler UiLoginHandler(store::Catalog& catalog, const Clock& clock) {
 
 Handler UiSessionHandler() {
   return [](RequestContext context, Responder respond) {
-    model::Json body{{"project", context.project}, {"auth", context.csrf_token.empty() ? "key" : "session"}};
+    model::Json body{{"project", context.project},
+                     {"auth", context.csrf_token.empty() ? "key" : "session"},
+                     {"raw_io", context.raw_io}};
     if (!context.csrf_token.empty()) body["csrf_token"] = context.csrf_token;
+    if (!context.user.empty()) body["user"] = context.user;
+    if (context.role) body["role"] = RoleName(*context.role);
     respond(JsonResponse(http::status::ok, body));
   };
 }
@@ -138,6 +198,97 @@ Handler RevokeKeyHandler(store::Catalog& catalog, const Clock& clock) {
     }
     absl::StatusOr<store::ApiKeyRecord> after = catalog.FindKey(id);
     respond(after.ok() ? JsonResponse(http::status::ok, KeyJson(*after)) : ErrorResponse(after.status()));
+  };
+}
+
+Handler ListProjectsHandler(store::Catalog& catalog) {
+  return [&catalog](RequestContext context, Responder respond) {
+    model::Json data = model::Json::array();
+    if (context.user.empty()) {
+      // A key or a project's session sees its own project only.
+      absl::StatusOr<store::Project> project = catalog.GetProject(context.project);
+      if (!project.ok()) return respond(ErrorResponse(project.status()));
+      data.push_back({{"name", project->name},
+                      {"created_at", model::FormatRfc3339Micros(project->created_ns)},
+                      {"role", nullptr}});
+    } else {
+      absl::StatusOr<std::vector<store::Membership>> roles = catalog.ListMemberships(context.user, "");
+      if (!roles.ok()) return respond(ErrorResponse(roles.status()));
+      for (const store::Membership& m : *roles) {
+        absl::StatusOr<store::Project> project = catalog.GetProject(m.project);
+        if (!project.ok()) continue;  // deleted meanwhile
+        data.push_back({{"name", project->name},
+                        {"created_at", model::FormatRfc3339Micros(project->created_ns)},
+                        {"role", RoleName(m.role)}});
+      }
+    }
+    respond(JsonResponse(http::status::ok, model::Json{{"data", std::move(data)}}));
+  };
+}
+
+Handler CreateProjectHandler(store::Catalog& catalog, const Clock& clock) {
+  return [&catalog, &clock](RequestContext context, Responder respond) {
+    if (context.user.empty()) {
+      return respond(ErrorResponse(absl::PermissionDeniedError(
+          "creating a project needs a signed-in user (or `trackly projects create NAME` on the server)")));
+    }
+    absl::StatusOr<model::Json> body = ObjectBody(context, {"name"});
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    std::string name = StringMember(*body, "name");
+    if (name.empty()) return respond(ErrorResponse(absl::InvalidArgumentError("name: required")));
+    absl::StatusOr<store::Project> project = catalog.CreateProjectOwnedBy(name, context.user, clock.NowNanos());
+    if (!project.ok()) return respond(ErrorResponse(project.status()));
+    respond(JsonResponse(http::status::created,
+                         model::Json{{"name", project->name},
+                                     {"created_at", model::FormatRfc3339Micros(project->created_ns)},
+                                     {"role", RoleName(store::Role::kOwner)}}));
+  };
+}
+
+Handler ListMembersHandler(store::Catalog& catalog) {
+  return [&catalog](RequestContext context, Responder respond) {
+    absl::StatusOr<std::vector<store::Membership>> members = catalog.ListMemberships("", context.project);
+    if (!members.ok()) return respond(ErrorResponse(members.status()));
+    model::Json data = model::Json::array();
+    for (const store::Membership& m : *members) data.push_back(MembershipJson(m));
+    respond(JsonResponse(http::status::ok, model::Json{{"data", std::move(data)}}));
+  };
+}
+
+Handler PutMemberHandler(store::Catalog& catalog, const Clock& clock) {
+  return [&catalog, &clock](RequestContext context, Responder respond) {
+    const std::string& user = context.path_params.at(0);
+    absl::StatusOr<model::Json> body = ObjectBody(context, {"role", {"raw_io", true}});
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    absl::StatusOr<store::Role> role = ParseRole(StringMember(*body, "role"));
+    if (!role.ok()) return respond(ErrorResponse(role.status()));
+    if (absl::Status allowed = CheckMembershipChange(catalog, context, user, *role); !allowed.ok()) {
+      return respond(ErrorResponse(allowed));
+    }
+    store::Membership membership{.user = user,
+                                 .project = context.project,
+                                 .role = *role,
+                                 .raw_io = body->value("raw_io", true),
+                                 .created_ns = clock.NowNanos()};
+    if (absl::Status put = catalog.PutMembership(membership); !put.ok()) return respond(ErrorResponse(put));
+    absl::StatusOr<std::vector<store::Membership>> stored = catalog.ListMemberships(user, context.project);
+    if (!stored.ok() || stored->empty()) {
+      return respond(ErrorResponse(stored.ok() ? absl::InternalError("membership vanished") : stored.status()));
+    }
+    respond(JsonResponse(http::status::ok, MembershipJson(stored->front())));
+  };
+}
+
+Handler RemoveMemberHandler(store::Catalog& catalog) {
+  return [&catalog](RequestContext context, Responder respond) {
+    const std::string& user = context.path_params.at(0);
+    if (absl::Status allowed = CheckMembershipChange(catalog, context, user, std::nullopt); !allowed.ok()) {
+      return respond(ErrorResponse(allowed));
+    }
+    if (absl::Status removed = catalog.RemoveMembership(user, context.project); !removed.ok()) {
+      return respond(ErrorResponse(removed));
+    }
+    respond(JsonResponse(http::status::ok, model::Json{{"user", user}, {"removed", true}}));
   };
 }
 

@@ -1,5 +1,6 @@
-// Handlers of the UI sign-in and project settings API (docs/api.md "UI sign-in", "API keys"):
-// exchanging a login link for a session cookie, and a project's API keys.
+// Handlers of the UI sign-in and project settings API (docs/api.md "UI sign-in", "API keys",
+// "Projects and members"): signing in, a project's API keys, the caller's projects and a
+// project's members and their roles.
 #pragma once
 
 #include "base/clock.h"
@@ -8,11 +9,13 @@
 
 namespace trackly::server {
 
-// POST /api/v1/ui/login, body {"token"} (public) → {"project", "csrf_token"} and the session
-// cookie (server/ui_login.h); 401 for an unknown, used or expired token.
+// POST /api/v1/ui/login, body {"token"} or {"user", "password"} (public) → {"project", "user"?,
+// "csrf_token"} and the session cookie (server/ui_login.h); 401 for an unknown, used or expired
+// token or a wrong user or password.
 Handler UiLoginHandler(store::Catalog& catalog, const Clock& clock);
-// GET /api/v1/ui/session → {"project", "auth": "session"|"key", "csrf_token"?}: who the caller
-// is; the UI calls it on start to learn its project and, after a reload, its CSRF token.
+// GET /api/v1/ui/session → {"project", "auth": "session"|"key", "raw_io", "csrf_token"?,
+// "user"?, "role"?}: who the caller is; the UI calls it on start to learn its project and, after
+// a reload, its CSRF token. A kAnyCredential route.
 Handler UiSessionHandler();
 // POST /api/v1/ui/logout → {"logged_out": true}; ends the cookie's session and clears the cookie.
 Handler UiLogoutHandler(store::Catalog& catalog);
@@ -24,5 +27,21 @@ Handler ListKeysHandler(store::Catalog& catalog);
 Handler CreateKeyHandler(store::Catalog& catalog, const Clock& clock);
 // DELETE /api/v1/keys/{id} → the revoked key; 404 for a key of another project.
 Handler RevokeKeyHandler(store::Catalog& catalog, const Clock& clock);
+
+
+// GET /api/v1/projects → {"data":[{"name", "created_at", "role"}]}: the projects a signed-in user
+// has a role in; for a key or a project's session, that project (role null). kAnyCredential.
+Handler ListProjectsHandler(store::Catalog& catalog);
+// POST /api/v1/projects, body {"name"} → 201 {"name", "created_at", "role": "owner"}: a new
+// project owned by the signed-in user; 403 for any other caller, 409 for a taken name.
+Handler CreateProjectHandler(store::Catalog& catalog, const Clock& clock);
+// GET /api/v1/members → {"data":[membership]}: who has which role in the caller's project.
+Handler ListMembersHandler(store::Catalog& catalog);
+// PUT /api/v1/members/{user}, body {"role", "raw_io"?} → the membership: gives an existing user a
+// role in the caller's project or changes it. Only an owner (or the project's own session) may
+// make, change or remove an owner, and a project always keeps one owner (409 otherwise).
+Handler PutMemberHandler(store::Catalog& catalog, const Clock& clock);
+// DELETE /api/v1/members/{user} → {"user", "removed": true}; 404 when the user has no role here.
+Handler RemoveMemberHandler(store::Catalog& catalog);
 
 }  // namespace trackly::server

@@ -1,6 +1,7 @@
 #include "server/api_routes.h"
 
 #include "server/admin_handlers.h"
+#include "server/authenticator.h"
 #include "server/cost_handlers.h"
 #include "server/metrics_handlers.h"
 #include "server/query_handlers.h"
@@ -67,8 +68,13 @@ void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const Cat
 
 void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock) {
   router.Add(http::verb::post, "/api/v1/ui/login", 0, UiLoginHandler(catalog, clock));
-  router.Add(http::verb::get, "/api/v1/ui/session", store::kScopeRead, UiSessionHandler());
-  router.Add(http::verb::post, "/api/v1/ui/logout", store::kScopeRead, UiLogoutHandler(catalog));
+  router.Add(http::verb::get, "/api/v1/ui/session", kAnyCredential, UiSessionHandler());
+  router.Add(http::verb::post, "/api/v1/ui/logout", kAnyCredential, UiLogoutHandler(catalog));
+  router.Add(http::verb::get, "/api/v1/projects", kAnyCredential, ListProjectsHandler(catalog));
+  router.Add(http::verb::post, "/api/v1/projects", kAnyCredential, CreateProjectHandler(catalog, clock));
+  router.Add(http::verb::get, "/api/v1/members", store::kScopeAdmin, ListMembersHandler(catalog));
+  router.Add(http::verb::put, "/api/v1/members/{id}", store::kScopeAdmin, PutMemberHandler(catalog, clock));
+  router.Add(http::verb::delete_, "/api/v1/members/{id}", store::kScopeAdmin, RemoveMemberHandler(catalog));
   router.Add(http::verb::get, "/api/v1/keys", store::kScopeAdmin, ListKeysHandler(catalog));
   router.Add(http::verb::post, "/api/v1/keys", store::kScopeAdmin, CreateKeyHandler(catalog, clock));
   router.Add(http::verb::delete_, "/api/v1/keys/{id}", store::kScopeAdmin, RevokeKeyHandler(catalog, clock));

@@ -4,10 +4,26 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "server/api_key.h"
+#include "server/roles.h"
 #include "server/secret.h"
 #include "server/ui_login.h"
 
 namespace trackly::server {
+namespace {
+
+constexpr uint32_t kAllScopes = store::kScopeIngest | store::kScopeRead | store::kScopeAdmin;
+
+absl::Status NoAccess(std::string_view project) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("project \"", Sv(project), "\" not found or you have no role in it"));
+}
+
+absl::Status CheckScope(uint32_t held, uint32_t required, std::string_view who) {
+  if (required == kAnyCredential || (held & required) == required) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(Sv(who), " lacks the '", FormatScopes(required), "' scope"));
+}
+
+}  // namespace
 
 bool PresentsCredential(const HttpRequest& request) {
   return !HeaderValue(request, http::field::authorization).empty() ||
@@ -43,7 +59,7 @@ absl::StatusOr<store::ApiKeyRecord> Authenticator::Lookup(const std::string& key
 absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view authorization,
                                                       std::string_view x_api_key,
                                                       uint32_t required_scope) {
-  if (!no_auth_project_.empty()) return Principal{no_auth_project_, ""};
+  if (!no_auth_project_.empty()) return Principal{.project = no_auth_project_, .scopes = kAllScopes};
   TRACKLY_ASSIGN_OR_RETURN(Credential credential, ParseCredential(authorization, x_api_key));
   absl::StatusOr<store::ApiKeyRecord> record = Lookup(credential.key_id);
   if (!record.ok()) {
@@ -55,11 +71,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view authoriza
   // The same answer for an unknown id and a wrong secret, so ids cannot be probed.
   if (!VerifySecret(*record, credential.secret)) return absl::UnauthenticatedError("unknown API key");
   if (record->revoked_ns != 0) return absl::UnauthenticatedError("API key revoked");
-  if ((record->scopes & required_scope) != required_scope) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("API key lacks the '", FormatScopes(required_scope), "' scope"));
-  }
-  return Principal{record->project, record->id};
+  TRACKLY_RETURN_IF_ERROR(CheckScope(record->scopes, required_scope, "API key"));
+  return Principal{.project = record->project, .key_id = record->id, .scopes = record->scopes};
 }
 
 absl::StatusOr<Principal> Authenticator::AuthenticateRequest(const HttpRequest& request,
@@ -67,8 +80,12 @@ absl::StatusOr<Principal> Authenticator::AuthenticateRequest(const HttpRequest& 
   std::string_view authorization = HeaderValue(request, http::field::authorization);
   std::string_view x_api_key = HeaderValue(request, "x-api-key");
   std::string_view session = FindSessionCookie(HeaderValue(request, http::field::cookie));
+  std::string_view requested_project = HeaderValue(request, kProjectHeader);
   if (!no_auth_project_.empty() || !authorization.empty() || !x_api_key.empty() || session.empty()) {
-    return Authenticate(authorization, x_api_key, required_scope);
+    TRACKLY_ASSIGN_OR_RETURN(Principal principal, Authenticate(authorization, x_api_key, required_scope));
+    // A key (or auth off) acts on one project; asking for another must not quietly answer this one.
+    if (!requested_project.empty() && requested_project != principal.project) return NoAccess(requested_project);
+    return principal;
   }
   // Sessions are not cached: logging out must end one at once, and UI traffic is light.
   absl::StatusOr<store::UiCredential> credential = catalog_.FindUiCredential(
@@ -85,7 +102,43 @@ absl::StatusOr<Principal> Authenticator::AuthenticateRequest(const HttpRequest& 
     return absl::PermissionDeniedError(
         absl::StrCat("missing or wrong CSRF token (the ", Sv(kCsrfHeader), " header)"));
   }
-  return Principal{.project = credential->project, .csrf_token = credential->csrf_token};
+  TRACKLY_ASSIGN_OR_RETURN(Principal principal, SessionPrincipal(*credential, requested_project, required_scope));
+  principal.csrf_token = credential->csrf_token;
+  return principal;
+}
+
+absl::StatusOr<Principal> Authenticator::SessionPrincipal(const store::UiCredential& credential,
+                                                          std::string_view requested_project,
+                                                          uint32_t required_scope) {
+  const std::string project = requested_project.empty() ? credential.project : std::string(requested_project);
+  if (credential.user.empty()) {
+    if (project != credential.project) return NoAccess(project);
+    return Principal{.project = project, .scopes = kAllScopes};
+  }
+  Principal principal{.user = credential.user};
+  if (!project.empty()) {
+    // Not cached, like the session itself: a removed role must end access at once.
+    absl::StatusOr<std::vector<store::Membership>> roles = catalog_.ListMemberships(credential.user, project);
+    if (!roles.ok()) {
+      LogWarn("role lookup failed: ", roles.status().ToString());
+      return absl::UnavailableError("cannot check your role right now");
+    }
+    if (!roles->empty()) {
+      const store::Membership& membership = roles->front();
+      principal.project = project;
+      principal.role = membership.role;
+      principal.scopes = RoleScopes(membership.role);
+      principal.raw_io = membership.role != store::Role::kViewer || membership.raw_io;
+    }
+  }
+  if (required_scope == kAnyCredential) return principal;
+  if (!principal.role) {
+    if (project.empty()) return absl::PermissionDeniedError("no project: create one or ask for a role in one");
+    return NoAccess(project);
+  }
+  TRACKLY_RETURN_IF_ERROR(CheckScope(principal.scopes, required_scope,
+                                     absl::StrCat("your role (", Sv(RoleName(*principal.role)), ")")));
+  return principal;
 }
 
 }  // namespace trackly::server

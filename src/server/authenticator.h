@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,10 +17,22 @@
 
 namespace trackly::server {
 
+// A route's required scope meaning "any valid credential": the route is about the caller, not a
+// project (the projects a user may open), so the principal's project may be empty.
+inline constexpr uint32_t kAnyCredential = 1u << 31;
+
+// The header a signed-in user's requests name their project in (the UI sends it on every call).
+// Without it a user's session acts on the project it was opened for.
+inline constexpr std::string_view kProjectHeader = "x-trackly-project";
+
 struct Principal {
-  std::string project;
+  std::string project;     // empty only on kAnyCredential routes
   std::string key_id;      // empty when auth is off or for a UI session
   std::string csrf_token;  // set when the request was authenticated by a UI session cookie
+  std::string user;        // set for a signed-in user's session
+  std::optional<store::Role> role;  // the user's role in `project`, when it has one
+  uint32_t scopes = 0;     // store::Scope bits the caller holds in `project`
+  bool raw_io = true;      // false: inputs, outputs and messages are hidden from this caller
 };
 
 // True when `request` carries a credential of any form: an API key header (Authorization,
@@ -45,10 +58,14 @@ class Authenticator {
                                          std::string_view x_api_key, uint32_t required_scope);
 
   // What a request presents: its API key headers (Authorization, x-api-key) when it has any, as
-  // Authenticate; otherwise the UI session cookie (server/ui_login.h), which holds every scope of
-  // its project. Unauthenticated for a missing credential or an unknown or expired session;
-  // PermissionDenied for a session request that may change something (any method but GET and
-  // HEAD) without the session's CSRF token in the kCsrfHeader header.
+  // Authenticate; otherwise the UI session cookie (server/ui_login.h). A session of one project
+  // holds every scope of it; a user's session acts on the project named in kProjectHeader (or
+  // the one it was opened for) with the scopes of the user's role there (server/roles.h).
+  // `required_scope` is a store::Scope bit or kAnyCredential. Unauthenticated for a missing
+  // credential or an unknown or expired session; PermissionDenied for a session request that may
+  // change something (any method but GET and HEAD) without the session's CSRF token in the
+  // kCsrfHeader header, for a project the caller has no access to (one message whether or not
+  // the project exists) and for a role without the scope.
   absl::StatusOr<Principal> AuthenticateRequest(const HttpRequest& request, uint32_t required_scope);
 
  private:
@@ -61,6 +78,9 @@ class Authenticator {
   static constexpr size_t kMaxCacheEntries = 10'000;
 
   absl::StatusOr<store::ApiKeyRecord> Lookup(const std::string& key_id);
+  // The principal of a valid session `credential` for a request naming `requested_project`.
+  absl::StatusOr<Principal> SessionPrincipal(const store::UiCredential& credential,
+                                             std::string_view requested_project, uint32_t required_scope);
 
   store::Catalog& catalog_;
   const Clock& clock_;

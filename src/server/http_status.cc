@@ -63,6 +63,8 @@ HttpError HttpErrorOf(const absl::Status& status) {
       return {http::status::not_found, "not_found"};
     case StatusCode::kAlreadyExists:
       return {http::status::conflict, "already_exists"};
+    case StatusCode::kFailedPrecondition:  // the request conflicts with the current state
+      return {http::status::conflict, "conflict"};
     case StatusCode::kResourceExhausted:
       if (absl::optional<absl::Cord> seconds = status.GetPayload(kRateLimitedUrl)) {
         int retry_after = kRetryAfterSeconds;

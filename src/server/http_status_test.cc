@@ -21,6 +21,7 @@ TEST(HttpStatusTest, MapsEveryCodeWeUse) {
       {absl::PermissionDeniedError("no"), http::status::forbidden, "permission_denied"},
       {absl::NotFoundError("gone"), http::status::not_found, "not_found"},
       {absl::AlreadyExistsError("dup"), http::status::conflict, "already_exists"},
+      {absl::FailedPreconditionError("state"), http::status::conflict, "conflict"},
       {absl::ResourceExhaustedError("big"), http::status::payload_too_large, "payload_too_large"},
       {RateLimitedError("slow down"), http::status::too_many_requests, "rate_limited"},
       {HeadersTooLargeError("headers"), http::status::request_header_fields_too_large,

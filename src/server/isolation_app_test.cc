@@ -28,6 +28,7 @@ constexpr char kUserId[] = "p2-user";
 constexpr char kScoreId[] = "p2-score";
 constexpr char kRunId[] = "8d6f2c5a-3b1e-4f7a-9c2d-1e5b7a9c3f10";
 constexpr char kTraceName[] = "p2-only-trace";
+constexpr char kMember[] = "p2-member";
 
 Json Attribute(const std::string& key, const std::string& value) {
   return {{"key", key}, {"value", {{"stringValue", value}}}};
@@ -81,7 +82,10 @@ class IsolationTest : public RunningAppTestBase {
     const Json keys = Get("/api/v1/keys", b_);
     EXPECT_EQ(keys["data"].size(), 1u) << keys.dump();
     key_id_ = keys["data"][0]["id"].get<std::string>();
-    return {kTraceId, kRootId, kChildId, kSessionId, kUserId, kScoreId, kRunId, kTraceName, model_id_, key_id_};
+    EXPECT_TRUE(catalog_->CreateUser(store::UserRecord{.name = kMember, .password_hash = "h", .created_ns = 1}).ok());
+    EXPECT_TRUE(catalog_->PutMembership(store::Membership{.user = kMember, .project = "p2", .role = store::Role::kViewer})
+                    .ok());
+    return {kTraceId, kRootId, kChildId, kSessionId, kUserId, kScoreId, kRunId, kTraceName, model_id_, key_id_, kMember};
   }
 
   // Everything p2 can read, to compare before and after p1's requests.
@@ -90,7 +94,8 @@ class IsolationTest : public RunningAppTestBase {
     for (const std::string target :
          {absl::StrCat("/api/v1/traces/", kTraceId), std::string("/api/v1/traces"), std::string("/api/v1/sessions"),
           absl::StrCat("/api/v1/sessions/", kSessionId), std::string("/api/v1/scores"), std::string("/api/v1/keys"),
-          std::string("/api/v1/models"), absl::StrCat("/api/v1/traces/", kRunId)}) {
+          std::string("/api/v1/models"), absl::StrCat("/api/v1/traces/", kRunId), std::string("/api/v1/members"),
+          std::string("/api/v1/projects")}) {
       absl::StrAppend(&out, target, " ", Get(target, b_).dump(), "\n");
     }
     return out;
@@ -120,6 +125,7 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
       {"/api/v1/sessions/{id}", {{kSessionId}, {"missing-session"}}},
       {"/api/v1/models/{id}", {{model_id_}, {"custom:acme/missing@2026-01-01"}}},
       {"/api/v1/keys/{id}", {{key_id_}, {"missing-key-id"}}},
+      {"/api/v1/members/{id}", {{kMember}, {"missing-user"}}},
       {"/langsmith/runs/{id}", {{kRunId}, {"0d6f2c5a-3b1e-4f7a-9c2d-1e5b7a9c3f10"}}},
   };
   int walked = 0;

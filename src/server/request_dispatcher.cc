@@ -57,6 +57,10 @@ void RequestDispatcher::Dispatch(HttpRequest request, const boost::asio::ip::add
     }
     context.project = std::move(principal->project);
     context.csrf_token = std::move(principal->csrf_token);
+    context.key_id = principal->key_id;
+    context.user = std::move(principal->user);
+    context.role = principal->role;
+    context.raw_io = principal->raw_io;
   }
   context.path_params = std::move(match->path_params);
   context.query = std::move(target->params);

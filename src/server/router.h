@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "query/query_params.h"
 #include "server/http_message.h"
+#include "store/catalog.h"
 
 namespace trackly::server {
 
@@ -22,6 +24,10 @@ struct RequestContext {
   query::QueryParams query;              // decoded query string
   std::string project;                   // from the credential (empty for public routes)
   std::string csrf_token;                // set when authenticated by a UI session cookie
+  std::string key_id;                    // set when authenticated by an API key
+  std::string user;                      // set for a signed-in user's session
+  std::optional<store::Role> role;       // the user's role in `project`, when it has one
+  bool raw_io = true;                    // false: hide inputs, outputs and messages (server/roles.h)
 };
 
 // Answers a request by calling `respond` exactly once, now or later, from any thread.
@@ -30,7 +36,8 @@ using Handler = std::function<void(RequestContext context, Responder respond)>;
 struct Route {
   http::verb method;
   std::string pattern;
-  uint32_t required_scope = 0;  // a store::Scope bit; 0 = public, no credential needed
+  // A store::Scope bit, kAnyCredential (server/authenticator.h), or 0 = public, no credential.
+  uint32_t required_scope = 0;
   Handler handler;
 };
 

@@ -1,4 +1,5 @@
-// Browser sign-in (docs/ui.md "Signing in"): a one-time login link becomes a session cookie.
+// Browser sign-in (docs/ui.md "Signing in"): a one-time login link, or a user's name and
+// password, becomes a session cookie.
 //
 // `trackly serve` and `trackly ui-token` store a login token and print <url>/#login=<token>. The
 // token sits in the URL fragment, so it never reaches a server log or a Referer header. The UI
@@ -26,9 +27,14 @@ inline constexpr std::string_view kCsrfHeader = "x-trackly-csrf";
 // `base_url` + "/#login=" + token. NotFound when the project does not exist.
 absl::StatusOr<std::string> CreateLoginLink(store::Catalog& catalog, std::string_view project,
                                             std::string_view base_url, int64_t now_ns);
+// The same for a user: the session it opens acts as `user` (store::UiCredential). NotFound when
+// the user does not exist.
+absl::StatusOr<std::string> CreateUserLoginLink(store::Catalog& catalog, std::string_view user,
+                                                std::string_view base_url, int64_t now_ns);
 
 struct UiSessionGrant {
-  std::string project;
+  std::string user;     // empty for a session of one project
+  std::string project;  // where the UI opens; for a user, the first project they have a role in
   std::string session_secret;  // the cookie's value
   std::string csrf_token;
   int64_t expires_ns = 0;
@@ -38,6 +44,11 @@ struct UiSessionGrant {
 // already used or expired (one message for all three).
 absl::StatusOr<UiSessionGrant> ExchangeLoginToken(store::Catalog& catalog, std::string_view token,
                                                   int64_t now_ns);
+
+// Checks a user's password (server/password.h) and stores a new session of that user.
+// Unauthenticated for an unknown user or a wrong password (one message for both, and as slow).
+absl::StatusOr<UiSessionGrant> SignInWithPassword(store::Catalog& catalog, std::string_view user,
+                                                  std::string_view password, int64_t now_ns);
 
 // The session cookie's value in a Cookie request header; empty when absent.
 std::string_view FindSessionCookie(std::string_view cookie_header);

@@ -1,4 +1,4 @@
-// Projects and API keys. Kept apart from Store so admin commands (the CLI) can manage them on a data
+// Projects, API keys, users and their roles. Kept apart from Store so admin commands (the CLI) can manage them on a data
 // directory while a server runs on it, and so a scale-out backend can keep them elsewhere.
 #pragma once
 
@@ -30,6 +30,27 @@ struct ApiKeyRecord {
   std::string name;         // optional label
 };
 
+// A person who signs in to the UI and API with a password (docs/security.md "Users and roles").
+// A name is 1..128 ASCII letters, digits and '-', '_', '.', '@', starting with a letter or digit.
+struct UserRecord {
+  std::string name;           // unique, immutable
+  std::string password_hash;  // an encoded argon2id hash (server/password.h); never the password
+  int64_t created_ns = 0;
+};
+
+// What a user may do in one project, weakest first; RoleScopes says which API scopes each holds.
+enum class Role { kViewer = 1, kMember = 2, kAdmin = 3, kOwner = 4 };
+
+// A user's role in one project.
+struct Membership {
+  std::string user;
+  std::string project;
+  Role role = Role::kViewer;
+  // False hides inputs, outputs and message contents from this member (meant for viewers).
+  bool raw_io = true;
+  int64_t created_ns = 0;
+};
+
 // A project's own model price (docs/cost.md "Project prices"): one entry in the price catalog
 // format, stored as its JSON text.
 struct ModelPriceRecord {
@@ -47,6 +68,10 @@ enum class UiCredentialKind { kLoginToken = 1, kSession = 2 };
 struct UiCredential {
   std::string secret_hash;
   UiCredentialKind kind = UiCredentialKind::kLoginToken;
+  // A credential of a user (signed in with a password or a user's login link) acts as that user
+  // in any project the user has a role in, `project` being where the UI opens (may be empty).
+  // Without a user it holds every scope of `project` and of no other project.
+  std::string user;
   std::string project;
   int64_t expires_ns = 0;
   std::string csrf_token;  // sessions: the value state-changing requests must echo in a header
@@ -98,8 +123,8 @@ class Catalog {
   // --- UI credentials ---
   // A backend without them returns Unimplemented from all three (the default), and the UI can
   // then only be used with an API key.
-  // Stores `credential` and drops those expired at `now_ns`. NotFound if the project does not
-  // exist. Secrets are random (server/ui_login.h), so hashes do not collide.
+  // Stores `credential` and drops those expired at `now_ns`. NotFound if its project (when set)
+  // or user (when set) does not exist; InvalidArgument when it names neither. Secrets are random (server/ui_login.h), so hashes do not collide.
   virtual absl::Status InsertUiCredential(const UiCredential& /*credential*/, int64_t /*now_ns*/) {
     return Unimplemented();
   }
@@ -113,6 +138,40 @@ class Catalog {
   }
   // Deletes the credential if it exists (OK either way).
   virtual absl::Status DeleteUiCredential(std::string_view /*secret_hash*/) { return Unimplemented(); }
+
+  // --- Users and roles ---
+  // A backend without users returns Unimplemented from all of these (the default).
+  // AlreadyExists for a taken name; InvalidArgument for a bad name or an empty password_hash.
+  virtual absl::Status CreateUser(const UserRecord& /*user*/) { return Unimplemented(); }
+  // NotFound for an unknown name.
+  virtual absl::StatusOr<UserRecord> GetUser(std::string_view /*name*/) { return Unimplemented(); }
+  // Every user, by name.
+  virtual absl::StatusOr<std::vector<UserRecord>> ListUsers() { return Unimplemented(); }
+  // Replaces the password hash and ends every UI session and login link of the user. NotFound for
+  // an unknown name.
+  virtual absl::Status SetUserPassword(std::string_view /*name*/, std::string_view /*password_hash*/) {
+    return Unimplemented();
+  }
+  // Deletes the user with its roles, UI sessions and login links. NotFound for an unknown name.
+  virtual absl::Status DeleteUser(std::string_view /*name*/) { return Unimplemented(); }
+  // Creates a project owned by `owner` (a Membership with Role::kOwner), both in one durable step.
+  // As CreateProject, and NotFound for an unknown owner.
+  virtual absl::StatusOr<Project> CreateProjectOwnedBy(std::string_view /*name*/, std::string_view /*owner*/,
+                                                       int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+  // Gives a user a role in a project, or changes it. NotFound for an unknown user or project.
+  virtual absl::Status PutMembership(const Membership& /*membership*/) { return Unimplemented(); }
+  // NotFound when the user has no role in the project.
+  virtual absl::Status RemoveMembership(std::string_view /*user*/, std::string_view /*project*/) {
+    return Unimplemented();
+  }
+  // The roles of one user (`user` set), of one project (`project` set), or the one role of a user
+  // in a project (both set; an empty list when there is none). Ordered by project, then user.
+  virtual absl::StatusOr<std::vector<Membership>> ListMemberships(std::string_view /*user*/,
+                                                                  std::string_view /*project*/) {
+    return Unimplemented();
+  }
 
  private:
   static absl::Status Unimplemented() {

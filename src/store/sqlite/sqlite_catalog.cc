@@ -15,8 +15,9 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 3;
+constexpr int kCatalogSchemaVersion = 4;
 constexpr size_t kMaxProjectNameLength = 64;
+constexpr size_t kMaxUserNameLength = 128;
 
 // catalog.db layout. Keys reference their project by name (names are immutable).
 constexpr char kCatalogSchema[] = R"sql(
@@ -66,6 +67,27 @@ CREATE TABLE ui_credentials(
 CREATE INDEX ui_credentials_by_expiry ON ui_credentials(expires_ns);
 )sql";
 
+// Added in layout version 4: users, their roles per project, and the user a UI credential acts as
+// ('' for a credential of one project).
+constexpr char kCatalogSchemaV4[] = R"sql(
+CREATE TABLE users(
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  created_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE memberships(
+  user_name TEXT NOT NULL,
+  project TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  raw_io INTEGER NOT NULL,
+  created_ns INTEGER NOT NULL,
+  PRIMARY KEY(user_name, project)
+) WITHOUT ROWID;
+CREATE INDEX memberships_by_project ON memberships(project, user_name);
+ALTER TABLE ui_credentials ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+CREATE INDEX ui_credentials_by_user ON ui_credentials(user_name);
+)sql";
+
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
 
 absl::Status CheckProjectName(std::string_view name) {
@@ -75,6 +97,15 @@ absl::Status CheckProjectName(std::string_view name) {
   return absl::InvalidArgumentError(
       absl::StrCat("project name \"", Sv(name), "\": use 1..", kMaxProjectNameLength,
                    " letters, digits, '-', '_' or '.', starting with a letter or digit"));
+}
+
+absl::Status CheckUserName(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= kMaxUserNameLength && absl::ascii_isalnum(name[0]);
+  for (char c : name) ok = ok && (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '@');
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("user name \"", Sv(name), "\": use 1..", kMaxUserNameLength,
+                   " letters, digits, '-', '_', '.' or '@', starting with a letter or digit"));
 }
 
 ApiKeyRecord ReadKey(const Statement& row) {
@@ -103,6 +134,42 @@ absl::StatusOr<bool> ProjectExists(Connection& db, std::string_view name) {
   return stmt.Step();
 }
 
+absl::Status CheckUserExists(Connection& db, std::string_view name) {
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT 1 FROM users WHERE name = ?1"));
+  stmt.BindText(1, name);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("user \"", Sv(name), "\" not found"));
+  return absl::OkStatus();
+}
+
+absl::Status InsertProject(Connection& db, std::string_view name, int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, name));
+  if (exists) return absl::AlreadyExistsError(absl::StrCat("project \"", Sv(name), "\" already exists"));
+  TRACKLY_ASSIGN_OR_RETURN(Statement insert, db.Prepare("INSERT INTO projects(name, created_ns) VALUES(?1, ?2)"));
+  insert.BindText(1, name);
+  insert.BindInt(2, now_ns);
+  return insert.Run();
+}
+
+absl::Status UpsertMembership(Connection& db, const Membership& membership) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement insert,
+      db.Prepare("INSERT INTO memberships(user_name, project, role, raw_io, created_ns) VALUES(?1, ?2, ?3, ?4, ?5) "
+                 "ON CONFLICT(user_name, project) DO UPDATE SET role = excluded.role, raw_io = excluded.raw_io"));
+  insert.BindText(1, membership.user);
+  insert.BindText(2, membership.project);
+  insert.BindInt(3, static_cast<int64_t>(membership.role));
+  insert.BindInt(4, membership.raw_io ? 1 : 0);
+  insert.BindInt(5, membership.created_ns);
+  return insert.Run();
+}
+
+absl::Status DeleteCredentialsOfUser(Connection& db, std::string_view name) {
+  TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM ui_credentials WHERE user_name = ?1"));
+  del.BindText(1, name);
+  return del.Run();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& dir, int busy_timeout_ms) {
@@ -129,6 +196,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current < 1) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchema));
       if (current < 2) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV2));
       if (current < 3) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV3));
+      if (current < 4) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV4));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -143,14 +211,7 @@ absl::StatusOr<Project> SqliteCatalog::CreateProject(std::string_view name, int6
   TRACKLY_RETURN_IF_ERROR(CheckProjectName(name));
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
-  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
-    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, name));
-    if (exists) return absl::AlreadyExistsError(absl::StrCat("project \"", Sv(name), "\" already exists"));
-    TRACKLY_ASSIGN_OR_RETURN(Statement insert, db.Prepare("INSERT INTO projects(name, created_ns) VALUES(?1, ?2)"));
-    insert.BindText(1, name);
-    insert.BindInt(2, now_ns);
-    return insert.Run();
-  }));
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&] { return InsertProject(db, name, now_ns); }));
   return Project{.name = std::string(name), .created_ns = now_ns};
 }
 
@@ -337,11 +398,17 @@ absl::StatusOr<int64_t> SqliteCatalog::ModelPricesVersion() {
 
 absl::Status SqliteCatalog::InsertUiCredential(const UiCredential& credential, int64_t now_ns) {
   if (credential.secret_hash.empty()) return absl::InvalidArgumentError("secret_hash: required");
+  if (credential.project.empty() && credential.user.empty()) {
+    return absl::InvalidArgumentError("a UI credential needs a project or a user");
+  }
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   return InWriteTransaction(db, [&]() -> absl::Status {
-    TRACKLY_ASSIGN_OR_RETURN(bool project_exists, ProjectExists(db, credential.project));
-    if (!project_exists) return absl::NotFoundError(absl::StrCat("project \"", credential.project, "\" not found"));
+    if (!credential.project.empty()) {
+      TRACKLY_ASSIGN_OR_RETURN(bool project_exists, ProjectExists(db, credential.project));
+      if (!project_exists) return absl::NotFoundError(absl::StrCat("project \"", credential.project, "\" not found"));
+    }
+    if (!credential.user.empty()) TRACKLY_RETURN_IF_ERROR(CheckUserExists(db, credential.user));
     {
       // Expired rows are useless; dropping them here keeps the table as small as the live ones.
       TRACKLY_ASSIGN_OR_RETURN(Statement expire, db.Prepare("DELETE FROM ui_credentials WHERE expires_ns <= ?1"));
@@ -349,13 +416,14 @@ absl::Status SqliteCatalog::InsertUiCredential(const UiCredential& credential, i
       TRACKLY_RETURN_IF_ERROR(expire.Run());
     }
     TRACKLY_ASSIGN_OR_RETURN(Statement insert,
-                             db.Prepare("INSERT INTO ui_credentials(secret_hash, kind, project, expires_ns, csrf_token) "
-                                        "VALUES(?1, ?2, ?3, ?4, ?5)"));
+                             db.Prepare("INSERT INTO ui_credentials(secret_hash, kind, project, expires_ns, "
+                                        "csrf_token, user_name) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
     insert.BindText(1, credential.secret_hash);
     insert.BindInt(2, static_cast<int64_t>(credential.kind));
     insert.BindText(3, credential.project);
     insert.BindInt(4, credential.expires_ns);
     insert.BindText(5, credential.csrf_token);
+    insert.BindText(6, credential.user);
     return insert.Run();
   });
 }
@@ -367,7 +435,7 @@ absl::StatusOr<UiCredential> SqliteCatalog::FindUiCredential(std::string_view se
   UiCredential credential;
   auto find = [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                             db.Prepare("SELECT project, expires_ns, csrf_token FROM ui_credentials "
+                             db.Prepare("SELECT project, expires_ns, csrf_token, user_name FROM ui_credentials "
                                         "WHERE secret_hash = ?1 AND kind = ?2 AND expires_ns > ?3"));
     stmt.BindText(1, secret_hash);
     stmt.BindInt(2, static_cast<int64_t>(kind));
@@ -376,6 +444,7 @@ absl::StatusOr<UiCredential> SqliteCatalog::FindUiCredential(std::string_view se
     if (!found) return absl::NotFoundError("unknown or expired UI credential");
     credential = UiCredential{.secret_hash = std::string(secret_hash),
                               .kind = kind,
+                              .user = std::string(stmt.Text(3)),
                               .project = std::string(stmt.Text(0)),
                               .expires_ns = stmt.Int(1),
                               .csrf_token = std::string(stmt.Text(2))};
@@ -393,6 +462,148 @@ absl::Status SqliteCatalog::DeleteUiCredential(std::string_view secret_hash) {
   TRACKLY_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM ui_credentials WHERE secret_hash = ?1"));
   del.BindText(1, secret_hash);
   return del.Run();
+}
+
+absl::Status SqliteCatalog::CreateUser(const UserRecord& user) {
+  TRACKLY_RETURN_IF_ERROR(CheckUserName(user.name));
+  if (user.password_hash.empty()) return absl::InvalidArgumentError("password_hash: required");
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    if (CheckUserExists(db, user.name).ok()) {
+      return absl::AlreadyExistsError(absl::StrCat("user \"", user.name, "\" already exists"));
+    }
+    TRACKLY_ASSIGN_OR_RETURN(Statement insert,
+                             db.Prepare("INSERT INTO users(name, password_hash, created_ns) VALUES(?1, ?2, ?3)"));
+    insert.BindText(1, user.name);
+    insert.BindText(2, user.password_hash);
+    insert.BindInt(3, user.created_ns);
+    return insert.Run();
+  });
+}
+
+absl::StatusOr<UserRecord> SqliteCatalog::GetUser(std::string_view name) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT name, password_hash, created_ns FROM users WHERE name = ?1"));
+  stmt.BindText(1, name);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("user \"", Sv(name), "\" not found"));
+  return UserRecord{.name = std::string(stmt.Text(0)),
+                    .password_hash = std::string(stmt.Text(1)),
+                    .created_ns = stmt.Int(2)};
+}
+
+absl::StatusOr<std::vector<UserRecord>> SqliteCatalog::ListUsers() {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT name, password_hash, created_ns FROM users ORDER BY name"));
+  std::vector<UserRecord> users;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    users.push_back(UserRecord{.name = std::string(stmt.Text(0)),
+                               .password_hash = std::string(stmt.Text(1)),
+                               .created_ns = stmt.Int(2)});
+  }
+  return users;
+}
+
+absl::Status SqliteCatalog::SetUserPassword(std::string_view name, std::string_view password_hash) {
+  if (password_hash.empty()) return absl::InvalidArgumentError("password_hash: required");
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_RETURN_IF_ERROR(CheckUserExists(db, name));
+    TRACKLY_ASSIGN_OR_RETURN(Statement update, db.Prepare("UPDATE users SET password_hash = ?2 WHERE name = ?1"));
+    update.BindText(1, name);
+    update.BindText(2, password_hash);
+    TRACKLY_RETURN_IF_ERROR(update.Run());
+    return DeleteCredentialsOfUser(db, name);
+  });
+}
+
+absl::Status SqliteCatalog::DeleteUser(std::string_view name) {
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_RETURN_IF_ERROR(CheckUserExists(db, name));
+    for (const char* sql : {"DELETE FROM memberships WHERE user_name = ?1", "DELETE FROM users WHERE name = ?1"}) {
+      TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare(sql));
+      del.BindText(1, name);
+      TRACKLY_RETURN_IF_ERROR(del.Run());
+    }
+    return DeleteCredentialsOfUser(db, name);
+  });
+}
+
+absl::StatusOr<Project> SqliteCatalog::CreateProjectOwnedBy(std::string_view name, std::string_view owner,
+                                                           int64_t now_ns) {
+  TRACKLY_RETURN_IF_ERROR(CheckProjectName(name));
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_RETURN_IF_ERROR(CheckUserExists(db, owner));
+    TRACKLY_RETURN_IF_ERROR(InsertProject(db, name, now_ns));
+    return UpsertMembership(db, Membership{.user = std::string(owner),
+                                           .project = std::string(name),
+                                           .role = Role::kOwner,
+                                           .created_ns = now_ns});
+  }));
+  return Project{.name = std::string(name), .created_ns = now_ns};
+}
+
+absl::Status SqliteCatalog::PutMembership(const Membership& membership) {
+  if (membership.role < Role::kViewer || membership.role > Role::kOwner) {
+    return absl::InvalidArgumentError("role: unknown");
+  }
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_RETURN_IF_ERROR(CheckUserExists(db, membership.user));
+    TRACKLY_ASSIGN_OR_RETURN(bool project_exists, ProjectExists(db, membership.project));
+    if (!project_exists) return absl::NotFoundError(absl::StrCat("project \"", membership.project, "\" not found"));
+    return UpsertMembership(db, membership);
+  });
+}
+
+absl::Status SqliteCatalog::RemoveMembership(std::string_view user, std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(Statement del,
+                             db.Prepare("DELETE FROM memberships WHERE user_name = ?1 AND project = ?2"));
+    del.BindText(1, user);
+    del.BindText(2, project);
+    TRACKLY_RETURN_IF_ERROR(del.Run());
+    TRACKLY_ASSIGN_OR_RETURN(int64_t deleted, db.QueryInt("SELECT changes()"));
+    if (deleted == 0) {
+      return absl::NotFoundError(absl::StrCat("user \"", Sv(user), "\" has no role in project \"", Sv(project), "\""));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<Membership>> SqliteCatalog::ListMemberships(std::string_view user,
+                                                                      std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT user_name, project, role, raw_io, created_ns FROM memberships "
+                                        "WHERE (?1 = '' OR user_name = ?1) AND (?2 = '' OR project = ?2) "
+                                        "ORDER BY project, user_name"));
+  stmt.BindText(1, user);
+  stmt.BindText(2, project);
+  std::vector<Membership> memberships;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    memberships.push_back(Membership{.user = std::string(stmt.Text(0)),
+                                     .project = std::string(stmt.Text(1)),
+                                     .role = static_cast<Role>(stmt.Int(2)),
+                                     .raw_io = stmt.Int(3) != 0,
+                                     .created_ns = stmt.Int(4)});
+  }
+  return memberships;
 }
 
 }  // namespace trackly::store

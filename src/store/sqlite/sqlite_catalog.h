@@ -1,4 +1,4 @@
-// Projects, API keys, project model prices and UI credentials in catalog.db, a small SQLite file beside store.db in the data directory.
+// Projects, API keys, project model prices, UI credentials, users and roles in catalog.db, a small SQLite file beside store.db in the data directory.
 #pragma once
 
 #include <memory>
@@ -42,6 +42,16 @@ class SqliteCatalog final : public Catalog {
   absl::StatusOr<UiCredential> FindUiCredential(std::string_view secret_hash, UiCredentialKind kind,
                                                 int64_t now_ns, bool consume) override;
   absl::Status DeleteUiCredential(std::string_view secret_hash) override;
+  absl::Status CreateUser(const UserRecord& user) override;
+  absl::StatusOr<UserRecord> GetUser(std::string_view name) override;
+  absl::StatusOr<std::vector<UserRecord>> ListUsers() override;
+  absl::Status SetUserPassword(std::string_view name, std::string_view password_hash) override;
+  absl::Status DeleteUser(std::string_view name) override;
+  absl::StatusOr<Project> CreateProjectOwnedBy(std::string_view name, std::string_view owner,
+                                               int64_t now_ns) override;
+  absl::Status PutMembership(const Membership& membership) override;
+  absl::Status RemoveMembership(std::string_view user, std::string_view project) override;
+  absl::StatusOr<std::vector<Membership>> ListMemberships(std::string_view user, std::string_view project) override;
 
  private:
   explicit SqliteCatalog(std::unique_ptr<sqlite::Connection> db);
