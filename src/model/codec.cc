@@ -1039,6 +1039,21 @@ void AppendJson(const Trace& t, std::string* out) {
 
 absl::StatusOr<Observation> ObservationFromJson(const Json& j) { return ObservationFrom(JsonNode(j)); }
 
+absl::StatusOr<Score> ScoreFromJson(const Json& j) {
+  if (!j.is_object()) return absl::InvalidArgumentError("score is not a JSON object");
+  FieldReader<JsonNode> r{JsonNode(j)};
+  Score s{.id = r.String("id"),
+          .trace_id = r.String("trace_id"),
+          .observation_id = r.String("observation_id"),
+          .name = r.String("name"),
+          .value = r.Value("value"),
+          .comment = r.String("comment"),
+          .source = r.String("source"),
+          .time_ns = r.Time("time")};
+  TRACKLY_RETURN_IF_ERROR(r.status());
+  return s;
+}
+
 absl::StatusOr<Observation> ParseObservationJson(std::string_view text) {
   thread_local simdjson::dom::parser reused_parser;
   std::optional<simdjson::dom::parser> own_parser;

@@ -30,6 +30,9 @@ void AppendJson(const Trace& trace, std::string* out);
 // InvalidArgument naming the field when `json` is not the shape ToJson produces.
 absl::StatusOr<Observation> ObservationFromJson(const Json& json);
 
+// InvalidArgument naming the field when `json` is not the shape ToJson(Score) produces.
+absl::StatusOr<Score> ScoreFromJson(const Json& json);
+
 // ObservationFromJson(Json::parse(text)): the same observation or the same error, and
 // InvalidArgument when `text` is not JSON. Thread-safe.
 absl::StatusOr<Observation> ParseObservationJson(std::string_view text);

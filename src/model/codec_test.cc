@@ -61,6 +61,18 @@ TEST(CodecTest, ObservationRoundTripsEveryField) {
   EXPECT_EQ(*back, o);
 }
 
+TEST(CodecTest, ScoreRoundTrips) {
+  for (const Json& value : {Json(0.875), Json("good"), Json(true)}) {
+    Score score{.id = "s1", .trace_id = "t1", .observation_id = "o1", .name = "quality", .value = value,
+                .comment = "fine", .source = "EVAL", .time_ns = 1'795'314'529'123'456'000};
+    absl::StatusOr<Score> back = ScoreFromJson(ToJson(score));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(*back, score);
+  }
+  EXPECT_EQ(ScoreFromJson(Json{{"id", 5}}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScoreFromJson(Json::array()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(CodecTest, UsageSaysEstimatedOnlyWhenItIs) {
   Observation o = FullObservation();
   EXPECT_FALSE(ToJson(o)["usage"].contains("estimated"));

@@ -146,12 +146,26 @@ struct Capabilities {
   bool full_text_search = false;
 };
 
+// A store that acknowledges writes from a local spool before they reach the backing store
+// (spool/spooled_store.h) reports the spool; every other store leaves `enabled` false.
+struct SpoolFigures {
+  bool enabled = false;
+  int64_t bytes = 0;               // on disk, acknowledged and not yet shipped
+  int64_t max_bytes = 0;           // beyond it writes get Unavailable (503)
+  int64_t records_waiting = 0;     // write batches acknowledged and not yet shipped
+  int64_t ship_lag_ms = 0;         // age of the oldest of them; 0 when none
+  int64_t consecutive_failures = 0;
+  std::string last_error;          // the last shipping or disk failure since open; empty if none
+  int64_t shipped_records = 0;     // since open
+};
+
 // Figures for /api/v1/health and the server's own metrics.
 struct StoreStats {
   int64_t queued_batches = 0;
   int64_t queued_observations = 0;
   int64_t committed_observations = 0;  // since open
   int64_t commits = 0;                 // since open
+  SpoolFigures spool;
 };
 
 // Which stored observations Store::RewriteObservations visits.

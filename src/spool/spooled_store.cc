@@ -1,0 +1,176 @@
+#include "spool/spooled_store.h"
+
+#include <boost/endian/conversion.hpp>
+
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "model/codec.h"
+#include "model/json.h"
+
+namespace trackly::spool {
+namespace {
+
+// A record is a JSON header (project, fragments, scores: rare and small) and the observations,
+// each as its own JSON text (model::AppendJson, read back with the fast model::ParseObservationJson):
+//   u32 header length, header, then per observation: u32 length, JSON. Lengths little-endian.
+// Hand-framed because the pieces are already JSON texts; a wrapper format would copy them again.
+void AppendU32(std::string& out, uint32_t value) {
+  boost::endian::native_to_little_inplace(value);
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+bool ReadU32(std::string_view& in, uint32_t* value) {
+  if (in.size() < sizeof *value) return false;
+  std::memcpy(value, in.data(), sizeof *value);
+  boost::endian::little_to_native_inplace(*value);
+  in.remove_prefix(sizeof *value);
+  return true;
+}
+
+absl::Status Corrupt(std::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("spool record: ", Sv(what)));
+}
+
+// Appends `from`'s contents to `into` (two batches of one project).
+void Append(store::WriteBatch& into, store::WriteBatch&& from) {
+  for (auto& o : from.observations) into.observations.push_back(std::move(o));
+  for (auto& f : from.fragments) into.fragments.push_back(std::move(f));
+  for (auto& s : from.scores) into.scores.push_back(std::move(s));
+}
+
+}  // namespace
+
+std::string EncodeBatchRecord(const store::WriteBatch& batch) {
+  model::Json fragments = model::Json::array();
+  for (const model::ObservationFragment& f : batch.fragments) {
+    fragments.push_back({{"observation", model::ToJson(f.observation)},
+                         {"fields", f.fields},
+                         {"kind", static_cast<int>(f.kind)},
+                         {"event_time_ns", f.event_time_ns},
+                         {"event_id", f.event_id}});
+  }
+  model::Json scores = model::Json::array();
+  for (const model::Score& s : batch.scores) scores.push_back(model::ToJson(s));
+  const std::string header =
+      model::DumpJson(model::Json{{"project", batch.project}, {"fragments", fragments}, {"scores", scores}});
+  std::string out;
+  AppendU32(out, static_cast<uint32_t>(header.size()));
+  out += header;
+  std::string json;
+  for (const model::Observation& o : batch.observations) {
+    json.clear();
+    model::AppendJson(o, &json);
+    AppendU32(out, static_cast<uint32_t>(json.size()));
+    out += json;
+  }
+  return out;
+}
+
+absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record) {
+  uint32_t length = 0;
+  if (!ReadU32(record, &length) || length > record.size()) return Corrupt("truncated header");
+  model::Json header = model::Json::parse(record.substr(0, length), nullptr, /*allow_exceptions=*/false);
+  record.remove_prefix(length);
+  if (header.is_discarded() || !header.is_object() || !header.value("project", model::Json()).is_string()) {
+    return Corrupt("bad header");
+  }
+  store::WriteBatch batch;
+  batch.project = header["project"].get<std::string>();
+  for (const model::Json& f : header.value("fragments", model::Json::array())) {
+    if (!f.is_object()) return Corrupt("bad fragment");
+    TRACKLY_ASSIGN_OR_RETURN(model::Observation observation,
+                             model::ObservationFromJson(f.value("observation", model::Json())));
+    batch.fragments.push_back(model::ObservationFragment{
+        .observation = std::move(observation),
+        .fields = f.value("fields", uint64_t{0}),
+        .kind = static_cast<model::FragmentKind>(f.value("kind", 0)),
+        .event_time_ns = f.value("event_time_ns", int64_t{0}),
+        .event_id = f.value("event_id", std::string())});
+  }
+  for (const model::Json& s : header.value("scores", model::Json::array())) {
+    TRACKLY_ASSIGN_OR_RETURN(model::Score score, model::ScoreFromJson(s));
+    batch.scores.push_back(std::move(score));
+  }
+  while (!record.empty()) {
+    if (!ReadU32(record, &length) || length > record.size()) return Corrupt("truncated observation");
+    TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, model::ParseObservationJson(record.substr(0, length)));
+    batch.observations.push_back(std::move(observation));
+    record.remove_prefix(length);
+  }
+  return batch;
+}
+
+absl::StatusOr<std::unique_ptr<SpooledStore>> SpooledStore::Open(store::Store& backing, SpooledStoreOptions options) {
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<Spool> spool, Spool::Open(options.spool));
+  std::unique_ptr<SpooledStore> store(new SpooledStore(backing, std::move(options), std::move(spool)));
+  TRACKLY_RETURN_IF_ERROR(store->spool_->StartShipping([s = store.get()](const Segment& segment) {
+    return s->Ship(segment);
+  }));
+  return store;
+}
+
+SpooledStore::SpooledStore(store::Store& backing, SpooledStoreOptions options, std::unique_ptr<Spool> spool)
+    : backing_(backing), options_(std::move(options)), spool_(std::move(spool)) {}
+
+SpooledStore::~SpooledStore() { Drain(); }
+
+store::StoreStats SpooledStore::stats() const {
+  store::StoreStats stats = backing_.stats();
+  const SpoolStats spool = spool_->Stats();
+  stats.spool = store::SpoolFigures{.enabled = true,
+                                    .bytes = static_cast<int64_t>(spool.bytes_on_disk),
+                                    .max_bytes = static_cast<int64_t>(spool.max_bytes),
+                                    .records_waiting = static_cast<int64_t>(spool.records_waiting),
+                                    .ship_lag_ms = absl::ToInt64Milliseconds(spool.oldest_record_age),
+                                    .consecutive_failures = static_cast<int64_t>(spool.consecutive_failures),
+                                    .last_error = spool.last_error,
+                                    .shipped_records = static_cast<int64_t>(spool.shipped_records)};
+  return stats;
+}
+
+void SpooledStore::Write(store::WriteBatch batch, store::WriteCallback done) {
+  absl::Status accepted = spool_->Append(EncodeBatchRecord(batch), done);
+  if (!accepted.ok()) done(accepted);
+}
+
+absl::Status SpooledStore::Ship(const Segment& segment) {
+  // Consecutive batches of one project go to the backing store as one write: fewer, larger inserts.
+  std::optional<store::WriteBatch> pending;
+  auto flush = [&]() -> absl::Status {
+    if (!pending) return absl::OkStatus();
+    if (options_.finish_merged_for) pending->finish_merged = options_.finish_merged_for(pending->project);
+    absl::Status written = store::WriteAndWait(backing_, *std::move(pending));
+    pending.reset();
+    return written;
+  };
+  for (const std::string& record : segment.records) {
+    absl::StatusOr<store::WriteBatch> batch = DecodeBatchRecord(record);
+    // Records were written by this code and checksummed by the spool: one that does not decode
+    // is a bug, and is kept (the segment is retried) rather than dropped.
+    if (!batch.ok()) return absl::DataLossError(absl::StrCat("segment ", segment.dedup_token, ": ", batch.status().message()));
+    if (pending && pending->project != batch->project) TRACKLY_RETURN_IF_ERROR(flush());
+    if (pending) {
+      Append(*pending, *std::move(batch));
+    } else {
+      pending = *std::move(batch);
+    }
+  }
+  return flush();
+}
+
+absl::Status SpooledStore::Flush(absl::Duration timeout) { return spool_->Flush(timeout); }
+
+void SpooledStore::Drain() {
+  // Close is idempotent; a Flush after it answers Unavailable, which is fine to ignore here.
+  if (absl::Status shipped = spool_->Flush(options_.drain_ship_timeout); !shipped.ok() && !absl::IsUnavailable(shipped)) {
+    LogWarn("spool: not everything shipped before stopping (it ships after the next start): ", shipped.ToString());
+  }
+  spool_->Close();
+  backing_.Drain();
+}
+
+}  // namespace trackly::spool

@@ -1,0 +1,108 @@
+// A Store in front of another (a remote backend: ClickHouse) that acknowledges a write once it is
+// durable in a local spool (spool.h), and ships what it acknowledged to the backing store in the
+// background (docs/scale-out.md "The spool").
+//
+// What callers may rely on, beyond the Store contract (store.h) of the backing store:
+// - Write's `done` gets OK once the batch is fdatasync()ed in the spool: it survives kill -9 of
+//   the process and an outage of the backing store. Unavailable when the spool is full (the
+//   server answers 503 with Retry-After) or draining; nothing acknowledged is ever dropped.
+// - Reads go to the backing store, so an acknowledged write becomes visible once shipped: after
+//   the ship lag (StoreStats::spool, at most segment_max_age while the backing store is up), not
+//   at `done` as with the embedded store. Flush() waits for it.
+// - Shipping is in order, a spool segment at a time, each segment's batches written to the
+//   backing store and waited for; a segment that fails is retried (backoff, for ever) as a whole.
+//   Writes of the backing store are idempotent upserts (store.h), so a segment shipped twice
+//   (a retry after a lost answer, or a crash before the spool deleted it) leaves no duplicates.
+// - Every other method (reads, metrics, RewriteObservations) is the backing store's.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "spool/spool.h"
+#include "store/store.h"
+
+namespace trackly::spool {
+
+struct SpooledStoreOptions {
+  SpoolOptions spool;
+  // The WriteBatch::finish_merged of a project's batches: a function cannot go through the spool,
+  // so the shipper asks for it again (the server passes its normalizer's pricer). May be empty.
+  std::function<store::ObservationRewrite(std::string_view project)> finish_merged_for;
+  // How long Drain() waits for the spool to ship before leaving the rest for the next start.
+  absl::Duration drain_ship_timeout = absl::Seconds(10);
+};
+
+// Thread-safe (the Store contract).
+class SpooledStore final : public store::Store {
+ public:
+  // Opens (recovers) the spool and starts shipping to `backing`, which must outlive this store.
+  // As Spool::Open for the spool's errors.
+  static absl::StatusOr<std::unique_ptr<SpooledStore>> Open(store::Store& backing, SpooledStoreOptions options);
+  ~SpooledStore() override;  // Drain()
+
+  store::Capabilities capabilities() const override { return backing_.capabilities(); }
+  // The backing store's figures, with the spool's in `spool`.
+  store::StoreStats stats() const override;
+  void Write(store::WriteBatch batch, store::WriteCallback done) override;
+  // Acknowledges what the spool accepted, tries to ship it for up to drain_ship_timeout, then
+  // stops the spool (the rest ships after the next Open) and drains the backing store.
+  void Drain() override;
+  // Waits until every write acknowledged before the call is in the backing store.
+  // DeadlineExceeded after `timeout`.
+  absl::Status Flush(absl::Duration timeout);
+
+  absl::StatusOr<store::TracePage> ListTraces(const store::TraceQuery& query) override {
+    return backing_.ListTraces(query);
+  }
+  absl::StatusOr<store::TraceDetail> GetTrace(std::string_view project, std::string_view trace_id) override {
+    return backing_.GetTrace(project, trace_id);
+  }
+  absl::StatusOr<store::ObservationPage> ListTraceObservations(const store::ObservationQuery& query) override {
+    return backing_.ListTraceObservations(query);
+  }
+  absl::StatusOr<model::Observation> GetObservation(std::string_view project, std::string_view trace_id,
+                                                    std::string_view observation_id) override {
+    return backing_.GetObservation(project, trace_id, observation_id);
+  }
+  absl::StatusOr<store::SessionPage> ListSessions(const store::SessionQuery& query) override {
+    return backing_.ListSessions(query);
+  }
+  absl::StatusOr<store::ScorePage> ListScores(const store::ScoreQuery& query) override {
+    return backing_.ListScores(query);
+  }
+  absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view project,
+                                                       std::string_view observation_id) override {
+    return backing_.FindTraceIdOfObservation(project, observation_id);
+  }
+  absl::StatusOr<store::SessionDetail> GetSession(std::string_view project, std::string_view session_id) override {
+    return backing_.GetSession(project, session_id);
+  }
+  absl::StatusOr<store::RewriteStats> RewriteObservations(const store::RewriteRange& range,
+                                                          const store::ObservationRewrite& rewrite) override {
+    return backing_.RewriteObservations(range, rewrite);
+  }
+  absl::StatusOr<store::MetricsResult> QueryMetrics(const store::MetricsQuery& query) override {
+    return backing_.QueryMetrics(query);
+  }
+
+ private:
+  SpooledStore(store::Store& backing, SpooledStoreOptions options, std::unique_ptr<Spool> spool);
+  // The spool's sink: writes a segment's batches to the backing store.
+  absl::Status Ship(const Segment& segment);
+
+  store::Store& backing_;
+  const SpooledStoreOptions options_;
+  std::unique_ptr<Spool> spool_;
+};
+
+// The spool record of one write batch, and back (finish_merged is not part of it). Exposed for
+// tests. InvalidArgument for a record that does not decode.
+std::string EncodeBatchRecord(const store::WriteBatch& batch);
+absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record);
+
+}  // namespace trackly::spool

@@ -1,0 +1,179 @@
+#include "spool/spooled_store.h"
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace trackly::spool {
+namespace {
+
+constexpr int64_t kStart = 1'795'314'529'000'000'000;
+
+model::Observation Span(const std::string& trace, const std::string& id, const std::string& parent = "") {
+  model::Observation o;
+  o.trace_id = trace;
+  o.id = id;
+  o.parent_id = parent;
+  o.name = absl::StrCat("step ", id);
+  o.start_time_ns = kStart;
+  o.end_time_ns = kStart + 1'000'000;
+  o.input = "question";
+  return o;
+}
+
+// The real SQLite store, failing the first `failures` writes as an unreachable backend would.
+class FlakyStore final : public store::Store {
+ public:
+  FlakyStore(store::Store& inner, int failures) : inner_(inner), failures_(failures) {}
+  store::Capabilities capabilities() const override { return inner_.capabilities(); }
+  store::StoreStats stats() const override { return inner_.stats(); }
+  void Write(store::WriteBatch batch, store::WriteCallback done) override {
+    ++attempts;
+    if (failures_.fetch_sub(1) > 0) return done(absl::UnavailableError("backend down"));
+    inner_.Write(std::move(batch), std::move(done));
+  }
+  void Drain() override {}
+  absl::StatusOr<store::TracePage> ListTraces(const store::TraceQuery& q) override { return inner_.ListTraces(q); }
+  absl::StatusOr<store::TraceDetail> GetTrace(std::string_view p, std::string_view t) override {
+    return inner_.GetTrace(p, t);
+  }
+  absl::StatusOr<store::SessionPage> ListSessions(const store::SessionQuery& q) override {
+    return inner_.ListSessions(q);
+  }
+  absl::StatusOr<store::ScorePage> ListScores(const store::ScoreQuery& q) override { return inner_.ListScores(q); }
+  absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view p, std::string_view o) override {
+    return inner_.FindTraceIdOfObservation(p, o);
+  }
+  absl::StatusOr<store::SessionDetail> GetSession(std::string_view p, std::string_view s) override {
+    return inner_.GetSession(p, s);
+  }
+
+  std::atomic<int> attempts{0};
+
+ private:
+  store::Store& inner_;
+  std::atomic<int> failures_;
+};
+
+class SpooledStoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("trackly-spooled-", getpid(), "-", counter_++);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_ / "db");
+    auto sqlite = store::SqliteStore::Open({.dir = (dir_ / "db").string(), .sync_full = false});
+    ASSERT_TRUE(sqlite.ok()) << sqlite.status();
+    sqlite_ = *std::move(sqlite);
+  }
+  void TearDown() override {
+    sqlite_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  SpooledStoreOptions Options() {
+    SpooledStoreOptions options;
+    options.spool.directory = (dir_ / "spool").string();
+    options.spool.node_id = "node-1";
+    options.spool.segment_max_age = absl::Milliseconds(20);
+    options.spool.retry_min = absl::Milliseconds(5);
+    options.spool.retry_max = absl::Milliseconds(20);
+    options.drain_ship_timeout = absl::Milliseconds(200);
+    return options;
+  }
+
+  static absl::Status WriteAcked(store::Store& store, store::WriteBatch batch) {
+    return store::WriteAndWait(store, std::move(batch));
+  }
+
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::unique_ptr<store::SqliteStore> sqlite_;
+};
+
+TEST(BatchRecordTest, RoundTripsObservationsFragmentsAndScores) {
+  store::WriteBatch batch{.project = "p"};
+  batch.observations = {Span("t1", "a"), Span("t1", "b", "a")};
+  batch.fragments.push_back(model::ObservationFragment{
+      .observation = Span("t2", "run"), .fields = 7, .kind = model::FragmentKind::kUpdate, .event_time_ns = kStart,
+      .event_id = "e1"});
+  batch.scores.push_back(model::Score{.id = "s", .trace_id = "t1", .name = "q", .value = 1.5, .time_ns = kStart});
+  absl::StatusOr<store::WriteBatch> back = DecodeBatchRecord(EncodeBatchRecord(batch));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->project, "p");
+  EXPECT_EQ(back->observations, batch.observations);
+  EXPECT_EQ(back->fragments, batch.fragments);
+  EXPECT_EQ(back->scores, batch.scores);
+  EXPECT_FALSE(DecodeBatchRecord("\x05\x00\x00\x00{").ok());
+  EXPECT_FALSE(DecodeBatchRecord(EncodeBatchRecord(batch).substr(0, 40)).ok());
+}
+
+TEST_F(SpooledStoreTest, AcknowledgedWritesReachTheBackingStore) {
+  auto spooled = SpooledStore::Open(*sqlite_, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", "a"), Span("t1", "b", "a")}}).ok());
+  ASSERT_TRUE(WriteAcked(**spooled, {.project = "q", .observations = {Span("t1", "a")}}).ok());
+  ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
+  absl::StatusOr<store::TraceDetail> trace = (*spooled)->GetTrace("p", "t1");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_EQ(trace->observations.size(), 2u);
+  EXPECT_EQ((*spooled)->GetTrace("q", "t1")->observations.size(), 1u);
+  store::StoreStats stats = (*spooled)->stats();
+  EXPECT_TRUE(stats.spool.enabled);
+  EXPECT_EQ(stats.spool.records_waiting, 0);
+  EXPECT_EQ(stats.spool.shipped_records, 2);
+}
+
+TEST_F(SpooledStoreTest, ABackendOutageIsRetriedWithoutLosingOrDoublingAnything) {
+  FlakyStore flaky(*sqlite_, /*failures=*/3);
+  auto spooled = SpooledStore::Open(flaky, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", absl::StrCat("s", i))}}).ok());
+  }
+  ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
+  EXPECT_GT(flaky.attempts.load(), 3);
+  EXPECT_EQ((*spooled)->GetTrace("p", "t1")->observations.size(), 5u);
+  EXPECT_EQ((*spooled)->stats().spool.consecutive_failures, 0);
+}
+
+TEST_F(SpooledStoreTest, WhatWasNotShippedShipsAfterARestart) {
+  {
+    FlakyStore down(*sqlite_, /*failures=*/1'000'000);
+    auto spooled = SpooledStore::Open(down, Options());
+    ASSERT_TRUE(spooled.ok()) << spooled.status();
+    ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t9", "a")}}).ok());
+    EXPECT_EQ((*spooled)->GetTrace("p", "t9").status().code(), absl::StatusCode::kNotFound);
+    (*spooled)->Drain();  // cannot ship: the record stays in the spool
+    EXPECT_NE((*spooled)->stats().spool.last_error, "");
+  }
+  auto spooled = SpooledStore::Open(*sqlite_, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
+  EXPECT_EQ((*spooled)->GetTrace("p", "t9")->observations.size(), 1u);
+}
+
+TEST_F(SpooledStoreTest, AFullSpoolRefusesWithUnavailable) {
+  SpooledStoreOptions options = Options();
+  options.spool.max_bytes = 4096;
+  FlakyStore down(*sqlite_, /*failures=*/1'000'000);
+  auto spooled = SpooledStore::Open(down, options);
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  absl::Status status;
+  int acknowledged = 0;
+  for (int i = 0; i < 100 && status.ok(); ++i) {
+    status = WriteAcked(**spooled, {.project = "p", .observations = {Span("t", absl::StrCat("s", i))}});
+    if (status.ok()) ++acknowledged;
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_GT(acknowledged, 0);
+}
+
+}  // namespace
+}  // namespace trackly::spool
