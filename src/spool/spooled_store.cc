@@ -106,11 +106,13 @@ absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record) {
 
 absl::StatusOr<std::unique_ptr<SpooledStore>> SpooledStore::Open(store::Store& backing, SpooledStoreOptions options) {
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<Spool> spool, Spool::Open(options.spool));
-  std::unique_ptr<SpooledStore> store(new SpooledStore(backing, std::move(options), std::move(spool)));
-  TRACKLY_RETURN_IF_ERROR(store->spool_->StartShipping([s = store.get()](const Segment& segment) {
-    return s->Ship(segment);
-  }));
-  return store;
+  return std::unique_ptr<SpooledStore>(new SpooledStore(backing, std::move(options), std::move(spool)));
+}
+
+absl::Status SpooledStore::StartShipping(FinishMergedFor finish_merged_for) {
+  // Set before the shipper thread starts (Spool::StartShipping), which orders it before every read.
+  finish_merged_for_ = std::move(finish_merged_for);
+  return spool_->StartShipping([this](const Segment& segment) { return Ship(segment); });
 }
 
 SpooledStore::SpooledStore(store::Store& backing, SpooledStoreOptions options, std::unique_ptr<Spool> spool)
@@ -142,7 +144,7 @@ absl::Status SpooledStore::Ship(const Segment& segment) {
   std::optional<store::WriteBatch> pending;
   auto flush = [&]() -> absl::Status {
     if (!pending) return absl::OkStatus();
-    if (options_.finish_merged_for) pending->finish_merged = options_.finish_merged_for(pending->project);
+    if (finish_merged_for_) pending->finish_merged = finish_merged_for_(pending->project);
     absl::Status written = store::WriteAndWait(backing_, *std::move(pending));
     pending.reset();
     return written;

@@ -30,18 +30,19 @@ namespace trackly::spool {
 
 struct SpooledStoreOptions {
   SpoolOptions spool;
-  // The WriteBatch::finish_merged of a project's batches: a function cannot go through the spool,
-  // so the shipper asks for it again (the server passes its normalizer's pricer). May be empty.
-  std::function<store::ObservationRewrite(std::string_view project)> finish_merged_for;
   // How long Drain() waits for the spool to ship before leaving the rest for the next start.
   absl::Duration drain_ship_timeout = absl::Seconds(10);
 };
 
+// The WriteBatch::finish_merged of a project's batches: a function cannot go through the spool,
+// so the shipper asks for it again (the server passes its normalizer's pricer).
+using FinishMergedFor = std::function<store::ObservationRewrite(std::string_view project)>;
+
 // Thread-safe (the Store contract).
 class SpooledStore final : public store::Store {
  public:
-  // Opens (recovers) the spool and starts shipping to `backing`, which must outlive this store.
-  // As Spool::Open for the spool's errors.
+  // Opens (recovers) the spool in front of `backing`, which must outlive this store. Writes are
+  // acknowledged at once; nothing ships before StartShipping. As Spool::Open for its errors.
   static absl::StatusOr<std::unique_ptr<SpooledStore>> Open(store::Store& backing, SpooledStoreOptions options);
   ~SpooledStore() override;  // Drain()
 
@@ -52,6 +53,9 @@ class SpooledStore final : public store::Store {
   // Acknowledges what the spool accepted, tries to ship it for up to drain_ship_timeout, then
   // stops the spool (the rest ships after the next Open) and drains the backing store.
   void Drain() override;
+  // Starts shipping (what earlier runs left first). `finish_merged_for` may be empty, and must
+  // outlive the store. FailedPrecondition when called twice.
+  absl::Status StartShipping(FinishMergedFor finish_merged_for);
   // Waits until every write acknowledged before the call is in the backing store.
   // DeadlineExceeded after `timeout`.
   absl::Status Flush(absl::Duration timeout);
@@ -97,6 +101,7 @@ class SpooledStore final : public store::Store {
 
   store::Store& backing_;
   const SpooledStoreOptions options_;
+  FinishMergedFor finish_merged_for_;  // set by StartShipping, then read by the shipper thread
   std::unique_ptr<Spool> spool_;
 };
 

@@ -117,6 +117,7 @@ TEST(BatchRecordTest, RoundTripsObservationsFragmentsAndScores) {
 TEST_F(SpooledStoreTest, AcknowledgedWritesReachTheBackingStore) {
   auto spooled = SpooledStore::Open(*sqlite_, Options());
   ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
   ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", "a"), Span("t1", "b", "a")}}).ok());
   ASSERT_TRUE(WriteAcked(**spooled, {.project = "q", .observations = {Span("t1", "a")}}).ok());
   ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
@@ -130,10 +131,35 @@ TEST_F(SpooledStoreTest, AcknowledgedWritesReachTheBackingStore) {
   EXPECT_EQ(stats.spool.shipped_records, 2);
 }
 
+TEST_F(SpooledStoreTest, TheShipperFinishesMergedFragmentsWithTheProjectsRewrite) {
+  auto spooled = SpooledStore::Open(*sqlite_, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  std::string asked_for;
+  ASSERT_TRUE((*spooled)
+                  ->StartShipping([&asked_for](std::string_view project) -> store::ObservationRewrite {
+                    asked_for = std::string(project);
+                    return [](model::Observation& o) {
+                      o.name = "finished";
+                      return true;
+                    };
+                  })
+                  .ok());
+  store::WriteBatch batch{.project = "p"};
+  batch.fragments.push_back(model::ObservationFragment{
+      .observation = Span("t5", "run"), .fields = ~uint64_t{0}, .event_time_ns = kStart, .event_id = "e1"});
+  ASSERT_TRUE(WriteAcked(**spooled, std::move(batch)).ok());
+  ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
+  EXPECT_EQ(asked_for, "p");
+  absl::StatusOr<store::TraceDetail> trace = (*spooled)->GetTrace("p", "t5");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_EQ(trace->observations.at(0).name, "finished");
+}
+
 TEST_F(SpooledStoreTest, ABackendOutageIsRetriedWithoutLosingOrDoublingAnything) {
   FlakyStore flaky(*sqlite_, /*failures=*/3);
   auto spooled = SpooledStore::Open(flaky, Options());
   ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", absl::StrCat("s", i))}}).ok());
   }
@@ -148,6 +174,7 @@ TEST_F(SpooledStoreTest, WhatWasNotShippedShipsAfterARestart) {
     FlakyStore down(*sqlite_, /*failures=*/1'000'000);
     auto spooled = SpooledStore::Open(down, Options());
     ASSERT_TRUE(spooled.ok()) << spooled.status();
+    ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
     ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t9", "a")}}).ok());
     EXPECT_EQ((*spooled)->GetTrace("p", "t9").status().code(), absl::StatusCode::kNotFound);
     (*spooled)->Drain();  // cannot ship: the record stays in the spool
@@ -155,6 +182,7 @@ TEST_F(SpooledStoreTest, WhatWasNotShippedShipsAfterARestart) {
   }
   auto spooled = SpooledStore::Open(*sqlite_, Options());
   ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
   ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
   EXPECT_EQ((*spooled)->GetTrace("p", "t9")->observations.size(), 1u);
 }
@@ -165,6 +193,7 @@ TEST_F(SpooledStoreTest, AFullSpoolRefusesWithUnavailable) {
   FlakyStore down(*sqlite_, /*failures=*/1'000'000);
   auto spooled = SpooledStore::Open(down, options);
   ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
   absl::Status status;
   int acknowledged = 0;
   for (int i = 0; i < 100 && status.ok(); ++i) {
