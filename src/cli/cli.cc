@@ -20,6 +20,7 @@ int Run(int argc, char** argv) {
   AddCostCommand(app, &exit_code);
   AddUiTokenCommand(app, &exit_code);
   AddUsersCommand(app, &exit_code);
+  AddAuditCommand(app, &exit_code);
   // Subcommand callbacks run inside parse(), so this is the edge for every exception a command
   // could let through (CLI11's, nlohmann's, std::bad_alloc).
   try {

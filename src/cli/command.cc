@@ -6,8 +6,13 @@
 #include <iostream>
 #include <system_error>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
+#include "base/clock.h"
 #include "base/status.h"
+#include "server/audit_log.h"
 
 namespace trackly::cli {
 
@@ -37,6 +42,25 @@ absl::Status CheckProject(store::Catalog& catalog, const std::string& project) {
                                             "' (create it with `trackly projects create ", project, "`)"));
   }
   return found.status();
+}
+
+namespace {
+
+// The name of the OS user running the CLI, else its uid.
+std::string OsUserName() {
+  if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) {
+    return entry->pw_name;
+  }
+  return absl::StrCat("uid ", geteuid());
+}
+
+}  // namespace
+
+absl::Status RecordCliAudit(store::Catalog& catalog, std::string_view project, std::string_view action,
+                            std::string_view target, const model::Json& details) {
+  absl::Status recorded = server::RecordAudit(
+      catalog, SystemClock::Get(), server::MakeEvent(project, server::CliActor(OsUserName()), action, target, details));
+  return recorded.ok() ? recorded : server::UnrecordedChangeError(recorded);
 }
 
 void PrintTable(const std::vector<std::vector<std::string>>& rows) {

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,6 +28,7 @@ void AddModelsCommand(CLI::App& app, int* exit_code);    // models_command.cc
 void AddCostCommand(CLI::App& app, int* exit_code);      // cost_command.cc
 void AddUiTokenCommand(CLI::App& app, int* exit_code);   // ui_token_command.cc
 void AddUsersCommand(CLI::App& app, int* exit_code);     // users_command.cc
+void AddAuditCommand(CLI::App& app, int* exit_code);     // audit_command.cc
 
 // The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
 inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";
@@ -43,6 +45,12 @@ absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> OpenCatalog(const std::str
 
 // NotFound with a hint on how to create it when `project` does not exist.
 absl::Status CheckProject(store::Catalog& catalog, const std::string& project);
+
+// Records a change this command made on `catalog` in the audit log (server/audit_log.h), durably,
+// as "cli:<OS user>", in `project` ("" = instance-wide). Commands call it after the change and
+// before reporting success; an error says the change was made but not recorded.
+absl::Status RecordCliAudit(store::Catalog& catalog, std::string_view project, std::string_view action,
+                            std::string_view target, const model::Json& details = nullptr);
 
 // Prints `rows` on stdout as left-aligned columns two spaces apart (the first row is the header).
 void PrintTable(const std::vector<std::vector<std::string>>& rows);

@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "cli/command.h"
+#include "server/audit_log.h"
 #include "cli/trace_filters.h"
 #include "model/time_format.h"
 #include "normalize/cost/price_catalog.h"
@@ -54,6 +55,8 @@ absl::Status Recompute(const CostArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> store, store::SqliteStore::Open(options));
   TRACKLY_ASSIGN_OR_RETURN(query::RecomputeReport report, query::RecomputeCosts(*store, *prices, range));
   store->Drain();
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kCostRecompute, "",
+                                         server::RecomputeAuditDetails(range, report)));
 
   if (args.json) {
     PrintJson(query::ToJson(report));

@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "model/time_format.h"
 #include "server/api_key.h"
+#include "server/audit_log.h"
 #include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
@@ -55,6 +56,8 @@ absl::Status CreateKey(const KeysArgs& args) {
   absl::Status inserted = catalog->InsertKey(key.record);
   if (absl::IsNotFound(inserted)) return CheckProject(*catalog, args.project);  // deleted meanwhile
   TRACKLY_RETURN_IF_ERROR(inserted);
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kKeyCreate, key.record.id,
+                                         {{"scopes", server::FormatScopes(scopes)}, {"name", args.name}}));
 
   if (args.json) {
     model::Json out = KeyJson(key.record);
@@ -110,6 +113,7 @@ absl::Status RevokeKey(const KeysArgs& args) {
   }
   TRACKLY_RETURN_IF_ERROR(revoked);
   TRACKLY_ASSIGN_OR_RETURN(store::ApiKeyRecord key, catalog->FindKey(args.id));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, key.project, server::audit_action::kKeyRevoke, key.id));
   if (args.json) {
     PrintJson(KeyJson(key));
   } else {

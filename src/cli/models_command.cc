@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "cli/command.h"
+#include "server/audit_log.h"
 #include "normalize/cost/price_catalog.h"
 #include "re2/re2.h"
 #include "store/model_prices.h"
@@ -60,6 +61,7 @@ absl::Status ListModels(const ModelsArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(std::vector<store::ModelPriceRecord> records, catalog->ListModelPrices(args.project));
   for (const store::ModelPriceRecord& record : records) {
     TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, store::ParseModelPrice(record.entry_json));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kModelPricePut, record.id));
     listed.push_back({record.project, std::move(entry)});
   }
   TRACKLY_ASSIGN_OR_RETURN(std::shared_ptr<const cost::PriceCatalog> builtin, cost::PriceCatalog::Builtin());
@@ -135,6 +137,7 @@ absl::Status RemoveModel(const ModelsArgs& args) {
                                             "' (see `trackly models list --project ", args.project, "`)"));
   }
   TRACKLY_RETURN_IF_ERROR(removed);
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kModelPriceRemove, args.id));
   if (args.json) {
     PrintJson({{"id", args.id}, {"project", args.project}, {"deleted", true}});
   } else {

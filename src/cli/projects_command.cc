@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "cli/command.h"
 #include "model/time_format.h"
+#include "server/audit_log.h"
 #include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
@@ -39,6 +40,8 @@ absl::Status CreateProject(const ProjectsArgs& args) {
     return absl::AlreadyExistsError(absl::StrCat("project '", args.name, "' already exists"));
   }
   if (!project.ok()) return project.status();
+  TRACKLY_RETURN_IF_ERROR(
+      RecordCliAudit(*catalog, project->name, server::audit_action::kProjectCreate, project->name));
   if (args.json) {
     PrintJson(ProjectJson(*project));
   } else {

@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "cli/command.h"
 #include "server/app.h"
+#include "server/audit_log.h"
 #include "server/options.h"
 #include "server/shutdown_signals.h"
 #include "server/ui_login.h"
@@ -60,6 +61,11 @@ void PrintLoginLinks(store::Catalog& catalog, const std::string& url) {
     const std::string& project = (*projects)[i].name;
     absl::StatusOr<std::string> link = server::CreateLoginLink(catalog, project, url, SystemClock::Get().NowNanos());
     if (!link.ok()) return LogWarn("cannot create a UI sign-in link: ", link.status().ToString());
+    // Not printed unless recorded: a login link opens the whole project.
+    if (absl::Status recorded = RecordCliAudit(catalog, project, server::audit_action::kLoginLinkCreate, project);
+        !recorded.ok()) {
+      return LogWarn("UI sign-in link not shown: ", recorded.ToString());
+    }
     std::printf("web UI for project %s (link works once, for 15 minutes): %s\n", project.c_str(), link->c_str());
   }
   if (projects->size() > kMaxLinks) std::printf("web UI for other projects: trackly ui-token --project NAME\n");

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "cli/command.h"
+#include "server/audit_log.h"
 #include "server/ui_login.h"
 
 namespace trackly::cli {
@@ -31,9 +32,11 @@ absl::Status PrintUiToken(const UiTokenArgs& args) {
   std::string link;
   if (!args.user.empty()) {
     TRACKLY_ASSIGN_OR_RETURN(link, server::CreateUserLoginLink(*catalog, args.user, url, now));
+    TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, "", server::audit_action::kLoginLinkCreate, args.user));
   } else {
     TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
     TRACKLY_ASSIGN_OR_RETURN(link, server::CreateLoginLink(*catalog, args.project, url, now));
+    TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kLoginLinkCreate, args.project));
   }
   if (args.json) {
     model::Json out{{"url", link}};

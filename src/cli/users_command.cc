@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "cli/command.h"
 #include "model/time_format.h"
+#include "server/audit_log.h"
 #include "server/password.h"
 #include "server/roles.h"
 #include "store/sqlite/sqlite_catalog.h"
@@ -50,6 +51,12 @@ void PrintPassword(const UsersArgs& args, const std::string& password, bool gene
   }
 }
 
+// Records the role `args` gave a user (the same details as PUT /api/v1/members).
+absl::Status RecordMemberPut(store::Catalog& catalog, const UsersArgs& args, store::Role role) {
+  return RecordCliAudit(catalog, args.project, server::audit_action::kMemberPut, args.name,
+                        {{"role", server::RoleName(role)}, {"raw_io", !args.no_raw_io}});
+}
+
 absl::Status CreateUser(const UsersArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   bool generated = false;
@@ -59,9 +66,11 @@ absl::Status CreateUser(const UsersArgs& args) {
   if (!args.project.empty()) TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
   TRACKLY_ASSIGN_OR_RETURN(store::Role role, server::ParseRole(args.role));
   TRACKLY_RETURN_IF_ERROR(catalog->CreateUser(store::UserRecord{.name = args.name, .password_hash = hash, .created_ns = now}));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, "", server::audit_action::kUserCreate, args.name));
   if (!args.project.empty()) {
     TRACKLY_RETURN_IF_ERROR(catalog->PutMembership(store::Membership{
         .user = args.name, .project = args.project, .role = role, .raw_io = !args.no_raw_io, .created_ns = now}));
+    TRACKLY_RETURN_IF_ERROR(RecordMemberPut(*catalog, args, role));
   }
   if (!args.json) {
     std::cout << "Created user '" << args.name << "'";
@@ -107,6 +116,7 @@ absl::Status SetPassword(const UsersArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(std::string password, ReadOrGeneratePassword(args, &generated));
   TRACKLY_ASSIGN_OR_RETURN(std::string hash, server::HashPassword(password));
   TRACKLY_RETURN_IF_ERROR(catalog->SetUserPassword(args.name, hash));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, "", server::audit_action::kUserPassword, args.name));
   if (!args.json) std::cout << "Changed the password of '" << args.name << "' and ended their sessions" << std::endl;
   PrintPassword(args, password, generated);
   return absl::OkStatus();
@@ -115,6 +125,7 @@ absl::Status SetPassword(const UsersArgs& args) {
 absl::Status DeleteUser(const UsersArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(catalog->DeleteUser(args.name));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, "", server::audit_action::kUserDelete, args.name));
   if (args.json) {
     PrintJson({{"user", args.name}, {"deleted", true}});
   } else {
@@ -132,6 +143,7 @@ absl::Status Grant(const UsersArgs& args) {
                                                                    .role = role,
                                                                    .raw_io = !args.no_raw_io,
                                                                    .created_ns = SystemClock::Get().NowNanos()}));
+  TRACKLY_RETURN_IF_ERROR(RecordMemberPut(*catalog, args, role));
   if (args.json) {
     PrintJson({{"user", args.name}, {"project", args.project}, {"role", args.role}, {"raw_io", !args.no_raw_io}});
   } else {
@@ -144,6 +156,7 @@ absl::Status Grant(const UsersArgs& args) {
 absl::Status Revoke(const UsersArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(catalog->RemoveMembership(args.name, args.project));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kMemberRemove, args.name));
   if (args.json) {
     PrintJson({{"user", args.name}, {"project", args.project}, {"removed", true}});
   } else {

@@ -135,6 +135,20 @@ const std::map<std::string, Setter<store::ScoreQuery>, std::less<>>& ScoreSetter
   return *setters;
 }
 
+const std::map<std::string, Setter<store::AuditQuery>, std::less<>>& AuditSetters() {
+  using Q = store::AuditQuery;
+  static const auto* const setters = [] {
+    auto* out = new std::map<std::string, Setter<Q>, std::less<>>(PageSetters<Q>());
+    out->insert({
+        {"action", Text(&Q::action)},
+        {"actor", Text(&Q::actor)},
+        {"target", Text(&Q::target)},
+    });
+    return out;
+  }();
+  return *setters;
+}
+
 const std::map<std::string, Setter<store::ObservationQuery>, std::less<>>& ObservationSetters() {
   using Q = store::ObservationQuery;
   static const auto* const setters = new std::map<std::string, Setter<Q>, std::less<>>{
@@ -346,6 +360,13 @@ absl::StatusOr<store::ScoreQuery> ParseScoreQuery(const QueryParams& params, std
   store::ScoreQuery query;
   query.project = std::string(project);
   TRACKLY_RETURN_IF_ERROR(Apply(params, ScoreSetters(), query));
+  return query;
+}
+
+absl::StatusOr<store::AuditQuery> ParseAuditQuery(const QueryParams& params, std::string_view project) {
+  store::AuditQuery query;
+  query.project = std::string(project);
+  TRACKLY_RETURN_IF_ERROR(Apply(params, AuditSetters(), query));
   return query;
 }
 

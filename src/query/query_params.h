@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "store/catalog.h"
 #include "store/store.h"
 
 namespace trackly::query {
@@ -29,6 +30,10 @@ absl::StatusOr<store::SessionQuery> ParseSessionQuery(const QueryParams& params,
 // GET /api/v1/scores: from, to (score time), limit, cursor, trace_id, observation_id, name,
 // source; same rules as ParseTraceQuery.
 absl::StatusOr<store::ScoreQuery> ParseScoreQuery(const QueryParams& params, std::string_view project);
+
+// GET /api/v1/audit: from, to (event time), limit, cursor, action, actor, target; same rules as
+// ParseTraceQuery. The events of `project` only.
+absl::StatusOr<store::AuditQuery> ParseAuditQuery(const QueryParams& params, std::string_view project);
 
 // GET /api/v1/traces/{id}/observations: limit (1..1000, default 100), cursor, fields (summary |
 // full, default full); same rules as ParseTraceQuery.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/time_format.h"
+#include "query/query_params.h"
 #include "server/api_key.h"
 #include "server/authenticator.h"
 #include "server/http_status.h"
@@ -98,8 +99,8 @@ absl::Status CheckMembershipChange(store::Catalog& catalog, const RequestContext
 
 }  // namespace
 
-Handler UiLoginHandler(store::Catalog& catalog, const Clock& clock) {
-  return [&catalog, &clock](RequestContext context, Responder respond) {
+Handler UiLoginHandler(store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  return [&catalog, &clock, &audit](RequestContext context, Responder respond) {
     absl::StatusOr<model::Json> body = ObjectBody(context, {"token", "user", "password"});
     if (!body.ok()) return respond(ErrorResponse(body.status()));
     std::string token = StringMember(*body, "token");
@@ -112,7 +113,24 @@ Handler UiLoginHandler(store::Catalog& catalog, const Clock& clock) {
     } else {
       grant = absl::InvalidArgumentError("token: required (or user and password)");
     }
+    const model::Json method{{"method", token.empty() ? "password" : "link"}};
+    if (absl::IsUnauthenticated(grant.status())) {
+      // Queued: failures are what a guesser can make many of, and must not cost a disk write each.
+      audit.RecordLater(MakeEvent("", token.empty() ? UserActor(user) : std::string(kAnonymousActor),
+                                  audit_action::kSignInFailure, "", method));
+    }
     if (!grant.ok()) return respond(ErrorResponse(grant.status()));
+    // A user signs in to the instance; a project's login link to that project.
+    const bool of_user = !grant->user.empty();
+    absl::Status recorded = audit.Record(MakeEvent(of_user ? "" : grant->project,
+                                                   of_user ? UserActor(grant->user) : LinkActor(grant->project),
+                                                   audit_action::kSignIn, "", method));
+    if (!recorded.ok()) {
+      // No session without its record: end the one just made.
+      catalog.DeleteUiCredential(Sha256Hex(grant->session_secret)).IgnoreError();
+      return respond(ErrorResponse(absl::Status(
+          recorded.code(), absl::StrCat("cannot sign in: the audit log cannot be written: ", recorded.message()))));
+    }
     model::Json answer{{"project", grant->project}, {"csrf_token", grant->csrf_token}};
     if (!grant->user.empty()) answer["user"] = grant->user;
     HttpResponse response = JsonResponse(http::status::ok, answer);
@@ -157,8 +175,8 @@ Handler ListKeysHandler(store::Catalog& catalog) {
   };
 }
 
-Handler CreateKeyHandler(store::Catalog& catalog, const Clock& clock) {
-  return [&catalog, &clock](RequestContext context, Responder respond) {
+Handler CreateKeyHandler(store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  return [&catalog, &clock, &audit](RequestContext context, Responder respond) {
     absl::StatusOr<model::Json> body = ObjectBody(context, {"name", "scopes"});
     if (!body.ok()) return respond(ErrorResponse(body.status()));
     uint32_t scopes = kDefaultKeyScopes;
@@ -178,12 +196,14 @@ Handler CreateKeyHandler(store::Catalog& catalog, const Clock& clock) {
     json["key"] = key->key;
     json["public_key"] = key->public_key;
     json["secret_key"] = key->secret_key;
-    respond(JsonResponse(http::status::created, json));
+    model::Json details{{"scopes", FormatScopes(key->record.scopes)}, {"name", key->record.name}};
+    respond(RecordedOr(audit, RequestEvent(context, audit_action::kKeyCreate, key->record.id, details),
+                       JsonResponse(http::status::created, json)));
   };
 }
 
-Handler RevokeKeyHandler(store::Catalog& catalog, const Clock& clock) {
-  return [&catalog, &clock](RequestContext context, Responder respond) {
+Handler RevokeKeyHandler(store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  return [&catalog, &clock, &audit](RequestContext context, Responder respond) {
     const std::string& id = context.path_params.at(0);
     absl::StatusOr<store::ApiKeyRecord> key = catalog.FindKey(id);
     // Another project's key is reported exactly like a missing one.
@@ -197,7 +217,8 @@ Handler RevokeKeyHandler(store::Catalog& catalog, const Clock& clock) {
       return respond(ErrorResponse(revoked));
     }
     absl::StatusOr<store::ApiKeyRecord> after = catalog.FindKey(id);
-    respond(after.ok() ? JsonResponse(http::status::ok, KeyJson(*after)) : ErrorResponse(after.status()));
+    if (!after.ok()) return respond(ErrorResponse(after.status()));
+    respond(RecordedOr(audit, RequestEvent(context, audit_action::kKeyRevoke, id), JsonResponse(http::status::ok, KeyJson(*after))));
   };
 }
 
@@ -226,8 +247,8 @@ Handler ListProjectsHandler(store::Catalog& catalog) {
   };
 }
 
-Handler CreateProjectHandler(store::Catalog& catalog, const Clock& clock) {
-  return [&catalog, &clock](RequestContext context, Responder respond) {
+Handler CreateProjectHandler(store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  return [&catalog, &clock, &audit](RequestContext context, Responder respond) {
     if (context.user.empty()) {
       return respond(ErrorResponse(absl::PermissionDeniedError(
           "creating a project needs a signed-in user (or `trackly projects create NAME` on the server)")));
@@ -238,10 +259,14 @@ Handler CreateProjectHandler(store::Catalog& catalog, const Clock& clock) {
     if (name.empty()) return respond(ErrorResponse(absl::InvalidArgumentError("name: required")));
     absl::StatusOr<store::Project> project = catalog.CreateProjectOwnedBy(name, context.user, clock.NowNanos());
     if (!project.ok()) return respond(ErrorResponse(project.status()));
-    respond(JsonResponse(http::status::created,
-                         model::Json{{"name", project->name},
-                                     {"created_at", model::FormatRfc3339Micros(project->created_ns)},
-                                     {"role", RoleName(store::Role::kOwner)}}));
+    // The event belongs to the new project, whatever project the request named.
+    respond(RecordedOr(audit,
+                       MakeEvent(project->name, AuditActor(context), audit_action::kProjectCreate, project->name,
+                                 {{"owner", context.user}}),
+                       JsonResponse(http::status::created,
+                                    model::Json{{"name", project->name},
+                                                {"created_at", model::FormatRfc3339Micros(project->created_ns)},
+                                                {"role", RoleName(store::Role::kOwner)}})));
   };
 }
 
@@ -255,8 +280,8 @@ Handler ListMembersHandler(store::Catalog& catalog) {
   };
 }
 
-Handler PutMemberHandler(store::Catalog& catalog, const Clock& clock) {
-  return [&catalog, &clock](RequestContext context, Responder respond) {
+Handler PutMemberHandler(store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  return [&catalog, &clock, &audit](RequestContext context, Responder respond) {
     const std::string& user = context.path_params.at(0);
     absl::StatusOr<model::Json> body = ObjectBody(context, {"role", {"raw_io", true}});
     if (!body.ok()) return respond(ErrorResponse(body.status()));
@@ -275,12 +300,16 @@ Handler PutMemberHandler(store::Catalog& catalog, const Clock& clock) {
     if (!stored.ok() || stored->empty()) {
       return respond(ErrorResponse(stored.ok() ? absl::InternalError("membership vanished") : stored.status()));
     }
-    respond(JsonResponse(http::status::ok, MembershipJson(stored->front())));
+    const store::Membership& now = stored->front();
+    respond(RecordedOr(audit,
+                       RequestEvent(context, audit_action::kMemberPut, user,
+                                    {{"role", RoleName(now.role)}, {"raw_io", now.raw_io}}),
+                       JsonResponse(http::status::ok, MembershipJson(now))));
   };
 }
 
-Handler RemoveMemberHandler(store::Catalog& catalog) {
-  return [&catalog](RequestContext context, Responder respond) {
+Handler RemoveMemberHandler(store::Catalog& catalog, AuditLog& audit) {
+  return [&catalog, &audit](RequestContext context, Responder respond) {
     const std::string& user = context.path_params.at(0);
     if (absl::Status allowed = CheckMembershipChange(catalog, context, user, std::nullopt); !allowed.ok()) {
       return respond(ErrorResponse(allowed));
@@ -288,7 +317,24 @@ Handler RemoveMemberHandler(store::Catalog& catalog) {
     if (absl::Status removed = catalog.RemoveMembership(user, context.project); !removed.ok()) {
       return respond(ErrorResponse(removed));
     }
-    respond(JsonResponse(http::status::ok, model::Json{{"user", user}, {"removed", true}}));
+    respond(RecordedOr(audit, RequestEvent(context, audit_action::kMemberRemove, user),
+                       JsonResponse(http::status::ok, model::Json{{"user", user}, {"removed", true}})));
+  };
+}
+
+Handler ListAuditHandler(store::Catalog& catalog, AuditLog& audit) {
+  return [&catalog, &audit](RequestContext context, Responder respond) {
+    absl::StatusOr<store::AuditQuery> query = query::ParseAuditQuery(context.query, context.project);
+    if (!query.ok()) return respond(ErrorResponse(query.status()));
+    if (absl::Status flushed = audit.Flush(); !flushed.ok()) return respond(ErrorResponse(flushed));
+    absl::StatusOr<store::AuditPage> page = catalog.ListAudit(*query);
+    if (!page.ok()) return respond(ErrorResponse(page.status()));
+    model::Json data = model::Json::array();
+    for (const store::AuditEvent& event : page->events) data.push_back(AuditEventJson(event));
+    respond(JsonResponse(http::status::ok,
+                         model::Json{{"data", std::move(data)},
+                                     {"next_cursor", page->next_cursor.empty() ? model::Json(nullptr)
+                                                                               : model::Json(page->next_cursor)}}));
   };
 }
 

@@ -10,7 +10,7 @@
 namespace trackly::server {
 
 void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QueryService& queries,
-                  store::Store& store) {
+                  store::Store& store, AuditLog& audit) {
   Handler ingest = [&otlp](RequestContext context, Responder respond) {
     otlp.Handle(std::move(context), std::move(respond));
   };
@@ -19,23 +19,23 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
   }
   router.Add(http::verb::get, "/api/v1/health", 0, HealthHandler(store));
   router.Add(http::verb::get, "/api/v1/traces", store::kScopeRead, ListTracesHandler(queries));
-  router.Add(http::verb::get, "/api/v1/traces/{id}", store::kScopeRead, GetTraceHandler(queries));
+  router.Add(http::verb::get, "/api/v1/traces/{id}", store::kScopeRead, GetTraceHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}/observations", store::kScopeRead,
-             ListTraceObservationsHandler(queries));
+             ListTraceObservationsHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}/observations/{observation_id}", store::kScopeRead,
-             GetObservationHandler(queries));
+             GetObservationHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/scores", store::kScopeRead, ListScoresHandler(queries));
   router.Add(http::verb::get, "/api/v1/sessions", store::kScopeRead, ListSessionsHandler(queries));
   router.Add(http::verb::get, "/api/v1/sessions/{id}", store::kScopeRead,
-             GetSessionHandler(queries));
+             GetSessionHandler(queries, audit));
 }
 
 void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catalog,
-                      const CatalogPriceSource& prices, const Clock& clock) {
+                      const CatalogPriceSource& prices, const Clock& clock, AuditLog& audit) {
   router.Add(http::verb::get, "/api/v1/models", store::kScopeRead, ListModelsHandler(catalog, prices));
-  router.Add(http::verb::post, "/api/v1/models", store::kScopeAdmin, AddModelHandler(catalog, prices, clock));
-  router.Add(http::verb::delete_, "/api/v1/models/{id}", store::kScopeAdmin, RemoveModelHandler(catalog, prices));
-  router.Add(http::verb::post, "/api/v1/cost/recompute", store::kScopeAdmin, RecomputeCostHandler(store, prices));
+  router.Add(http::verb::post, "/api/v1/models", store::kScopeAdmin, AddModelHandler(catalog, prices, clock, audit));
+  router.Add(http::verb::delete_, "/api/v1/models/{id}", store::kScopeAdmin, RemoveModelHandler(catalog, prices, audit));
+  router.Add(http::verb::post, "/api/v1/cost/recompute", store::kScopeAdmin, RecomputeCostHandler(store, prices, audit));
 }
 
 void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith) {
@@ -66,18 +66,19 @@ void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const Cat
   router.Add(http::verb::get, "/api/v1/metrics/what-if", store::kScopeRead, WhatIfHandler(queries, prices));
 }
 
-void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock) {
-  router.Add(http::verb::post, "/api/v1/ui/login", 0, UiLoginHandler(catalog, clock));
+void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  router.Add(http::verb::post, "/api/v1/ui/login", 0, UiLoginHandler(catalog, clock, audit));
   router.Add(http::verb::get, "/api/v1/ui/session", kAnyCredential, UiSessionHandler());
   router.Add(http::verb::post, "/api/v1/ui/logout", kAnyCredential, UiLogoutHandler(catalog));
   router.Add(http::verb::get, "/api/v1/projects", kAnyCredential, ListProjectsHandler(catalog));
-  router.Add(http::verb::post, "/api/v1/projects", kAnyCredential, CreateProjectHandler(catalog, clock));
+  router.Add(http::verb::post, "/api/v1/projects", kAnyCredential, CreateProjectHandler(catalog, clock, audit));
   router.Add(http::verb::get, "/api/v1/members", store::kScopeAdmin, ListMembersHandler(catalog));
-  router.Add(http::verb::put, "/api/v1/members/{id}", store::kScopeAdmin, PutMemberHandler(catalog, clock));
-  router.Add(http::verb::delete_, "/api/v1/members/{id}", store::kScopeAdmin, RemoveMemberHandler(catalog));
+  router.Add(http::verb::put, "/api/v1/members/{id}", store::kScopeAdmin, PutMemberHandler(catalog, clock, audit));
+  router.Add(http::verb::delete_, "/api/v1/members/{id}", store::kScopeAdmin, RemoveMemberHandler(catalog, audit));
   router.Add(http::verb::get, "/api/v1/keys", store::kScopeAdmin, ListKeysHandler(catalog));
-  router.Add(http::verb::post, "/api/v1/keys", store::kScopeAdmin, CreateKeyHandler(catalog, clock));
-  router.Add(http::verb::delete_, "/api/v1/keys/{id}", store::kScopeAdmin, RevokeKeyHandler(catalog, clock));
+  router.Add(http::verb::post, "/api/v1/keys", store::kScopeAdmin, CreateKeyHandler(catalog, clock, audit));
+  router.Add(http::verb::delete_, "/api/v1/keys/{id}", store::kScopeAdmin, RevokeKeyHandler(catalog, clock, audit));
+  router.Add(http::verb::get, "/api/v1/audit", store::kScopeAdmin, ListAuditHandler(catalog, audit));
 }
 
 }  // namespace trackly::server

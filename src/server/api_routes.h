@@ -3,6 +3,7 @@
 
 #include "base/clock.h"
 #include "query/query_service.h"
+#include "server/audit_log.h"
 #include "server/catalog_price_source.h"
 #include "server/langfuse_ingest_handler.h"
 #include "server/langsmith_handler.h"
@@ -15,12 +16,12 @@ namespace trackly::server {
 
 // Adds every route to `router`. The handlers borrow the arguments, which must outlive it.
 void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QueryService& queries,
-                  store::Store& store);
+                  store::Store& store, AuditLog& audit);
 
 // Adds the cost routes (/api/v1/models, /api/v1/cost/recompute; server/cost_handlers.h). The
 // handlers borrow the arguments, which must outlive `router`.
 void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catalog,
-                      const CatalogPriceSource& prices, const Clock& clock);
+                      const CatalogPriceSource& prices, const Clock& clock, AuditLog& audit);
 
 // Adds the LangSmith runs and feedback API under /langsmith (server/langsmith_handler.h). The
 // handlers borrow `langsmith`, which must outlive `router`.
@@ -34,8 +35,9 @@ void AddLangfuseRoutes(Router& router, const LangfuseIngestHandler& langfuse);
 // The handlers borrow the arguments, which must outlive `router`.
 void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const CatalogPriceSource& prices);
 
-// Adds the UI sign-in and settings routes (/api/v1/ui/*, /api/v1/keys; server/admin_handlers.h).
-// The handlers borrow the arguments, which must outlive `router`.
-void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock);
+// Adds the UI sign-in and settings routes (/api/v1/ui/*, /api/v1/keys, /api/v1/projects,
+// /api/v1/members, /api/v1/audit; server/admin_handlers.h). The handlers borrow the arguments,
+// which must outlive `router`.
+void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit);
 
 }  // namespace trackly::server

@@ -45,13 +45,14 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
       rate_limits_(options.rate_limit, clock),
       cors_(std::move(cors_origins)),
+      audit_(catalog, clock),
       dispatcher_(router_, authenticator_, rate_limits_, cors_) {
   ingest::RegisterDecoders(decoders_);
-  AddApiRoutes(router_, otlp_, queries_, store);
+  AddApiRoutes(router_, otlp_, queries_, store, audit_);
   AddLangsmithRoutes(router_, langsmith_);
   AddLangfuseRoutes(router_, langfuse_);
-  AddCostApiRoutes(router_, store, catalog, *prices_, clock);
-  AddAdminApiRoutes(router_, catalog, clock);
+  AddCostApiRoutes(router_, store, catalog, *prices_, clock, audit_);
+  AddAdminApiRoutes(router_, catalog, clock, audit_);
   AddMetricsApiRoutes(router_, queries_, *prices_);
 }
 

@@ -3,7 +3,7 @@
 //
 // Shutdown order (DESIGN.md: ack only after a durable write): BeginShutdown() stops accepting,
 // Wait() returns once every request in flight has been answered, then the owner calls
-// Store::Drain().
+// Store::Drain(). Destroying the App writes the audit log's queued view events.
 #pragma once
 
 #include <memory>
@@ -15,6 +15,7 @@
 #include "ingest/registry.h"
 #include "normalize/batch_normalizer.h"
 #include "query/query_service.h"
+#include "server/audit_log.h"
 #include "server/authenticator.h"
 #include "server/catalog_price_source.h"
 #include "server/client_rate_limits.h"
@@ -45,6 +46,9 @@ class App {
   boost::asio::ip::tcp::endpoint endpoint() const { return http_->endpoint(); }
   // The route table requests are served from.
   const Router& router() const { return router_; }
+  // What ingested data goes through; a store that writes later (spool/spooled_store.h) takes its
+  // MergedPricer from here.
+  const normalize::BatchNormalizer& normalizer() const { return normalizer_; }
 
   // See HttpServer::BeginShutdown / Wait.
   void BeginShutdown() { http_->BeginShutdown(); }
@@ -65,6 +69,7 @@ class App {
   Authenticator authenticator_;
   ClientRateLimits rate_limits_;
   CorsPolicy cors_;
+  AuditLog audit_;  // before the routes that record into it; writes its queue when destroyed
   Router router_;
   RequestDispatcher dispatcher_;
   std::unique_ptr<HttpServer> http_;  // last: stopped before the pieces it calls are destroyed

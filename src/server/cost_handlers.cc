@@ -62,8 +62,9 @@ Handler ListModelsHandler(store::Catalog& catalog, const CatalogPriceSource& pri
   };
 }
 
-Handler AddModelHandler(store::Catalog& catalog, const CatalogPriceSource& prices, const Clock& clock) {
-  return [&catalog, &prices, &clock](RequestContext context, Responder respond) {
+Handler AddModelHandler(store::Catalog& catalog, const CatalogPriceSource& prices, const Clock& clock,
+                        AuditLog& audit) {
+  return [&catalog, &prices, &clock, &audit](RequestContext context, Responder respond) {
     absl::StatusOr<store::ModelPriceRecord> record =
         catalog.PutModelPrice(context.project, context.request.body(), clock.NowNanos());
     if (!record.ok()) return respond(ErrorResponse(record.status()));
@@ -71,29 +72,33 @@ Handler AddModelHandler(store::Catalog& catalog, const CatalogPriceSource& price
     if (absl::Status reloaded = prices.Reload(); !reloaded.ok()) return respond(ErrorResponse(reloaded));
     absl::StatusOr<cost::PriceEntry> entry = store::ParseModelPrice(record->entry_json);
     if (!entry.ok()) return respond(ErrorResponse(entry.status()));
-    respond(JsonResponse(http::status::created, EntryJson(*entry)));
+    respond(RecordedOr(audit, RequestEvent(context, audit_action::kModelPricePut, record->id),
+                       JsonResponse(http::status::created, EntryJson(*entry))));
   };
 }
 
-Handler RemoveModelHandler(store::Catalog& catalog, const CatalogPriceSource& prices) {
-  return [&catalog, &prices](RequestContext context, Responder respond) {
+Handler RemoveModelHandler(store::Catalog& catalog, const CatalogPriceSource& prices, AuditLog& audit) {
+  return [&catalog, &prices, &audit](RequestContext context, Responder respond) {
     const std::string& id = context.path_params.at(0);
     if (absl::Status removed = catalog.RemoveModelPrice(context.project, id); !removed.ok()) {
       return respond(ErrorResponse(removed));
     }
     if (absl::Status reloaded = prices.Reload(); !reloaded.ok()) return respond(ErrorResponse(reloaded));
-    respond(JsonResponse(http::status::ok, model::Json{{"id", id}, {"deleted", true}}));
+    respond(RecordedOr(audit, RequestEvent(context, audit_action::kModelPriceRemove, id),
+                       JsonResponse(http::status::ok, model::Json{{"id", id}, {"deleted", true}})));
   };
 }
 
-Handler RecomputeCostHandler(store::Store& store, const CatalogPriceSource& prices) {
-  return [&store, &prices](RequestContext context, Responder respond) {
+Handler RecomputeCostHandler(store::Store& store, const CatalogPriceSource& prices, AuditLog& audit) {
+  return [&store, &prices, &audit](RequestContext context, Responder respond) {
     absl::StatusOr<store::RewriteRange> range = RecomputeRange(context);
     if (!range.ok()) return respond(ErrorResponse(range.status()));
     // Reload first: a price changed by the CLI a moment ago must be the one applied.
     if (absl::Status reloaded = prices.Reload(); !reloaded.ok()) return respond(ErrorResponse(reloaded));
     absl::StatusOr<query::RecomputeReport> report = query::RecomputeCosts(store, *prices.Current(), *range);
-    respond(report.ok() ? JsonResponse(http::status::ok, query::ToJson(*report)) : ErrorResponse(report.status()));
+    if (!report.ok()) return respond(ErrorResponse(report.status()));
+    respond(RecordedOr(audit, RequestEvent(context, audit_action::kCostRecompute, "", RecomputeAuditDetails(*range, *report)),
+                       JsonResponse(http::status::ok, query::ToJson(*report))));
   };
 }
 

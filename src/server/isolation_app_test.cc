@@ -1,7 +1,8 @@
 // Cross-project isolation through the assembled server: project p1's key walks every route of the
 // route table against project p2's ids and gets exactly what it gets for ids that exist nowhere,
 // sees none of p2's ids in any list, and changes nothing of p2's. A route with path parameters
-// missing from kIdsByPattern fails the test, so a new route cannot skip this check.
+// missing from kIdsByPattern fails the test, so a new route cannot skip this check. A project's
+// audit log shows none of the other project's events.
 #include <map>
 #include <string>
 #include <vector>
@@ -169,6 +170,19 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
   }
   EXPECT_GE(walked, 15);
   EXPECT_EQ(SnapshotOfB(), before) << "p1's requests changed p2's data";
+  // The audit log: p2's events (its price, its views of its trace) are in p2's audit; p1's shows
+  // none of them, and p1's probes of p2's ids recorded no view anywhere.
+  const Json audit_b = Get("/api/v1/audit?limit=1000", b_)["data"];
+  EXPECT_FALSE(audit_b.empty());
+  for (const Json& event : audit_b) {
+    EXPECT_EQ(event["project"], "p2") << event.dump();
+    EXPECT_EQ(event["actor"], "key:" + key_id_) << "an event of p1's caller in p2's audit: " << event.dump();
+  }
+  const Json audit_a = Get("/api/v1/audit?limit=1000", a_)["data"];
+  for (const Json& event : audit_a) EXPECT_EQ(event["project"], "p1") << event.dump();
+  for (const std::string& id : b_ids) {
+    EXPECT_EQ(audit_a.dump().find(id), std::string::npos) << "p1's audit shows p2's " << id << ": " << audit_a.dump();
+  }
 }
 
 TEST_F(IsolationTest, OneTraceIdInTwoProjectsStaysTwoTraces) {

@@ -11,9 +11,16 @@ namespace {
 // The members of a trace, observation or session that carry what went into and came out of the
 // application (prompts, messages, documents, tool arguments), which a viewer without raw I/O
 // access must not see (server/roles.h). Names, timing, usage, cost and status stay.
+// They are emptied rather than left out, so clients that expect them keep working.
 void EraseRawIo(model::Json& item) {
   if (!item.is_object()) return;
-  for (const char* key : {"input", "output", "metadata", "attributes", "events"}) item.erase(key);
+  for (const char* key : {"input", "output"}) {
+    if (item.contains(key)) item[key] = nullptr;
+  }
+  for (const char* key : {"metadata", "attributes"}) {
+    if (item.contains(key)) item[key] = model::Json::object();
+  }
+  if (item.contains("events")) item["events"] = model::Json::array();
 }
 
 // Removes raw I/O from a query answer in any of its shapes: one observation, a list ("data"), a
@@ -37,6 +44,14 @@ HttpResponse JsonOrError(absl::StatusOr<model::Json> result, const RequestContex
   return JsonResponse(http::status::ok, *result);
 }
 
+// Queues a view of `target` by the caller when the read found it. `via` names the endpoint.
+void RecordView(AuditLog& audit, const RequestContext& context, const absl::StatusOr<model::Json>& result,
+                std::string_view action, std::string_view target, model::Json details) {
+  if (!result.ok()) return;
+  if (!context.raw_io) details["raw_io"] = false;
+  audit.RecordLater(RequestEvent(context, action, target, details));
+}
+
 // Endpoints that take no parameters still refuse unknown ones, as the list endpoints do.
 absl::Status NoParameters(const query::QueryParams& params) {
   if (params.empty()) return absl::OkStatus();
@@ -57,29 +72,38 @@ Handler ListTracesHandler(query::QueryService& queries) {
   };
 }
 
-Handler GetTraceHandler(query::QueryService& queries) {
-  return [&queries](RequestContext context, Responder respond) {
+Handler GetTraceHandler(query::QueryService& queries, AuditLog& audit) {
+  return [&queries, &audit](RequestContext context, Responder respond) {
     if (absl::Status status = NoParameters(context.query); !status.ok()) {
       return respond(ErrorResponse(status));
     }
-    respond(JsonOrError(queries.GetTrace(context.project, context.path_params.at(0)), context));
+    const std::string& trace_id = context.path_params.at(0);
+    absl::StatusOr<model::Json> result = queries.GetTrace(context.project, trace_id);
+    RecordView(audit, context, result, audit_action::kTraceView, trace_id, {{"via", "trace"}});
+    respond(JsonOrError(std::move(result), context));
   };
 }
 
-Handler ListTraceObservationsHandler(query::QueryService& queries) {
-  return [&queries](RequestContext context, Responder respond) {
-    respond(JsonOrError(
-        queries.ListTraceObservations(context.project, context.path_params.at(0), context.query), context));
+Handler ListTraceObservationsHandler(query::QueryService& queries, AuditLog& audit) {
+  return [&queries, &audit](RequestContext context, Responder respond) {
+    const std::string& trace_id = context.path_params.at(0);
+    absl::StatusOr<model::Json> result = queries.ListTraceObservations(context.project, trace_id, context.query);
+    RecordView(audit, context, result, audit_action::kTraceView, trace_id, {{"via", "observations"}});
+    respond(JsonOrError(std::move(result), context));
   };
 }
 
-Handler GetObservationHandler(query::QueryService& queries) {
-  return [&queries](RequestContext context, Responder respond) {
+Handler GetObservationHandler(query::QueryService& queries, AuditLog& audit) {
+  return [&queries, &audit](RequestContext context, Responder respond) {
     if (absl::Status status = NoParameters(context.query); !status.ok()) {
       return respond(ErrorResponse(status));
     }
-    respond(JsonOrError(
-        queries.GetObservation(context.project, context.path_params.at(0), context.path_params.at(1)), context));
+    const std::string& trace_id = context.path_params.at(0);
+    const std::string& observation_id = context.path_params.at(1);
+    absl::StatusOr<model::Json> result = queries.GetObservation(context.project, trace_id, observation_id);
+    RecordView(audit, context, result, audit_action::kTraceView, trace_id,
+               {{"via", "observation"}, {"observation_id", observation_id}});
+    respond(JsonOrError(std::move(result), context));
   };
 }
 
@@ -95,26 +119,38 @@ Handler ListSessionsHandler(query::QueryService& queries) {
   };
 }
 
-Handler GetSessionHandler(query::QueryService& queries) {
-  return [&queries](RequestContext context, Responder respond) {
+Handler GetSessionHandler(query::QueryService& queries, AuditLog& audit) {
+  return [&queries, &audit](RequestContext context, Responder respond) {
     if (absl::Status status = NoParameters(context.query); !status.ok()) {
       return respond(ErrorResponse(status));
     }
-    respond(JsonOrError(queries.GetSession(context.project, context.path_params.at(0)), context));
+    const std::string& session_id = context.path_params.at(0);
+    absl::StatusOr<model::Json> result = queries.GetSession(context.project, session_id);
+    RecordView(audit, context, result, audit_action::kSessionView, session_id, {{"via", "session"}});
+    respond(JsonOrError(std::move(result), context));
   };
 }
 
 Handler HealthHandler(store::Store& store) {
   return [&store](RequestContext, Responder respond) {
     const store::StoreStats stats = store.stats();
-    respond(JsonResponse(http::status::ok,
-                         model::Json{{"status", "ok"},
-                                     {"version", kTracklyVersion},
-                                     {"store",
-                                      {{"queued_batches", stats.queued_batches},
-                                       {"queued_observations", stats.queued_observations},
-                                       {"committed_observations", stats.committed_observations},
-                                       {"commits", stats.commits}}}}));
+    model::Json body{{"status", "ok"},
+                     {"version", kTracklyVersion},
+                     {"store",
+                      {{"queued_batches", stats.queued_batches},
+                       {"queued_observations", stats.queued_observations},
+                       {"committed_observations", stats.committed_observations},
+                       {"commits", stats.commits}}}};
+    if (stats.spool.enabled) {
+      body["spool"] = {{"bytes", stats.spool.bytes},
+                       {"max_bytes", stats.spool.max_bytes},
+                       {"records_waiting", stats.spool.records_waiting},
+                       {"ship_lag_ms", stats.spool.ship_lag_ms},
+                       {"consecutive_failures", stats.spool.consecutive_failures},
+                       {"last_error", stats.spool.last_error},
+                       {"shipped_records", stats.spool.shipped_records}};
+    }
+    respond(JsonResponse(http::status::ok, body));
   };
 }
 

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "query/query_service.h"
+#include "server/audit_log.h"
 #include "server/router.h"
 #include "store/store.h"
 
@@ -15,18 +16,20 @@ inline constexpr std::string_view kTracklyVersion = "0.1.0";
 
 // GET /api/v1/traces → {"data":[Trace], "next_cursor"}.
 Handler ListTracesHandler(query::QueryService& queries);
+// The reads of one trace or session below queue a view event (trace.view, session.view) in the
+// audit log when they answer 200 (server/audit_log.h: queued, not written on the request path).
 // GET /api/v1/traces/{id} → {"trace", "observations", "scores"}.
-Handler GetTraceHandler(query::QueryService& queries);
+Handler GetTraceHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/traces/{id}/observations → {"data":[Observation], "next_cursor", "trace"?}.
-Handler ListTraceObservationsHandler(query::QueryService& queries);
+Handler ListTraceObservationsHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/traces/{id}/observations/{observation_id} → Observation.
-Handler GetObservationHandler(query::QueryService& queries);
+Handler GetObservationHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/scores → {"data":[Score], "next_cursor"}.
 Handler ListScoresHandler(query::QueryService& queries);
 // GET /api/v1/sessions → {"data":[Session], "next_cursor"}.
 Handler ListSessionsHandler(query::QueryService& queries);
 // GET /api/v1/sessions/{id} → {"session", "traces"}.
-Handler GetSessionHandler(query::QueryService& queries);
+Handler GetSessionHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/health → {"status":"ok", "version", "store":{queued_batches, ...}}; no auth.
 Handler HealthHandler(store::Store& store);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,35 @@ struct UiCredential {
   std::string project;
   int64_t expires_ns = 0;
   std::string csrf_token;  // sessions: the value state-changing requests must echo in a header
+};
+
+// One entry of the audit log (docs/security.md "Audit log"): who did what to what, when. Written
+// only through server/audit_log.h, which says what is recorded and when.
+struct AuditEvent {
+  int64_t id = 0;        // assigned by AppendAudit: unique, increasing in append order
+  int64_t time_ns = 0;   // when it happened; > 0
+  std::string project;   // the project it concerns; empty for instance-wide events (users, sign-ins)
+  std::string actor;     // who: "user:<name>", "key:<id>", "link:<project>", "cli:<os user>", "system", "anonymous"
+  std::string action;    // what, a dotted name such as "key.create" (server/audit_log.h lists them)
+  std::string target;    // what it was done to (a key id, a user name, a trace id); may be empty
+  std::string details_json = "{}";  // a small JSON object; never secrets, passwords, tokens or bodies
+};
+
+// Audit events newest first (by time_ns, then id). Every filter is an exact match.
+struct AuditQuery {
+  std::optional<std::string> project;  // unset = every event; "" = instance-wide events only
+  std::string action;
+  std::string actor;
+  std::string target;
+  int64_t from_ns = 0;  // time_ns >= from_ns; 0 = unbounded
+  int64_t to_ns = 0;    // time_ns < to_ns; 0 = unbounded
+  int limit = 50;       // 1..kMaxListLimit (store/store.h)
+  std::string cursor;   // opaque next_cursor of a previous page; empty = first page
+};
+
+struct AuditPage {
+  std::vector<AuditEvent> events;
+  std::string next_cursor;  // empty when there is no further page
 };
 
 // Thread-safe. Every change is durable when the call returns OK. Changes made by another process
@@ -172,6 +202,19 @@ class Catalog {
                                                                   std::string_view /*project*/) {
     return Unimplemented();
   }
+
+  // --- Audit log ---
+  // Append-only: nothing updates or deletes an event. A backend without it returns Unimplemented
+  // from both (the default).
+  // Appends `events` in one durable step (all or none), giving each its id. InvalidArgument,
+  // naming the field, for an event without time_ns, actor or action, or whose details_json is not
+  // a JSON object; then nothing is appended.
+  virtual absl::Status AppendAudit(const std::vector<AuditEvent>& /*events*/) { return Unimplemented(); }
+  // One page of the events matching `query`. Following next_cursor from the first page visits
+  // every event appended before the first page was read exactly once (a keyset cursor: events
+  // appended meanwhile with a newer time do not shift pages). InvalidArgument for a limit outside
+  // 1..kMaxListLimit or a malformed cursor.
+  virtual absl::StatusOr<AuditPage> ListAudit(const AuditQuery& /*query*/) { return Unimplemented(); }
 
  private:
   static absl::Status Unimplemented() {

@@ -4,10 +4,13 @@
 #include <functional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "model/json.h"
 #include "store/model_prices.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/list_query.h"
 
 namespace trackly::store {
 namespace {
@@ -15,7 +18,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 4;
+constexpr int kCatalogSchemaVersion = 5;
 constexpr size_t kMaxProjectNameLength = 64;
 constexpr size_t kMaxUserNameLength = 128;
 
@@ -86,6 +89,22 @@ CREATE TABLE memberships(
 CREATE INDEX memberships_by_project ON memberships(project, user_name);
 ALTER TABLE ui_credentials ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
 CREATE INDEX ui_credentials_by_user ON ui_credentials(user_name);
+)sql";
+
+// Added in layout version 5: the audit log, append-only (store/catalog.h AuditEvent). The id
+// orders appends; the index serves a project's newest-first page and its keyset cursor.
+constexpr char kCatalogSchemaV5[] = R"sql(
+CREATE TABLE audit_events(
+  id INTEGER PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  project TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  details_json TEXT NOT NULL
+);
+CREATE INDEX audit_events_by_project ON audit_events(project, time_ns, id);
+CREATE INDEX audit_events_by_time ON audit_events(time_ns, id);
 )sql";
 
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
@@ -164,6 +183,18 @@ absl::Status UpsertMembership(Connection& db, const Membership& membership) {
   return insert.Run();
 }
 
+absl::Status CheckAuditEvent(const AuditEvent& event) {
+  if (event.time_ns <= 0) return absl::InvalidArgumentError("audit event time_ns: must be > 0");
+  if (event.actor.empty()) return absl::InvalidArgumentError("audit event actor: required");
+  if (event.action.empty()) return absl::InvalidArgumentError("audit event action: required");
+  model::Json details = model::Json::parse(event.details_json, nullptr, /*allow_exceptions=*/false);
+  if (details.is_discarded() || !details.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit event details_json: must be a JSON object, got \"", event.details_json, "\""));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DeleteCredentialsOfUser(Connection& db, std::string_view name) {
   TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM ui_credentials WHERE user_name = ?1"));
   del.BindText(1, name);
@@ -197,6 +228,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current < 2) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV2));
       if (current < 3) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV3));
       if (current < 4) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV4));
+      if (current < 5) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV5));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -604,6 +636,73 @@ absl::StatusOr<std::vector<Membership>> SqliteCatalog::ListMemberships(std::stri
                                      .created_ns = stmt.Int(4)});
   }
   return memberships;
+}
+
+absl::Status SqliteCatalog::AppendAudit(const std::vector<AuditEvent>& events) {
+  for (const AuditEvent& event : events) TRACKLY_RETURN_IF_ERROR(CheckAuditEvent(event));
+  if (events.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(Statement insert,
+                             db.Prepare("INSERT INTO audit_events(time_ns, project, actor, action, target, "
+                                        "details_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+    for (const AuditEvent& event : events) {
+      insert.BindInt(1, event.time_ns);
+      insert.BindText(2, event.project);
+      insert.BindText(3, event.actor);
+      insert.BindText(4, event.action);
+      insert.BindText(5, event.target);
+      insert.BindText(6, event.details_json);
+      TRACKLY_RETURN_IF_ERROR(insert.Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<AuditPage> SqliteCatalog::ListAudit(const AuditQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(sqlite::CheckListLimit(query.limit));
+  sqlite::Filter filter;
+  if (query.project) filter.Add("project = ?", *query.project);
+  if (!query.action.empty()) filter.Add("action = ?", query.action);
+  if (!query.actor.empty()) filter.Add("actor = ?", query.actor);
+  if (!query.target.empty()) filter.Add("target = ?", query.target);
+  if (query.from_ns != 0) filter.Add("time_ns >= ?", query.from_ns);
+  if (query.to_ns != 0) filter.Add("time_ns < ?", query.to_ns);
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    int64_t after_row = 0;
+    TRACKLY_RETURN_IF_ERROR(sqlite::DecodeCursor(query.cursor, &after_ns, &after_id));
+    if (!absl::SimpleAtoi(after_id, &after_row)) {
+      return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
+    }
+    filter.Add("(time_ns, id) < (?, ?)", after_ns, after_row);
+  }
+  std::string sql = absl::StrCat(
+      "SELECT id, time_ns, project, actor, action, target, details_json FROM audit_events WHERE ", filter.Where(),
+      " ORDER BY time_ns DESC, id DESC LIMIT ", query.limit + 1);
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db_->PrepareOnce(sql));
+  filter.Bind(stmt);
+  AuditPage page;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (static_cast<int>(page.events.size()) == query.limit) {
+      const AuditEvent& last = page.events.back();
+      page.next_cursor = sqlite::EncodeCursor(last.time_ns, absl::StrCat(last.id));
+      break;
+    }
+    page.events.push_back(AuditEvent{.id = stmt.Int(0),
+                                     .time_ns = stmt.Int(1),
+                                     .project = std::string(stmt.Text(2)),
+                                     .actor = std::string(stmt.Text(3)),
+                                     .action = std::string(stmt.Text(4)),
+                                     .target = std::string(stmt.Text(5)),
+                                     .details_json = std::string(stmt.Text(6))});
+  }
+  return page;
 }
 
 }  // namespace trackly::store

@@ -1,4 +1,4 @@
-// Projects, API keys, project model prices, UI credentials, users and roles in catalog.db, a small SQLite file beside store.db in the data directory.
+// Projects, API keys, project model prices, UI credentials, users and roles, and the audit log in catalog.db, a small SQLite file beside store.db in the data directory.
 #pragma once
 
 #include <memory>
@@ -52,6 +52,8 @@ class SqliteCatalog final : public Catalog {
   absl::Status PutMembership(const Membership& membership) override;
   absl::Status RemoveMembership(std::string_view user, std::string_view project) override;
   absl::StatusOr<std::vector<Membership>> ListMemberships(std::string_view user, std::string_view project) override;
+  absl::Status AppendAudit(const std::vector<AuditEvent>& events) override;
+  absl::StatusOr<AuditPage> ListAudit(const AuditQuery& query) override;
 
  private:
   explicit SqliteCatalog(std::unique_ptr<sqlite::Connection> db);

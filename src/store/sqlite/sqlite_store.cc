@@ -2,10 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <variant>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -14,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/fragment_merger.h"
+#include "store/sqlite/list_query.h"
 #include "store/sqlite/observation_rewriter.h"
 #include "store/sqlite/payload.h"
 #include "store/sqlite/rollups.h"
@@ -26,35 +24,17 @@ namespace trackly::store {
 namespace {
 
 using sqlite::Connection;
+using sqlite::DecodeCursor;
+using sqlite::EncodeCursor;
+using sqlite::Filter;
 using sqlite::Statement;
 
 // Idle read connections kept open; more concurrent readers get connections closed after use.
 constexpr size_t kMaxIdleReaders = 8;
 
-// Cursors are keyset positions: the (time, id) of the last row of a page, so a page boundary
-// does not move when newer rows arrive. Opaque to clients: base64url of "<time>:<id>".
-std::string EncodeCursor(int64_t time_ns, std::string_view id) {
-  return absl::WebSafeBase64Escape(absl::StrCat(time_ns, ":", Sv(id)));
-}
-
-absl::Status DecodeCursor(std::string_view cursor, int64_t* time_ns, std::string* id) {
-  std::string raw;
-  if (absl::WebSafeBase64Unescape(Sv(cursor), &raw)) {
-    std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(raw, absl::MaxSplits(':', 1));
-    if (absl::SimpleAtoi(parts.first, time_ns) && !parts.second.empty()) {
-      *id = std::string(parts.second);
-      return absl::OkStatus();
-    }
-  }
-  return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
-}
-
 absl::Status CheckListArgs(std::string_view project, int limit) {
   if (project.empty()) return absl::InvalidArgumentError("project: required");
-  if (limit < 1 || limit > kMaxListLimit) {
-    return absl::InvalidArgumentError(absl::StrCat("limit: must be within 1..", kMaxListLimit, ", got ", limit));
-  }
-  return absl::OkStatus();
+  return sqlite::CheckListLimit(limit);
 }
 
 // An FTS5 query matching rows that contain every whitespace-separated word of `text`, each as a
@@ -66,43 +46,6 @@ std::string FtsQuery(std::string_view text) {
   }
   return absl::StrJoin(phrases, " ");
 }
-
-// A WHERE clause assembled from optional filters, with its parameter values in order. Each `?`
-// of a condition takes the next value.
-class Filter {
- public:
-  template <typename... Values>
-  void Add(std::string_view condition, Values... values) {
-    std::string numbered;
-    for (char c : condition) {
-      if (c == '?') {
-        absl::StrAppend(&numbered, "?", ++placeholders_);
-      } else {
-        numbered.push_back(c);
-      }
-    }
-    conditions_.push_back(std::move(numbered));
-    (values_.emplace_back(std::move(values)), ...);
-  }
-  std::string Where() const { return absl::StrJoin(conditions_, " AND "); }
-  void Bind(Statement& stmt) const {
-    for (size_t i = 0; i < values_.size(); ++i) {
-      int index = static_cast<int>(i) + 1;
-      if (const auto* v = std::get_if<int64_t>(&values_[i])) {
-        stmt.BindInt(index, *v);
-      } else if (const auto* d = std::get_if<double>(&values_[i])) {
-        stmt.BindDouble(index, *d);
-      } else {
-        stmt.BindText(index, std::get<std::string>(values_[i]));
-      }
-    }
-  }
-
- private:
-  int placeholders_ = 0;
-  std::vector<std::string> conditions_;
-  std::vector<std::variant<int64_t, double, std::string>> values_;
-};
 
 }  // namespace
 

@@ -226,6 +226,29 @@ TEST(WalSyncerTest, RunsCallbacksInOrderAfterSyncingAndFollowsAReplacedFile) {
   }
 }
 
+TEST(SqliteCatalogTest, UpgradesALayoutVersion4CatalogWithAnEmptyAuditLog) {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    ASSERT_TRUE((*catalog)->CreateProject("p", 1).ok());
+  }
+  {
+    // What version 4 wrote: no audit_events table.
+    absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+        sqlite::Connection::Open(dir.path() + "/catalog.db", /*read_only=*/false, 1000);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec("DROP TABLE audit_events; PRAGMA user_version = 4").ok());
+  }
+  absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_TRUE((*catalog)->GetProject("p").ok());
+  ASSERT_TRUE((*catalog)->AppendAudit({AuditEvent{.time_ns = 2, .project = "p", .actor = "system", .action = "key.create"}}).ok());
+  absl::StatusOr<AuditPage> page = (*catalog)->ListAudit(AuditQuery{});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->events.size(), 1u);
+}
+
 TEST(SqliteStoreTest, HasFullTextSearch) {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});

@@ -1,21 +1,31 @@
 // The API client and who the UI is signed in as.
 //
 // Signing in (docs/ui.md): `trackly serve` / `trackly ui-token` print a one-time link
-// "<server>/#login=<token>". On start the UI exchanges that token for an HttpOnly session cookie
-// (POST /api/v1/ui/login) and a CSRF token, which it sends with every request that changes
-// something. Without a link it asks GET /api/v1/ui/session whether a cookie is still valid. As a
-// fallback a person can paste an API key, kept in sessionStorage (gone when the tab closes).
+// "<server>/#login=<token>", or a user (`trackly users`) signs in with name and password. Either
+// becomes an HttpOnly session cookie (POST /api/v1/ui/login) and a CSRF token, which the UI sends
+// with every request that changes something. Without a link it asks GET /api/v1/ui/session
+// whether a cookie is still valid. As a fallback a person can paste an API key, kept in
+// sessionStorage (gone when the tab closes).
+//
+// A signed-in user may have roles in several projects: every request names the one open in the
+// UI in X-Trackly-Project, remembered in localStorage for the next visit.
 import { useEffect, useState } from 'react';
+
+export type Role = 'viewer' | 'member' | 'admin' | 'owner';
 
 export type Auth =
   | { state: 'checking' }
   | { state: 'signed-out'; message?: string }
-  | { state: 'signed-in'; project: string; via: 'session' | 'key' };
+  | { state: 'signed-in'; project: string; via: 'session' | 'key'; user?: string; role?: Role; rawIo: boolean };
 
 const kKeyName = 'trackly.apiKey';
+const kProjectName = 'trackly.project';
 const kCsrfHeader = 'X-Trackly-CSRF';
+const kProjectHeader = 'X-Trackly-Project';
 let auth: Auth = { state: 'checking' };
 let csrfToken: string | null = null;
+// The project a user's requests name; null for a key or a project's session, which have one.
+let openProject: string | null = null;
 const authListeners = new Set<() => void>();
 
 export function getAuth(): Auth {
@@ -44,6 +54,7 @@ export async function requestJson<T>(method: string, path: string, body?: unknow
   const key = sessionStorage.getItem(kKeyName);
   if (key) headers.Authorization = `Bearer ${key}`;
   if (method !== 'GET' && csrfToken) headers[kCsrfHeader] = csrfToken;
+  if (openProject) headers[kProjectHeader] = openProject;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, {
     method, signal, headers, credentials: 'same-origin',
@@ -69,16 +80,42 @@ export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return requestJson<T>('GET', path, undefined, signal);
 }
 
-interface SessionInfo { project: string; auth: 'session' | 'key'; csrf_token?: string }
+// True when the signed-in caller may manage keys, prices and members of the open project.
+export function canAdmin(a: Auth): boolean {
+  return a.state === 'signed-in' && (a.role === undefined || a.role === 'admin' || a.role === 'owner');
+}
+
+interface SessionInfo {
+  project: string; auth: 'session' | 'key'; csrf_token?: string; user?: string; role?: Role; raw_io: boolean;
+}
 
 async function loadSession(): Promise<void> {
   try {
-    const info = await requestJson<SessionInfo>('GET', '/api/v1/ui/session');
+    let info: SessionInfo;
+    try {
+      info = await requestJson<SessionInfo>('GET', '/api/v1/ui/session');
+    } catch (e) {
+      // The remembered project may be gone or no longer ours: fall back to the session's own.
+      if (!(e instanceof ApiError && e.status === 403 && openProject)) throw e;
+      openProject = null;
+      info = await requestJson<SessionInfo>('GET', '/api/v1/ui/session');
+    }
     csrfToken = info.csrf_token ?? null;
-    setAuth({ state: 'signed-in', project: info.project, via: info.auth });
+    if (info.user) {
+      openProject = info.project || null;
+      if (openProject) localStorage.setItem(kProjectName, openProject);
+    }
+    setAuth({ state: 'signed-in', project: info.project, via: info.auth, user: info.user, role: info.role,
+      rawIo: info.raw_io });
   } catch (e) {
     setAuth({ state: 'signed-out', message: e instanceof ApiError && e.status !== 401 ? e.message : undefined });
   }
+}
+
+// Opens another of the signed-in user's projects.
+export async function openProjectNamed(name: string): Promise<void> {
+  openProject = name;
+  await loadSession();
 }
 
 // Signs in with the login link's token if the URL carries one (and removes it from the URL and
@@ -87,17 +124,27 @@ export async function startAuth(): Promise<void> {
   const match = /(?:^#|&)login=([A-Za-z0-9]+)/.exec(window.location.hash);
   if (match) {
     window.history.replaceState(null, '', window.location.pathname + window.location.search);
-    try {
-      const grant = await requestJson<{ project: string; csrf_token: string }>('POST', '/api/v1/ui/login', { token: match[1] });
-      csrfToken = grant.csrf_token;
-      setAuth({ state: 'signed-in', project: grant.project, via: 'session' });
-      return;
-    } catch (e) {
-      setAuth({ state: 'signed-out', message: e instanceof Error ? e.message : String(e) });
-      return;
-    }
+    await signIn({ token: match[1] });
+    return;
   }
+  openProject = localStorage.getItem(kProjectName);
   await loadSession();
+}
+
+// Exchanges a login token, or a user's name and password, for a session.
+async function signIn(body: { token: string } | { user: string; password: string }): Promise<void> {
+  try {
+    const grant = await requestJson<{ project: string; csrf_token: string; user?: string }>('POST', '/api/v1/ui/login', body);
+    csrfToken = grant.csrf_token;
+    openProject = grant.user && grant.project ? grant.project : null;
+    await loadSession();
+  } catch (e) {
+    setAuth({ state: 'signed-out', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+export function signInWithPassword(user: string, password: string): Promise<void> {
+  return signIn({ user, password });
 }
 
 export async function signInWithKey(key: string): Promise<void> {
@@ -115,6 +162,7 @@ export async function signOut(): Promise<void> {
   }
   sessionStorage.removeItem(kKeyName);
   csrfToken = null;
+  openProject = null;
   setAuth({ state: 'signed-out' });
 }
 

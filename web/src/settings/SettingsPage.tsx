@@ -1,9 +1,138 @@
-// Settings of the signed-in project: its API keys and its own model prices. Needs the admin
-// scope (a UI session has it; a pasted key may not, which the page then says).
+// Settings: the caller's projects (open one, create one), and of the open project its members,
+// API keys and own model prices. The project sections need the admin scope: they are shown to
+// admins and owners, to a project's login-link session, and to a pasted key (which the page tells
+// when it lacks the scope).
 import { useState, type FormEvent } from 'react';
-import { requestJson, useApi } from '../app/api';
+import { canAdmin, openProjectNamed, requestJson, useApi, type Auth, type Role } from '../app/api';
 import { formatTime } from '../shared/format';
 import { Problem } from '../shared/TypeIcon';
+
+type SignedIn = Extract<Auth, { state: 'signed-in' }>;
+
+interface ProjectRow { name: string; created_at: string; role: Role | null }
+interface Member { user: string; role: Role; raw_io: boolean; created_at: string }
+
+const kRoles: Role[] = ['viewer', 'member', 'admin', 'owner'];
+
+// The caller's projects; a signed-in user can open another and create new ones (owning them).
+export function ProjectsSection({ auth }: { auth: SignedIn }) {
+  const [version, setVersion] = useState(0);
+  const projects = useApi<{ data: ProjectRow[] }>('/api/v1/projects', version);
+  const [name, setName] = useState('');
+  const [error, setError] = useState<Error | null>(null);
+  const create = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    requestJson<ProjectRow>('POST', '/api/v1/projects', { name: name.trim() }).then(
+      (p) => { setName(''); setVersion((v) => v + 1); void openProjectNamed(p.name); }, setError);
+  };
+  return (
+    <section className="settings-section">
+      <h2>Projects</h2>
+      {error && <Problem error={error} />}
+      {projects.state === 'error' && <Problem error={projects.error} />}
+      {projects.state === 'done' && projects.data.data.length === 0 && (
+        <p className="empty">You have no role in any project yet: create one, or ask a project&apos;s owner for a role.</p>
+      )}
+      {projects.state === 'done' && projects.data.data.length > 0 && (
+        <table className="list projects-table">
+          <thead><tr><th>Name</th><th>Your role</th><th>Created</th><th /></tr></thead>
+          <tbody>
+            {projects.data.data.map((p) => (
+              <tr key={p.name}>
+                <td>{p.name}</td><td>{p.role ?? 'all (this session is for this project)'}</td>
+                <td className="nowrap">{formatTime(p.created_at)}</td>
+                <td>{p.name === auth.project ? <b>open</b>
+                  : <button className="link" onClick={() => { void openProjectNamed(p.name); }}>Open</button>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {auth.user ? (
+        <form className="filters" onSubmit={create}>
+          <label>New project<input value={name} onChange={(e) => setName(e.target.value)} aria-label="New project name"
+            placeholder="letters, digits, - _ ." /></label>
+          <div className="filter-buttons"><button type="submit" disabled={!name.trim()}>Create project</button></div>
+        </form>
+      ) : (
+        <p className="muted">Sign in as a user to see and create other projects (<code>trackly users create</code>).</p>
+      )}
+    </section>
+  );
+}
+
+// Who has which role in the open project; admins add existing users, change roles, remove them.
+function MembersSection({ auth }: { auth: SignedIn }) {
+  const [version, setVersion] = useState(0);
+  const members = useApi<{ data: Member[] }>('/api/v1/members', version);
+  const [user, setUser] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  const [rawIo, setRawIo] = useState(true);
+  const [error, setError] = useState<Error | null>(null);
+  const put = (name: string, body: { role: Role; raw_io: boolean }) => {
+    setError(null);
+    requestJson('PUT', `/api/v1/members/${encodeURIComponent(name)}`, body).then(
+      () => { setVersion((v) => v + 1); setUser(''); }, setError);
+  };
+  const remove = (name: string) => {
+    setError(null);
+    requestJson('DELETE', `/api/v1/members/${encodeURIComponent(name)}`).then(() => setVersion((v) => v + 1), setError);
+  };
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    if (user.trim()) put(user.trim(), { role, raw_io: rawIo });
+  };
+  return (
+    <section className="settings-section">
+      <h2>Members</h2>
+      <p className="muted">Viewers read; members also send traces; admins also manage keys, prices and members;
+        owners also make owners. Users are created on the server with <code>trackly users create</code>.</p>
+      {error && <Problem error={error} />}
+      {members.state === 'error' && <Problem error={members.error} />}
+      {members.state === 'done' && (
+        <table className="list members-table">
+          <thead><tr><th>User</th><th>Role</th><th>Inputs/outputs</th><th>Since</th><th /></tr></thead>
+          <tbody>
+            {members.data.data.map((m) => (
+              <tr key={m.user}>
+                <td>{m.user}{m.user === auth.user && ' (you)'}</td>
+                <td>
+                  <select aria-label={`Role of ${m.user}`} value={m.role}
+                    onChange={(e) => put(m.user, { role: e.target.value as Role, raw_io: m.raw_io })}>
+                    {kRoles.map((r) => <option key={r} value={r}>{r}</option>)}
+                  </select>
+                </td>
+                <td>{m.role === 'viewer'
+                  ? <label className="inline"><input type="checkbox" checked={m.raw_io}
+                    onChange={(e) => put(m.user, { role: m.role, raw_io: e.target.checked })} /> visible</label>
+                  : 'visible'}</td>
+                <td className="nowrap">{formatTime(m.created_at)}</td>
+                <td><button className="link" onClick={() => remove(m.user)}>Remove</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {members.state === 'done' && members.data.data.length === 0 && <p className="empty">No members yet.</p>}
+      <form className="filters" onSubmit={add}>
+        <div className="filter-row">
+          <label>User<input value={user} onChange={(e) => setUser(e.target.value)} aria-label="Member user name" /></label>
+          <label>Role
+            <select value={role} onChange={(e) => setRole(e.target.value as Role)} aria-label="Member role">
+              {kRoles.map((r) => <option key={r} value={r}>{r}</option>)}
+            </select>
+          </label>
+          {role === 'viewer' && (
+            <label className="inline"><input type="checkbox" checked={rawIo} onChange={(e) => setRawIo(e.target.checked)} />
+              may see inputs and outputs</label>
+          )}
+          <div className="filter-buttons"><button type="submit" disabled={!user.trim()}>Add or change</button></div>
+        </div>
+      </form>
+    </section>
+  );
+}
 
 interface ApiKey { id: string; name: string; scopes: string; created_at: string; revoked_at: string | null }
 interface NewKey extends ApiKey { key: string; public_key: string; secret_key: string }
@@ -114,12 +243,21 @@ function PricesSection() {
   );
 }
 
-export function SettingsPage({ project }: { project: string }) {
+export function SettingsPage({ auth }: { auth: SignedIn }) {
   return (
     <section>
-      <h1>Settings · project {project}</h1>
-      <KeysSection />
-      <PricesSection />
+      <h1>Settings · project {auth.project}</h1>
+      <ProjectsSection auth={auth} />
+      {canAdmin(auth) ? (
+        <>
+          <MembersSection auth={auth} />
+          <KeysSection />
+          <PricesSection />
+        </>
+      ) : (
+        <p className="muted">Members, API keys and model prices are managed by the project&apos;s admins
+          (your role: {auth.role}).</p>
+      )}
     </section>
   );
 }
