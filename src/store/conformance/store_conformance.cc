@@ -165,7 +165,16 @@ bool ByStartThenId(const Observation& a, const Observation& b) {
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info) { return info.param.name; }
 
+bool HasMetrics(Store& store) { return !absl::IsUnimplemented(store.QueryMetrics(MetricsQuery{}).status()); }
+bool HasRewrite(Store& store) {
+  return !absl::IsUnimplemented(store.RewriteObservations(RewriteRange{}, [](Observation&) { return false; }).status());
+}
+bool HasObservationPages(Store& store) {
+  return !absl::IsUnimplemented(store.ListTraceObservations(ObservationQuery{}).status());
+}
+
 void StoreConformanceTest::SetUp() {
+  if (!GetParam().skip_reason.empty()) GTEST_SKIP() << GetParam().skip_reason;
   location_ = MakeLocation();
   absl::StatusOr<std::unique_ptr<Store>> store = GetParam().open_store(location_, StoreLimits());
   ASSERT_TRUE(store.ok()) << store.status();
@@ -185,6 +194,7 @@ void StoreConformanceTest::Reopen(const StoreLimits& limits) {
 }
 
 void CatalogConformanceTest::SetUp() {
+  if (!GetParam().skip_reason.empty()) GTEST_SKIP() << GetParam().skip_reason;
   location_ = MakeLocation();
   absl::StatusOr<std::unique_ptr<Catalog>> catalog = GetParam().open_catalog(location_);
   ASSERT_TRUE(catalog.ok()) << catalog.status();

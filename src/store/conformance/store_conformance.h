@@ -35,7 +35,17 @@ struct Backend {
       open_store;
   // Opens the catalog of `location`; two catalogs opened on one location share their data.
   std::function<absl::StatusOr<std::unique_ptr<Catalog>>(const std::string& location)> open_catalog;
+  // Non-empty: every test of this backend is skipped with this message (e.g. its server is not
+  // installed on this machine).
+  std::string skip_reason;
 };
+
+// Whether `store` implements the optional Store methods (store.h: Unimplemented is the
+// default). Each probes with arguments every implementation rejects, so it changes nothing.
+// Tests of a missing capability GTEST_SKIP rather than fail.
+bool HasMetrics(Store& store);            // QueryMetrics
+bool HasRewrite(Store& store);            // RewriteObservations
+bool HasObservationPages(Store& store);   // ListTraceObservations
 
 // Test-name generator for INSTANTIATE_TEST_SUITE_P.
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info);

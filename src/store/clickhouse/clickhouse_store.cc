@@ -1,0 +1,432 @@
+#include "store/clickhouse/clickhouse_store.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "base/status.h"
+#include "model/observation_fragment.h"
+#include "store/clickhouse/queries.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/rows.h"
+#include "store/clickhouse/schema.h"
+#include "store/clickhouse/sql.h"
+#include "store/clickhouse/writer.h"
+#include "store/sqlite/payload.h"
+
+namespace trackly::store {
+namespace {
+
+using clickhouse::Quote;
+using clickhouse::RowBinaryReader;
+
+// Cursors are keyset positions: the (time, id) of the last row of a page, so a page boundary
+// does not move when newer rows arrive. Opaque to clients: base64url of "<time>:<id>" (the same
+// form as the SQLite store's, so a cursor means the same on either backend).
+std::string EncodeCursor(int64_t time_ns, std::string_view id) {
+  return absl::WebSafeBase64Escape(absl::StrCat(time_ns, ":", Sv(id)));
+}
+
+absl::Status DecodeCursor(std::string_view cursor, int64_t* time_ns, std::string* id) {
+  std::string raw;
+  if (absl::WebSafeBase64Unescape(Sv(cursor), &raw)) {
+    std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(raw, absl::MaxSplits(':', 1));
+    if (absl::SimpleAtoi(parts.first, time_ns) && !parts.second.empty()) {
+      *id = std::string(parts.second);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
+}
+
+absl::Status CheckListArgs(std::string_view project, int limit) {
+  if (project.empty()) return absl::InvalidArgumentError("project: required");
+  if (limit < 1 || limit > kMaxListLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit: must be within 1..", kMaxListLimit, ", got ", limit));
+  }
+  return absl::OkStatus();
+}
+
+// Traces read and rewritten by one job of RewriteObservations.
+constexpr size_t kRewriteTracesPerJob = 200;
+
+// A double as a SQL literal that parses back to the same value.
+std::string Number(double value) { return absl::StrFormat("%.17g", value); }
+
+// Filters on a summary table (traces, sessions, scores), where a key may still have several
+// rows. Each condition is a template in which $0 stands for its column. Applied twice: on the
+// raw rows, to find candidate keys (a key whose newest row matches has a matching row), then on
+// the collapsed newest values (`<column>_`), which decides.
+class Filter {
+ public:
+  void Add(std::string column, std::string condition) {
+    raw_.push_back(absl::StrReplaceAll(condition, {{"$0", column}}));
+    latest_.push_back(absl::StrReplaceAll(condition, {{"$0", absl::StrCat(column, "_")}}));
+  }
+  // A condition on the collapsed values only (keyset cursors, tombstones).
+  void AddLatest(std::string condition) { latest_.push_back(std::move(condition)); }
+  // A condition on the raw rows only, implied by another condition (partition pruning on `day`).
+  void AddCandidate(std::string condition) { raw_.push_back(std::move(condition)); }
+
+  // SELECT `collapsed` of the newest row per `key` among the candidates of `project`.
+  std::string CollapsedQuery(std::string_view table, std::string_view key, std::string_view collapsed,
+                             std::string_view project) const {
+    const std::string in_project = absl::StrCat("project = ", Quote(project));
+    std::string where = in_project;
+    if (!raw_.empty()) {
+      absl::StrAppend(&where, " AND ", Sv(key), " IN (SELECT ", Sv(key), " FROM ", Sv(table), " WHERE ", in_project,
+                      " AND ", absl::StrJoin(raw_, " AND "), ")");
+    }
+    return absl::StrCat("SELECT ", Sv(collapsed), " FROM ", Sv(table), " WHERE ", where, " GROUP BY ", Sv(key));
+  }
+  // The WHERE clause of the outer query ("1" when there is no condition).
+  std::string LatestWhere() const { return latest_.empty() ? "1" : absl::StrJoin(latest_, " AND "); }
+
+ private:
+  std::vector<std::string> raw_;
+  std::vector<std::string> latest_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ClickHouseStore>> ClickHouseStore::Open(const ClickHouseStoreOptions& options) {
+  if (options.database.empty()) return absl::InvalidArgumentError("ClickHouse database: required");
+  auto client = std::make_unique<clickhouse::HttpClient>(options.server);
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::ServerInfo server, clickhouse::DescribeServer(*client));
+  TRACKLY_RETURN_IF_ERROR(clickhouse::ApplySchema(*client, server, options.database));
+  return std::unique_ptr<ClickHouseStore>(new ClickHouseStore(options, std::move(client), server));
+}
+
+ClickHouseStore::ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr<clickhouse::HttpClient> client,
+                                 const clickhouse::ServerInfo& server)
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      db_(std::make_unique<clickhouse::Database>(*client_, options_.database, server)),
+      writer_(std::make_unique<clickhouse::Writer>(*db_, options_.clock != nullptr ? *options_.clock : SystemClock::Get(),
+                                                   options_.max_queue_observations, options_.compress_min_bytes)) {}
+
+ClickHouseStore::~ClickHouseStore() { Drain(); }
+
+// No text index yet; ListTraces refuses a text query.
+Capabilities ClickHouseStore::capabilities() const { return Capabilities{.full_text_search = false}; }
+
+StoreStats ClickHouseStore::stats() const { return writer_->stats(); }
+
+void ClickHouseStore::Write(WriteBatch batch, WriteCallback done) { writer_->Write(std::move(batch), std::move(done)); }
+
+void ClickHouseStore::Drain() { writer_->Drain(); }
+
+absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  if (!query.text.empty()) {
+    return absl::InvalidArgumentError("text: this store has no full-text search (capabilities().full_text_search)");
+  }
+  Filter filter;
+  // A trace row's day is the day of its start.
+  if (query.from_ns != 0) {
+    filter.Add("start_ns", absl::StrCat("$0 >= ", query.from_ns));
+    filter.AddCandidate(absl::StrCat("day >= ", clickhouse::DayLiteral(query.from_ns)));
+  }
+  if (query.to_ns != 0) {
+    filter.Add("start_ns", absl::StrCat("$0 < ", query.to_ns));
+    filter.AddCandidate(absl::StrCat("day <= ", clickhouse::DayLiteral(query.to_ns)));
+  }
+  if (!query.name.empty()) filter.Add("name", absl::StrCat("$0 = ", Quote(query.name)));
+  if (!query.user_id.empty()) filter.Add("user_id", absl::StrCat("$0 = ", Quote(query.user_id)));
+  if (!query.session_id.empty()) filter.Add("session_id", absl::StrCat("$0 = ", Quote(query.session_id)));
+  if (!query.environment.empty()) filter.Add("environment", absl::StrCat("$0 = ", Quote(query.environment)));
+  if (!query.release.empty()) filter.Add("release", absl::StrCat("$0 = ", Quote(query.release)));
+  if (!query.tag.empty()) filter.Add("tags", absl::StrCat("has($0, ", Quote(query.tag), ")"));
+  if (!query.model.empty()) filter.Add("models", absl::StrCat("has($0, ", Quote(query.model), ")"));
+  if (query.status.has_value()) filter.Add("status", absl::StrCat("$0 = ", Quote(model::ToString(*query.status))));
+  if (query.min_latency_ms > 0) filter.Add("latency_ms", absl::StrCat("$0 >= ", Number(query.min_latency_ms)));
+  if (query.min_cost > 0) filter.Add("cost_total", absl::StrCat("$0 >= ", Number(query.min_cost)));
+  const char* direction = query.oldest_first ? "ASC" : "DESC";
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    filter.AddLatest(absl::StrCat("(start_ns_, trace_id) ", query.oldest_first ? ">" : "<", " (", after_ns, ", ",
+                                  Quote(after_id), ")"));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db_->Select(absl::StrCat("SELECT ", clickhouse::LatestTraceColumns(), " FROM (",
+                               filter.CollapsedQuery("traces", "trace_id", clickhouse::CollapsedTraceColumns(),
+                                                     query.project),
+                               ") WHERE ", filter.LatestWhere(), " ORDER BY start_ns_ ", direction, ", trace_id ",
+                               direction, " LIMIT ", query.limit + 1, " FORMAT RowBinary")));
+  TracePage page;
+  RowBinaryReader in(rows, "listing traces");
+  while (!in.AtEnd()) {
+    if (static_cast<int>(page.traces.size()) == query.limit) {
+      const model::Trace& last = page.traces.back();
+      page.next_cursor = EncodeCursor(last.start_time_ns, last.id);
+      break;
+    }
+    TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, clickhouse::ReadTrace(in));
+    page.traces.push_back(std::move(trace));
+  }
+  return page;
+}
+
+absl::StatusOr<TraceDetail> ClickHouseStore::GetTrace(std::string_view project, std::string_view trace_id) {
+  const std::vector<std::string> ids = {std::string(trace_id)};
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::TracesById traces, clickhouse::ReadTraces(*db_, project, ids));
+  if (traces.empty()) return absl::NotFoundError(absl::StrCat("trace ", Sv(trace_id), " not found"));
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::ObservationsByTrace observations,
+                           clickhouse::ReadObservationsOfTraces(*db_, project, ids,
+                                                                clickhouse::ObservationDetail::kFull));
+  TraceDetail detail{.trace = std::move(traces.begin()->second), .observations = {}};
+  if (!observations.empty()) detail.observations = std::move(observations.begin()->second);
+  std::sort(detail.observations.begin(), detail.observations.end(),
+            [](const model::Observation& a, const model::Observation& b) {
+              return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
+            });
+  return detail;
+}
+
+absl::StatusOr<ObservationPage> ClickHouseStore::ListTraceObservations(const ObservationQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  if (query.trace_id.empty()) return absl::InvalidArgumentError("trace id: required");
+  std::string after = "1";
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    after = absl::StrCat("(start_ns_, id) > (", after_ns, ", ", Quote(after_id), ")");
+  }
+  const std::vector<std::string> ids = {query.trace_id};
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::TracesById traces, clickhouse::ReadTraces(*db_, query.project, ids));
+  if (traces.empty()) return absl::NotFoundError(absl::StrCat("trace ", query.trace_id, " not found"));
+  // The page's ids come from the (small) start_ns and id columns of the whole trace; only the
+  // rows of the page are then read in full (or as summaries).
+  const std::string in_trace =
+      absl::StrCat("project = ", Quote(query.project), " AND trace_id = ", Quote(query.trace_id));
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db_->Select(absl::StrCat(
+          "SELECT id, argMax(start_ns, version) AS start_ns_, argMax(", query.summary_only ? "summary" : "payload",
+          ", version), argMax(length(payload), version) FROM observations WHERE ", in_trace,
+          " AND id IN (SELECT id FROM (SELECT id, argMax(start_ns, version) AS start_ns_ FROM observations WHERE ",
+          in_trace, " GROUP BY id HAVING ", after, " ORDER BY start_ns_, id LIMIT ", query.limit + 1,
+          ")) GROUP BY id ORDER BY start_ns_, id FORMAT RowBinary")));
+  ObservationPage page{.trace = std::move(traces.begin()->second), .observations = {}, .next_cursor = ""};
+  RowBinaryReader in(rows, "paging a trace's observations");
+  while (!in.AtEnd()) {
+    if (static_cast<int>(page.observations.size()) == query.limit) {
+      const model::Observation& last = page.observations.back().observation;
+      page.next_cursor = EncodeCursor(last.start_time_ns, last.id);
+      break;
+    }
+    in.String();  // id
+    in.Int64();   // start_ns
+    std::string_view blob = in.StringView();
+    PagedObservation item{.observation = {}, .stored_bytes = static_cast<int64_t>(in.UInt64())};
+    TRACKLY_RETURN_IF_ERROR(in.status());
+    TRACKLY_ASSIGN_OR_RETURN(item.observation, sqlite::DecodePayload(blob));
+    if (query.summary_only) item.observation.trace_hints = {};  // not part of a page summary (store.h)
+    page.observations.push_back(std::move(item));
+  }
+  return page;
+}
+
+absl::StatusOr<model::Observation> ClickHouseStore::GetObservation(std::string_view project,
+                                                                   std::string_view trace_id,
+                                                                   std::string_view observation_id) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db_->Select(absl::StrCat("SELECT argMax(payload, version) FROM observations WHERE project = ", Quote(project),
+                               " AND trace_id = ", Quote(trace_id), " AND id = ", Quote(observation_id),
+                               " GROUP BY id FORMAT RowBinary")));
+  RowBinaryReader in(rows, "reading an observation");
+  if (in.AtEnd()) {
+    return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found in trace ", Sv(trace_id)));
+  }
+  std::string_view payload = in.StringView();
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  return sqlite::DecodePayload(payload);
+}
+
+absl::StatusOr<SessionPage> ClickHouseStore::ListSessions(const SessionQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  Filter filter;
+  filter.AddLatest("trace_count_ > 0");
+  if (query.from_ns != 0) filter.Add("last_ns", absl::StrCat("$0 >= ", query.from_ns));
+  if (query.to_ns != 0) {
+    filter.Add("first_ns", absl::StrCat("$0 < ", query.to_ns));
+    filter.AddCandidate(absl::StrCat("day <= ", clickhouse::DayLiteral(query.to_ns)));  // the day of first_ns
+  }
+  if (!query.user_id.empty()) filter.Add("user_id", absl::StrCat("$0 = ", Quote(query.user_id)));
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    filter.AddLatest(absl::StrCat("(last_ns_, session_id) < (", after_ns, ", ", Quote(after_id), ")"));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db_->Select(absl::StrCat("SELECT ", clickhouse::LatestSessionColumns(), " FROM (",
+                               filter.CollapsedQuery("sessions", "session_id", clickhouse::CollapsedSessionColumns(),
+                                                     query.project),
+                               ") WHERE ", filter.LatestWhere(), " ORDER BY last_ns_ DESC, session_id DESC LIMIT ",
+                               query.limit + 1, " FORMAT RowBinary")));
+  SessionPage page;
+  RowBinaryReader in(rows, "listing sessions");
+  while (!in.AtEnd()) {
+    if (static_cast<int>(page.sessions.size()) == query.limit) {
+      const model::Session& last = page.sessions.back();
+      page.next_cursor = EncodeCursor(last.last_time_ns, last.id);
+      break;
+    }
+    page.sessions.push_back(clickhouse::ReadSession(in));
+    TRACKLY_RETURN_IF_ERROR(in.status());
+  }
+  return page;
+}
+
+absl::StatusOr<SessionDetail> ClickHouseStore::GetSession(std::string_view project, std::string_view session_id) {
+  const auto not_found = [&] { return absl::NotFoundError(absl::StrCat("session ", Sv(session_id), " not found")); };
+  if (session_id.empty()) return not_found();
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db_->Select(absl::StrCat("SELECT ", clickhouse::CollapsedSessionColumns(),
+                               " FROM sessions WHERE project = ", Quote(project), " AND session_id = ",
+                               Quote(session_id), " GROUP BY session_id FORMAT RowBinary")));
+  RowBinaryReader in(rows, "reading a session");
+  if (in.AtEnd()) return not_found();
+  SessionDetail detail{.session = clickhouse::ReadSession(in), .traces = {}};
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  if (detail.session.trace_count == 0) return not_found();  // a tombstone
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::TracesBySession traces,
+                           clickhouse::ReadTracesOfSessions(*db_, project, {std::string(session_id)}));
+  detail.traces = std::move(traces[std::string(session_id)]);
+  return detail;
+}
+
+absl::StatusOr<ScorePage> ClickHouseStore::ListScores(const ScoreQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
+  Filter filter;
+  if (!query.trace_id.empty()) filter.Add("trace_id", absl::StrCat("$0 = ", Quote(query.trace_id)));
+  if (!query.observation_id.empty()) filter.Add("observation_id", absl::StrCat("$0 = ", Quote(query.observation_id)));
+  if (!query.name.empty()) filter.Add("name", absl::StrCat("$0 = ", Quote(query.name)));
+  if (!query.source.empty()) filter.Add("source", absl::StrCat("$0 = ", Quote(query.source)));
+  // A score row's day is the day of its time.
+  if (query.from_ns != 0) {
+    filter.Add("time_ns", absl::StrCat("$0 >= ", query.from_ns));
+    filter.AddCandidate(absl::StrCat("day >= ", clickhouse::DayLiteral(query.from_ns)));
+  }
+  if (query.to_ns != 0) {
+    filter.Add("time_ns", absl::StrCat("$0 < ", query.to_ns));
+    filter.AddCandidate(absl::StrCat("day <= ", clickhouse::DayLiteral(query.to_ns)));
+  }
+  if (!query.cursor.empty()) {
+    int64_t after_ns = 0;
+    std::string after_id;
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    filter.AddLatest(absl::StrCat("(time_ns_, id) < (", after_ns, ", ", Quote(after_id), ")"));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db_->Select(absl::StrCat("SELECT ", clickhouse::LatestScoreColumns(), " FROM (",
+                               filter.CollapsedQuery("scores", "id", clickhouse::CollapsedScoreColumns(), query.project),
+                               ") WHERE ", filter.LatestWhere(), " ORDER BY time_ns_ DESC, id DESC LIMIT ",
+                               query.limit + 1, " FORMAT RowBinary")));
+  ScorePage page;
+  RowBinaryReader in(rows, "listing scores");
+  while (!in.AtEnd()) {
+    if (static_cast<int>(page.scores.size()) == query.limit) {
+      const model::Score& last = page.scores.back();
+      page.next_cursor = EncodeCursor(last.time_ns, last.id);
+      break;
+    }
+    TRACKLY_ASSIGN_OR_RETURN(model::Score score, clickhouse::ReadScore(in));
+    page.scores.push_back(std::move(score));
+  }
+  return page;
+}
+
+absl::StatusOr<std::string> ClickHouseStore::FindTraceIdOfObservation(std::string_view project,
+                                                                      std::string_view observation_id) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<model::ObservationFragment> fragments,
+                           clickhouse::ReadFragments(*db_, project, observation_id));
+  std::string trace_id = model::MergeFragments(fragments).trace_id;
+  if (trace_id.empty()) return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found"));
+  return trace_id;
+}
+
+absl::StatusOr<RewriteStats> ClickHouseStore::RewriteObservations(const RewriteRange& range,
+                                                                 const ObservationRewrite& rewrite) {
+  if (range.project.empty()) return absl::InvalidArgumentError("project: required");
+  if (range.to_ns != 0 && range.to_ns <= range.from_ns) return absl::InvalidArgumentError("to: must be after from");
+  auto in_range = [&](int64_t start_ns) {
+    return start_ns >= range.from_ns && (range.to_ns == 0 || start_ns < range.to_ns);
+  };
+  std::string having = absl::StrCat("start_ns_ >= ", range.from_ns);
+  if (range.to_ns != 0) absl::StrAppend(&having, " AND start_ns_ < ", range.to_ns);
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db_->Select(absl::StrCat("SELECT DISTINCT trace_id FROM (SELECT trace_id, argMax(start_ns, version) AS start_ns_ "
+                               "FROM observations WHERE project = ",
+                               Quote(range.project), " GROUP BY trace_id, id HAVING ", having,
+                               ") ORDER BY trace_id FORMAT RowBinary")));
+  std::vector<std::string> trace_ids;
+  RowBinaryReader in(rows, "listing the traces to rewrite");
+  while (!in.AtEnd()) trace_ids.push_back(in.String());
+  TRACKLY_RETURN_IF_ERROR(in.status());
+
+  RewriteStats total;
+  for (size_t begin = 0; begin < trace_ids.size(); begin += kRewriteTracesPerJob) {
+    const std::vector<std::string> chunk(trace_ids.begin() + begin,
+                                         trace_ids.begin() + std::min(trace_ids.size(), begin + kRewriteTracesPerJob));
+    RewriteStats stats;
+    absl::Notification done;
+    absl::Status status;
+    writer_->RunJob(
+        [&]() -> absl::StatusOr<int64_t> {
+          TRACKLY_ASSIGN_OR_RETURN(clickhouse::ObservationsByTrace stored,
+                                   clickhouse::ReadObservationsOfTraces(*db_, range.project, chunk,
+                                                                        clickhouse::ObservationDetail::kFull));
+          std::vector<model::Observation> changed;
+          for (auto& [trace_id, observations] : stored) {
+            bool trace_changed = false;
+            for (model::Observation& o : observations) {
+              if (!in_range(o.start_time_ns)) continue;
+              ++stats.observations_visited;
+              const std::string id = o.id;
+              if (!rewrite(o)) continue;
+              if (o.id != id || o.trace_id != trace_id) {
+                return absl::InvalidArgumentError(
+                    absl::StrCat("rewrite changed the id of observation ", id, " of trace ", trace_id));
+              }
+              sqlite::FloorTimesToMicros(o);
+              ++stats.observations_rewritten;
+              trace_changed = true;
+              changed.push_back(std::move(o));
+            }
+            if (trace_changed) ++stats.traces_rewritten;
+          }
+          TRACKLY_RETURN_IF_ERROR(writer_->StoreObservations(range.project, changed));
+          return static_cast<int64_t>(changed.size());
+        },
+        [&](absl::Status result) {
+          status = std::move(result);
+          done.Notify();
+        });
+    done.WaitForNotification();
+    TRACKLY_RETURN_IF_ERROR(status);
+    total.observations_visited += stats.observations_visited;
+    total.observations_rewritten += stats.observations_rewritten;
+    total.traces_rewritten += stats.traces_rewritten;
+  }
+  return total;
+}
+
+}  // namespace trackly::store

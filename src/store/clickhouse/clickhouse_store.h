@@ -1,0 +1,110 @@
+// The ClickHouse storage backend (issue 7): tables in store/clickhouse/schema/, spoken to over
+// ClickHouse's HTTP interface (http_client.h) with RowBinary inserts and reads (row_binary.h).
+//
+// How it keeps the Store contract (store.h) on ReplacingMergeTree tables:
+//  - Idempotent upserts: observations are keyed by (project, trace_id, id), scores by
+//    (project, id), fragments by (project, observation id, event id). Every read collapses the
+//    rows of a key with argMax(…, version) (never FINAL, never assuming a merge happened), so a
+//    retried insert, which only adds rows equal to or newer than the stored ones, doubles nothing.
+//  - Summaries: after a batch's observations are inserted, the writer reads back ALL stored
+//    observations of each trace the batch touched, stores model::SummarizeTrace of them, then
+//    recomputes every session those traces left or joined (model::SummarizeSession over the
+//    traces whose latest summary names it). A summary row's version is the node's clock taken
+//    just BEFORE the read it was computed from, and within a node versions strictly increase.
+//    Clock assumption: nodes writing the same trace have clocks closer than the time between
+//    two of their writes to it (NTP); then the summary with the highest version saw every insert
+//    that completed before it, and of two upserts of one key the later one wins. One node alone
+//    is always exact.
+//  - Write(): batches queue (bounded by max_queue_observations) for one store-owned worker
+//    thread that inserts them synchronously, in arrival order; `done` runs on that thread after
+//    ClickHouse acknowledged every insert of the batch. Visibility: an acknowledged batch is
+//    visible to every later read of a non-replicated table. Durability is ClickHouse's: an
+//    acknowledged insert is written to its data parts, but ClickHouse does not fsync them by
+//    default, so "survives kill -9 of trackly" holds and "survives power loss of the ClickHouse
+//    host" does not (the durable spool, src/spool/, will sit in front of these writes).
+//  - Failure: ClickHouse has no transactions. A batch that fails part-way reports the error; the
+//    rows it already inserted stay, and until the client's retry (which upserts the same keys) or
+//    the next write of the trace, the trace's summary may lag its observations.
+//  - Reads are single queries, or (GetTrace, GetSession, ListTraceObservations) two queries
+//    without a common snapshot: during concurrent writes to the same trace the summary may be
+//    from a moment just before or after the observations.
+//  - Cost: a trace list collapses the summary rows of the candidate traces (every trace of the
+//    project when the query has no filter); lists never read observations.
+//
+// Not implemented yet (Unimplemented, the Store default): QueryMetrics (no rollups).
+// capabilities().full_text_search is false.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "store/clickhouse/http_client.h"
+#include "store/store.h"
+
+namespace trackly::store {
+
+struct ClickHouseStoreOptions {
+  clickhouse::HttpClientOptions server;  // where ClickHouse's HTTP interface listens, and the credential
+  std::string database = "trackly";     // created if missing
+  // Observations, fragments and scores accepted but not yet inserted; a Write that would exceed
+  // it gets Unavailable.
+  size_t max_queue_observations = 200000;
+  // Observation payloads at least this long are zstd-compressed by the writer (as in SQLite).
+  size_t compress_min_bytes = 4096;
+  // Gives row versions; null = the system clock. Must outlive the store.
+  const Clock* clock = nullptr;
+};
+
+namespace clickhouse {
+class Database;
+class Writer;
+struct ServerInfo;
+}  // namespace clickhouse
+
+// Thread-safe (the Store contract). Reads run on the calling thread, each query on a pooled
+// HTTP connection; writes run on the worker thread.
+class ClickHouseStore final : public Store {
+ public:
+  // Connects, creates the database and migrates its tables, then starts the worker thread.
+  // Unavailable when ClickHouse cannot be reached.
+  static absl::StatusOr<std::unique_ptr<ClickHouseStore>> Open(const ClickHouseStoreOptions& options);
+  ~ClickHouseStore() override;  // Drain()s first
+
+  Capabilities capabilities() const override;
+  StoreStats stats() const override;
+  void Write(WriteBatch batch, WriteCallback done) override;
+  void Drain() override;
+  absl::StatusOr<TracePage> ListTraces(const TraceQuery& query) override;
+  absl::StatusOr<TraceDetail> GetTrace(std::string_view project, std::string_view trace_id) override;
+  // A summary page reads each row's summary column (rows.h SummaryOf), never its payload.
+  absl::StatusOr<ObservationPage> ListTraceObservations(const ObservationQuery& query) override;
+  absl::StatusOr<model::Observation> GetObservation(std::string_view project, std::string_view trace_id,
+                                                    std::string_view observation_id) override;
+  absl::StatusOr<SessionPage> ListSessions(const SessionQuery& query) override;
+  absl::StatusOr<SessionDetail> GetSession(std::string_view project, std::string_view session_id) override;
+  absl::StatusOr<ScorePage> ListScores(const ScoreQuery& query) override;
+  absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view project,
+                                                       std::string_view observation_id) override;
+  // Lists the range's traces, then rewrites them kRewriteTracesPerJob at a time on the worker
+  // thread (ordered with this node's writes). Each job inserts its changed observations in one
+  // insert, then their summaries; a job that fails leaves its traces' summaries as they were
+  // until the (idempotent) rewrite is run again.
+  absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,
+                                                   const ObservationRewrite& rewrite) override;
+
+ private:
+  ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr<clickhouse::HttpClient> client,
+                  const clickhouse::ServerInfo& server);
+
+  const ClickHouseStoreOptions options_;
+  std::unique_ptr<clickhouse::HttpClient> client_;
+  std::unique_ptr<clickhouse::Database> db_;  // borrows client_
+  std::unique_ptr<clickhouse::Writer> writer_;  // borrows db_
+};
+
+}  // namespace trackly::store

@@ -1,0 +1,352 @@
+#include "store/clickhouse/clickhouse_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "model/summary.h"
+#include "store/clickhouse/http_client.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/rows.h"
+#include "store/clickhouse/schema.h"
+#include "store/clickhouse/test_server.h"
+#include "store/conformance/store_conformance.h"
+
+namespace trackly::store {
+namespace {
+
+using clickhouse::HttpClient;
+using clickhouse::TestServer;
+using clickhouse::TestServerEnvironment;
+using conformance::Backend;
+using conformance::BackendName;
+using conformance::StoreConformanceTest;
+using conformance::StoreLimits;
+
+// One clickhouse-server for the whole binary.
+[[maybe_unused]] const ::testing::Environment* const kServer =
+    ::testing::AddGlobalTestEnvironment(new TestServerEnvironment);
+
+std::string SkipReason() {
+  if (::access(clickhouse::kClickHouseServerBinary, X_OK) == 0) return "";
+  return absl::StrCat(clickhouse::kClickHouseServerBinary, " is not installed; ClickHouse tests skipped");
+}
+
+// Drops `database` on `server`, so the server's data directory (tens of thousands of small part
+// files per run otherwise) stays small and its removal at the end quick.
+void DropDatabase(const TestServer& server, const std::string& database) {
+  HttpClient client(server.client_options());
+  absl::Status dropped = client.Query(absl::StrCat("DROP DATABASE IF EXISTS ", database)).status();
+  EXPECT_TRUE(dropped.ok()) << dropped;
+}
+
+// Each conformance location gets a database of its own; reopening a location opens its database.
+// A new location means the test of the previous one has ended, so its database is dropped.
+std::string DatabaseOf(const TestServer& server, const std::string& location) {
+  static absl::Mutex mu;
+  static auto* current = new std::pair<std::string, std::string>;  // location, database
+  absl::MutexLock lock(&mu);
+  if (current->first != location) {
+    if (!current->second.empty()) DropDatabase(server, current->second);
+    *current = {location, clickhouse::NewDatabaseName()};
+  }
+  return current->second;
+}
+
+ClickHouseStoreOptions OptionsFor(const TestServer& server, std::string database) {
+  return ClickHouseStoreOptions{.server = server.client_options(), .database = std::move(database)};
+}
+
+Backend ClickHouseBackend() {
+  return Backend{
+      .name = "clickhouse",
+      .open_store = [](const std::string& location, const StoreLimits& limits) -> absl::StatusOr<std::unique_ptr<Store>> {
+        absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
+        if (!server.ok()) return server.status();
+        ClickHouseStoreOptions options = OptionsFor(**server, DatabaseOf(**server, location));
+        options.max_queue_observations = limits.max_queue_observations;
+        absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(options);
+        if (!store.ok()) return store.status();
+        return std::unique_ptr<Store>(*std::move(store));
+      },
+      // The node keeps its catalog in SQLite; CatalogConformanceTest is not instantiated here.
+      .open_catalog = [](const std::string&) -> absl::StatusOr<std::unique_ptr<Catalog>> {
+        return absl::UnimplementedError("the ClickHouse backend has no catalog");
+      },
+      .skip_reason = SkipReason(),
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(ClickHouse, StoreConformanceTest, ::testing::Values(ClickHouseBackend()), BackendName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CatalogConformanceTest);
+
+// Not thread-safe (a gtest fixture): the running test server and a fresh database name.
+class ClickHouseStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string reason = SkipReason(); !reason.empty()) GTEST_SKIP() << reason;
+    absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *server;
+    database_ = clickhouse::NewDatabaseName();
+  }
+  void TearDown() override {
+    if (server_ != nullptr) DropDatabase(*server_, database_);
+  }
+
+  // The first UInt64 of `sql`'s RowBinary result, run in the test's database.
+  uint64_t Count(const std::string& sql) {
+    HttpClient client(server_->client_options());
+    absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database_}});
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    clickhouse::RowBinaryReader in(rows.ok() ? *rows : "", sql);
+    uint64_t n = in.UInt64();
+    EXPECT_TRUE(in.status().ok()) << in.status();
+    return n;
+  }
+
+  const TestServer* server_ = nullptr;
+  std::string database_;
+};
+
+model::Observation Span(std::string id, std::string parent_id, int64_t start_ns) {
+  model::Observation o;
+  o.trace_id = "t";
+  o.id = std::move(id);
+  o.parent_id = std::move(parent_id);
+  o.name = "step";
+  o.start_time_ns = start_ns;
+  o.end_time_ns = start_ns + 1'000'000;
+  return o;
+}
+
+TEST_F(ClickHouseStoreTest, SchemaIsAppliedOnceAndReopeningIsIdempotent) {
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+    ASSERT_TRUE(store.ok()) << store.status();
+  }
+  EXPECT_EQ(Count("SELECT count() FROM schema_version"), static_cast<uint64_t>(clickhouse::LatestSchemaVersion()));
+  EXPECT_EQ(Count("SELECT toUInt64(max(version)) FROM schema_version"),
+            static_cast<uint64_t>(clickhouse::LatestSchemaVersion()));
+}
+
+TEST_F(ClickHouseStoreTest, RefusesADatabaseMigratedByANewerBuild) {
+  ASSERT_TRUE(ClickHouseStore::Open(OptionsFor(*server_, database_)).ok());
+  HttpClient client(server_->client_options());
+  ASSERT_TRUE(client
+                  .Query(absl::StrCat("INSERT INTO schema_version VALUES (", clickhouse::LatestSchemaVersion() + 1, ", 0)"),
+                         {{"database", database_}})
+                  .ok());
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+  EXPECT_TRUE(absl::StrContains(store.status().message(), database_)) << store.status();
+}
+
+TEST_F(ClickHouseStoreTest, ServerErrorCarriesTheHttpCodeAndClickHouseText) {
+  HttpClient client(server_->client_options());
+  absl::StatusOr<std::string> result = client.Query("SELECT no_such_column_xyz");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(absl::StartsWith(result.status().message(), "ClickHouse HTTP 4")) << result.status();
+  EXPECT_TRUE(absl::StrContains(result.status().message(), "no_such_column_xyz")) << result.status();
+}
+
+TEST_F(ClickHouseStoreTest, UnreachableServerIsUnavailable) {
+  // The test server's port with nothing behind it: stop nothing, just use a port no one binds.
+  clickhouse::HttpClientOptions options = server_->client_options();
+  options.port = 1;  // privileged and unused: connecting is refused
+  options.timeout_ms = 2000;
+  HttpClient client(options);
+  EXPECT_EQ(client.Ping().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ClickHouseStore::Open(ClickHouseStoreOptions{.server = options, .database = database_}).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+// Upserts leave several rows per key until ClickHouse merges them; reads must not depend on it.
+TEST_F(ClickHouseStoreTest, ReadsAreCorrectBeforeAndAfterMerges) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  model::Observation root = Span("root", "", 1'000'000'000);
+  model::Observation child = Span("child", "root", 1'001'000'000);
+  child.usage.input_tokens = 5;
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {root, child}}).ok());
+  child.usage.input_tokens = 7;
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {child}}).ok());
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {child}}).ok());  // a retry
+
+  EXPECT_EQ(Count("SELECT count() FROM observations"), 4u) << "expected unmerged rows";
+  for (bool merged : {false, true}) {
+    if (merged) {
+      HttpClient client(server_->client_options());
+      for (const char* table : {"observations", "traces"}) {
+        ASSERT_TRUE(client.Query(absl::StrCat("OPTIMIZE TABLE ", table, " FINAL"), {{"database", database_}}).ok());
+      }
+      EXPECT_EQ(Count("SELECT count() FROM observations"), 2u);
+    }
+    absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "t");
+    ASSERT_TRUE(detail.ok()) << detail.status();
+    ASSERT_EQ(detail->observations.size(), 2u) << "merged " << merged;
+    EXPECT_EQ(detail->trace.usage.input_tokens, 7) << "merged " << merged;
+    EXPECT_EQ(detail->trace.counts.observations, 2) << "merged " << merged;
+    absl::StatusOr<TracePage> page = (*store)->ListTraces(TraceQuery{.project = "p"});
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->traces.size(), 1u) << "merged " << merged;
+  }
+}
+
+// Two nodes (stores) writing spans of the same traces and sessions at once: the summaries with
+// the highest versions must equal a recomputation from everything stored (the clock assumption
+// of clickhouse_store.h holds trivially: both use this machine's clock).
+TEST_F(ClickHouseStoreTest, TwoStoresWritingTheSameTracesKeepExactSummaries) {
+  std::vector<std::unique_ptr<ClickHouseStore>> nodes;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+    ASSERT_TRUE(store.ok()) << store.status();
+    nodes.push_back(*std::move(store));
+  }
+  constexpr int kTraces = 4;
+  constexpr int kSpansPerNode = 30;
+  std::vector<std::thread> writers;
+  for (int n = 0; n < 2; ++n) {
+    writers.emplace_back([&, n] {
+      for (int i = 0; i < kSpansPerNode; ++i) {
+        model::Observation o = Span(absl::StrCat("n", n, "-", i), i == 0 && n == 0 ? "" : "n0-0", 1'000'000'000 + i * 1000);
+        o.trace_id = absl::StrCat("t", i % kTraces);
+        if (i < kTraces && n == 0) o.parent_id = "";  // one root per trace, from node 0
+        if (i < kTraces) o.id = absl::StrCat("root-", n, "-", i);
+        o.type = model::ObservationType::kGeneration;
+        o.usage = model::Usage{.input_tokens = i + 1, .output_tokens = n + 1, .total_tokens = i + n + 2};
+        o.trace_hints.session_id = absl::StrCat("s", i % 2);
+        EXPECT_TRUE(WriteAndWait(*nodes[n], WriteBatch{.project = "p", .observations = {o}}).ok());
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  std::map<std::string, std::vector<model::Trace>> sessions;
+  for (int t = 0; t < kTraces; ++t) {
+    absl::StatusOr<TraceDetail> detail = nodes[1]->GetTrace("p", absl::StrCat("t", t));
+    ASSERT_TRUE(detail.ok()) << detail.status();
+    size_t expected = 0;
+    for (int i = 0; i < kSpansPerNode; ++i) expected += i % kTraces == t ? 2 : 0;  // one span per node
+    EXPECT_EQ(detail->observations.size(), expected);
+    EXPECT_EQ(detail->trace, model::SummarizeTrace(detail->observations)) << "trace t" << t;
+    if (!detail->trace.session_id.empty()) sessions[detail->trace.session_id].push_back(detail->trace);
+  }
+  for (auto& [id, traces] : sessions) {
+    std::sort(traces.begin(), traces.end(), [](const model::Trace& a, const model::Trace& b) {
+      return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
+    });
+    absl::StatusOr<SessionDetail> session = nodes[0]->GetSession("p", id);
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_EQ(session->session, model::SummarizeSession(id, traces)) << "session " << id;
+  }
+}
+
+// Newer servers refuse an insert touching more than max_partitions_per_insert_block (100)
+// partitions unless the store lifts the limit; 18.16 has no such limit.
+TEST_F(ClickHouseStoreTest, OneBatchMaySpanMoreThanAHundredDays) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int64_t kDayNs = int64_t{86'400} * 1'000'000'000;
+  WriteBatch batch{.project = "p"};
+  for (int day = 0; day < 150; ++day) {
+    batch.observations.push_back(Span(absl::StrCat("d", day), day == 0 ? "" : "d0", 1'700'000'000'000'000'000 + day * kDayNs));
+  }
+  ASSERT_TRUE(WriteAndWait(**store, std::move(batch)).ok());
+  absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "t");
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->observations.size(), 150u);
+  EXPECT_EQ(detail->trace.counts.observations, 150);
+}
+
+// Every value a query carries is a quoted literal (sql.h); quotes, backslashes and other bytes
+// in ids must neither break a query nor change what it matches.
+TEST_F(ClickHouseStoreTest, IdsWithQuotesAndBackslashesAreMatchedLiterally) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  const std::string project = "p'; DROP TABLE traces; --";
+  const std::string trace_id = std::string("t\\'\"\n\t\x01\0end", 11);  // with a NUL byte
+  model::Observation root = Span("root\\'", "", 1'000'000'000);
+  root.trace_id = trace_id;
+  root.trace_hints.session_id = "s'\\";
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = project, .observations = {root}}).ok());
+  absl::StatusOr<TraceDetail> detail = (*store)->GetTrace(project, trace_id);
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->trace.id, trace_id);
+  EXPECT_EQ(detail->observations.at(0).id, "root\\'");
+  EXPECT_EQ((*store)->GetTrace(project, "t").status().code(), absl::StatusCode::kNotFound);
+  absl::StatusOr<TracePage> page = (*store)->ListTraces(TraceQuery{.project = project, .session_id = "s'\\"});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->traces.size(), 1u);
+  EXPECT_EQ(page->traces[0].id, trace_id);
+  EXPECT_TRUE((*store)->GetSession(project, "s'\\").ok());
+}
+
+TEST(ClickHouseRowsTest, DayLiteralIsTheUtcDayClampedToDateRange) {
+  EXPECT_EQ(clickhouse::DayLiteral(1'795'314'529'000'000'000), "toDate('2026-11-22')");
+  EXPECT_EQ(clickhouse::DayLiteral(-5), "toDate('1970-01-01')");
+  EXPECT_EQ(clickhouse::DayLiteral(std::numeric_limits<int64_t>::max()), "toDate('2149-06-06')");
+}
+
+// A rough write-throughput figure for the report; printed, never asserted (bench/ will have the
+// real benchmark). Traces of 10 spans in batches of 500, from two producer threads.
+TEST_F(ClickHouseStoreTest, PrintsWriteThroughput) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> opened = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  ClickHouseStore& store = **opened;
+  constexpr int kBatches = 40;
+  constexpr int kBatchSpans = 500;
+  auto make_batch = [&](int b) {
+    WriteBatch batch{.project = "bench"};
+    for (int i = 0; i < kBatchSpans; ++i) {
+      int span = b * kBatchSpans + i;
+      model::Observation o = Span(absl::StrCat("span-", span), span % 10 == 0 ? "" : absl::StrCat("span-", span - span % 10),
+                                  1'795'314'529'000'000'000 + int64_t{span} * 1'000'000);
+      o.trace_id = absl::StrCat("trace-", span / 10);
+      o.type = span % 10 == 0 ? model::ObservationType::kAgent : model::ObservationType::kGeneration;
+      o.model = "gpt-4o-mini";
+      o.usage = model::Usage{.input_tokens = 120, .output_tokens = 40, .total_tokens = 160};
+      o.input = model::Json::array({model::Json{{"role", "user"}, {"content", "Summarize the quarterly report."}}});
+      o.output = model::Json::array({model::Json{{"role", "assistant"}, {"content", "Revenue grew 4 percent."}}});
+      o.trace_hints.session_id = absl::StrCat("session-", span / 100);
+      batch.observations.push_back(std::move(o));
+    }
+    return batch;
+  };
+  std::atomic<int> failures{0};
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 2; ++t) {
+    producers.emplace_back([&, t] {
+      for (int b = t; b < kBatches; b += 2) {
+        if (!WriteAndWait(store, make_batch(b)).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& producer : producers) producer.join();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(failures.load(), 0);
+  std::printf("[ sanity ] %d spans in %.2f s = %.0f spans/s (synchronous inserts, one worker)\n",
+              kBatches * kBatchSpans, seconds, kBatches * kBatchSpans / seconds);
+}
+
+TEST_F(ClickHouseStoreTest, HasNoFullTextSearchAndSaysSo) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_FALSE((*store)->capabilities().full_text_search);
+  EXPECT_EQ((*store)->ListTraces(TraceQuery{.project = "p", .text = "x"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace trackly::store

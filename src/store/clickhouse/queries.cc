@@ -1,0 +1,146 @@
+#include "store/clickhouse/queries.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/rows.h"
+#include "store/clickhouse/sql.h"
+#include "store/sqlite/payload.h"
+
+namespace trackly::store::clickhouse {
+namespace {
+
+// Keeps each IN (…) list, and so the query text, well under ClickHouse's max_query_size (256 KiB).
+constexpr size_t kMaxIdsPerQuery = 1000;
+
+template <typename Fn>
+absl::Status ForEachChunk(const std::vector<std::string>& ids, Fn fn) {
+  for (size_t begin = 0; begin < ids.size(); begin += kMaxIdsPerQuery) {
+    std::vector<std::string> chunk(ids.begin() + begin, ids.begin() + std::min(ids.size(), begin + kMaxIdsPerQuery));
+    TRACKLY_RETURN_IF_ERROR(fn(chunk));
+  }
+  return absl::OkStatus();
+}
+
+QuerySettings InsertSettings(const std::string& name, const ServerInfo& server) {
+  QuerySettings settings = {{"database", name}};
+  if (server.limits_partitions_per_insert) settings.emplace_back("max_partitions_per_insert_block", "0");
+  return settings;
+}
+
+}  // namespace
+
+Database::Database(HttpClient& client, std::string name, const ServerInfo& server)
+    : client_(client), select_settings_{{"database", name}}, insert_settings_(InsertSettings(name, server)) {}
+
+absl::StatusOr<std::string> Database::Select(std::string_view sql) const { return client_.Query(sql, select_settings_); }
+
+absl::Status Database::Insert(std::string_view insert_sql, std::string_view rows) const {
+  return client_.Insert(insert_sql, rows, insert_settings_).status();
+}
+
+std::string InList(const std::vector<std::string>& ids) {
+  std::vector<std::string> quoted;
+  quoted.reserve(ids.size());
+  for (const std::string& id : ids) quoted.push_back(Quote(id));
+  return absl::StrCat("(", absl::StrJoin(quoted, ", "), ")");
+}
+
+absl::StatusOr<ObservationsByTrace> ReadObservationsOfTraces(const Database& db, std::string_view project,
+                                                             const std::vector<std::string>& trace_ids,
+                                                             ObservationDetail detail) {
+  // The summary column is plain JSON, which DecodePayload reads like an uncompressed payload.
+  const char* column = detail == ObservationDetail::kFull ? "payload" : "if(parent_id = '', payload, summary)";
+  ObservationsByTrace out;
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(
+        std::string rows,
+        db.Select(absl::StrCat("SELECT trace_id, argMax(", column, ", version) FROM observations WHERE project = ",
+                               Quote(project), " AND trace_id IN ", InList(chunk),
+                               " GROUP BY trace_id, id FORMAT RowBinary")));
+    RowBinaryReader in(rows, "reading observations");
+    while (!in.AtEnd()) {
+      std::string trace_id = in.String();
+      std::string_view payload = in.StringView();
+      TRACKLY_RETURN_IF_ERROR(in.status());
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, sqlite::DecodePayload(payload));
+      out[trace_id].push_back(std::move(observation));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view project,
+                                                              const std::vector<std::string>& trace_ids) {
+  TracesById out;
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(std::string rows,
+                             db.Select(absl::StrCat("SELECT ", CollapsedTraceColumns(), " FROM traces WHERE project = ",
+                                                    Quote(project), " AND trace_id IN ", InList(chunk),
+                                                    " GROUP BY trace_id FORMAT RowBinary")));
+    RowBinaryReader in(rows, "reading traces");
+    while (!in.AtEnd()) {
+      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadTrace(in));
+      std::string id = trace.id;
+      out.emplace(std::move(id), std::move(trace));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<TracesBySession> ReadTracesOfSessions(
+    const Database& db, std::string_view project, const std::vector<std::string>& session_ids) {
+  TracesBySession out;
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(session_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
+    // Candidates are the traces with ANY version naming one of the sessions; the outer filter
+    // keeps those whose latest version does.
+    const std::string sessions = InList(chunk);
+    TRACKLY_ASSIGN_OR_RETURN(
+        std::string rows,
+        db.Select(absl::StrCat("SELECT ", LatestTraceColumns(), " FROM (SELECT ", CollapsedTraceColumns(),
+                               " FROM traces WHERE project = ", Quote(project),
+                               " AND trace_id IN (SELECT trace_id FROM traces WHERE project = ", Quote(project),
+                               " AND session_id IN ", sessions, ") GROUP BY trace_id) WHERE session_id_ IN ",
+                               sessions, " ORDER BY start_ns_, trace_id FORMAT RowBinary")));
+    RowBinaryReader in(rows, "reading the traces of sessions");
+    while (!in.AtEnd()) {
+      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadTrace(in));
+      std::string session_id = trace.session_id;
+      out[session_id].push_back(std::move(trace));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<model::ObservationFragment>> ReadFragments(const Database& db, std::string_view project,
+                                                                      std::string_view observation_id) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db.Select(absl::StrCat("SELECT event_id, argMax(kind, version), argMax(event_ns, version), "
+                             "argMax(fields, version), argMax(payload, version) FROM observation_fragments "
+                             "WHERE project = ",
+                             Quote(project), " AND observation_id = ", Quote(observation_id),
+                             " GROUP BY event_id FORMAT RowBinary")));
+  std::vector<model::ObservationFragment> out;
+  RowBinaryReader in(rows, "reading observation fragments");
+  while (!in.AtEnd()) {
+    model::ObservationFragment fragment;
+    fragment.event_id = in.String();
+    fragment.kind = in.UInt8() == 0 ? model::FragmentKind::kCreate : model::FragmentKind::kUpdate;
+    fragment.event_time_ns = in.Int64();
+    fragment.fields = in.UInt64();
+    std::string_view payload = in.StringView();
+    TRACKLY_RETURN_IF_ERROR(in.status());
+    TRACKLY_ASSIGN_OR_RETURN(fragment.observation, sqlite::DecodePayload(payload));
+    out.push_back(std::move(fragment));
+  }
+  return out;
+}
+
+}  // namespace trackly::store::clickhouse

@@ -1,0 +1,68 @@
+// The reads the ClickHouse store's writer and its read methods share, over one database. Every
+// read collapses the rows of a key to the newest version (rows.h), so it is correct whether or
+// not ClickHouse has merged the parts yet.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/observation.h"
+#include "model/observation_fragment.h"
+#include "store/clickhouse/http_client.h"
+#include "store/clickhouse/schema.h"
+
+namespace trackly::store::clickhouse {
+
+// Thread-safe (as HttpClient). Borrows the client, which must outlive it.
+class Database {
+ public:
+  Database(HttpClient& client, std::string name, const ServerInfo& server);
+
+  // Runs a query that ends in FORMAT RowBinary; returns its rows.
+  absl::StatusOr<std::string> Select(std::string_view sql) const;
+  // Runs `insert_sql` (…FORMAT RowBinary) with `rows` as its data.
+  absl::Status Insert(std::string_view insert_sql, std::string_view rows) const;
+
+ private:
+  HttpClient& client_;
+  const QuerySettings select_settings_;
+  const QuerySettings insert_settings_;
+};
+
+// `ids` as a SQL list of quoted literals: ('a', 'b'). `ids` must not be empty.
+std::string InList(const std::vector<std::string>& ids);
+
+using ObservationsByTrace = std::map<std::string, std::vector<model::Observation>>;
+using TracesById = std::map<std::string, model::Trace>;
+using TracesBySession = std::map<std::string, std::vector<model::Trace>>;
+
+// How much of each observation to read.
+enum class ObservationDetail {
+  kFull,
+  // The root's payload, and SummaryOf (rows.h) of the others: what model::SummarizeTrace reads.
+  kSummaryInputs,
+};
+
+// Every stored observation of each of `trace_ids` in `project`, decoded, by trace id, in no
+// particular order; a trace with none is absent.
+absl::StatusOr<ObservationsByTrace> ReadObservationsOfTraces(const Database& db, std::string_view project,
+                                                             const std::vector<std::string>& trace_ids,
+                                                             ObservationDetail detail);
+
+// The latest summary of each of `trace_ids` that has one, by trace id.
+absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view project,
+                                      const std::vector<std::string>& trace_ids);
+
+// The latest summaries of the traces whose latest summary names one of `session_ids`, by session
+// id, each list ordered by (start, id); a session without traces is absent.
+absl::StatusOr<TracesBySession> ReadTracesOfSessions(
+    const Database& db, std::string_view project, const std::vector<std::string>& session_ids);
+
+// Every stored fragment of `observation_id` in `project` (the first stored of each event id).
+absl::StatusOr<std::vector<model::ObservationFragment>> ReadFragments(const Database& db, std::string_view project,
+                                                                      std::string_view observation_id);
+
+}  // namespace trackly::store::clickhouse

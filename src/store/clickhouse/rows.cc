@@ -1,0 +1,328 @@
+#include "store/clickhouse/rows.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "base/status.h"
+#include "model/codec.h"
+#include "model/json.h"
+
+namespace trackly::store::clickhouse {
+namespace {
+
+const std::vector<std::string>& TraceValueColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "name", "start_ns", "end_ns", "latency_ms", "status", "session_id", "user_id", "feature",
+      "environment", "release", "tags", "metadata", "input", "output", "n_observations",
+      "n_generations", "n_tool_calls", "n_retrievals", "n_errors", "n_retries", "input_tokens",
+      "output_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+      "usage_estimated", "cost_input", "cost_output", "cost_total", "cost_source", "cost_price_id",
+      "cost_cache_savings", "cost_note", "models", "has_root"};
+  return *columns;
+}
+
+const std::vector<std::string>& SessionValueColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "trace_count", "first_ns", "last_ns", "user_id", "n_observations", "n_generations",
+      "n_tool_calls", "n_retrievals", "n_errors", "n_retries", "input_tokens", "output_tokens",
+      "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+      "usage_estimated", "cost_input", "cost_output", "cost_total", "cost_source", "cost_price_id",
+      "cost_cache_savings", "cost_note", "error_count"};
+  return *columns;
+}
+
+const std::vector<std::string>& ScoreValueColumns() {
+  static const auto* columns = new std::vector<std::string>{"trace_id", "observation_id", "name", "value",
+                                                            "comment", "source", "time_ns"};
+  return *columns;
+}
+
+std::string InsertSql(std::string_view table, std::string_view key, const std::vector<std::string>& values) {
+  return absl::StrCat("INSERT INTO ", Sv(table), " (project, ", Sv(key), ", version, day, ", absl::StrJoin(values, ", "),
+                      ") FORMAT RowBinary");
+}
+
+std::string Collapsed(std::string_view key, const std::vector<std::string>& values) {
+  std::vector<std::string> select = {std::string(key)};  // the GROUP BY key, as is
+  for (const std::string& c : values) select.push_back(absl::StrCat("argMax(", c, ", version) AS ", c, "_"));
+  return absl::StrJoin(select, ", ");
+}
+
+std::string Latest(std::string_view key, const std::vector<std::string>& values) {
+  std::vector<std::string> select = {std::string(key)};  // the GROUP BY key, as is
+  for (const std::string& c : values) select.push_back(absl::StrCat(c, "_"));
+  return absl::StrJoin(select, ", ");
+}
+
+// The enum's declaration order is not a storage format; this mapping is.
+uint8_t CostSourceCode(model::CostSource source) {
+  switch (source) {
+    case model::CostSource::kNone: return 0;
+    case model::CostSource::kProvided: return 1;
+    case model::CostSource::kComputed: return 2;
+  }
+  return 0;
+}
+
+model::CostSource CostSourceFromCode(uint8_t code) {
+  switch (code) {
+    case 1: return model::CostSource::kProvided;
+    case 2: return model::CostSource::kComputed;
+    default: return model::CostSource::kNone;
+  }
+}
+
+void AppendCounts(RowBinaryWriter& out, const model::TraceCounts& c) {
+  for (int64_t n : {c.observations, c.generations, c.tool_calls, c.retrievals, c.errors, c.retries}) out.Int64(n);
+}
+
+void ReadCounts(RowBinaryReader& in, model::TraceCounts& c) {
+  for (int64_t* n : {&c.observations, &c.generations, &c.tool_calls, &c.retrievals, &c.errors, &c.retries}) {
+    *n = in.Int64();
+  }
+}
+
+void AppendSpend(RowBinaryWriter& out, const model::Usage& usage, const model::Cost& cost) {
+  for (int64_t n : {usage.input_tokens, usage.output_tokens, usage.total_tokens, usage.cache_read_tokens,
+                    usage.cache_write_tokens, usage.reasoning_tokens}) {
+    out.Int64(n);
+  }
+  out.UInt8(usage.estimated ? 1 : 0);
+  out.Float64(cost.input);
+  out.Float64(cost.output);
+  out.Float64(cost.total);
+  out.UInt8(CostSourceCode(cost.source));
+  out.String(cost.price_id);
+  out.Float64(cost.cache_savings);
+  out.String(cost.note);
+}
+
+void ReadSpend(RowBinaryReader& in, model::Usage& usage, model::Cost& cost) {
+  for (int64_t* n : {&usage.input_tokens, &usage.output_tokens, &usage.total_tokens, &usage.cache_read_tokens,
+                     &usage.cache_write_tokens, &usage.reasoning_tokens}) {
+    *n = in.Int64();
+  }
+  usage.estimated = in.UInt8() != 0;
+  cost.input = in.Float64();
+  cost.output = in.Float64();
+  cost.total = in.Float64();
+  cost.source = CostSourceFromCode(in.UInt8());
+  cost.price_id = in.String();
+  cost.cache_savings = in.Float64();
+  cost.note = in.String();
+}
+
+absl::StatusOr<model::Json> ParseJson(std::string_view text, std::string_view what) {
+  model::Json json = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return absl::InternalError(absl::StrCat("stored ", Sv(what), " is not JSON"));
+  return json;
+}
+
+}  // namespace
+
+std::string DayLiteral(int64_t unix_ns) {
+  const int64_t day_start_ns = int64_t{DaysSinceEpoch(unix_ns)} * 86'400 * 1'000'000'000;
+  return absl::StrCat("toDate('", absl::FormatTime("%Y-%m-%d", absl::FromUnixNanos(day_start_ns), absl::UTCTimeZone()),
+                      "')");
+}
+
+const std::string& InsertTraceSql() {
+  static const auto* sql = new std::string(InsertSql("traces", "trace_id", TraceValueColumns()));
+  return *sql;
+}
+const std::string& InsertSessionSql() {
+  static const auto* sql = new std::string(InsertSql("sessions", "session_id", SessionValueColumns()));
+  return *sql;
+}
+const std::string& InsertScoreSql() {
+  static const auto* sql = new std::string(InsertSql("scores", "id", ScoreValueColumns()));
+  return *sql;
+}
+const std::string& InsertObservationSql() {
+  static const auto* sql =
+      new std::string(InsertSql("observations", "trace_id, id", {"start_ns", "parent_id", "summary", "payload"}));
+  return *sql;
+}
+const std::string& InsertFragmentSql() {
+  static const auto* sql = new std::string(
+      InsertSql("observation_fragments", "observation_id, event_id", {"kind", "event_ns", "fields", "payload"}));
+  return *sql;
+}
+
+const std::string& CollapsedTraceColumns() {
+  static const auto* sql = new std::string(Collapsed("trace_id", TraceValueColumns()));
+  return *sql;
+}
+const std::string& LatestTraceColumns() {
+  static const auto* sql = new std::string(Latest("trace_id", TraceValueColumns()));
+  return *sql;
+}
+const std::string& CollapsedSessionColumns() {
+  static const auto* sql = new std::string(Collapsed("session_id", SessionValueColumns()));
+  return *sql;
+}
+const std::string& LatestSessionColumns() {
+  static const auto* sql = new std::string(Latest("session_id", SessionValueColumns()));
+  return *sql;
+}
+const std::string& CollapsedScoreColumns() {
+  static const auto* sql = new std::string(Collapsed("id", ScoreValueColumns()));
+  return *sql;
+}
+const std::string& LatestScoreColumns() {
+  static const auto* sql = new std::string(Latest("id", ScoreValueColumns()));
+  return *sql;
+}
+
+void AppendTraceRow(RowBinaryWriter& out, std::string_view project, uint64_t version, const model::Trace& t) {
+  out.String(project);
+  out.String(t.id);
+  out.UInt64(version);
+  out.DateOfNanos(t.start_time_ns);
+  out.String(t.name);
+  out.Int64(t.start_time_ns);
+  out.Int64(t.end_time_ns);
+  out.Float64(t.latency_ms());
+  out.String(model::ToString(t.status));
+  out.String(t.session_id);
+  out.String(t.user_id);
+  out.String(t.feature);
+  out.String(t.environment);
+  out.String(t.release);
+  out.StringArray(t.tags);
+  out.String(model::DumpJson(t.metadata));
+  out.String(model::DumpJson(t.input));
+  out.String(model::DumpJson(t.output));
+  AppendCounts(out, t.counts);
+  AppendSpend(out, t.usage, t.cost);
+  out.StringArray(t.models);
+  out.UInt8(t.has_root ? 1 : 0);
+}
+
+absl::StatusOr<model::Trace> ReadTrace(RowBinaryReader& in) {
+  model::Trace t;
+  t.id = in.String();
+  t.name = in.String();
+  t.start_time_ns = in.Int64();
+  t.end_time_ns = in.Int64();
+  in.Float64();  // latency_ms: derived, stored only for filtering
+  std::string status = in.String();
+  t.session_id = in.String();
+  t.user_id = in.String();
+  t.feature = in.String();
+  t.environment = in.String();
+  t.release = in.String();
+  t.tags = in.StringArray();
+  std::string metadata = in.String();
+  std::string input = in.String();
+  std::string output = in.String();
+  ReadCounts(in, t.counts);
+  ReadSpend(in, t.usage, t.cost);
+  t.models = in.StringArray();
+  t.has_root = in.UInt8() != 0;
+  if (absl::Status status_of_read = in.status(); !status_of_read.ok()) return status_of_read;
+  if (!model::ParseStatus(status, &t.status)) {
+    return absl::InternalError(absl::StrCat("stored trace ", t.id, " has an unknown status \"", status, "\""));
+  }
+  auto metadata_json = ParseJson(metadata, "trace metadata");
+  auto input_json = ParseJson(input, "trace input");
+  auto output_json = ParseJson(output, "trace output");
+  for (const auto* parsed : {&metadata_json, &input_json, &output_json}) {
+    if (!parsed->ok()) return parsed->status();
+  }
+  t.metadata = *std::move(metadata_json);
+  t.input = *std::move(input_json);
+  t.output = *std::move(output_json);
+  return t;
+}
+
+void AppendSessionRow(RowBinaryWriter& out, std::string_view project, uint64_t version, const model::Session& s) {
+  out.String(project);
+  out.String(s.id);
+  out.UInt64(version);
+  out.DateOfNanos(s.first_time_ns);
+  out.Int64(s.trace_count);
+  out.Int64(s.first_time_ns);
+  out.Int64(s.last_time_ns);
+  out.String(s.user_id);
+  AppendCounts(out, s.counts);
+  AppendSpend(out, s.usage, s.cost);
+  out.Int64(s.error_count);
+}
+
+model::Session ReadSession(RowBinaryReader& in) {
+  model::Session s;
+  s.id = in.String();
+  s.trace_count = in.Int64();
+  s.first_time_ns = in.Int64();
+  s.last_time_ns = in.Int64();
+  s.user_id = in.String();
+  ReadCounts(in, s.counts);
+  ReadSpend(in, s.usage, s.cost);
+  s.error_count = in.Int64();
+  return s;
+}
+
+void AppendScoreRow(RowBinaryWriter& out, std::string_view project, uint64_t version, const model::Score& s) {
+  out.String(project);
+  out.String(s.id);
+  out.UInt64(version);
+  out.DateOfNanos(s.time_ns);
+  out.String(s.trace_id);
+  out.String(s.observation_id);
+  out.String(s.name);
+  out.String(model::DumpJson(s.value));
+  out.String(s.comment);
+  out.String(s.source);
+  out.Int64(s.time_ns);
+}
+
+absl::StatusOr<model::Score> ReadScore(RowBinaryReader& in) {
+  model::Score s;
+  s.id = in.String();
+  s.trace_id = in.String();
+  s.observation_id = in.String();
+  s.name = in.String();
+  std::string value = in.String();
+  s.comment = in.String();
+  s.source = in.String();
+  s.time_ns = in.Int64();
+  if (absl::Status status = in.status(); !status.ok()) return status;
+  auto parsed = ParseJson(value, "score value");
+  if (!parsed.ok()) return parsed.status();
+  s.value = *std::move(parsed);
+  return s;
+}
+
+void AppendObservationRow(RowBinaryWriter& out, std::string_view project, uint64_t version,
+                          const model::Observation& o, std::string_view payload) {
+  out.String(project);
+  out.String(o.trace_id);
+  out.String(o.id);
+  out.UInt64(version);
+  out.DateOfNanos(o.start_time_ns);
+  out.Int64(o.start_time_ns);
+  out.String(o.parent_id);
+  std::string summary;
+  model::AppendJson(SummaryOf(o), &summary);
+  out.String(summary);
+  out.String(payload);
+}
+
+model::Observation SummaryOf(model::Observation o) {
+  o.input = nullptr;
+  o.output = nullptr;
+  o.metadata = model::Json::object();
+  o.attributes = model::Json::object();
+  o.events.clear();
+  o.model_parameters = model::Json::object();
+  o.status_message.clear();
+  o.service_name.clear();
+  if (o.tool) o.tool->call_id.clear();
+  o.cost.price_id.clear();
+  return o;
+}
+
+}  // namespace trackly::store::clickhouse

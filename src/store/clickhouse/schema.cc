@@ -1,0 +1,121 @@
+#include "store/clickhouse/schema.h"
+
+#include <span>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "base/status.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/sql.h"
+
+namespace trackly::store::clickhouse {
+
+// Generated from schema/ by cmake/embed_files.cmake (CMakeLists.txt).
+std::span<const std::pair<std::string_view, std::string_view>> EmbeddedSchemaFiles();
+
+namespace {
+
+struct Migration {
+  int version = 0;
+  std::string_view name;
+  std::string_view sql;
+};
+
+// The embedded files in version order (embed_files.cmake sorts by name; names start with NNN_).
+std::vector<Migration> Migrations() {
+  std::vector<Migration> out;
+  for (const auto& [name, sql] : EmbeddedSchemaFiles()) {
+    int version = 0;
+    absl::SimpleAtoi(Sv(name.substr(0, name.find('_'))), &version);
+    out.push_back(Migration{.version = version, .name = name, .sql = sql});
+  }
+  return out;
+}
+
+// The statements of a migration: text between lines ending in ';', without comment lines.
+std::vector<std::string> Statements(std::string_view sql, const ServerInfo& server) {
+  std::string filled = absl::StrReplaceAll(
+      Sv(sql), {{"{payload_codec}", server.column_codecs ? "CODEC(ZSTD(1))" : ""}});
+  std::vector<std::string> statements;
+  std::string current;
+  for (absl::string_view line : absl::StrSplit(filled, '\n')) {
+    absl::string_view trimmed = absl::StripAsciiWhitespace(line);
+    if (trimmed.empty() || absl::StartsWith(trimmed, "--")) continue;
+    absl::StrAppend(&current, line, "\n");
+    if (absl::EndsWith(trimmed, ";")) {
+      current.erase(current.rfind(';'));
+      statements.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  return statements;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client) {
+  TRACKLY_ASSIGN_OR_RETURN(std::string result, client.Query("SELECT version() FORMAT RowBinary"));
+  RowBinaryReader reader(result, "SELECT version()");
+  ServerInfo info{.version = reader.String()};
+  TRACKLY_RETURN_IF_ERROR(reader.status());
+  std::vector<absl::string_view> parts = absl::StrSplit(info.version, '.');
+  int major = 0;
+  int minor = 0;
+  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &major) || !absl::SimpleAtoi(parts[1], &minor)) {
+    return absl::FailedPreconditionError(absl::StrCat("ClickHouse reported an unrecognized version \"", info.version, "\""));
+  }
+  info.column_codecs = major > 19 || (major == 19 && minor >= 1);
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string settings,
+      client.Query("SELECT count() FROM system.settings WHERE name = 'max_partitions_per_insert_block' "
+                   "FORMAT RowBinary"));
+  RowBinaryReader count(settings, "reading system.settings");
+  info.limits_partitions_per_insert = count.UInt64() > 0;
+  TRACKLY_RETURN_IF_ERROR(count.status());
+  return info;
+}
+
+absl::Status ApplySchema(HttpClient& client, const ServerInfo& server, const std::string& database) {
+  TRACKLY_RETURN_IF_ERROR(client.Query(absl::StrCat("CREATE DATABASE IF NOT EXISTS ", QuoteIdentifier(database))).status());
+  const QuerySettings in_database = {{"database", database}};
+  TRACKLY_RETURN_IF_ERROR(client
+                              .Query("CREATE TABLE IF NOT EXISTS schema_version (version UInt32, applied_ns Int64) "
+                                     "ENGINE = MergeTree ORDER BY version",
+                                     in_database)
+                              .status());
+  TRACKLY_ASSIGN_OR_RETURN(std::string result,
+                           client.Query("SELECT toUInt64(max(version)) FROM schema_version FORMAT RowBinary", in_database));
+  RowBinaryReader reader(result, "the schema version");
+  const uint64_t stored = reader.UInt64();
+  TRACKLY_RETURN_IF_ERROR(reader.status());
+  if (static_cast<int>(stored) > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat("ClickHouse database ", database, " has layout version ", stored,
+                                                      "; this build knows up to ", LatestSchemaVersion(),
+                                                      " (upgrade trackly)"));
+  }
+  for (const Migration& migration : Migrations()) {
+    if (migration.version <= static_cast<int>(stored)) continue;
+    for (const std::string& statement : Statements(migration.sql, server)) {
+      absl::Status status = client.Query(statement, in_database).status();
+      if (!status.ok()) {
+        return absl::Status(status.code(), absl::StrCat("schema migration ", Sv(migration.name), ": ", status.message()));
+      }
+    }
+    TRACKLY_RETURN_IF_ERROR(client
+                                .Query(absl::StrCat("INSERT INTO schema_version VALUES (", migration.version,
+                                                    ", toInt64(now()) * 1000000000)"),
+                                       in_database)
+                                .status());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace trackly::store::clickhouse

@@ -1,0 +1,38 @@
+// Creates and migrates the ClickHouse store's tables at startup. The migrations are the files of
+// store/clickhouse/schema/ (NNN_name.sql, embedded in the binary at build time), applied in
+// number order; `schema_version` records each one applied. Every statement is idempotent
+// (IF NOT EXISTS), so nodes starting at once against one database cannot break each other.
+//
+// The SQL must run on Debian 12's ClickHouse 18.16 and on current releases; where they differ
+// the difference is a placeholder in the file, filled in from the server's version():
+//   {payload_codec}  CODEC(ZSTD(1)) from 19.1 (column codecs), empty before.
+// ServerInfo lists the other differences the store adapts to.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "store/clickhouse/http_client.h"
+
+namespace trackly::store::clickhouse {
+
+// The newest layout version this build knows (the highest NNN in schema/).
+int LatestSchemaVersion();
+
+// What differs between the ClickHouse releases the store runs on.
+struct ServerInfo {
+  std::string version;         // SELECT version(), e.g. "18.16.1"
+  bool column_codecs = false;  // CREATE TABLE accepts CODEC(...) clauses (19.1+)
+  // The server has max_partitions_per_insert_block (default 100 where it exists; 18.16 has no
+  // such limit). Inserts lift it: one batch may carry observations of more than 100 days.
+  bool limits_partitions_per_insert = false;
+};
+
+// What the server at `client` is; Unavailable when it cannot be reached.
+absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client);
+
+// Creates `database` if missing and brings its tables to LatestSchemaVersion().
+// FailedPrecondition when the database was migrated by a newer build (a higher version).
+absl::Status ApplySchema(HttpClient& client, const ServerInfo& server, const std::string& database);
+
+}  // namespace trackly::store::clickhouse

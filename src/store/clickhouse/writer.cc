@@ -1,0 +1,265 @@
+#include "store/clickhouse/writer.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status.h"
+#include "model/summary.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/rows.h"
+#include "store/sqlite/payload.h"
+
+namespace trackly::store::clickhouse {
+namespace {
+
+absl::Status Validate(const WriteBatch& batch) {
+  if (batch.project.empty()) return absl::InvalidArgumentError("write batch without project");
+  for (const model::Observation& o : batch.observations) {
+    if (o.id.empty() || o.trace_id.empty()) return absl::InvalidArgumentError("observation without id or trace_id");
+  }
+  for (const model::ObservationFragment& f : batch.fragments) {
+    if (f.observation.id.empty() || f.event_id.empty()) {
+      return absl::InvalidArgumentError("observation fragment without id or event_id");
+    }
+  }
+  for (const model::Score& s : batch.scores) {
+    if (s.id.empty() || s.trace_id.empty()) return absl::InvalidArgumentError("score without id or trace_id");
+  }
+  return absl::OkStatus();
+}
+
+bool ByStartThenId(const model::Trace& a, const model::Trace& b) {
+  return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
+}
+
+}  // namespace
+
+Writer::Writer(const Database& db, const Clock& clock, size_t max_queue_observations, size_t compress_min_bytes)
+    : db_(db),
+      clock_(clock),
+      max_queue_observations_(max_queue_observations),
+      compress_min_bytes_(compress_min_bytes),
+      thread_([this] { Run(); }) {}
+
+Writer::~Writer() {
+  Drain();
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void Writer::Write(WriteBatch batch, WriteCallback done) {
+  Pending pending{.batch = {}, .done = std::move(done), .rejected = Validate(batch)};
+  if (pending.rejected.ok()) {
+    pending.queued = static_cast<int64_t>(batch.observations.size() + batch.fragments.size() + batch.scores.size());
+    pending.batch = std::move(batch);
+  }
+  Enqueue(std::move(pending));
+}
+
+void Writer::RunJob(Job job, WriteCallback done) {
+  Enqueue(Pending{.batch = {}, .done = std::move(done), .job = std::move(job)});
+}
+
+void Writer::Enqueue(Pending pending) {
+  absl::MutexLock lock(&mu_);
+  if (pending.rejected.ok()) {
+    if (draining_) {
+      pending.rejected = absl::UnavailableError("store is shutting down");
+    } else if (queued_observations_ + pending.queued > static_cast<int64_t>(max_queue_observations_)) {
+      pending.rejected = absl::UnavailableError(absl::StrCat("write queue full (", queued_observations_,
+                                                             " observations queued, limit ",
+                                                             max_queue_observations_, ")"));
+    }
+  }
+  if (!pending.rejected.ok()) {
+    pending.queued = 0;
+    pending.batch = {};
+  }
+  queued_observations_ += pending.queued;
+  ++queued_batches_;
+  queue_.push_back(std::move(pending));
+}
+
+void Writer::Drain() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  mu_.Await(absl::Condition(
+      +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->queue_.empty() && !w->busy_; }, this));
+}
+
+StoreStats Writer::stats() const {
+  absl::MutexLock lock(&mu_);
+  return StoreStats{.queued_batches = queued_batches_,
+                    .queued_observations = queued_observations_,
+                    .committed_observations = committed_observations_,
+                    .commits = commits_};
+}
+
+void Writer::Run() {
+  while (true) {
+    Pending pending;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->queue_.empty() || w->stopping_; },
+          this));
+      if (queue_.empty()) return;  // stopping, and Drain() saw everything applied
+      pending = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    absl::StatusOr<int64_t> stored = !pending.rejected.ok() ? absl::StatusOr<int64_t>(pending.rejected)
+                                     : pending.job           ? pending.job()
+                                                             : Apply(pending.batch);
+    {
+      absl::MutexLock lock(&mu_);
+      queued_observations_ -= pending.queued;
+      --queued_batches_;
+      if (stored.ok()) {
+        committed_observations_ += *stored;
+        ++commits_;
+      }
+    }
+    pending.done(stored.status());
+    absl::MutexLock lock(&mu_);
+    busy_ = false;
+  }
+}
+
+uint64_t Writer::NextVersion() {
+  last_version_ = std::max(last_version_ + 1, static_cast<uint64_t>(std::max<int64_t>(clock_.NowNanos(), 0)));
+  return last_version_;
+}
+
+absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
+  const std::string& project = batch.project;
+  // The last copy of an observation in the batch wins, as if each were written in turn (rows of
+  // one insert share a version, so only that copy is sent).
+  std::map<std::pair<std::string, std::string>, model::Observation> observations;
+  for (model::Observation& o : batch.observations) {
+    sqlite::FloorTimesToMicros(o);
+    std::pair<std::string, std::string> key(o.trace_id, o.id);
+    observations.insert_or_assign(std::move(key), std::move(o));
+  }
+
+  if (!batch.fragments.empty()) {
+    // The first stored copy of a (observation, event) wins, so fragment versions count down.
+    const uint64_t fragment_version = std::numeric_limits<uint64_t>::max() - NextVersion();
+    RowBinaryWriter rows;
+    std::vector<std::string> ids;  // each id once, in order of first appearance
+    for (const model::ObservationFragment& fragment : batch.fragments) {
+      model::Observation observation = fragment.observation;
+      sqlite::FloorTimesToMicros(observation);
+      rows.String(project);
+      rows.String(observation.id);
+      rows.String(fragment.event_id);
+      rows.UInt64(fragment_version);
+      rows.DateOfNanos(fragment.event_time_ns);
+      rows.UInt8(fragment.kind == model::FragmentKind::kCreate ? 0 : 1);
+      rows.Int64(fragment.event_time_ns);
+      rows.UInt64(fragment.fields);
+      rows.String(sqlite::EncodePayload(observation, compress_min_bytes_));
+      if (std::find(ids.begin(), ids.end(), observation.id) == ids.end()) ids.push_back(observation.id);
+    }
+    TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertFragmentSql(), rows.data()));
+    // Merged from what is stored, never from the fragments in memory: the stored ones are what a
+    // later merge of the same id (on any node) will see.
+    for (const std::string& id : ids) {
+      TRACKLY_ASSIGN_OR_RETURN(std::vector<model::ObservationFragment> stored, ReadFragments(db_, project, id));
+      model::Observation merged = model::MergeFragments(stored);
+      if (merged.trace_id.empty() || merged.start_time_ns == 0) continue;  // pending until completed
+      if (batch.finish_merged) batch.finish_merged(merged);
+      sqlite::FloorTimesToMicros(merged);
+      std::pair<std::string, std::string> key(merged.trace_id, merged.id);
+      observations.insert_or_assign(std::move(key), std::move(merged));
+    }
+  }
+
+  std::vector<model::Observation> unique;
+  unique.reserve(observations.size());
+  for (auto& [key, o] : observations) unique.push_back(std::move(o));
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, unique));
+  if (!batch.scores.empty()) {
+    // Rows of one insert share a version, so the last copy of a score id in the batch is the only one sent.
+    std::map<std::string, model::Score> scores;
+    for (model::Score& score : batch.scores) {
+      score.time_ns = sqlite::FloorToMicros(score.time_ns);
+      std::string id = score.id;
+      scores.insert_or_assign(std::move(id), std::move(score));
+    }
+    const uint64_t version = NextVersion();
+    RowBinaryWriter rows;
+    for (const auto& [id, score] : scores) AppendScoreRow(rows, project, version, score);
+    TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertScoreSql(), rows.data()));
+  }
+  // Summaries last: they must see this batch's observations, and a failure before them leaves
+  // the batch unacknowledged, so its retry rewrites them.
+  TRACKLY_RETURN_IF_ERROR(WriteSummariesOf(project, unique));
+  return static_cast<int64_t>(unique.size());
+}
+
+absl::Status Writer::InsertObservations(const std::string& project, const std::vector<model::Observation>& observations) {
+  if (observations.empty()) return absl::OkStatus();
+  const uint64_t version = NextVersion();
+  RowBinaryWriter rows;
+  for (const model::Observation& o : observations) {
+    AppendObservationRow(rows, project, version, o, sqlite::EncodePayload(o, compress_min_bytes_));
+  }
+  return db_.Insert(InsertObservationSql(), rows.data());
+}
+
+absl::Status Writer::WriteSummariesOf(const std::string& project, const std::vector<model::Observation>& observations) {
+  std::set<std::string> trace_ids;
+  for (const model::Observation& o : observations) trace_ids.insert(o.trace_id);
+  if (trace_ids.empty()) return absl::OkStatus();
+  return WriteSummaries(project, std::vector<std::string>(trace_ids.begin(), trace_ids.end()));
+}
+
+absl::Status Writer::StoreObservations(const std::string& project, const std::vector<model::Observation>& observations) {
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, observations));
+  return WriteSummariesOf(project, observations);
+}
+
+absl::Status Writer::WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids) {
+  // The sessions the traces belonged to before this write: they may lose a trace.
+  TRACKLY_ASSIGN_OR_RETURN(TracesById before, ReadTraces(db_, project, trace_ids));
+  std::set<std::string> sessions;
+  for (const auto& [id, trace] : before) {
+    if (!trace.session_id.empty()) sessions.insert(trace.session_id);
+  }
+  // Taken before the read, so this summary's version is below that of any summary computed from
+  // a later read, which sees at least what this one saw.
+  const uint64_t trace_version = NextVersion();
+  TRACKLY_ASSIGN_OR_RETURN(ObservationsByTrace stored,
+                           ReadObservationsOfTraces(db_, project, trace_ids, ObservationDetail::kSummaryInputs));
+  RowBinaryWriter trace_rows;
+  for (const auto& [id, observations] : stored) {
+    model::Trace trace = model::SummarizeTrace(observations);
+    if (!trace.session_id.empty()) sessions.insert(trace.session_id);
+    AppendTraceRow(trace_rows, project, trace_version, trace);
+  }
+  if (!trace_rows.data().empty()) TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertTraceSql(), trace_rows.data()));
+  if (sessions.empty()) return absl::OkStatus();
+
+  const uint64_t session_version = NextVersion();
+  TRACKLY_ASSIGN_OR_RETURN(
+      TracesBySession traces_by_session,
+      ReadTracesOfSessions(db_, project, std::vector<std::string>(sessions.begin(), sessions.end())));
+  RowBinaryWriter session_rows;
+  for (const std::string& session_id : sessions) {
+    // No trace left: SummarizeSession of none is a tombstone (trace_count 0) that hides the session.
+    std::vector<model::Trace>& traces = traces_by_session[session_id];
+    std::sort(traces.begin(), traces.end(), ByStartThenId);
+    AppendSessionRow(session_rows, project, session_version, model::SummarizeSession(session_id, traces));
+  }
+  return db_.Insert(InsertSessionSql(), session_rows.data());
+}
+
+}  // namespace trackly::store::clickhouse
