@@ -1,6 +1,9 @@
 // `trackly serve --listen HOST:PORT --data DIR [--config FILE] ...`: runs the HTTP server on the
-// SQLite store of a data directory until SIGINT/SIGTERM. Every server option is a flag here, an
+// SQLite store of a data directory, or on ClickHouse behind a local spool (--store clickhouse),
+// until SIGINT/SIGTERM. Every server option is a flag here, an
 // environment variable and a config-file key (server/options.h, docs/configuration.md).
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -18,6 +22,8 @@
 #include "server/options.h"
 #include "server/shutdown_signals.h"
 #include "server/ui_login.h"
+#include "spool/spooled_store.h"
+#include "store/clickhouse/clickhouse_store.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -71,6 +77,53 @@ void PrintLoginLinks(store::Catalog& catalog, const std::string& url) {
   if (projects->size() > kMaxLinks) std::printf("web UI for other projects: trackly ui-token --project NAME\n");
 }
 
+// Where traces go: the embedded store, or ClickHouse behind this node's spool.
+struct Stores {
+  std::unique_ptr<store::Store> backing;
+  std::unique_ptr<spool::SpooledStore> spooled;  // store = clickhouse only
+  store::Store& served() { return spooled ? *spooled : *backing; }
+};
+
+// The host name as a node id: its characters outside [A-Za-z0-9._-] become '-'.
+std::string HostNodeId() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "trackly";
+  std::string id(name);
+  for (char& c : id) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') c = '-';
+  }
+  return id.substr(0, 64);
+}
+
+absl::StatusOr<Stores> OpenStores(const server::ServerOptions& options) {
+  Stores stores;
+  if (options.store == "sqlite") {
+    store::SqliteStoreOptions store_options;
+    store_options.dir = options.data_dir;
+    store_options.max_queue_observations = static_cast<size_t>(options.writer_queue_observations);
+    TRACKLY_ASSIGN_OR_RETURN(stores.backing, store::SqliteStore::Open(store_options));
+    return stores;
+  }
+  TRACKLY_ASSIGN_OR_RETURN(server::ClickHouseAddress address, server::ParseClickHouseUrl(options.clickhouse_url));
+  store::ClickHouseStoreOptions clickhouse;
+  clickhouse.server.host = address.host;
+  clickhouse.server.port = address.port;
+  clickhouse.server.user = options.clickhouse_user;
+  clickhouse.server.password = options.clickhouse_password;
+  clickhouse.database = options.clickhouse_database;
+  clickhouse.max_queue_observations = static_cast<size_t>(options.writer_queue_observations);
+  TRACKLY_ASSIGN_OR_RETURN(stores.backing, store::ClickHouseStore::Open(clickhouse));
+  spool::SpooledStoreOptions spooled;
+  spooled.spool.directory =
+      options.spool_dir.empty() ? (std::filesystem::path(options.data_dir) / "spool").string() : options.spool_dir;
+  spooled.spool.node_id = options.node_id.empty() ? HostNodeId() : options.node_id;
+  spooled.spool.max_bytes = static_cast<uint64_t>(options.spool_max_bytes);
+  TRACKLY_ASSIGN_OR_RETURN(stores.spooled, spool::SpooledStore::Open(*stores.backing, spooled));
+  LogInfo("storing traces in ClickHouse ", options.clickhouse_url, " database ", options.clickhouse_database,
+          " through the spool in ", spooled.spool.directory, " (node ", spooled.spool.node_id, ")");
+  return stores;
+}
+
 absl::Status Serve(const ServeArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, LoadOptions(args));
   LogLevel level = LogLevel::kInfo;
@@ -83,18 +136,19 @@ absl::Status Serve(const ServeArgs& args) {
     return absl::UnavailableError(
         absl::StrCat("cannot create data directory '", options.data_dir, "': ", error.message()));
   }
-  store::SqliteStoreOptions store_options;
-  store_options.dir = options.data_dir;
-  store_options.max_queue_observations = static_cast<size_t>(options.writer_queue_observations);
-  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> store,
-                           store::SqliteStore::Open(store_options));
+  TRACKLY_ASSIGN_OR_RETURN(Stores stores, OpenStores(options));
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteCatalog> catalog,
                            store::SqliteCatalog::Open(options.data_dir));
 
   // Catch the signals before announcing the address, so a stop request cannot be missed.
   server::ShutdownSignals signals;
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<server::App> app,
-                           server::App::Start(options, *store, *catalog, SystemClock::Get()));
+                           server::App::Start(options, stores.served(), *catalog, SystemClock::Get()));
+  if (stores.spooled) {
+    const normalize::BatchNormalizer& normalizer = app->normalizer();
+    TRACKLY_RETURN_IF_ERROR(stores.spooled->StartShipping(
+        [&normalizer](std::string_view project) { return normalizer.MergedPricer(project); }));
+  }
   // Machine-readable: scripts and tests parse this line for the address (the real port).
   std::printf("trackly listening on %s\n", app->url().c_str());
   if (options.auth) PrintLoginLinks(*catalog, app->url());
@@ -105,9 +159,11 @@ absl::Status Serve(const ServeArgs& args) {
   LogInfo("signal ", signal, " received: finishing requests in flight");
   app->BeginShutdown();
   app->Wait();
-  // Every acknowledged write is already durable (acks follow commits); Drain() makes sure no
-  // accepted write is left behind before the process exits.
-  store->Drain();
+  // Every acknowledged write is already durable (acks follow commits or the spool's fsync);
+  // Drain() makes sure no accepted write is left behind before the process exits (the spool ships
+  // what it can for a few seconds, the rest after the next start).
+  stores.served().Drain();
+  stores.backing->Drain();
   LogInfo("stopped");
   return absl::OkStatus();
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "server/cors_policy.h"
@@ -151,6 +152,15 @@ const std::vector<Field>& Fields() {
       TRACKLY_OPTION("redact", redact,
                      "built-in redaction before storing: secrets, cards, emails, phones (comma-separated), all or none"),
       TRACKLY_OPTION("ui_dir", ui_dir, "serve the web UI from this directory instead of the built-in one (UI development)"),
+      TRACKLY_OPTION("store", store, "where traces are stored: sqlite (embedded, in the data directory) or clickhouse"),
+      TRACKLY_OPTION("clickhouse.url", clickhouse_url, "ClickHouse HTTP interface, http://HOST:PORT (store clickhouse)"),
+      TRACKLY_OPTION("clickhouse.database", clickhouse_database, "ClickHouse database (created if missing)"),
+      TRACKLY_OPTION("clickhouse.user", clickhouse_user, "ClickHouse user"),
+      TRACKLY_OPTION("clickhouse.password", clickhouse_password,
+                     "ClickHouse password (prefer TRACKLY_CLICKHOUSE_PASSWORD or the config file)"),
+      TRACKLY_OPTION("spool.dir", spool_dir, "the local spool in front of ClickHouse (empty: DATA/spool)"),
+      TRACKLY_OPTION("spool.max_bytes", spool_max_bytes, "most bytes the spool holds before ingestion answers 503"),
+      TRACKLY_OPTION("node_id", node_id, "this node's name in the spool's deduplication tokens (empty: the host name)"),
   };
   return *fields;
 }
@@ -352,7 +362,44 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
       !redact.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("option redact: ", redact.status().message()));
   }
+  if (options.store != "sqlite" && options.store != "clickhouse") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("option store must be sqlite or clickhouse, got '", options.store, "'"));
+  }
+  if (options.store == "clickhouse") {
+    if (absl::Status url = ParseClickHouseUrl(options.clickhouse_url).status(); !url.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("option clickhouse.url: ", url.message()));
+    }
+    if (options.clickhouse_database.empty()) return absl::InvalidArgumentError("option clickhouse.database is empty");
+    if (options.spool_max_bytes < (int64_t{1} << 20)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("option spool.max_bytes must be at least 1048576, got ", options.spool_max_bytes));
+    }
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ClickHouseAddress> ParseClickHouseUrl(std::string_view url) {
+  absl::string_view rest = Sv(url);
+  if (!absl::ConsumePrefix(&rest, "http://")) {
+    return absl::InvalidArgumentError(absl::StrCat("'", Sv(url), "' is not http://HOST:PORT (https: put a TLS "
+                                                   "proxy on the ClickHouse host, or use a loopback/VPN link)"));
+  }
+  absl::ConsumeSuffix(&rest, "/");
+  ClickHouseAddress address;
+  const size_t colon = rest.rfind(':');
+  address.host = std::string(rest.substr(0, colon));
+  if (colon != absl::string_view::npos) {
+    uint32_t port = 0;
+    if (!absl::SimpleAtoi(rest.substr(colon + 1), &port) || port == 0 || port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("'", Sv(url), "' has a bad port"));
+    }
+    address.port = static_cast<uint16_t>(port);
+  }
+  if (address.host.empty() || address.host.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("'", Sv(url), "' has no host"));
+  }
+  return address;
 }
 
 absl::StatusOr<HostPort> ParseHostPort(std::string_view text) {

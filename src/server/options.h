@@ -64,7 +64,30 @@ struct ServerOptions {
   // Directory of a built web UI (web/dist) to serve at "/" instead of the one built into the
   // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;
+  // Where traces are stored: "sqlite" (embedded, in data_dir) or "clickhouse" (docs/scale-out.md;
+  // the catalog of projects, keys and users stays in data_dir).
+  std::string store = "sqlite";
+  // The ClickHouse HTTP interface (http://HOST:PORT), database, user and password (store
+  // clickhouse). Prefer the environment or the config file for the password.
+  std::string clickhouse_url = "http://127.0.0.1:8123";
+  std::string clickhouse_database = "trackly";
+  std::string clickhouse_user = "default";
+  std::string clickhouse_password;
+  // The local spool in front of ClickHouse: its directory (empty: data_dir/spool), its size
+  // limit (beyond it ingestion answers 503) and this node's name in its deduplication tokens
+  // (empty: the host name). Unused with the sqlite store.
+  std::string spool_dir;
+  int64_t spool_max_bytes = int64_t{1} << 30;
+  std::string node_id;
 };
+
+// The ClickHouse address of `url` ("http://HOST:PORT", port defaulting to 8123). InvalidArgument
+// naming the problem otherwise.
+struct ClickHouseAddress {
+  std::string host;
+  uint16_t port = 8123;
+};
+absl::StatusOr<ClickHouseAddress> ParseClickHouseUrl(std::string_view url);
 
 // One option as the command line, the environment and the config file know it.
 struct OptionInfo {

@@ -219,6 +219,30 @@ TEST(OptionsTest, ParsesHostPort) {
   }
 }
 
+TEST(OptionsTest, ChecksTheStoreAndTheClickHouseAddress) {
+  ServerOptions options;
+  options.store = "postgres";
+  EXPECT_EQ(ValidateServerOptions(options),
+            absl::InvalidArgumentError("option store must be sqlite or clickhouse, got 'postgres'"));
+  options.store = "clickhouse";
+  EXPECT_TRUE(ValidateServerOptions(options).ok());
+  options.clickhouse_url = "https://ch.example:8443";
+  EXPECT_THAT(ValidateServerOptions(options).message(), HasSubstr("option clickhouse.url: 'https://ch.example:8443'"));
+  options.clickhouse_url = "http://ch.example";
+  options.spool_max_bytes = 1000;
+  EXPECT_THAT(ValidateServerOptions(options).message(), HasSubstr("option spool.max_bytes must be at least"));
+
+  absl::StatusOr<ClickHouseAddress> address = ParseClickHouseUrl("http://10.0.0.5:9123/");
+  ASSERT_TRUE(address.ok()) << address.status();
+  EXPECT_EQ(address->host, "10.0.0.5");
+  EXPECT_EQ(address->port, 9123);
+  EXPECT_EQ(ParseClickHouseUrl("http://ch.example")->port, 8123);
+  for (std::string bad : {"", "ch.example:8123", "http://", "http://:8123", "http://ch:0", "http://ch:x",
+                          "http://ch/path:1"}) {
+    EXPECT_EQ(ParseClickHouseUrl(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(OptionsTest, EveryOptionIsListedWithItsNames) {
   const std::vector<OptionInfo>& infos = ServerOptionInfos();
   ASSERT_FALSE(infos.empty());
