@@ -1,6 +1,8 @@
-// `trackly traces` (the newest traces of a project) and `trackly trace ID` (one trace as a tree),
-// read straight from the data directory's store. A server may be running on the same directory:
+// `trackly traces` (the newest traces of a project), `trackly trace ID` (one trace as a tree) and
+// `trackly export` (whole traces as JSON lines or OTLP/JSON, query/export.h), read straight from
+// the data directory's store. A server may be running on the same directory:
 // SQLite in WAL mode lets this process read while the server writes.
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -11,7 +13,9 @@
 #include "cli/trace_filters.h"
 #include "cli/trace_view.h"
 #include "model/codec.h"
+#include "query/export.h"
 #include "query/query_service.h"
+#include "server/audit_log.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -23,6 +27,8 @@ struct TracesArgs {
   TraceFilterFlags filters;
   std::string trace_id;
   bool json = false;
+  std::string format = "jsonl";  // export
+  std::string out;               // export: a file; empty = stdout
 };
 
 // Opens the store for reading, after checking that the project exists so a typo gets a clear
@@ -84,6 +90,58 @@ absl::Status ShowTrace(const TracesArgs& args) {
   return absl::OkStatus();
 }
 
+// Every trace the filters select, page after page (--limit traces per page), into --out or stdout.
+absl::Status Export(const TracesArgs& args) {
+  TRACKLY_ASSIGN_OR_RETURN(query::ExportFormat format, query::ParseExportFormat(args.format));
+  TRACKLY_ASSIGN_OR_RETURN(store::TraceQuery query, BuildTraceQuery(args.filters, SystemClock::Get().NowNanos()));
+  TRACKLY_ASSIGN_OR_RETURN(auto store, OpenStore(args.data_dir, query.project));
+  std::ofstream file;
+  if (!args.out.empty()) {
+    file.open(args.out, std::ios::binary | std::ios::trunc);
+    if (!file) return absl::UnavailableError(absl::StrCat("cannot write '", args.out, "'"));
+  }
+  std::ostream& out = args.out.empty() ? std::cout : file;
+  int64_t traces = 0;
+  int64_t observations = 0;
+  model::Json resource_spans = model::Json::array();  // otlp: one document of every page
+  do {
+    TRACKLY_ASSIGN_OR_RETURN(query::ExportResult page, query::ExportTraces(*store, query, format));
+    traces += page.traces;
+    observations += page.observations;
+    if (format == query::ExportFormat::kJsonLines) {
+      out << page.body;
+    } else {
+      for (model::Json& r : model::Json::parse(page.body)["resourceSpans"]) resource_spans.push_back(std::move(r));
+    }
+    query.cursor = page.next_cursor;
+  } while (!query.cursor.empty());
+  if (format == query::ExportFormat::kOtlpJson) out << model::DumpJson(model::Json{{"resourceSpans", resource_spans}});
+  out.flush();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write '", args.out.empty() ? "stdout" : args.out, "'"));
+  TRACKLY_ASSIGN_OR_RETURN(auto catalog, store::SqliteCatalog::Open(args.data_dir));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, query.project, server::audit_action::kExport, args.out,
+                                         {{"format", args.format}, {"traces", traces}, {"observations", observations}}));
+  std::cerr << "exported " << traces << " traces (" << observations << " observations)"
+            << (args.out.empty() ? "" : " to " + args.out) << std::endl;
+  return absl::OkStatus();
+}
+
+// The filter flags of `trackly traces`, for a command listing traces.
+void AddFilterOptions(CLI::App& command, TraceFilterFlags& f) {
+  command.add_option("--name", f.name, "Trace name");
+  command.add_option("--user", f.user, "User id");
+  command.add_option("--session", f.session, "Session id");
+  command.add_option("--status", f.status, "ok, error, timeout, cancelled, skipped or unset");
+  command.add_option("--env", f.environment, "Environment");
+  command.add_option("--release", f.release, "Release");
+  command.add_option("--tag", f.tag, "Tag");
+  command.add_option("--model", f.model, "A model used by some generation of the trace");
+  command.add_option("--min-latency-ms", f.min_latency_ms, "Minimum latency in milliseconds");
+  command.add_option("--min-cost", f.min_cost, "Minimum cost in USD");
+  command.add_option("--since", f.since, "Start bound: 30m, 1h, 2d (ago) or a timestamp");
+  command.add_option("--until", f.until, "End bound: same forms as --since");
+}
+
 void AddProjectOption(CLI::App& command, TracesArgs& args) {
   command.add_option("--project", args.filters.project, "Project")->default_str("default");
 }
@@ -99,21 +157,24 @@ void AddTracesCommand(CLI::App& app, int* exit_code) {
   AddDataOption(*traces, &args->data_dir);
   AddProjectOption(*traces, *args);
   traces->add_option("--limit", f.limit, "Number of traces (1..1000)")->default_str("20");
-  traces->add_option("--name", f.name, "Trace name");
-  traces->add_option("--user", f.user, "User id");
-  traces->add_option("--session", f.session, "Session id");
-  traces->add_option("--status", f.status, "ok, error, timeout, cancelled, skipped or unset");
-  traces->add_option("--env", f.environment, "Environment");
-  traces->add_option("--release", f.release, "Release");
-  traces->add_option("--tag", f.tag, "Tag");
-  traces->add_option("--model", f.model, "A model used by some generation of the trace");
-  traces->add_option("--min-latency-ms", f.min_latency_ms, "Minimum latency in milliseconds");
-  traces->add_option("--min-cost", f.min_cost, "Minimum cost in USD");
-  traces->add_option("--since", f.since, "Start bound: 30m, 1h, 2d (ago) or a timestamp");
-  traces->add_option("--until", f.until, "End bound: same forms as --since");
+  AddFilterOptions(*traces, f);
   traces->add_flag("--json", args->json, "Print the API's JSON ({data, next_cursor})");
   traces->callback([args, exit_code] {
     absl::Status status = ListTraces(*args);
+    *exit_code = status.ok() ? 0 : ReportError(status);
+  });
+
+  CLI::App* exporter = app.add_subcommand("export", "Export whole traces as JSON lines or OTLP/JSON");
+  AddDataOption(*exporter, &args->data_dir);
+  AddProjectOption(*exporter, *args);
+  exporter->add_option("--format", args->format, "jsonl (one trace per line) or otlp (an OTLP/JSON request)")
+      ->capture_default_str();
+  exporter->add_option("--out", args->out, "File to write (default: standard output)");
+  exporter->add_option("--limit", f.limit, "Traces read per page (1..1000); every page is exported")
+      ->default_str("20");
+  AddFilterOptions(*exporter, f);
+  exporter->callback([args, exit_code] {
+    absl::Status status = Export(*args);
     *exit_code = status.ok() ? 0 : ReportError(status);
   });
 

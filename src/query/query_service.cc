@@ -21,6 +21,12 @@ absl::Status CheckId(std::string_view what, std::string_view id) {
   return absl::OkStatus();
 }
 
+// InvalidArgument for a full-text query (`q`) on a store without full-text search.
+absl::Status CheckTextSearch(const store::Store& store, const store::TraceQuery& query) {
+  if (query.text.empty() || store.capabilities().full_text_search) return absl::OkStatus();
+  return absl::InvalidArgumentError("parameter 'q' is not supported: this store has no full-text search");
+}
+
 model::Json CursorJson(const std::string& cursor) {
   return cursor.empty() ? model::Json(nullptr) : model::Json(cursor);
 }
@@ -50,10 +56,7 @@ model::Json TraceDetailJson(const store::TraceDetail& detail) {
 absl::StatusOr<model::Json> QueryService::ListTraces(std::string_view project,
                                                      const QueryParams& params) {
   TRACKLY_ASSIGN_OR_RETURN(store::TraceQuery query, ParseTraceQuery(params, project));
-  if (!query.text.empty() && !store_.capabilities().full_text_search) {
-    return absl::InvalidArgumentError(
-        "parameter 'q' is not supported: this store has no full-text search");
-  }
+  TRACKLY_RETURN_IF_ERROR(CheckTextSearch(store_, query));
   TRACKLY_ASSIGN_OR_RETURN(store::TracePage page, store_.ListTraces(query));
   return model::Json{{"data", ArrayJson(page.traces)}, {"next_cursor", CursorJson(page.next_cursor)}};
 }
@@ -217,6 +220,23 @@ absl::StatusOr<model::Json> QueryService::WhatIf(std::string_view project, const
         {"what_if_cost", what_if_cost * month_scale},
         {"difference", (what_if_cost - actual_cost) * month_scale}}},
   };
+}
+
+absl::StatusOr<ExportResult> QueryService::Export(std::string_view project, const QueryParams& params) {
+  QueryParams rest;
+  std::string format;
+  for (const auto& [name, value] : params) {
+    if (name == "format") {
+      format = value;
+    } else {
+      rest.emplace_back(name, value);
+    }
+  }
+  if (format.empty()) return absl::InvalidArgumentError("parameter 'format' is required (jsonl or otlp)");
+  TRACKLY_ASSIGN_OR_RETURN(ExportFormat parsed, ParseExportFormat(format));
+  TRACKLY_ASSIGN_OR_RETURN(store::TraceQuery query, ParseTraceQuery(rest, project));
+  TRACKLY_RETURN_IF_ERROR(CheckTextSearch(store_, query));
+  return ExportTraces(store_, query, parsed);
 }
 
 }  // namespace trackly::query

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "model/json.h"
 #include "normalize/cost/price_catalog.h"
+#include "query/export.h"
 #include "query/query_params.h"
 #include "store/store.h"
 
@@ -54,6 +55,10 @@ class QueryService {
   // is applied at the average prompt size. InvalidArgument naming 'as' when B has no price.
   absl::StatusOr<model::Json> WhatIf(std::string_view project, const QueryParams& params,
                                      const cost::PriceCatalog& prices);
+
+  // GET /api/v1/export: `format` (jsonl | otlp, required) and the trace list's parameters
+  // (ParseTraceQuery: filters, limit = traces per export, cursor). query/export.h.
+  absl::StatusOr<ExportResult> Export(std::string_view project, const QueryParams& params);
 
  private:
   store::Store& store_;

@@ -55,6 +55,7 @@ inline constexpr std::string_view kSignIn = "signin.success";
 inline constexpr std::string_view kSignInFailure = "signin.failure";
 inline constexpr std::string_view kTraceView = "trace.view";
 inline constexpr std::string_view kSessionView = "session.view";
+inline constexpr std::string_view kExport = "traces.export";
 }  // namespace audit_action
 
 // Actor forms (store::AuditEvent::actor).

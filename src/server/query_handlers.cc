@@ -154,4 +154,30 @@ Handler HealthHandler(store::Store& store) {
   };
 }
 
+Handler ExportHandler(query::QueryService& queries, AuditLog& audit) {
+  return [&queries, &audit](RequestContext context, Responder respond) {
+    if (!context.raw_io) {
+      return respond(ErrorResponse(absl::PermissionDeniedError(
+          "exporting traces needs access to inputs and outputs, which your role does not have")));
+    }
+    absl::StatusOr<query::ExportResult> exported = queries.Export(context.project, context.query);
+    if (!exported.ok()) return respond(ErrorResponse(exported.status()));
+    const bool jsonl = std::any_of(context.query.begin(), context.query.end(),
+                                   [](const auto& p) { return p.first == "format" && p.second == "jsonl"; });
+    HttpResponse response = BodyResponse(http::status::ok, jsonl ? "application/x-ndjson" : "application/json",
+                                         std::move(exported->body));
+    response.set(http::field::content_disposition,
+                 absl::StrCat("attachment; filename=\"trackly-export.", jsonl ? "jsonl" : "json", "\""));
+    if (!exported->next_cursor.empty()) response.set("X-Trackly-Next-Cursor", exported->next_cursor);
+    model::Json filters = model::Json::object();
+    // The search text may be anything a user typed: recorded as present, not copied.
+    for (const auto& [name, value] : context.query) filters[name] = name == "q" ? "<search text>" : value;
+    respond(RecordedOr(audit,
+                       RequestEvent(context, audit_action::kExport, "",
+                                    {{"filters", filters}, {"traces", exported->traces},
+                                     {"observations", exported->observations}}),
+                       std::move(response)));
+  };
+}
+
 }  // namespace trackly::server

@@ -32,5 +32,9 @@ Handler ListSessionsHandler(query::QueryService& queries);
 Handler GetSessionHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/health → {"status":"ok", "version", "store":{queued_batches, ...}}; no auth.
 Handler HealthHandler(store::Store& store);
+// GET /api/v1/export?format=jsonl|otlp&<trace list filters>: a page of whole traces as a download
+// (query/export.h), the next page's cursor in X-Trackly-Next-Cursor. Needs raw I/O access (403
+// otherwise); recorded in the audit log before the answer.
+Handler ExportHandler(query::QueryService& queries, AuditLog& audit);
 
 }  // namespace trackly::server

@@ -159,6 +159,8 @@ TEST_F(UsersAppTest, AViewerWithoutRawIoSeesNoInputsOrOutputs) {
   }
   HttpResponse search = Send(vera, http::verb::get, "/api/v1/traces?q=prompt");
   EXPECT_EQ(search.result(), http::status::forbidden) << search.body();
+  EXPECT_EQ(Send(vera, http::verb::get, "/api/v1/export?format=jsonl").result(), http::status::forbidden);
+  EXPECT_EQ(Send(mia, http::verb::get, "/api/v1/export?format=jsonl").result(), http::status::ok);
   EXPECT_EQ(Json::parse(Send(vera, http::verb::get, "/api/v1/ui/session").body())["raw_io"], false);
 }
 
