@@ -107,6 +107,21 @@ const std::map<std::string, Setter<store::TraceQuery>, std::less<>>& TraceSetter
            q.oldest_first = v == "asc";
            return absl::OkStatus();
          }},
+        {"sort",
+         [](std::string_view v, Q& q) {
+           if (v == "start_time") {
+             q.order_by = store::TraceOrder::kStartTime;
+           } else if (v == "latency") {
+             q.order_by = store::TraceOrder::kLatency;
+           } else if (v == "cost") {
+             q.order_by = store::TraceOrder::kCost;
+           } else if (v == "tokens") {
+             q.order_by = store::TraceOrder::kTokens;
+           } else {
+             return absl::InvalidArgumentError("must be start_time, latency, cost or tokens");
+           }
+           return absl::OkStatus();
+         }},
     });
     return out;
   }();

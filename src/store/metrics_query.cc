@@ -116,6 +116,39 @@ std::optional<double> MeasureValue(Measure measure, const model::RollupValues& v
   return std::nullopt;
 }
 
+std::vector<int64_t model::RollupValues::*> SumsOf(Measure measure) {
+  using V = model::RollupValues;
+  switch (measure) {
+    case Measure::kCount: return {&V::count};
+    case Measure::kErrorRate:
+    case Measure::kSuccessRate: return {&V::count, &V::errors};
+    case Measure::kAvgLatency: return {&V::latency_sum_us};
+    case Measure::kP50Latency:
+    case Measure::kP90Latency:
+    case Measure::kP95Latency:
+    case Measure::kP99Latency: return {};
+    case Measure::kInputTokens: return {&V::input_tokens};
+    case Measure::kOutputTokens: return {&V::output_tokens};
+    case Measure::kTotalTokens: return {&V::total_tokens};
+    case Measure::kCachedTokens: return {&V::cache_read_tokens};
+    case Measure::kCacheWriteTokens: return {&V::cache_write_tokens};
+    case Measure::kReasoningTokens: return {&V::reasoning_tokens};
+    case Measure::kCost: return {&V::cost_nusd};
+    case Measure::kCacheSavings: return {&V::cache_savings_nusd};
+    case Measure::kUnpricedCount: return {&V::unpriced};
+    case Measure::kModelCalls: return {&V::model_calls};
+    case Measure::kToolCalls: return {&V::tool_calls};
+    case Measure::kRetrievals: return {&V::retrievals};
+    case Measure::kRetries: return {&V::retries};
+    case Measure::kModelCallsPerRun: return {&V::model_calls, &V::count};
+    case Measure::kToolCallsPerRun: return {&V::tool_calls, &V::count};
+    case Measure::kRetrievalsPerRun: return {&V::retrievals, &V::count};
+    case Measure::kCostPerRun: return {&V::cost_nusd, &V::count};
+    case Measure::kCostPerSuccessfulRun: return {&V::ok_cost_nusd, &V::count, &V::errors};
+  }
+  return {};
+}
+
 std::string_view ToString(TimeGrain grain) {
   switch (grain) {
     case TimeGrain::kNone: return "";
@@ -135,6 +168,47 @@ int64_t GrainNs(TimeGrain grain) {
     case TimeGrain::kDay: return 24 * 60 * kMinuteNs;
   }
   return 0;
+}
+
+absl::Status ValidateMetricsQuery(const MetricsQuery& query) {
+  if (query.project.empty()) return absl::InvalidArgumentError("metrics query without project");
+  if (query.measures.empty()) return absl::InvalidArgumentError("measures: at least one is required");
+  for (size_t i = 0; i < query.group_by.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (query.group_by[i] == query.group_by[j]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("group_by: '", Sv(model::ToString(query.group_by[i])), "' is repeated"));
+      }
+    }
+  }
+  for (size_t i = 0; i < query.filters.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (query.filters[i].first == query.filters[j].first) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(Sv(model::ToString(query.filters[i].first)), ": filtered twice"));
+      }
+    }
+  }
+  if (query.from_ns != 0 && query.to_ns != 0 && query.from_ns >= query.to_ns) {
+    return absl::InvalidArgumentError("from: must be before to");
+  }
+  return absl::OkStatus();
+}
+
+bool NeedsLatencySketch(const std::vector<Measure>& measures) {
+  return std::any_of(measures.begin(), measures.end(), [](Measure m) {
+    return m == Measure::kAvgLatency || m == Measure::kP50Latency || m == Measure::kP90Latency ||
+           m == Measure::kP95Latency || m == Measure::kP99Latency;
+  });
+}
+
+int64_t RollupMinuteS(int64_t time_ns) {
+  auto floor_to = [](int64_t value, int64_t step) {
+    int64_t q = value / step;
+    if (value % step != 0 && value < 0) --q;
+    return q * step;
+  };
+  return floor_to(floor_to(time_ns, 1'000'000'000) / 1'000'000'000, 60);
 }
 
 absl::StatusOr<model::RollupKind> RollupKindFor(const MetricsQuery& query) {

@@ -76,6 +76,23 @@ struct MetricsResult {
   std::vector<MetricsRow> rows;
 };
 
+// The checks every backend makes before answering `query`: InvalidArgument naming the field for
+// a missing project or measure, a repeated group_by or filter dimension, or from >= to. (The
+// dimension and measure checks of its rollup are RollupKindFor's.)
+absl::Status ValidateMetricsQuery(const MetricsQuery& query);
+
+// The sums of model::RollupValues that MeasureValue(measure, …) reads (the sketch aside, see
+// NeedsLatencySketch), so a backend can read only those.
+std::vector<int64_t model::RollupValues::*> SumsOf(Measure measure);
+
+// True when a measure of `measures` reads the latency sketch (a percentile, or the average,
+// whose denominator is the sketch's count): a backend must then merge the sketches.
+bool NeedsLatencySketch(const std::vector<Measure>& measures);
+
+// The rollup bucket of a start time: the start of its UTC minute, in unix seconds (floored, also
+// for times before 1970). A query's from/to are floored the same way.
+int64_t RollupMinuteS(int64_t time_ns);
+
 // Which rollup answers `query`: kObservation at the observation level; at the trace level
 // kTraceByUser when user_id or session_id is grouped or filtered, else kTrace. InvalidArgument
 // naming the dimension or measure when the query uses one its rollup does not have.

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <bit>
 #include <utility>
 
 #include "absl/synchronization/notification.h"
@@ -21,6 +22,18 @@ absl::StatusOr<model::Observation> Store::GetObservation(std::string_view, std::
 absl::StatusOr<MetricsResult> Store::QueryMetrics(const MetricsQuery&) {
   return absl::UnimplementedError("this store backend has no metrics rollups");
 }
+
+int64_t TraceOrderKey(const model::Trace& trace, TraceOrder order) {
+  switch (order) {
+    case TraceOrder::kStartTime: return trace.start_time_ns;
+    case TraceOrder::kLatency: return std::bit_cast<int64_t>(trace.latency_ms());
+    case TraceOrder::kCost: return std::bit_cast<int64_t>(trace.cost.total);
+    case TraceOrder::kTokens: return trace.usage.total_tokens;
+  }
+  return trace.start_time_ns;
+}
+
+double TraceOrderValue(int64_t key) { return std::bit_cast<double>(key); }
 
 absl::Status WriteAndWait(Store& store, WriteBatch batch) {
   absl::Notification done;

@@ -46,6 +46,9 @@ struct WriteBatch {
 // Called exactly once per Write, on a store-owned thread; must not block for long.
 using WriteCallback = std::function<void(absl::Status)>;
 
+// The orders a trace list can have: start time, latency (ms), total cost (USD), total tokens.
+enum class TraceOrder { kStartTime, kLatency, kCost, kTokens };
+
 struct TraceQuery {
   std::string project;        // required
   int64_t from_ns = 0;        // trace start_time >= from_ns; 0 = unbounded
@@ -63,7 +66,10 @@ struct TraceQuery {
   double min_latency_ms = 0;  // 0 = no bound
   double min_cost = 0;        // USD; 0 = no bound
   std::string text;           // full-text over inputs/outputs; needs capabilities().full_text_search
-  bool oldest_first = false;  // default newest first (by start_time, then id)
+  // What the page is ordered by (then by trace id), descending unless `oldest_first`: newest,
+  // slowest, most expensive or most tokens first by default.
+  TraceOrder order_by = TraceOrder::kStartTime;
+  bool oldest_first = false;  // ascending: oldest, fastest, cheapest or fewest tokens first
 };
 
 struct TracePage {
@@ -266,6 +272,12 @@ class Store {
   // backend without rollups (the default).
   virtual absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query);
 };
+
+// The value `trace` is ordered by under `order`, as an int64 for a keyset cursor: the start time,
+// the total tokens, or the bit pattern of the latency (ms) or total cost (a double);
+// TraceOrderValue turns it back into the double a backend compares latency or cost with.
+int64_t TraceOrderKey(const model::Trace& trace, TraceOrder order);
+double TraceOrderValue(int64_t key);
 
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.
 absl::Status WriteAndWait(Store& store, WriteBatch batch);

@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "model/observation_fragment.h"
 #include "store/clickhouse/queries.h"
+#include "store/clickhouse/rollups.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/rows.h"
 #include "store/clickhouse/schema.h"
@@ -59,6 +60,17 @@ constexpr size_t kRewriteTracesPerJob = 200;
 
 // A double as a SQL literal that parses back to the same value.
 std::string Number(double value) { return absl::StrFormat("%.17g", value); }
+
+// The collapsed traces column (`<column>_`) a list is ordered by.
+const char* TraceOrderColumn(TraceOrder order) {
+  switch (order) {
+    case TraceOrder::kStartTime: return "start_ns_";
+    case TraceOrder::kLatency: return "latency_ms_";
+    case TraceOrder::kCost: return "cost_total_";
+    case TraceOrder::kTokens: return "total_tokens_";
+  }
+  return "start_ns_";
+}
 
 // Filters on a summary table (traces, sessions, scores), where a key may still have several
 // rows. Each condition is a template in which $0 stands for its column. Applied twice: on the
@@ -149,11 +161,14 @@ absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
   if (query.min_latency_ms > 0) filter.Add("latency_ms", absl::StrCat("$0 >= ", Number(query.min_latency_ms)));
   if (query.min_cost > 0) filter.Add("cost_total", absl::StrCat("$0 >= ", Number(query.min_cost)));
   const char* direction = query.oldest_first ? "ASC" : "DESC";
+  const char* column = TraceOrderColumn(query.order_by);
   if (!query.cursor.empty()) {
-    int64_t after_ns = 0;
+    int64_t after_key = 0;
     std::string after_id;
-    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
-    filter.AddLatest(absl::StrCat("(start_ns_, trace_id) ", query.oldest_first ? ">" : "<", " (", after_ns, ", ",
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_key, &after_id));
+    const bool real = query.order_by == TraceOrder::kLatency || query.order_by == TraceOrder::kCost;
+    filter.AddLatest(absl::StrCat("(", column, ", trace_id) ", query.oldest_first ? ">" : "<", " (",
+                                  real ? Number(TraceOrderValue(after_key)) : absl::StrCat(after_key), ", ",
                                   Quote(after_id), ")"));
   }
   TRACKLY_ASSIGN_OR_RETURN(
@@ -161,14 +176,14 @@ absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
       db_->Select(absl::StrCat("SELECT ", clickhouse::LatestTraceColumns(), " FROM (",
                                filter.CollapsedQuery("traces", "trace_id", clickhouse::CollapsedTraceColumns(),
                                                      query.project),
-                               ") WHERE ", filter.LatestWhere(), " ORDER BY start_ns_ ", direction, ", trace_id ",
+                               ") WHERE ", filter.LatestWhere(), " ORDER BY ", column, " ", direction, ", trace_id ",
                                direction, " LIMIT ", query.limit + 1, " FORMAT RowBinary")));
   TracePage page;
   RowBinaryReader in(rows, "listing traces");
   while (!in.AtEnd()) {
     if (static_cast<int>(page.traces.size()) == query.limit) {
       const model::Trace& last = page.traces.back();
-      page.next_cursor = EncodeCursor(last.start_time_ns, last.id);
+      page.next_cursor = EncodeCursor(TraceOrderKey(last, query.order_by), last.id);
       break;
     }
     TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, clickhouse::ReadTrace(in));
@@ -360,6 +375,10 @@ absl::StatusOr<std::string> ClickHouseStore::FindTraceIdOfObservation(std::strin
   std::string trace_id = model::MergeFragments(fragments).trace_id;
   if (trace_id.empty()) return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found"));
   return trace_id;
+}
+
+absl::StatusOr<MetricsResult> ClickHouseStore::QueryMetrics(const MetricsQuery& query) {
+  return clickhouse::QueryRollups(*db_, query);
 }
 
 absl::StatusOr<RewriteStats> ClickHouseStore::RewriteObservations(const RewriteRange& range,

@@ -31,7 +31,9 @@
 //  - Cost: a trace list collapses the summary rows of the candidate traces (every trace of the
 //    project when the query has no filter); lists never read observations.
 //
-// Not implemented yet (Unimplemented, the Store default): QueryMetrics (no rollups).
+//  - Metrics: per-trace rollup rows written with the summaries, collapsed like them at query
+//    time (rollups.h); a query reads the rollup rows of its time range, never observations.
+//
 // capabilities().full_text_search is false.
 #pragma once
 
@@ -90,6 +92,7 @@ class ClickHouseStore final : public Store {
   absl::StatusOr<ScorePage> ListScores(const ScoreQuery& query) override;
   absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view project,
                                                        std::string_view observation_id) override;
+  absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override;
   // Lists the range's traces, then rewrites them kRewriteTracesPerJob at a time on the worker
   // thread (ordered with this node's writes). Each job inserts its changed observations in one
   // insert, then their summaries; a job that fails leaves its traces' summaries as they were

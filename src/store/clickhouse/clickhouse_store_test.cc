@@ -8,15 +8,20 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "model/summary.h"
 #include "store/clickhouse/http_client.h"
+#include "store/clickhouse/queries.h"
+#include "store/clickhouse/rollups.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/rows.h"
 #include "store/clickhouse/schema.h"
@@ -119,6 +124,8 @@ class ClickHouseStoreTest : public ::testing::Test {
   const TestServer* server_ = nullptr;
   std::string database_;
 };
+
+constexpr int64_t kDayNs = int64_t{86'400} * 1'000'000'000;
 
 model::Observation Span(std::string id, std::string parent_id, int64_t start_ns) {
   model::Observation o;
@@ -257,7 +264,6 @@ TEST_F(ClickHouseStoreTest, TwoStoresWritingTheSameTracesKeepExactSummaries) {
 TEST_F(ClickHouseStoreTest, OneBatchMaySpanMoreThanAHundredDays) {
   absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
   ASSERT_TRUE(store.ok()) << store.status();
-  constexpr int64_t kDayNs = int64_t{86'400} * 1'000'000'000;
   WriteBatch batch{.project = "p"};
   for (int day = 0; day < 150; ++day) {
     batch.observations.push_back(Span(absl::StrCat("d", day), day == 0 ? "" : "d0", 1'700'000'000'000'000'000 + day * kDayNs));
@@ -290,6 +296,162 @@ TEST_F(ClickHouseStoreTest, IdsWithQuotesAndBackslashesAreMatchedLiterally) {
   ASSERT_EQ(page->traces.size(), 1u);
   EXPECT_EQ(page->traces[0].id, trace_id);
   EXPECT_TRUE((*store)->GetSession(project, "s'\\").ok());
+}
+
+// Cost and count of observations by model by day, all time.
+absl::StatusOr<MetricsResult> CostByModelByDay(Store& store) {
+  return store.QueryMetrics(MetricsQuery{.project = "p",
+                                         .measures = {Measure::kCount, Measure::kCost},
+                                         .group_by = {model::MetricsDimension::kModel},
+                                         .time_grain = TimeGrain::kDay});
+}
+
+std::string Describe(const MetricsResult& result) {
+  std::string out;
+  for (const MetricsRow& row : result.rows) {
+    absl::StrAppend(&out, "[", row.time_ns / kDayNs, " ", absl::StrJoin(row.group, ","), ":");
+    for (const std::optional<double>& v : row.values) absl::StrAppend(&out, " ", v ? absl::StrCat(*v) : "null");
+    absl::StrAppend(&out, "]");
+  }
+  return out;
+}
+
+// A trace whose observation moves to another day and model, with every batch sent twice (a
+// client retry): the rollups must hold exactly the latest contribution, before and after
+// ClickHouse merges the parts, and the trace's cell list must shrink back to its live cells.
+TEST_F(ClickHouseStoreTest, RollupsKeepNoStaleOrDoubledContributionWhenATraceMovesOrABatchIsRetried) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  const int64_t day0 = int64_t{20'500} * kDayNs;  // a UTC midnight
+  model::Observation root = Span("root", "", day0 + 3'600'000'000'000);
+  root.type = model::ObservationType::kAgent;
+  model::Observation call = Span("call", "root", day0 + 3'601'000'000'000);
+  call.type = model::ObservationType::kGeneration;
+  call.model = "model-a";
+  call.cost.total = 0.25;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {root, call}}).ok());
+  }
+  absl::StatusOr<MetricsResult> first = CostByModelByDay(**store);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(Describe(*first), "[20500 : 1 0][20500 model-a: 1 0.25]");
+
+  call.model = "model-b";
+  call.cost.total = 0.5;
+  call.start_time_ns += kDayNs;
+  call.end_time_ns += kDayNs;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {call}}).ok());
+  }
+  const std::string expected = "[20500 : 1 0][20501 model-b: 1 0.5]";
+  const MetricsQuery runs{.project = "p", .level = MetricsLevel::kTrace, .measures = {Measure::kCount, Measure::kCost},
+                          .time_grain = TimeGrain::kDay};
+  EXPECT_GT(Count("SELECT count() FROM rollups"),
+            Count("SELECT count() FROM (SELECT 1 FROM rollups GROUP BY kind, minute_s, dims, trace_id)"))
+      << "expected unmerged rows";
+  for (bool merged : {false, true}) {
+    if (merged) {
+      HttpClient client(server_->client_options());
+      for (const char* table : {"rollups", "rollup_cells"}) {
+        ASSERT_TRUE(client.Query(absl::StrCat("OPTIMIZE TABLE ", table, " FINAL"), {{"database", database_}}).ok());
+      }
+    }
+    absl::StatusOr<MetricsResult> moved = CostByModelByDay(**store);
+    ASSERT_TRUE(moved.ok()) << moved.status();
+    EXPECT_EQ(Describe(*moved), expected) << "merged " << merged;
+    absl::StatusOr<MetricsResult> by_run = (*store)->QueryMetrics(runs);
+    ASSERT_TRUE(by_run.ok()) << by_run.status();
+    EXPECT_EQ(Describe(*by_run), "[20500 : 1 0.5]") << "merged " << merged;
+  }
+
+  HttpClient client(server_->client_options());
+  absl::StatusOr<clickhouse::ServerInfo> info = clickhouse::DescribeServer(client);
+  ASSERT_TRUE(info.ok()) << info.status();
+  clickhouse::Database db(client, database_, *info);
+  absl::StatusOr<clickhouse::RollupCellsByTrace> cells = clickhouse::ReadRollupCells(db, "p", {"t"});
+  ASSERT_TRUE(cells.ok()) << cells.status();
+  absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "t");
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  clickhouse::RollupCells live;
+  for (const auto& [cell, values] :
+       clickhouse::ContributionOf(model::SummarizeTrace(detail->observations), detail->observations)) {
+    live.insert(cell);
+  }
+  EXPECT_EQ((*cells)["t"], live);
+}
+
+// A figure for docs/scale-out.md: typical dashboard queries over 30 days of 200k spans (10k
+// traces of 20). Printed, never asserted; disabled because filling takes a minute. Run with
+//   store_clickhouse_test --gtest_also_run_disabled_tests --gtest_filter='*DashboardQueryTime'
+TEST_F(ClickHouseStoreTest, DISABLED_PrintsDashboardQueryTime) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> opened = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  ClickHouseStore& store = **opened;
+  constexpr int kTraces = 10'000;
+  constexpr int kSpansPerTrace = 20;
+  constexpr int kTracesPerBatch = 100;
+  const int64_t base = int64_t{20'500} * kDayNs;
+  const char* const models[] = {"gpt-4o", "gpt-4o-mini", "claude-sonnet", "gemini-pro"};
+  auto fill_start = std::chrono::steady_clock::now();
+  for (int first = 0; first < kTraces; first += kTracesPerBatch) {
+    WriteBatch batch{.project = "p"};
+    for (int t = first; t < first + kTracesPerBatch; ++t) {
+      const int64_t start = base + int64_t{t} * (30 * kDayNs / kTraces);
+      for (int s = 0; s < kSpansPerTrace; ++s) {
+        model::Observation o = Span(absl::StrCat("s", s), s == 0 ? "" : "s0", start + s * 50'000'000);
+        o.trace_id = absl::StrCat("trace-", t);
+        o.end_time_ns = o.start_time_ns + 1'000'000 + (t * 7919 + s * 104'729) % 3'000'000'000;
+        if (s == 0) {
+          o.type = model::ObservationType::kAgent;
+          o.trace_hints.user_id = absl::StrCat("user-", t % 1000);
+        } else if (s % 2 == 1) {
+          o.type = model::ObservationType::kGeneration;
+          o.model = models[(t + s) % 4];
+          o.usage = model::Usage{.input_tokens = 500 + s, .output_tokens = 100, .total_tokens = 600 + s};
+          o.cost.total = 0.001 + s * 1e-5;
+        } else {
+          o.type = model::ObservationType::kTool;
+          o.tool = model::ToolRef{.name = absl::StrCat("tool-", s % 5), .call_id = o.id};
+        }
+        batch.observations.push_back(std::move(o));
+      }
+    }
+    ASSERT_TRUE(WriteAndWait(store, std::move(batch)).ok());
+  }
+  const double fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
+  std::printf("[ figure ] filled %d spans in %.1f s (%.0f spans/s), %llu rollup rows\n", kTraces * kSpansPerTrace,
+              fill_s, kTraces * kSpansPerTrace / fill_s,
+              static_cast<unsigned long long>(Count("SELECT count() FROM rollups")));
+  struct Case {
+    const char* label;
+    MetricsQuery query;
+  };
+  const int64_t end = base + 30 * kDayNs - 7 * 60'000'000'000;
+  const std::vector<Case> cases = {
+      {"cost by model by day, 30 days",
+       {.project = "p", .from_ns = end - 30 * kDayNs, .to_ns = end, .measures = {Measure::kCost},
+        .group_by = {model::MetricsDimension::kModel}, .time_grain = TimeGrain::kDay}},
+      {"p95 latency by type by hour, 7 days",
+       {.project = "p", .from_ns = end - 7 * kDayNs, .to_ns = end, .measures = {Measure::kP95Latency},
+        .group_by = {model::MetricsDimension::kType}, .time_grain = TimeGrain::kHour}},
+      {"runs and cost per run by day, 30 days",
+       {.project = "p", .from_ns = end - 30 * kDayNs, .to_ns = end, .level = MetricsLevel::kTrace,
+        .measures = {Measure::kCount, Measure::kCostPerRun}, .time_grain = TimeGrain::kDay}},
+  };
+  for (const Case& c : cases) {
+    std::vector<double> ms;
+    size_t rows = 0;
+    for (int i = 0; i < 7; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      absl::StatusOr<MetricsResult> result = store.QueryMetrics(c.query);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      ASSERT_TRUE(result.ok()) << result.status();
+      rows = result->rows.size();
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("[ figure ] %s: median %.1f ms (min %.1f, max %.1f) over 7 runs, %zu result rows\n", c.label, ms[3],
+                ms[0], ms[6], rows);
+  }
 }
 
 TEST(ClickHouseRowsTest, DayLiteralIsTheUtcDayClampedToDateRange) {

@@ -13,18 +13,6 @@
 namespace trackly::store::clickhouse {
 namespace {
 
-// Keeps each IN (…) list, and so the query text, well under ClickHouse's max_query_size (256 KiB).
-constexpr size_t kMaxIdsPerQuery = 1000;
-
-template <typename Fn>
-absl::Status ForEachChunk(const std::vector<std::string>& ids, Fn fn) {
-  for (size_t begin = 0; begin < ids.size(); begin += kMaxIdsPerQuery) {
-    std::vector<std::string> chunk(ids.begin() + begin, ids.begin() + std::min(ids.size(), begin + kMaxIdsPerQuery));
-    TRACKLY_RETURN_IF_ERROR(fn(chunk));
-  }
-  return absl::OkStatus();
-}
-
 QuerySettings InsertSettings(const std::string& name, const ServerInfo& server) {
   QuerySettings settings = {{"database", name}};
   if (server.limits_partitions_per_insert) settings.emplace_back("max_partitions_per_insert_block", "0");
@@ -40,6 +28,15 @@ absl::StatusOr<std::string> Database::Select(std::string_view sql) const { retur
 
 absl::Status Database::Insert(std::string_view insert_sql, std::string_view rows) const {
   return client_.Insert(insert_sql, rows, insert_settings_).status();
+}
+
+absl::Status ForEachChunk(const std::vector<std::string>& ids,
+                          const std::function<absl::Status(const std::vector<std::string>&)>& fn) {
+  for (size_t begin = 0; begin < ids.size(); begin += kMaxIdsPerQuery) {
+    std::vector<std::string> chunk(ids.begin() + begin, ids.begin() + std::min(ids.size(), begin + kMaxIdsPerQuery));
+    TRACKLY_RETURN_IF_ERROR(fn(chunk));
+  }
+  return absl::OkStatus();
 }
 
 std::string InList(const std::vector<std::string>& ids) {

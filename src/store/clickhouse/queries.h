@@ -3,6 +3,8 @@
 // not ClickHouse has merged the parts yet.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -31,6 +33,12 @@ class Database {
   const QuerySettings select_settings_;
   const QuerySettings insert_settings_;
 };
+
+// Keeps each IN (…) list, and so the query text, well under ClickHouse's max_query_size (256 KiB).
+inline constexpr size_t kMaxIdsPerQuery = 1000;
+// Calls `fn` with consecutive chunks of at most kMaxIdsPerQuery of `ids`; stops at its first error.
+absl::Status ForEachChunk(const std::vector<std::string>& ids,
+                          const std::function<absl::Status(const std::vector<std::string>&)>& fn);
 
 // `ids` as a SQL list of quoted literals: ('a', 'b'). `ids` must not be empty.
 std::string InList(const std::vector<std::string>& ids);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/summary.h"
+#include "store/clickhouse/rollups.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/rows.h"
 #include "store/sqlite/payload.h"
@@ -228,8 +229,11 @@ absl::Status Writer::StoreObservations(const std::string& project, const std::ve
 }
 
 absl::Status Writer::WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids) {
-  // The sessions the traces belonged to before this write: they may lose a trace.
+  // The sessions the traces belonged to before this write: they may lose a trace. The rollup
+  // cells they had rows in: they may leave some.
   TRACKLY_ASSIGN_OR_RETURN(TracesById before, ReadTraces(db_, project, trace_ids));
+  TRACKLY_ASSIGN_OR_RETURN(RollupCellsByTrace cells_before,
+                           ReadRollupCells(db_, project, trace_ids));
   std::set<std::string> sessions;
   for (const auto& [id, trace] : before) {
     if (!trace.session_id.empty()) sessions.insert(trace.session_id);
@@ -240,12 +244,18 @@ absl::Status Writer::WriteSummaries(const std::string& project, const std::vecto
   TRACKLY_ASSIGN_OR_RETURN(ObservationsByTrace stored,
                            ReadObservationsOfTraces(db_, project, trace_ids, ObservationDetail::kSummaryInputs));
   RowBinaryWriter trace_rows;
+  std::vector<TraceRollup> rollups;
   for (const auto& [id, observations] : stored) {
     model::Trace trace = model::SummarizeTrace(observations);
     if (!trace.session_id.empty()) sessions.insert(trace.session_id);
     AppendTraceRow(trace_rows, project, trace_version, trace);
+    rollups.push_back(TraceRollup{.trace_id = id,
+                                  .start_ns = trace.start_time_ns,
+                                  .previous = std::move(cells_before[id]),
+                                  .contribution = ContributionOf(trace, observations)});
   }
   if (!trace_rows.data().empty()) TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertTraceSql(), trace_rows.data()));
+  TRACKLY_RETURN_IF_ERROR(WriteRollups(db_, project, trace_version, [this] { return NextVersion(); }, rollups));
   if (sessions.empty()) return absl::OkStatus();
 
   const uint64_t session_version = NextVersion();

@@ -1,6 +1,6 @@
 // The write path of the ClickHouse store: a bounded queue and one worker thread that applies each
 // batch with synchronous inserts (fragments, observations, scores), then rewrites the summaries
-// of the traces and sessions it touched. clickhouse_store.h states the guarantees (versions,
+// and metrics rollups (rollups.h) of the traces and the summaries of the sessions it touched. clickhouse_store.h states the guarantees (versions,
 // clock assumption, durability).
 #pragma once
 
@@ -55,8 +55,8 @@ class Writer {
   // Inserts everything of `batch` and the summaries it changes; returns the observations stored.
   absl::StatusOr<int64_t> Apply(WriteBatch& batch);
   absl::Status InsertObservations(const std::string& project, const std::vector<model::Observation>& observations);
-  // Rewrites the summaries of the traces of `observations` and of the sessions those traces left
-  // or joined.
+  // Rewrites the summaries and rollups of the traces of `observations` and the summaries of the
+  // sessions those traces left or joined.
   absl::Status WriteSummariesOf(const std::string& project, const std::vector<model::Observation>& observations);
   absl::Status WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids);
   // A row version: the clock, but always above the previous one (worker thread only).

@@ -275,6 +275,24 @@ TEST_P(StoreConformanceTest, MetricsEqualRecomputationAfterRewriteObservations) 
   ExpectMetricsEqualRecomputation(*store_, "p");
 }
 
+// The average's denominator is the latency sketch's count, so a backend that merged sketches
+// only for percentiles answered null for avg_latency asked alone.
+TEST_P(StoreConformanceTest, AverageLatencyIsAnsweredWithoutAPercentileInTheQuery) {
+  if (!HasMetrics(*store_)) GTEST_SKIP() << "backend has no metrics rollups (QueryMetrics is Unimplemented)";
+  ASSERT_TRUE(WriteAll(*store_, "p", MakeTrace("t", 0, 5, 1)).ok());
+  absl::StatusOr<MetricsResult> alone =
+      store_->QueryMetrics(MetricsQuery{.project = "p", .measures = {Measure::kAvgLatency}});
+  absl::StatusOr<MetricsResult> with_percentile = store_->QueryMetrics(
+      MetricsQuery{.project = "p", .measures = {Measure::kAvgLatency, Measure::kP50Latency}});
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  ASSERT_TRUE(with_percentile.ok()) << with_percentile.status();
+  ASSERT_EQ(alone->rows.size(), 1u);
+  ASSERT_EQ(with_percentile->rows.size(), 1u);
+  ASSERT_TRUE(alone->rows[0].values[0].has_value());
+  EXPECT_GT(*alone->rows[0].values[0], 0);
+  EXPECT_EQ(alone->rows[0].values[0], with_percentile->rows[0].values[0]);
+}
+
 TEST_P(StoreConformanceTest, MetricsAreScopedToTheProject) {
   if (!HasMetrics(*store_)) GTEST_SKIP() << "backend has no metrics rollups (QueryMetrics is Unimplemented)";
   ASSERT_TRUE(WriteAll(*store_, "p", MakeTrace("t", 0, 5, 1)).ok());

@@ -546,6 +546,47 @@ TEST_P(StoreConformanceTest, ListsNewestFirstAndOldestFirst) {
   EXPECT_THAT(ListIds(*store_, TraceQuery{.project = "p", .oldest_first = true}), ElementsAre("t1", "t2", "t2b", "t3"));
 }
 
+TEST_P(StoreConformanceTest, ListsByLatencyCostAndTokensWithACursor) {
+  // Latencies 300, 100, 300, 50 ms; costs and tokens in another order; ties broken by id.
+  std::vector<Observation> roots = {Root("a", 1000, 300), Root("b", 2000, 100), Root("c", 3000, 300),
+                                    Root("d", 4000, 50)};
+  const double costs[] = {0.25, 0.003, 1.5, 0.25};
+  const int64_t tokens[] = {10, 4000, 10, 70};
+  for (size_t i = 0; i < roots.size(); ++i) {
+    roots[i].cost.total = costs[i];
+    roots[i].cost.source = model::CostSource::kProvided;
+    roots[i].usage.input_tokens = tokens[i];
+    roots[i].usage.total_tokens = tokens[i];
+  }
+  ASSERT_TRUE(Write(*store_, "p", roots).ok());
+  auto all_pages = [&](TraceQuery query) {
+    std::vector<std::string> ids;
+    for (int pages = 0; pages < 10; ++pages) {
+      absl::StatusOr<TracePage> page = store_->ListTraces(query);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const model::Trace& t : page->traces) ids.push_back(t.id);
+      if (page->next_cursor.empty()) break;
+      query.cursor = page->next_cursor;
+    }
+    return ids;
+  };
+  for (int limit : {1, 3, 10}) {
+    SCOPED_TRACE(limit);
+    EXPECT_THAT(all_pages({.project = "p", .limit = limit, .order_by = TraceOrder::kLatency}),
+                ElementsAre("c", "a", "b", "d"));
+    EXPECT_THAT(all_pages({.project = "p", .limit = limit, .order_by = TraceOrder::kLatency, .oldest_first = true}),
+                ElementsAre("d", "b", "a", "c"));
+    EXPECT_THAT(all_pages({.project = "p", .limit = limit, .order_by = TraceOrder::kCost}),
+                ElementsAre("c", "d", "a", "b"));
+    EXPECT_THAT(all_pages({.project = "p", .limit = limit, .order_by = TraceOrder::kTokens}),
+                ElementsAre("b", "d", "c", "a"));
+  }
+  // Filters still apply.
+  EXPECT_THAT(ListIds(*store_, TraceQuery{.project = "p", .min_cost = 0.2, .order_by = TraceOrder::kLatency}),
+              ElementsAre("c", "a", "d"));
+}
+
 TEST_P(StoreConformanceTest, CursorPaginationVisitsEachTraceOnceDuringConcurrentInserts) {
   constexpr int kTraces = 57;
   std::vector<Observation> roots;

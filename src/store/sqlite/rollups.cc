@@ -22,7 +22,6 @@ struct Tier {
 };
 // Coarse to fine; the finest (minute) is what a contribution entry records.
 constexpr std::array<Tier, 3> kTiers = {{{"rollup_day", 86400}, {"rollup_hour", 3600}, {"rollup_minute", 60}}};
-constexpr int64_t kMinuteS = 60;
 
 int64_t FloorTo(int64_t value, int64_t step) {
   int64_t q = value / step;
@@ -30,8 +29,6 @@ int64_t FloorTo(int64_t value, int64_t step) {
   return q * step;
 }
 int64_t CeilTo(int64_t value, int64_t step) { return -FloorTo(-value, step); }
-
-int64_t MinuteOf(int64_t time_ns) { return FloorTo(FloorTo(time_ns, 1'000'000'000) / 1'000'000'000, kMinuteS); }
 
 // Encoding of model::RollupValues (`vals` and contribution entries): the integer sums as zigzag
 // varints in declaration order, then the sketch (LatencySketch::Encode) to the end.
@@ -163,13 +160,13 @@ absl::Status RollupWriter::ReplaceTrace(Connection& db, std::string_view project
     TRACKLY_ASSIGN_OR_RETURN(int64_t key_id,
                              KeyId(db, project, model::RollupKind::kObservation, model::ObservationRollupKey(o)));
     kinds[key_id] = static_cast<int>(model::RollupKind::kObservation);
-    entries[{key_id, MinuteOf(o.start_time_ns)}].Add(model::ObservationRollupValues(o));
+    entries[{key_id, RollupMinuteS(o.start_time_ns)}].Add(model::ObservationRollupValues(o));
   }
   const model::RollupValues run = model::TraceRollupValues(trace, observations);
   for (model::RollupKind kind : {model::RollupKind::kTrace, model::RollupKind::kTraceByUser}) {
     TRACKLY_ASSIGN_OR_RETURN(int64_t key_id, KeyId(db, project, kind, model::TraceRollupKey(kind, trace)));
     kinds[key_id] = static_cast<int>(kind);
-    entries[{key_id, MinuteOf(trace.start_time_ns)}].Add(run);
+    entries[{key_id, RollupMinuteS(trace.start_time_ns)}].Add(run);
   }
   for (const auto& [key, values] : entries) {
     AddToCells(project, Entry{.kind = kinds[key.first], .key_id = key.first, .minute_s = key.second, .values = values},
@@ -292,42 +289,10 @@ void PlanPieces(int64_t from_s, int64_t to_s, std::span<const Tier> tiers, std::
   PlanPieces(inner_to, to_s, tiers.subspan(1), out);
 }
 
-bool NeedsSketch(const std::vector<Measure>& measures) {
-  return std::any_of(measures.begin(), measures.end(), [](Measure m) {
-    return m == Measure::kP50Latency || m == Measure::kP90Latency || m == Measure::kP95Latency ||
-           m == Measure::kP99Latency;
-  });
-}
-
-absl::Status Validate(const MetricsQuery& query) {
-  if (query.project.empty()) return absl::InvalidArgumentError("metrics query without project");
-  if (query.measures.empty()) return absl::InvalidArgumentError("measures: at least one is required");
-  for (size_t i = 0; i < query.group_by.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (query.group_by[i] == query.group_by[j]) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("group_by: '", Sv(model::ToString(query.group_by[i])), "' is repeated"));
-      }
-    }
-  }
-  for (size_t i = 0; i < query.filters.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (query.filters[i].first == query.filters[j].first) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(Sv(model::ToString(query.filters[i].first)), ": filtered twice"));
-      }
-    }
-  }
-  if (query.from_ns != 0 && query.to_ns != 0 && query.from_ns >= query.to_ns) {
-    return absl::InvalidArgumentError("from: must be before to");
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<MetricsResult> QueryRollups(Connection& db, const MetricsQuery& query) {
-  TRACKLY_RETURN_IF_ERROR(Validate(query));
+  TRACKLY_RETURN_IF_ERROR(ValidateMetricsQuery(query));
   TRACKLY_ASSIGN_OR_RETURN(model::RollupKind kind, RollupKindFor(query));
   std::span<const model::MetricsDimension> dimensions = model::DimensionsOf(kind);
   auto position_of = [&](model::MetricsDimension d) {
@@ -371,12 +336,12 @@ absl::StatusOr<MetricsResult> QueryRollups(Connection& db, const MetricsQuery& q
     if (grain_s == 0 || tier.size_s <= grain_s) tiers.push_back(tier);
   }
   constexpr int64_t kUnboundedS = int64_t{100'000} * 365 * 86400;  // far beyond any real time, whole days
-  const int64_t from_s = query.from_ns == 0 ? 0 : MinuteOf(query.from_ns);
-  const int64_t to_s = query.to_ns == 0 ? kUnboundedS : MinuteOf(query.to_ns);
+  const int64_t from_s = query.from_ns == 0 ? 0 : RollupMinuteS(query.from_ns);
+  const int64_t to_s = query.to_ns == 0 ? kUnboundedS : RollupMinuteS(query.to_ns);
   std::vector<Piece> pieces;
   PlanPieces(from_s, to_s, tiers, pieces);
 
-  const bool with_sketch = NeedsSketch(query.measures);
+  const bool with_sketch = NeedsLatencySketch(query.measures);
   // (time bucket s, group) → sums; the rows are sorted below.
   absl::flat_hash_map<std::pair<int64_t, size_t>, model::RollupValues> cells;
   if (!group_of_key.empty()) {

@@ -129,6 +129,21 @@ void SqliteStore::ReleaseReader(std::unique_ptr<Connection> connection) {
   if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(connection));
 }
 
+namespace {
+
+// The traces column a list is ordered by (schema.cc).
+const char* TraceOrderColumn(TraceOrder order) {
+  switch (order) {
+    case TraceOrder::kStartTime: return "start_ns";
+    case TraceOrder::kLatency: return "latency_ms";
+    case TraceOrder::kCost: return "cost_total";
+    case TraceOrder::kTokens: return "total_tokens";
+  }
+  return "start_ns";
+}
+
+}  // namespace
+
 absl::StatusOr<TracePage> SqliteStore::ListTraces(const TraceQuery& query) {
   TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
   Filter filter;
@@ -158,16 +173,21 @@ absl::StatusOr<TracePage> SqliteStore::ListTraces(const TraceQuery& query) {
     filter.Add("row_id IN (SELECT rowid FROM trace_text WHERE trace_text MATCH ?)", std::move(fts));
   }
   const char* direction = query.oldest_first ? "ASC" : "DESC";
+  const char* column = TraceOrderColumn(query.order_by);
   if (!query.cursor.empty()) {
-    int64_t after_ns = 0;
+    int64_t after_key = 0;
     std::string after_id;
-    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_key, &after_id));
     // A row value keeps the keyset comparison an index range rather than a per-row OR.
-    filter.Add(query.oldest_first ? "(start_ns, trace_id) > (?, ?)" : "(start_ns, trace_id) < (?, ?)",
-               after_ns, std::move(after_id));
+    std::string keyset = absl::StrCat("(", column, ", trace_id) ", query.oldest_first ? ">" : "<", " (?, ?)");
+    if (query.order_by == TraceOrder::kLatency || query.order_by == TraceOrder::kCost) {
+      filter.Add(keyset, TraceOrderValue(after_key), std::move(after_id));
+    } else {
+      filter.Add(keyset, after_key, std::move(after_id));
+    }
   }
   std::string sql = absl::StrCat("SELECT ", sqlite::TraceColumns(), " FROM traces WHERE ", filter.Where(),
-                                 " ORDER BY start_ns ", direction, ", trace_id ", direction, " LIMIT ",
+                                 " ORDER BY ", column, " ", direction, ", trace_id ", direction, " LIMIT ",
                                  query.limit + 1);
   TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
   TRACKLY_ASSIGN_OR_RETURN(Statement stmt, reader.db().PrepareOnce(sql));
@@ -178,7 +198,7 @@ absl::StatusOr<TracePage> SqliteStore::ListTraces(const TraceQuery& query) {
     if (!row) break;
     if (static_cast<int>(page.traces.size()) == query.limit) {
       const model::Trace& last = page.traces.back();
-      page.next_cursor = EncodeCursor(last.start_time_ns, last.id);
+      page.next_cursor = EncodeCursor(TraceOrderKey(last, query.order_by), last.id);
       break;
     }
     TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, sqlite::ReadTrace(stmt, 0));
