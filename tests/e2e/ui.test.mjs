@@ -116,11 +116,15 @@ test('the UI shows a known trace as a tree, a timeline and a detail panel', asyn
   // Time range and sort go into the URL and reach the API.
   await page.getByLabel('Time range').selectOption('1h');
   await page.waitForURL(/range=1h/);
-  await page.getByLabel('Sort').selectOption('asc');
+  await page.getByLabel('Sort').selectOption('start_time.asc');
   await page.waitForURL(/order=asc/);
   await page.locator('.traces-table tbody tr').first().filter({ hasText: 'support-agent' }).waitFor();
   const names = await page.locator('.traces-table .trace-link').allInnerTexts();
   assert.deepEqual(names.slice(0, 2), ['support-agent', 'live-arrival'], 'oldest first');
+  // Fastest first puts the 50 ms arrival on top; the API sorts, not the page.
+  await page.getByLabel('Sort').selectOption('latency.asc');
+  await page.waitForURL(/sort=latency&order=asc/);
+  await page.locator('.traces-table tbody tr').first().filter({ hasText: 'live-arrival' }).waitFor();
   await page.getByRole('button', { name: 'Clear' }).click();
   await page.waitForURL(/\/traces$/);
   // Filters live in the URL: a shareable link.

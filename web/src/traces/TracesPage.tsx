@@ -25,6 +25,12 @@ const kFilterFields: { key: TraceFilterKey; label: string }[] = [
   { key: 'min_cost', label: 'Min cost ($)' },
 ];
 const kStatuses = ['', 'ok', 'error', 'timeout', 'cancelled', 'skipped', 'unset'];
+// The sort menu: "<sort>.<order>" (the API's sort and order) → label.
+const kSortViews: [string, string][] = [
+  ['start_time.desc', 'Newest first'], ['start_time.asc', 'Oldest first'],
+  ['latency.desc', 'Slowest first'], ['latency.asc', 'Fastest first'],
+  ['cost.desc', 'Most expensive first'], ['tokens.desc', 'Most tokens first'],
+];
 // New traces are looked for this often while the list shows its first page, newest first.
 const kPollMs = 4000;
 
@@ -44,11 +50,9 @@ function FilterForm({ filters }: { filters: TraceFilters }) {
         <TimeRangeFields filters={filters} anyTime />
         <label className="inline">
           <span>Sort</span>
-          {/* The API sorts by start time only (docs/api.md); latency, cost and token sorts would
-              only reorder one page, so they are not offered. */}
-          <select name="order" defaultValue={filters.order ?? 'desc'} aria-label="Sort" onChange={submitNow}>
-            <option value="desc">Newest first</option>
-            <option value="asc">Oldest first</option>
+          <select name="sort_view" defaultValue={`${filters.sort ?? 'start_time'}.${filters.order ?? 'desc'}`}
+            aria-label="Sort" onChange={submitNow}>
+            {kSortViews.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
           </select>
         </label>
       </div>
@@ -119,7 +123,8 @@ export function TracesPage({ search }: { search: string }) {
 
   // Live updates: poll the first page and merge. New rows go on top only while the reader is at
   // the top; further down they wait behind a button, so nothing moves under the reader.
-  const polling = live && list.pages === 1 && filters.order !== 'asc';
+  // Live updates only make sense where new traces go: on top of the newest-first list.
+  const polling = live && list.pages === 1 && filters.order !== 'asc' && !filters.sort;
   useEffect(() => {
     if (!polling) return;
     const controller = new AbortController();

@@ -12,6 +12,16 @@ describe('trace filters', () => {
     expect(query).toBe('q=x%26y&tag=a+b&status=error');
     expect(parseFilters(query)).toEqual({ q: 'x&y', tag: 'a b', status: 'error' });
   });
+  it('keeps a sort other than start time, with its order', () => {
+    expect(filtersToQuery({ sort: 'latency', order: 'desc' })).toBe('sort=latency');
+    expect(filtersToQuery({ sort: 'cost', order: 'asc' })).toBe('sort=cost&order=asc');
+    expect(filtersToQuery({ sort: 'start_time' })).toBe('');
+    expect(parseFilters('?sort=size')).toEqual({});
+    const form = new FormData();
+    form.set('sort_view', 'tokens.desc');
+    expect(filtersToQuery(readFilterForm(form))).toBe('sort=tokens');
+  });
+
   it('keeps oldest-first order and drops the default', () => {
     expect(filtersToQuery({ order: 'asc' })).toBe('order=asc');
     expect(filtersToQuery({ order: 'desc' })).toBe('');

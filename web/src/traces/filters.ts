@@ -6,8 +6,11 @@
 
 export const kTraceFilterKeys = [
   'q', 'name', 'user_id', 'session_id', 'tag', 'model', 'status', 'environment', 'release',
-  'min_latency_ms', 'min_cost', 'from', 'to', 'order',
+  'min_latency_ms', 'min_cost', 'from', 'to', 'sort', 'order',
 ] as const;
+
+// What the list can be ordered by (the API's `sort`); start time is the default.
+export const kSorts = ['start_time', 'latency', 'cost', 'tokens'] as const;
 
 // Relative time ranges: URL value → [label, duration in ms].
 export const kTimeRanges: Record<string, [string, number]> = {
@@ -22,7 +25,7 @@ export type TraceFilterKey = (typeof kTraceFilterKeys)[number] | 'range';
 export type TraceFilters = Partial<Record<TraceFilterKey, string>>;
 
 // Known, valid, non-empty filters of a URL query ("?status=error&x=1" → {status: 'error'}). A
-// relative range wins over from/to; the default order (newest first) is left out.
+// relative range wins over from/to; the defaults (sort by start time, descending) are left out.
 export function parseFilters(search: string): TraceFilters {
   const params = new URLSearchParams(search);
   const filters: TraceFilters = {};
@@ -31,6 +34,7 @@ export function parseFilters(search: string): TraceFilters {
     if (value) filters[key] = value;
   }
   if (filters.order !== 'asc') delete filters.order;
+  if (!(kSorts as readonly string[]).includes(filters.sort ?? '') || filters.sort === 'start_time') delete filters.sort;
   const range = params.get('range')?.trim();
   if (range && range in kTimeRanges) {
     filters.range = range;
@@ -69,6 +73,14 @@ export function resolveRange(filters: TraceFilters, nowMs: number): TraceFilters
 export function readFilterForm(data: FormData): TraceFilters {
   const filters: TraceFilters = {};
   for (const [key, value] of data.entries()) filters[key as TraceFilterKey] = String(value);
+  // The sort menu's one value names both: "latency.desc".
+  const view = String(data.get('sort_view') ?? '');
+  if (view) {
+    const [sort, order] = view.split('.');
+    filters.sort = sort;
+    filters.order = order;
+    delete (filters as Record<string, string>).sort_view;
+  }
   if (filters.range === 'custom') {
     delete filters.range;
     filters.from = fromLocalInput(filters.from ?? '');
