@@ -61,7 +61,6 @@ absl::Status ListModels(const ModelsArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(std::vector<store::ModelPriceRecord> records, catalog->ListModelPrices(args.project));
   for (const store::ModelPriceRecord& record : records) {
     TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, store::ParseModelPrice(record.entry_json));
-  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kModelPricePut, record.id));
     listed.push_back({record.project, std::move(entry)});
   }
   TRACKLY_ASSIGN_OR_RETURN(std::shared_ptr<const cost::PriceCatalog> builtin, cost::PriceCatalog::Builtin());
@@ -117,6 +116,7 @@ absl::Status AddModel(const ModelsArgs& args) {
   TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
   TRACKLY_ASSIGN_OR_RETURN(store::ModelPriceRecord record,
                            catalog->PutModelPrice(args.project, entry_json, SystemClock::Get().NowNanos()));
+  TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, args.project, server::audit_action::kModelPricePut, record.id));
   TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, store::ParseModelPrice(record.entry_json));
   if (args.json) {
     PrintJson(ListedJson({args.project, std::move(entry)}));

@@ -69,8 +69,12 @@ test('changes from the CLI and the API, views and sign-ins are in the audit log'
     assert.equal(code, 0);
   }
   cli(['keys', 'revoke', key.id, '--data', dataDir]);
+  const price = JSON.parse(cli(['models', 'add', '--project', PROJECT, '--name', 'acme-1', '--input', '1', '--output', '2',
+    '--data', dataDir, '--json']));
+  cli(['models', 'list', '--project', PROJECT, '--data', dataDir]);  // reading records nothing
 
   const events = auditJson();
+  assert.equal(find(events, 'model_price.put', price.id).actor, CLI_ACTOR);
   assert.equal(find(events, 'project.create', PROJECT).actor, CLI_ACTOR);
   assert.deepEqual(find(events, 'key.create', key.id).details, { name: '', scopes: 'ingest,read,admin' });
   assert.equal(find(events, 'key.revoke', key.id).project, PROJECT);
