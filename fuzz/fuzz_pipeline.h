@@ -45,7 +45,7 @@ inline void NormalizeSpans(model::SpanBatch&& batch) { Normalizer().Normalize(st
 inline void NormalizeFragmentsAndScores(std::vector<model::ObservationFragment>&& fragments,
                                         std::vector<model::Score>&& scores) {
   const normalize::BatchNormalizer& normalizer = Normalizer();
-  normalize::NormalizedFragments normalized = normalizer.NormalizeFragments(std::move(fragments));
+  normalize::NormalizedFragments normalized = normalizer.NormalizeFragments(std::move(fragments), kProject);
   absl::flat_hash_map<std::string, std::vector<model::ObservationFragment>> by_id;
   for (model::ObservationFragment& fragment : normalized.fragments) {
     by_id[fragment.observation.id].push_back(std::move(fragment));
@@ -55,7 +55,7 @@ inline void NormalizeFragmentsAndScores(std::vector<model::ObservationFragment>&
     model::Observation merged = model::MergeFragments(pieces);
     price(merged);
   }
-  normalizer.RedactScores(scores);
+  normalizer.RedactScores(scores, kProject);
 }
 
 // One OTLP trace request body of `content_type` through the decoder the server picks for it

@@ -29,6 +29,7 @@ void AddCostCommand(CLI::App& app, int* exit_code);      // cost_command.cc
 void AddUiTokenCommand(CLI::App& app, int* exit_code);   // ui_token_command.cc
 void AddUsersCommand(CLI::App& app, int* exit_code);     // users_command.cc
 void AddAuditCommand(CLI::App& app, int* exit_code);     // audit_command.cc
+void AddRedactionCommand(CLI::App& app, int* exit_code); // redaction_command.cc
 
 // The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
 inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";

@@ -11,7 +11,12 @@
 namespace trackly::normalize {
 
 BatchNormalizer::BatchNormalizer(const cost::PriceSource& prices, RedactionClasses redaction)
-    : prices_(prices), redactor_(redaction) {}
+    : prices_(prices),
+      owned_redactors_(std::make_unique<FixedRedactorSource>(std::make_shared<const Redactor>(redaction))),
+      redactors_(*owned_redactors_) {}
+
+BatchNormalizer::BatchNormalizer(const cost::PriceSource& prices, const RedactorSource& redactors)
+    : prices_(prices), redactors_(redactors) {}
 
 NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string_view project) const {
   NormalizedBatch out;
@@ -19,6 +24,7 @@ NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string
   out.rejection_message = std::move(batch.rejection_message);
   out.observations.reserve(batch.spans.size());
   const std::shared_ptr<const cost::PriceCatalog> prices = prices_.Current();
+  const std::shared_ptr<const Redactor> redactor = redactors_.For(project);
   int64_t rejected_here = 0;
   for (const model::RawSpan& span : batch.spans) {
     model::Observation observation = normalizer_.Normalize(span);
@@ -32,7 +38,7 @@ NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string
     }
     UsageEstimator::Estimate(observation);
     cost::CostEngine::Apply(*prices, project, observation);
-    redactor_.Redact(observation);
+    redactor->Redact(observation);
     out.observations.push_back(std::move(observation));
   }
   if (rejected_here > 0) {
@@ -45,8 +51,9 @@ NormalizedBatch BatchNormalizer::Normalize(model::SpanBatch&& batch, std::string
 }
 
 NormalizedFragments BatchNormalizer::NormalizeFragments(
-    std::vector<model::ObservationFragment>&& fragments) const {
+    std::vector<model::ObservationFragment>&& fragments, std::string_view project) const {
   NormalizedFragments out;
+  const std::shared_ptr<const Redactor> redactor = redactors_.For(project);
   out.fragments.reserve(fragments.size());
   for (model::ObservationFragment& fragment : fragments) {
     model::Observation& observation = fragment.observation;
@@ -59,7 +66,7 @@ NormalizedFragments BatchNormalizer::NormalizeFragments(
         continue;
       }
     }
-    redactor_.Redact(observation);
+    redactor->Redact(observation);
     out.fragments.push_back(std::move(fragment));
   }
   if (out.rejected_fragments > 1) {
@@ -102,8 +109,9 @@ std::function<bool(model::Observation&)> BatchNormalizer::MergedPricer(
   };
 }
 
-void BatchNormalizer::RedactScores(std::vector<model::Score>& scores) const {
-  for (model::Score& score : scores) redactor_.Redact(score);
+void BatchNormalizer::RedactScores(std::vector<model::Score>& scores, std::string_view project) const {
+  const std::shared_ptr<const Redactor> redactor = redactors_.For(project);
+  for (model::Score& score : scores) redactor->Redact(score);
 }
 
 }  // namespace trackly::normalize

@@ -42,6 +42,9 @@ class BatchNormalizer {
   // snapshot, prices.Current(), so a price change applies from the next batch on. `redaction`:
   // the built-in detectors applied to every observation and score (none by default).
   explicit BatchNormalizer(const cost::PriceSource& prices, RedactionClasses redaction = {});
+  // As above, redacting each project's data with redactors.For(project) (the built-in classes and
+  // the project's rules), one snapshot per call. Borrows `redactors`, which must outlive this.
+  BatchNormalizer(const cost::PriceSource& prices, const RedactorSource& redactors);
 
   // Normalizes, estimates missing usage of model calls and prices every span of `batch` for
   // `project`. A span whose usage is invalid (negative or absurd token counts) is left out and
@@ -53,7 +56,8 @@ class BatchNormalizer {
   // wire fields themselves, e.g. LangSmith runs): a fragment with invalid usage is left out and
   // counted, naming its id and the field. Chat content and cost wait for the merge (type, model
   // and usage may come in different fragments), see MergedPricer; redaction does not.
-  NormalizedFragments NormalizeFragments(std::vector<model::ObservationFragment>&& fragments) const;
+  NormalizedFragments NormalizeFragments(std::vector<model::ObservationFragment>&& fragments,
+                                         std::string_view project) const;
 
   // For store::WriteBatch::finish_merged: finishes a merged observation of `project` as
   // Normalize() does a span: on a generation, input and output in a known chat shape become the
@@ -63,12 +67,13 @@ class BatchNormalizer {
   std::function<bool(model::Observation&)> MergedPricer(std::string_view project) const;
 
   // Redacts scores (their comments and string values) as Normalize() does observations.
-  void RedactScores(std::vector<model::Score>& scores) const;
+  void RedactScores(std::vector<model::Score>& scores, std::string_view project) const;
 
  private:
   Normalizer normalizer_;
   const cost::PriceSource& prices_;
-  Redactor redactor_;
+  std::unique_ptr<const RedactorSource> owned_redactors_;  // with the RedactionClasses constructor
+  const RedactorSource& redactors_;
 };
 
 }  // namespace trackly::normalize

@@ -161,7 +161,7 @@ TEST(BatchNormalizerTest, FragmentsKeepChatContentAsSentUntilTheMerge) {
   std::vector<model::ObservationFragment> fragments;
   fragments.push_back(GenerationFragment("r1", 10));
   const model::Json sent = fragments[0].observation.input;
-  NormalizedFragments out = MakeNormalizer().NormalizeFragments(std::move(fragments));
+  NormalizedFragments out = MakeNormalizer().NormalizeFragments(std::move(fragments), "default");
   ASSERT_EQ(out.fragments.size(), 1u);
   EXPECT_EQ(out.fragments[0].observation.input, sent);
   EXPECT_EQ(out.fragments[0].observation.cost.source, model::CostSource::kNone);  // priced at merge
@@ -186,7 +186,7 @@ TEST(BatchNormalizerTest, RejectsFragmentWithNegativeTokensNamingIt) {
   std::vector<model::ObservationFragment> fragments;
   fragments.push_back(GenerationFragment("bad-run", -3));
   fragments.push_back(GenerationFragment("good-run", 3));
-  NormalizedFragments out = MakeNormalizer().NormalizeFragments(std::move(fragments));
+  NormalizedFragments out = MakeNormalizer().NormalizeFragments(std::move(fragments), "default");
   ASSERT_EQ(out.fragments.size(), 1u);
   EXPECT_EQ(out.fragments[0].observation.id, "good-run");
   EXPECT_EQ(out.rejected_fragments, 1);

@@ -4,6 +4,7 @@
 #include "server/authenticator.h"
 #include "server/cost_handlers.h"
 #include "server/metrics_handlers.h"
+#include "server/redaction_handlers.h"
 #include "server/query_handlers.h"
 #include "store/catalog.h"
 
@@ -37,6 +38,13 @@ void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catal
   router.Add(http::verb::post, "/api/v1/models", store::kScopeAdmin, AddModelHandler(catalog, prices, clock, audit));
   router.Add(http::verb::delete_, "/api/v1/models/{id}", store::kScopeAdmin, RemoveModelHandler(catalog, prices, audit));
   router.Add(http::verb::post, "/api/v1/cost/recompute", store::kScopeAdmin, RecomputeCostHandler(store, prices, audit));
+}
+
+void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const CatalogRedactionSource& redaction,
+                           const Clock& clock, AuditLog& audit) {
+  router.Add(http::verb::get, "/api/v1/redaction", store::kScopeAdmin, GetRedactionHandler(catalog, redaction));
+  router.Add(http::verb::put, "/api/v1/redaction", store::kScopeAdmin,
+             PutRedactionHandler(catalog, redaction, clock, audit));
 }
 
 void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith) {

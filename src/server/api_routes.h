@@ -5,6 +5,7 @@
 #include "query/query_service.h"
 #include "server/audit_log.h"
 #include "server/catalog_price_source.h"
+#include "server/catalog_redaction_source.h"
 #include "server/langfuse_ingest_handler.h"
 #include "server/langsmith_handler.h"
 #include "server/otlp_ingest_handler.h"
@@ -39,5 +40,10 @@ void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const Cat
 // /api/v1/members, /api/v1/audit; server/admin_handlers.h). The handlers borrow the arguments,
 // which must outlive `router`.
 void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit);
+
+// Adds GET and PUT /api/v1/redaction (server/redaction_handlers.h). The handlers borrow the
+// arguments, which must outlive `router`.
+void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const CatalogRedactionSource& redaction,
+                           const Clock& clock, AuditLog& audit);
 
 }  // namespace trackly::server

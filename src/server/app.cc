@@ -34,10 +34,10 @@ HttpServerOptions HttpOptionsOf(const ServerOptions& options, const HostPort& li
 
 App::App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
          const Clock& clock, std::unique_ptr<CatalogPriceSource> prices,
-         std::vector<std::string> cors_origins)
+         std::unique_ptr<CatalogRedactionSource> redaction, std::vector<std::string> cors_origins)
     : prices_(std::move(prices)),
-      // The option was checked by ValidateServerOptions before an App is made.
-      normalizer_(*prices_, normalize::ParseRedactionClasses(options.redact).value_or(normalize::RedactionClasses{})),
+      redaction_(std::move(redaction)),
+      normalizer_(*prices_, *redaction_),
       queries_(store),
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
       langsmith_(normalizer_, store, clock, options.decode, options.max_body_bytes),
@@ -53,6 +53,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
   AddLangfuseRoutes(router_, langfuse_);
   AddCostApiRoutes(router_, store, catalog, *prices_, clock, audit_);
   AddAdminApiRoutes(router_, catalog, clock, audit_);
+  AddRedactionApiRoutes(router_, catalog, *redaction_, clock, audit_);
   AddMetricsApiRoutes(router_, queries_, *prices_);
 }
 
@@ -70,10 +71,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
                            cost::PriceCatalog::Builtin());
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<CatalogPriceSource> prices,
                            CatalogPriceSource::Create(std::move(builtin), catalog, clock));
+  // The options were checked by ValidateServerOptions above.
+  TRACKLY_ASSIGN_OR_RETURN(normalize::RedactionClasses redact, normalize::ParseRedactionClasses(options.redact));
+  std::vector<normalize::RedactionRule> default_rules;
+  if (!options.redact_rules.empty()) {
+    TRACKLY_ASSIGN_OR_RETURN(default_rules, normalize::ParseRedactionRulesText(options.redact_rules));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<CatalogRedactionSource> redaction,
+                           CatalogRedactionSource::Create(redact, std::move(default_rules), catalog, clock));
   TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> cors_origins,
                            ParseCorsOrigins(options.cors_allowed_origins));
   std::unique_ptr<App> app(
-      new App(options, store, catalog, clock, std::move(prices), std::move(cors_origins)));
+      new App(options, store, catalog, clock, std::move(prices), std::move(redaction), std::move(cors_origins)));
   // The web UI takes every GET that no API route does: from ui_dir while developing the UI,
   // else the one built into the binary.
   absl::StatusOr<UiFileReader> ui = options.ui_dir.empty()

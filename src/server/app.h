@@ -18,6 +18,7 @@
 #include "server/audit_log.h"
 #include "server/authenticator.h"
 #include "server/catalog_price_source.h"
+#include "server/catalog_redaction_source.h"
 #include "server/client_rate_limits.h"
 #include "server/cors_policy.h"
 #include "server/http_server.h"
@@ -57,10 +58,11 @@ class App {
  private:
   App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
       const Clock& clock, std::unique_ptr<CatalogPriceSource> prices,
-      std::vector<std::string> cors_origins);
+      std::unique_ptr<CatalogRedactionSource> redaction, std::vector<std::string> cors_origins);
 
   ingest::DecoderRegistry decoders_;
   std::unique_ptr<CatalogPriceSource> prices_;  // the built-in catalog + project prices
+  std::unique_ptr<CatalogRedactionSource> redaction_;  // built-in classes + default and project rules
   normalize::BatchNormalizer normalizer_;
   query::QueryService queries_;
   OtlpIngestHandler otlp_;

@@ -56,6 +56,7 @@ inline constexpr std::string_view kSignInFailure = "signin.failure";
 inline constexpr std::string_view kTraceView = "trace.view";
 inline constexpr std::string_view kSessionView = "session.view";
 inline constexpr std::string_view kExport = "traces.export";
+inline constexpr std::string_view kRedactionUpdate = "redaction.update";  // a project's rules replaced
 }  // namespace audit_action
 
 // Actor forms (store::AuditEvent::actor).

@@ -47,7 +47,7 @@ void LangfuseIngestHandler::Handle(RequestContext context, Responder respond) co
     std::vector<model::ObservationFragment> one;
     one.push_back(*std::move(event.fragment));
     event.fragment.reset();
-    normalize::NormalizedFragments normalized = normalizer_.NormalizeFragments(std::move(one));
+    normalize::NormalizedFragments normalized = normalizer_.NormalizeFragments(std::move(one), write.project);
     if (normalized.rejected_fragments > 0) {
       event.status = absl::InvalidArgumentError(absl::StrCat("event ", event.id, ": ", normalized.rejection_message));
       continue;
@@ -55,7 +55,7 @@ void LangfuseIngestHandler::Handle(RequestContext context, Responder respond) co
     for (model::ObservationFragment& fragment : normalized.fragments) write.fragments.push_back(std::move(fragment));
   }
   if (write.fragments.empty() && write.scores.empty()) return respond(MultiStatus(batch->events));
-  normalizer_.RedactScores(write.scores);
+  normalizer_.RedactScores(write.scores, write.project);
   write.finish_merged = normalizer_.MergedPricer(write.project);
 
   auto events = std::make_shared<std::vector<LangfuseEvent>>(std::move(batch->events));

@@ -124,7 +124,7 @@ void LangsmithHandler::PostFeedback(RequestContext context, Responder respond) c
   }
   store::WriteBatch write{.project = context.project};
   write.scores.push_back(*std::move(score));
-  normalizer_.RedactScores(write.scores);
+  normalizer_.RedactScores(write.scores, context.project);
   model::Json stored = model::ToJson(write.scores.front());  // the answer shows what is stored
   store_.Write(std::move(write), [respond = std::move(respond), stored = std::move(stored)](absl::Status status) {
     if (!status.ok()) {
@@ -165,7 +165,7 @@ void LangsmithHandler::Ingest(RequestContext context, Responder respond, DecodeB
     rejected.Add(std::move(error.run_id), std::move(error.message));
   }
   normalize::NormalizedFragments normalized =
-      normalizer_.NormalizeFragments(std::move(batch->fragments));
+      normalizer_.NormalizeFragments(std::move(batch->fragments), context.project);
   if (normalized.rejected_fragments > 0) {
     // The normalizer names only the first; its message carries the count.
     rejected.Add("", std::move(normalized.rejection_message));
@@ -182,7 +182,7 @@ void LangsmithHandler::Ingest(RequestContext context, Responder respond, DecodeB
     if (!status.ok()) return respond(ErrorResponse(status));
     write.scores.push_back(std::move(score));
   }
-  normalizer_.RedactScores(write.scores);
+  normalizer_.RedactScores(write.scores, context.project);
   const Accepted accepted{.runs = static_cast<int64_t>(normalized.fragments.size()),
                           .feedback = static_cast<int64_t>(write.scores.size()),
                           .ignored_parts = batch->ignored_parts};

@@ -151,6 +151,8 @@ const std::vector<Field>& Fields() {
       TRACKLY_OPTION("log_level", log_level, "debug, info, warn or error"),
       TRACKLY_OPTION("redact", redact,
                      "built-in redaction before storing: secrets, cards, emails, phones (comma-separated), all or none"),
+      TRACKLY_OPTION("redact_rules", redact_rules,
+                     "redaction rules for every project, JSON {\"rules\": [...]} (docs/security.md \"Custom rules\")"),
       TRACKLY_OPTION("ui_dir", ui_dir, "serve the web UI from this directory instead of the built-in one (UI development)"),
       TRACKLY_OPTION("store", store, "where traces are stored: sqlite (embedded, in the data directory) or clickhouse"),
       TRACKLY_OPTION("clickhouse.url", clickhouse_url, "ClickHouse HTTP interface, http://HOST:PORT (store clickhouse)"),
@@ -361,6 +363,11 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
   if (absl::StatusOr<normalize::RedactionClasses> redact = normalize::ParseRedactionClasses(options.redact);
       !redact.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("option redact: ", redact.status().message()));
+  }
+  if (!options.redact_rules.empty()) {
+    if (absl::Status rules = normalize::ParseRedactionRulesText(options.redact_rules).status(); !rules.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("option redact_rules: ", rules.message()));
+    }
   }
   if (options.store != "sqlite" && options.store != "clickhouse") {
     return absl::InvalidArgumentError(

@@ -61,6 +61,9 @@ struct ServerOptions {
   // Built-in redaction applied to everything ingested before it is stored: a comma-separated
   // list of secrets, cards, emails, phones, or all / none (normalize/redaction/redactor.h).
   std::string redact = "secrets,cards";
+  // Redaction rules applied to every project next to its own, as the JSON text
+  // {"rules": [...]} (normalize/redaction/rules.h); empty = none.
+  std::string redact_rules;
   // Directory of a built web UI (web/dist) to serve at "/" instead of the one built into the
   // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;

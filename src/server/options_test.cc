@@ -93,6 +93,21 @@ TEST(OptionsTest, DottedTomlKeysEqualTables) {
   EXPECT_EQ(options->decode.max_nesting_depth, 5);
 }
 
+TEST(OptionsTest, RedactionRulesFromTheConfigFileAreChecked) {
+  TempConfig config(
+      R"(redact_rules = '''{"rules": [{"name": "ticket", "kind": "pattern", "value": "TCK-[0-9]+"}]}''')"
+      "\n");
+  OptionSources sources;
+  sources.config_path = config.path();
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_THAT(options->redact_rules, HasSubstr("TCK-[0-9]+"));
+  EXPECT_TRUE(ValidateServerOptions(*options).ok());
+  options->redact_rules = R"({"rules": [{"name": "broken", "kind": "pattern", "value": "(x"}]})";
+  EXPECT_THAT(ValidateServerOptions(*options).message(),
+              HasSubstr("option redact_rules: rule \"broken\": invalid RE2 pattern"));
+}
+
 TEST(OptionsTest, UnknownTomlKeyIsNamed) {
   TempConfig config("[decode]\nmax_spans = 5\n");
   OptionSources sources;

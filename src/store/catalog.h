@@ -61,6 +61,14 @@ struct ModelPriceRecord {
   int64_t created_ns = 0;  // when this id was last put
 };
 
+// A project's own redaction rules (docs/security.md "Custom rules"): the JSON text
+// {"rules": [...]} that normalize::ParseRedactionRulesText reads (normalize/redaction/rules.h).
+struct RedactionRulesRecord {
+  std::string project;
+  std::string rules_json = R"({"rules":[]})";  // normalized (RedactionRulesToJson), so it reads back equal
+  int64_t updated_ns = 0;                        // when they were last put; 0 = never
+};
+
 // Browser sign-in (docs/ui.md "Signing in"). A login token is a one-time secret that `trackly
 // serve` and `trackly ui-token` print as a link; using it creates a UI session, which the browser
 // holds in an HttpOnly cookie. Only the hex SHA-256 of either secret is stored.
@@ -149,6 +157,28 @@ class Catalog {
   // A number that changes whenever any project's prices change, also through another process on
   // the same data directory. Cheap: a server polls it to know when to reload prices.
   virtual absl::StatusOr<int64_t> ModelPricesVersion() { return Unimplemented(); }
+
+  // --- Project redaction rules ---
+  // A backend that does not keep them returns Unimplemented from all four (the default).
+  // The rules of `project` (no rules and updated_ns 0 when none were put). NotFound if the project
+  // does not exist.
+  virtual absl::StatusOr<RedactionRulesRecord> GetRedactionRules(std::string_view /*project*/) {
+    return Unimplemented();
+  }
+  // Every project that has at least one rule, by project.
+  virtual absl::StatusOr<std::vector<RedactionRulesRecord>> ListRedactionRules() { return Unimplemented(); }
+  // Replaces the rules of `project` with `rules_json`, validated by
+  // normalize::ParseRedactionRulesText: InvalidArgument naming the bad rule (then nothing
+  // changes); NotFound if the project does not exist. An empty list removes the project's rules.
+  // Returns the stored record.
+  virtual absl::StatusOr<RedactionRulesRecord> PutRedactionRules(std::string_view /*project*/,
+                                                                 std::string_view /*rules_json*/,
+                                                                 int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+  // A number that changes whenever any project's rules change, also through another process on
+  // the same data directory. Cheap: a server polls it to know when to reload rules.
+  virtual absl::StatusOr<int64_t> RedactionRulesVersion() { return Unimplemented(); }
 
   // --- UI credentials ---
   // A backend without them returns Unimplemented from all three (the default), and the UI can

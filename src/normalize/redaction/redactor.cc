@@ -1,5 +1,7 @@
 #include "normalize/redaction/redactor.h"
 
+#include <fnmatch.h>
+
 #include <array>
 #include <utility>
 
@@ -101,9 +103,39 @@ constexpr size_t kShortestMatch = 6;
 }  // namespace
 
 struct Redactor::Detector {
-  const BuiltinDetector* builtin;
-  int group;  // index of the detector's own group in the combined pattern
+  std::string placeholder;  // "[REDACTED:<kind or rule name>]"
+  int group;                // index of the detector's own group in the combined pattern
+  int secret_group;         // as BuiltinDetector's, relative to `group`
+  bool luhn;
 };
+
+// Replaces every value that `steps` (from `step` on) selects in `json`; returns how many.
+static int ReplaceAtPath(model::Json& json, const std::vector<JsonPathStep>& steps, size_t step,
+                  const std::string& placeholder) {
+  if (step == steps.size()) {
+    if (json.is_null() || json == placeholder) return 0;
+    json = placeholder;
+    return 1;
+  }
+  const JsonPathStep& s = steps[step];
+  int count = 0;
+  switch (s.kind) {
+    case JsonPathStep::Kind::kMember:
+      if (json.is_object()) {
+        if (auto it = json.find(s.member); it != json.end()) count += ReplaceAtPath(*it, steps, step + 1, placeholder);
+      }
+      break;
+    case JsonPathStep::Kind::kIndex:
+      if (json.is_array() && s.index < json.size()) count += ReplaceAtPath(json[s.index], steps, step + 1, placeholder);
+      break;
+    case JsonPathStep::Kind::kAny:
+      if (json.is_object() || json.is_array()) {
+        for (model::Json& child : json) count += ReplaceAtPath(child, steps, step + 1, placeholder);
+      }
+      break;
+  }
+  return count;
+}
 
 absl::StatusOr<RedactionClasses> ParseRedactionClasses(std::string_view text) {
   RedactionClasses classes;
@@ -128,24 +160,83 @@ absl::StatusOr<RedactionClasses> ParseRedactionClasses(std::string_view text) {
   return classes;
 }
 
-Redactor::Redactor(RedactionClasses classes) : redact_secret_keys_(classes.secrets) {
+std::vector<std::string_view> RedactionClassNames(RedactionClasses classes) {
+  std::vector<std::string_view> names;
+  if (classes.secrets) names.push_back("secrets");
+  if (classes.cards) names.push_back("cards");
+  if (classes.emails) names.push_back("emails");
+  if (classes.phones) names.push_back("phones");
+  return names;
+}
+
+Redactor::Redactor(RedactionClasses classes) {
+  const absl::Status built = Build(classes, {});
+  (void)built;  // the built-in patterns always compile
+}
+
+absl::StatusOr<std::shared_ptr<const Redactor>> Redactor::Create(RedactionClasses classes,
+                                                                 const std::vector<RedactionRule>& rules) {
+  std::shared_ptr<Redactor> redactor(new Redactor());
+  TRACKLY_RETURN_IF_ERROR(redactor->Build(classes, rules));
+  return redactor;
+}
+
+absl::Status Redactor::Build(RedactionClasses classes, const std::vector<RedactionRule>& rules) {
+  redact_secret_keys_ = classes.secrets;
+  shortest_match_ = kShortestMatch;
   std::vector<std::string> alternatives;
   int group = 1;
+  auto add = [&](std::string placeholder, const std::string& pattern, bool luhn) -> absl::Status {
+    const RE2 alone(pattern, RE2::Quiet);
+    if (!alone.ok()) return absl::InvalidArgumentError(absl::StrCat("invalid RE2 pattern: ", alone.error()));
+    detectors_.push_back(
+        Detector{.placeholder = std::move(placeholder), .group = group, .secret_group = 0, .luhn = luhn});
+    alternatives.push_back(absl::StrCat("(", pattern, ")"));
+    group += 1 + alone.NumberOfCapturingGroups();
+    return absl::OkStatus();
+  };
   for (const BuiltinDetector& builtin : kBuiltin) {
     if (!Enabled(classes, builtin.cls)) continue;
-    detectors_.push_back(Detector{.builtin = &builtin, .group = group});
-    alternatives.push_back(absl::StrCat("(", builtin.pattern, ")"));
-    group += 1 + RE2(builtin.pattern).NumberOfCapturingGroups();
+    TRACKLY_RETURN_IF_ERROR(add(absl::StrCat("[REDACTED:", builtin.kind, "]"), builtin.pattern, builtin.luhn));
+    detectors_.back().secret_group = builtin.secret_group;
   }
-  if (alternatives.empty()) return;
-  pattern_ = std::make_unique<RE2>(absl::StrJoin(alternatives, "|"));
+  for (const RedactionRule& rule : rules) {
+    std::string placeholder = absl::StrCat("[REDACTED:", rule.name, "]");
+    switch (rule.kind) {
+      case RedactionRule::Kind::kPattern:
+        if (absl::Status status = add(std::move(placeholder), rule.value, false); !status.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("rule \"", rule.name, "\": ", status.message()));
+        }
+        // A custom pattern may match a single character.
+        shortest_match_ = 1;
+        break;
+      case RedactionRule::Kind::kKey:
+        key_rules_.push_back(KeyRule{.glob = rule.value, .placeholder = std::move(placeholder)});
+        break;
+      case RedactionRule::Kind::kPath: {
+        absl::StatusOr<std::vector<JsonPathStep>> steps = ParseJsonPath(rule.value);
+        if (!steps.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("rule \"", rule.name, "\": ", steps.status().message()));
+        }
+        path_rules_.push_back(PathRule{.steps = *std::move(steps), .placeholder = std::move(placeholder)});
+        break;
+      }
+    }
+  }
+  if (alternatives.empty()) return absl::OkStatus();
+  pattern_ = std::make_unique<RE2>(absl::StrJoin(alternatives, "|"), RE2::Quiet);
+  if (!pattern_->ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("redaction rules: the patterns together are too large for RE2: ", pattern_->error()));
+  }
   groups_ = pattern_->NumberOfCapturingGroups();
+  return absl::OkStatus();
 }
 
 Redactor::~Redactor() = default;
 
 bool Redactor::MayMatch(std::string_view text) const {
-  return pattern_ != nullptr && text.size() >= kShortestMatch &&
+  return pattern_ != nullptr && text.size() >= shortest_match_ &&
          RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *pattern_);
 }
 
@@ -169,14 +260,14 @@ int Redactor::RedactText(std::string& text) const {
         break;
       }
     }
-    if (detector == nullptr || groups[0].empty() || (detector->builtin->luhn && !PassesLuhn(groups[0]))) {
+    if (detector == nullptr || groups[0].empty() || (detector->luhn && !PassesLuhn(groups[0]))) {
       scan = start + 1;  // not a match after all; a later or overlapping one may be
       continue;
     }
-    const re2::StringPiece secret = groups[detector->group + detector->builtin->secret_group];
+    const re2::StringPiece secret = groups[detector->group + detector->secret_group];
     const size_t secret_start = static_cast<size_t>(secret.data() - text.data());
     out.append(text, copied, secret_start - copied);
-    absl::StrAppend(&out, "[REDACTED:", detector->builtin->kind, "]");
+    out.append(detector->placeholder);
     copied = secret_start + secret.size();
     scan = end;
     ++count;
@@ -192,7 +283,19 @@ int Redactor::RedactKeyed(model::Json& object) const {
   int count = 0;
   std::vector<std::pair<std::string, std::string>> renamed;  // (old key, new key)
   for (auto& [key, value] : object.items()) {
-    if (redact_secret_keys_ && IsSecretKey(key) && (value.is_string() || value.is_number()) &&
+    const KeyRule* key_rule = nullptr;
+    for (const KeyRule& rule : key_rules_) {
+      if (fnmatch(rule.glob.c_str(), key.c_str(), FNM_CASEFOLD) == 0) {
+        key_rule = &rule;
+        break;
+      }
+    }
+    if (key_rule != nullptr) {
+      if (!value.is_null() && value != key_rule->placeholder) {
+        value = key_rule->placeholder;
+        ++count;
+      }
+    } else if (redact_secret_keys_ && IsSecretKey(key) && (value.is_string() || value.is_number()) &&
         value != "[REDACTED:secret_key]") {
       value = "[REDACTED:secret_key]";
       ++count;
@@ -223,9 +326,23 @@ int Redactor::RedactJson(model::Json& json) const {
   return count;
 }
 
+int Redactor::RedactPaths(model::Json& json) const {
+  int count = 0;
+  for (const PathRule& rule : path_rules_) count += ReplaceAtPath(json, rule.steps, 0, rule.placeholder);
+  return count;
+}
+
 int Redactor::Redact(model::Observation& o) const {
   if (!enabled()) return 0;
-  int count = RedactText(o.name) + RedactText(o.status_message) + RedactJson(o.input) + RedactJson(o.output) +
+  int count = 0;
+  if (!path_rules_.empty()) {
+    model::TraceHints& hints = o.trace_hints;
+    for (model::Json* json : {&o.input, &o.output, &o.metadata, &hints.trace_input, &hints.trace_output,
+                              &hints.trace_metadata}) {
+      count += RedactPaths(*json);
+    }
+  }
+  count += RedactText(o.name) + RedactText(o.status_message) + RedactJson(o.input) + RedactJson(o.output) +
               RedactJson(o.metadata) + RedactJson(o.model_parameters) + RedactJson(o.attributes);
   for (model::Event& event : o.events) count += RedactText(event.name) + RedactJson(event.attributes);
   model::TraceHints& hints = o.trace_hints;

@@ -20,6 +20,7 @@
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/sql.h"
 #include "store/clickhouse/writer.h"
+#include "store/list_paging.h"
 #include "store/sqlite/payload.h"
 
 namespace trackly::store {
@@ -27,33 +28,6 @@ namespace {
 
 using clickhouse::Quote;
 using clickhouse::RowBinaryReader;
-
-// Cursors are keyset positions: the (time, id) of the last row of a page, so a page boundary
-// does not move when newer rows arrive. Opaque to clients: base64url of "<time>:<id>" (the same
-// form as the SQLite store's, so a cursor means the same on either backend).
-std::string EncodeCursor(int64_t time_ns, std::string_view id) {
-  return absl::WebSafeBase64Escape(absl::StrCat(time_ns, ":", Sv(id)));
-}
-
-absl::Status DecodeCursor(std::string_view cursor, int64_t* time_ns, std::string* id) {
-  std::string raw;
-  if (absl::WebSafeBase64Unescape(Sv(cursor), &raw)) {
-    std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(raw, absl::MaxSplits(':', 1));
-    if (absl::SimpleAtoi(parts.first, time_ns) && !parts.second.empty()) {
-      *id = std::string(parts.second);
-      return absl::OkStatus();
-    }
-  }
-  return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
-}
-
-absl::Status CheckListArgs(std::string_view project, int limit) {
-  if (project.empty()) return absl::InvalidArgumentError("project: required");
-  if (limit < 1 || limit > kMaxListLimit) {
-    return absl::InvalidArgumentError(absl::StrCat("limit: must be within 1..", kMaxListLimit, ", got ", limit));
-  }
-  return absl::OkStatus();
-}
 
 // Traces read and rewritten by one job of RewriteObservations.
 constexpr size_t kRewriteTracesPerJob = 200;

@@ -1,5 +1,5 @@
-// Pieces every SQLite list query shares (traces, sessions, scores in store.db; the audit log in
-// catalog.db): a WHERE clause built from optional filters, the limit check, and the keyset cursor.
+// The WHERE clause every SQLite list query builds (traces, sessions, scores in store.db; the audit
+// log in catalog.db) from optional filters; paging is store/list_paging.h.
 #pragma once
 
 #include <cstdint>
@@ -14,15 +14,6 @@
 #include "store/sqlite/connection.h"
 
 namespace trackly::store::sqlite {
-
-// Cursors are keyset positions: the (time, id) of the last row of a page, so a page boundary
-// does not move when newer rows arrive. Opaque to clients: base64url of "<time>:<id>".
-std::string EncodeCursor(int64_t time_ns, std::string_view id);
-// InvalidArgument ("cursor: malformed ...") for anything EncodeCursor did not make.
-absl::Status DecodeCursor(std::string_view cursor, int64_t* time_ns, std::string* id);
-
-// InvalidArgument naming the limit unless it is within 1..kMaxListLimit.
-absl::Status CheckListLimit(int limit);
 
 // Not thread-safe. A WHERE clause assembled from optional filters, with its parameter values in
 // order. Each `?` of a condition takes the next value.

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/json.h"
+#include "normalize/redaction/rules.h"
+#include "store/list_paging.h"
 #include "store/model_prices.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/list_query.h"
@@ -18,7 +20,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 5;
+constexpr int kCatalogSchemaVersion = 6;
 constexpr size_t kMaxProjectNameLength = 64;
 constexpr size_t kMaxUserNameLength = 128;
 
@@ -105,6 +107,22 @@ CREATE TABLE audit_events(
 );
 CREATE INDEX audit_events_by_project ON audit_events(project, time_ns, id);
 CREATE INDEX audit_events_by_time ON audit_events(time_ns, id);
+)sql";
+
+// Added in layout version 6: project redaction rules (store/catalog.h RedactionRulesRecord), a row
+// only for a project that has rules, and a counter bumped in the same transaction as every change,
+// which a server polls to know when to reload them.
+constexpr char kCatalogSchemaV6[] = R"sql(
+CREATE TABLE redaction_rules(
+  project TEXT PRIMARY KEY,
+  rules_json TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE redaction_rules_version(
+  singleton INTEGER PRIMARY KEY CHECK(singleton = 0),
+  version INTEGER NOT NULL
+);
+INSERT INTO redaction_rules_version(singleton, version) VALUES(0, 0);
 )sql";
 
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
@@ -229,6 +247,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current < 3) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV3));
       if (current < 4) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV4));
       if (current < 5) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV5));
+      if (current < 6) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV6));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -426,6 +445,69 @@ absl::Status SqliteCatalog::RemoveModelPrice(std::string_view project, std::stri
 absl::StatusOr<int64_t> SqliteCatalog::ModelPricesVersion() {
   absl::MutexLock lock(&mu_);
   return db_->QueryInt("SELECT version FROM model_prices_version");
+}
+
+absl::StatusOr<RedactionRulesRecord> SqliteCatalog::GetRedactionRules(std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
+  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  RedactionRulesRecord record{.project = std::string(project)};
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT rules_json, updated_ns FROM redaction_rules WHERE project = ?1"));
+  stmt.BindText(1, project);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (found) {
+    record.rules_json = std::string(stmt.Text(0));
+    record.updated_ns = stmt.Int(1);
+  }
+  return record;
+}
+
+absl::StatusOr<std::vector<RedactionRulesRecord>> SqliteCatalog::ListRedactionRules() {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT project, rules_json, updated_ns FROM redaction_rules ORDER BY project"));
+  std::vector<RedactionRulesRecord> records;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    records.push_back(RedactionRulesRecord{
+        .project = std::string(stmt.Text(0)), .rules_json = std::string(stmt.Text(1)), .updated_ns = stmt.Int(2)});
+  }
+  return records;
+}
+
+absl::StatusOr<RedactionRulesRecord> SqliteCatalog::PutRedactionRules(std::string_view project,
+                                                                      std::string_view rules_json, int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<normalize::RedactionRule> rules, normalize::ParseRedactionRulesText(rules_json));
+  RedactionRulesRecord record{.project = std::string(project),
+                              .rules_json = model::DumpJson(normalize::RedactionRulesToJson(rules)),
+                              .updated_ns = now_ns};
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM redaction_rules WHERE project = ?1"));
+    del.BindText(1, project);
+    TRACKLY_RETURN_IF_ERROR(del.Run());
+    if (!rules.empty()) {
+      TRACKLY_ASSIGN_OR_RETURN(
+          Statement insert,
+          db.Prepare("INSERT INTO redaction_rules(project, rules_json, updated_ns) VALUES(?1, ?2, ?3)"));
+      insert.BindText(1, project);
+      insert.BindText(2, record.rules_json);
+      insert.BindInt(3, now_ns);
+      TRACKLY_RETURN_IF_ERROR(insert.Run());
+    }
+    return db.Exec("UPDATE redaction_rules_version SET version = version + 1");
+  }));
+  return record;
+}
+
+absl::StatusOr<int64_t> SqliteCatalog::RedactionRulesVersion() {
+  absl::MutexLock lock(&mu_);
+  return db_->QueryInt("SELECT version FROM redaction_rules_version");
 }
 
 absl::Status SqliteCatalog::InsertUiCredential(const UiCredential& credential, int64_t now_ns) {
@@ -661,7 +743,7 @@ absl::Status SqliteCatalog::AppendAudit(const std::vector<AuditEvent>& events) {
 }
 
 absl::StatusOr<AuditPage> SqliteCatalog::ListAudit(const AuditQuery& query) {
-  TRACKLY_RETURN_IF_ERROR(sqlite::CheckListLimit(query.limit));
+  TRACKLY_RETURN_IF_ERROR(CheckListLimit(query.limit));
   sqlite::Filter filter;
   if (query.project) filter.Add("project = ?", *query.project);
   if (!query.action.empty()) filter.Add("action = ?", query.action);
@@ -673,7 +755,7 @@ absl::StatusOr<AuditPage> SqliteCatalog::ListAudit(const AuditQuery& query) {
     int64_t after_ns = 0;
     std::string after_id;
     int64_t after_row = 0;
-    TRACKLY_RETURN_IF_ERROR(sqlite::DecodeCursor(query.cursor, &after_ns, &after_id));
+    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
     if (!absl::SimpleAtoi(after_id, &after_row)) {
       return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
     }
@@ -691,7 +773,7 @@ absl::StatusOr<AuditPage> SqliteCatalog::ListAudit(const AuditQuery& query) {
     if (!row) break;
     if (static_cast<int>(page.events.size()) == query.limit) {
       const AuditEvent& last = page.events.back();
-      page.next_cursor = sqlite::EncodeCursor(last.time_ns, absl::StrCat(last.id));
+      page.next_cursor = EncodeCursor(last.time_ns, absl::StrCat(last.id));
       break;
     }
     page.events.push_back(AuditEvent{.id = stmt.Int(0),

@@ -38,6 +38,11 @@ class SqliteCatalog final : public Catalog {
                                                  int64_t now_ns) override;
   absl::Status RemoveModelPrice(std::string_view project, std::string_view id) override;
   absl::StatusOr<int64_t> ModelPricesVersion() override;
+  absl::StatusOr<RedactionRulesRecord> GetRedactionRules(std::string_view project) override;
+  absl::StatusOr<std::vector<RedactionRulesRecord>> ListRedactionRules() override;
+  absl::StatusOr<RedactionRulesRecord> PutRedactionRules(std::string_view project, std::string_view rules_json,
+                                                         int64_t now_ns) override;
+  absl::StatusOr<int64_t> RedactionRulesVersion() override;
   absl::Status InsertUiCredential(const UiCredential& credential, int64_t now_ns) override;
   absl::StatusOr<UiCredential> FindUiCredential(std::string_view secret_hash, UiCredentialKind kind,
                                                 int64_t now_ns, bool consume) override;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "base/status.h"
 #include "absl/synchronization/notification.h"
+#include "store/list_paging.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/fragment_merger.h"
 #include "store/sqlite/list_query.h"
@@ -24,18 +25,11 @@ namespace trackly::store {
 namespace {
 
 using sqlite::Connection;
-using sqlite::DecodeCursor;
-using sqlite::EncodeCursor;
 using sqlite::Filter;
 using sqlite::Statement;
 
 // Idle read connections kept open; more concurrent readers get connections closed after use.
 constexpr size_t kMaxIdleReaders = 8;
-
-absl::Status CheckListArgs(std::string_view project, int limit) {
-  if (project.empty()) return absl::InvalidArgumentError("project: required");
-  return sqlite::CheckListLimit(limit);
-}
 
 // An FTS5 query matching rows that contain every whitespace-separated word of `text`, each as a
 // quoted phrase so user input cannot use (or break) the FTS5 query syntax.

@@ -234,11 +234,13 @@ TEST(SqliteCatalogTest, UpgradesALayoutVersion4CatalogWithAnEmptyAuditLog) {
     ASSERT_TRUE((*catalog)->CreateProject("p", 1).ok());
   }
   {
-    // What version 4 wrote: no audit_events table.
+    // What version 4 wrote: no audit_events table (version 5) nor redaction rules (version 6).
     absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
         sqlite::Connection::Open(dir.path() + "/catalog.db", /*read_only=*/false, 1000);
     ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)->Exec("DROP TABLE audit_events; PRAGMA user_version = 4").ok());
+    ASSERT_TRUE((*db)->Exec("DROP TABLE audit_events; DROP TABLE redaction_rules; DROP TABLE redaction_rules_version; "
+                            "PRAGMA user_version = 4")
+                    .ok());
   }
   absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
   ASSERT_TRUE(catalog.ok()) << catalog.status();
@@ -247,6 +249,10 @@ TEST(SqliteCatalogTest, UpgradesALayoutVersion4CatalogWithAnEmptyAuditLog) {
   absl::StatusOr<AuditPage> page = (*catalog)->ListAudit(AuditQuery{});
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->events.size(), 1u);
+  // Version 6: no rules yet, and they can be put.
+  EXPECT_EQ((*catalog)->GetRedactionRules("p")->updated_ns, 0);
+  EXPECT_TRUE((*catalog)->PutRedactionRules("p", R"({"rules":[{"name":"k","kind":"key","value":"x"}]})", 3).ok());
+  EXPECT_EQ((*catalog)->ListRedactionRules()->size(), 1u);
 }
 
 TEST(SqliteStoreTest, HasFullTextSearch) {
