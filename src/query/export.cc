@@ -185,7 +185,7 @@ model::Json TraceToOtlpJson(const store::TraceDetail& detail) {
 
 absl::StatusOr<ExportResult> ExportTraces(store::Store& store, const store::TraceQuery& query, ExportFormat format) {
   TRACKLY_ASSIGN_OR_RETURN(store::TracePage page, store.ListTraces(query));
-  ExportResult result{.next_cursor = page.next_cursor};
+  ExportResult result{.format = format, .next_cursor = page.next_cursor};
   model::Json resource_spans = model::Json::array();
   for (const model::Trace& listed : page.traces) {
     absl::StatusOr<store::TraceDetail> detail = store.GetTrace(query.project, listed.id);

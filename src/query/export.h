@@ -26,6 +26,7 @@ enum class ExportFormat { kJsonLines, kOtlpJson };
 absl::StatusOr<ExportFormat> ParseExportFormat(std::string_view text);
 
 struct ExportResult {
+  ExportFormat format = ExportFormat::kJsonLines;
   std::string body;
   std::string next_cursor;  // the traces after these (TraceQuery cursor); empty when none
   int64_t traces = 0;

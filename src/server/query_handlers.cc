@@ -162,8 +162,7 @@ Handler ExportHandler(query::QueryService& queries, AuditLog& audit) {
     }
     absl::StatusOr<query::ExportResult> exported = queries.Export(context.project, context.query);
     if (!exported.ok()) return respond(ErrorResponse(exported.status()));
-    const bool jsonl = std::any_of(context.query.begin(), context.query.end(),
-                                   [](const auto& p) { return p.first == "format" && p.second == "jsonl"; });
+    const bool jsonl = exported->format == query::ExportFormat::kJsonLines;
     HttpResponse response = BodyResponse(http::status::ok, jsonl ? "application/x-ndjson" : "application/json",
                                          std::move(exported->body));
     response.set(http::field::content_disposition,

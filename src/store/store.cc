@@ -35,6 +35,22 @@ int64_t TraceOrderKey(const model::Trace& trace, TraceOrder order) {
 
 double TraceOrderValue(int64_t key) { return std::bit_cast<double>(key); }
 
+absl::Status ValidateWriteBatch(const WriteBatch& batch) {
+  for (const model::Observation& o : batch.observations) {
+    if (o.id.empty() || o.trace_id.empty()) return absl::InvalidArgumentError("observation without id or trace_id");
+  }
+  for (const model::ObservationFragment& f : batch.fragments) {
+    if (f.observation.id.empty() || f.event_id.empty()) {
+      return absl::InvalidArgumentError("observation fragment without id or event_id");
+    }
+  }
+  for (const model::Score& s : batch.scores) {
+    if (s.id.empty() || s.trace_id.empty()) return absl::InvalidArgumentError("score without id or trace_id");
+  }
+  if (batch.project.empty()) return absl::InvalidArgumentError("write batch without project");
+  return absl::OkStatus();
+}
+
 absl::Status WriteAndWait(Store& store, WriteBatch batch) {
   absl::Notification done;
   absl::Status result;

@@ -279,6 +279,11 @@ class Store {
 int64_t TraceOrderKey(const model::Trace& trace, TraceOrder order);
 double TraceOrderValue(int64_t key);
 
+// InvalidArgument naming what is missing when `batch` breaks WriteBatch's contract (an
+// observation or score without id or trace_id, a fragment without id or event_id, no project).
+// Every backend's Write checks this before accepting a batch.
+absl::Status ValidateWriteBatch(const WriteBatch& batch);
+
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.
 absl::Status WriteAndWait(Store& store, WriteBatch batch);
 

@@ -17,22 +17,6 @@
 namespace trackly::store::clickhouse {
 namespace {
 
-absl::Status Validate(const WriteBatch& batch) {
-  if (batch.project.empty()) return absl::InvalidArgumentError("write batch without project");
-  for (const model::Observation& o : batch.observations) {
-    if (o.id.empty() || o.trace_id.empty()) return absl::InvalidArgumentError("observation without id or trace_id");
-  }
-  for (const model::ObservationFragment& f : batch.fragments) {
-    if (f.observation.id.empty() || f.event_id.empty()) {
-      return absl::InvalidArgumentError("observation fragment without id or event_id");
-    }
-  }
-  for (const model::Score& s : batch.scores) {
-    if (s.id.empty() || s.trace_id.empty()) return absl::InvalidArgumentError("score without id or trace_id");
-  }
-  return absl::OkStatus();
-}
-
 bool ByStartThenId(const model::Trace& a, const model::Trace& b) {
   return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
 }
@@ -56,7 +40,7 @@ Writer::~Writer() {
 }
 
 void Writer::Write(WriteBatch batch, WriteCallback done) {
-  Pending pending{.batch = {}, .done = std::move(done), .rejected = Validate(batch)};
+  Pending pending{.batch = {}, .done = std::move(done), .rejected = ValidateWriteBatch(batch)};
   if (pending.rejected.ok()) {
     pending.queued = static_cast<int64_t>(batch.observations.size() + batch.fragments.size() + batch.scores.size());
     pending.batch = std::move(batch);

@@ -299,26 +299,8 @@ Writer::~Writer() {
 }
 
 void Writer::Write(WriteBatch batch, WriteCallback done) {
-  for (const model::Observation& observation : batch.observations) {
-    if (observation.id.empty() || observation.trace_id.empty()) {
-      Reject(std::move(done), absl::InvalidArgumentError("observation without id or trace_id"));
-      return;
-    }
-  }
-  for (const model::ObservationFragment& fragment : batch.fragments) {
-    if (fragment.observation.id.empty() || fragment.event_id.empty()) {
-      Reject(std::move(done), absl::InvalidArgumentError("observation fragment without id or event_id"));
-      return;
-    }
-  }
-  for (const model::Score& score : batch.scores) {
-    if (score.id.empty() || score.trace_id.empty()) {
-      Reject(std::move(done), absl::InvalidArgumentError("score without id or trace_id"));
-      return;
-    }
-  }
-  if (batch.project.empty()) {
-    Reject(std::move(done), absl::InvalidArgumentError("write batch without project"));
+  if (absl::Status valid = ValidateWriteBatch(batch); !valid.ok()) {
+    Reject(std::move(done), std::move(valid));
     return;
   }
   const int64_t count =
