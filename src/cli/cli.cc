@@ -22,6 +22,7 @@ int Run(int argc, char** argv) {
   AddUiTokenCommand(app, &exit_code);
   AddUsersCommand(app, &exit_code);
   AddAuditCommand(app, &exit_code);
+  AddEraseCommand(app, &exit_code);
   // Subcommand callbacks run inside parse(), so this is the edge for every exception a command
   // could let through (CLI11's, nlohmann's, std::bad_alloc).
   try {

@@ -338,4 +338,65 @@ Handler ListAuditHandler(store::Catalog& catalog, AuditLog& audit) {
   };
 }
 
+namespace {
+
+model::Json EraseStatsJson(const store::EraseStats& stats) {
+  return model::Json{{"traces", stats.traces}, {"observations", stats.observations}, {"scores", stats.scores}};
+}
+
+// Erases, records `action` on `target` with the counts, and answers; `not_found` (non-empty) is
+// the 404 message when nothing was erased.
+void EraseAndRespond(store::Store& store, AuditLog& audit, const RequestContext& context,
+                     const store::EraseRequest& request, std::string_view action, std::string_view target,
+                     std::string_view not_found, const Responder& respond) {
+  absl::StatusOr<store::EraseStats> stats = store.Erase(request);
+  if (!stats.ok()) return respond(ErrorResponse(stats.status()));
+  if (!not_found.empty() && stats->traces == 0 && stats->scores == 0) {
+    return respond(ErrorResponse(absl::NotFoundError(std::string(not_found))));
+  }
+  model::Json counts = EraseStatsJson(*stats);
+  respond(RecordedOr(audit, RequestEvent(context, action, target, counts),
+                     JsonResponse(http::status::ok, model::Json{{"erased", counts}})));
+}
+
+}  // namespace
+
+Handler EraseTraceHandler(store::Store& store, AuditLog& audit) {
+  return [&store, &audit](RequestContext context, Responder respond) {
+    if (!context.query.empty()) {
+      return respond(ErrorResponse(absl::InvalidArgumentError(absl::StrCat("unknown parameter '", context.query[0].first, "'"))));
+    }
+    const std::string& id = context.path_params.at(0);
+    EraseAndRespond(store, audit, context, store::EraseRequest{.project = context.project, .trace_id = id},
+                    audit_action::kTraceDelete, id, absl::StrCat("trace \"", id, "\" not found"), respond);
+  };
+}
+
+Handler EraseSessionHandler(store::Store& store, AuditLog& audit) {
+  return [&store, &audit](RequestContext context, Responder respond) {
+    if (!context.query.empty()) {
+      return respond(ErrorResponse(absl::InvalidArgumentError(absl::StrCat("unknown parameter '", context.query[0].first, "'"))));
+    }
+    const std::string& id = context.path_params.at(0);
+    EraseAndRespond(store, audit, context, store::EraseRequest{.project = context.project, .session_id = id},
+                    audit_action::kSessionDelete, id, absl::StrCat("session \"", id, "\" not found"), respond);
+  };
+}
+
+Handler EraseHandler(store::Store& store, AuditLog& audit) {
+  return [&store, &audit](RequestContext context, Responder respond) {
+    absl::StatusOr<model::Json> body = ObjectBody(context, {"trace_id", "session_id", "user_id"});
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    store::EraseRequest request{.project = context.project,
+                                .trace_id = StringMember(*body, "trace_id"),
+                                .session_id = StringMember(*body, "session_id"),
+                                .user_id = StringMember(*body, "user_id")};
+    const std::string_view action = !request.user_id.empty()      ? audit_action::kUserDataDelete
+                                    : !request.session_id.empty() ? audit_action::kSessionDelete
+                                                                  : audit_action::kTraceDelete;
+    const std::string target = request.user_id + request.session_id + request.trace_id;  // at most one is set
+    EraseAndRespond(store, audit, context, request, action, target, "", respond);
+  };
+}
+
 }  // namespace trackly::server

@@ -8,6 +8,7 @@
 #include "server/audit_log.h"
 #include "server/router.h"
 #include "store/catalog.h"
+#include "store/store.h"
 
 namespace trackly::server {
 
@@ -49,5 +50,17 @@ Handler RemoveMemberHandler(store::Catalog& catalog, AuditLog& audit);
 // GET /api/v1/audit → {"data":[event], "next_cursor"}: the caller's project's audit log, newest
 // first (query::ParseAuditQuery). Writes the queued view events first, so they are listed too.
 Handler ListAuditHandler(store::Catalog& catalog, AuditLog& audit);
+
+// Erasure (store::Store::Erase; docs/api.md "Erasure"). Each answers {"erased": {"traces",
+// "observations", "scores"}} once the data is gone, and records trace.delete, session.delete or
+// user_data.delete (with the counts) in the audit log before answering. They block the I/O
+// thread for the erasure (a rare admin action; seconds on a large store).
+// DELETE /api/v1/traces/{id}: the trace and the scores on it; 404 when the project has neither.
+Handler EraseTraceHandler(store::Store& store, AuditLog& audit);
+// DELETE /api/v1/sessions/{id}: every trace of the session; 404 when it has none.
+Handler EraseSessionHandler(store::Store& store, AuditLog& audit);
+// POST /api/v1/erase, body {"user_id"} (or {"trace_id"} or {"session_id"}): every trace of that
+// end user (the user_id traces carry); 200 with zero counts when there is none.
+Handler EraseHandler(store::Store& store, AuditLog& audit);
 
 }  // namespace trackly::server

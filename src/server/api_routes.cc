@@ -30,6 +30,9 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
   router.Add(http::verb::get, "/api/v1/sessions", store::kScopeRead, ListSessionsHandler(queries));
   router.Add(http::verb::get, "/api/v1/sessions/{id}", store::kScopeRead,
              GetSessionHandler(queries, audit));
+  router.Add(http::verb::delete_, "/api/v1/traces/{id}", store::kScopeAdmin, EraseTraceHandler(store, audit));
+  router.Add(http::verb::delete_, "/api/v1/sessions/{id}", store::kScopeAdmin, EraseSessionHandler(store, audit));
+  router.Add(http::verb::post, "/api/v1/erase", store::kScopeAdmin, EraseHandler(store, audit));
 }
 
 void AddCostApiRoutes(Router& router, store::Store& store, store::Catalog& catalog,

@@ -57,6 +57,9 @@ inline constexpr std::string_view kTraceView = "trace.view";
 inline constexpr std::string_view kSessionView = "session.view";
 inline constexpr std::string_view kExport = "traces.export";
 inline constexpr std::string_view kRedactionUpdate = "redaction.update";  // a project's rules replaced
+inline constexpr std::string_view kTraceDelete = "trace.delete";          // erasure of one trace
+inline constexpr std::string_view kSessionDelete = "session.delete";      // erasure of a session's traces
+inline constexpr std::string_view kUserDataDelete = "user_data.delete";   // erasure of an end user's traces
 }  // namespace audit_action
 
 // Actor forms (store::AuditEvent::actor).

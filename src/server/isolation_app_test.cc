@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
@@ -169,6 +170,13 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
     ++walked;
   }
   EXPECT_GE(walked, 15);
+  // Erasure naming p2's ids in the body (not the path) erases nothing of p2.
+  for (const Json& request :
+       {Json{{"user_id", kUserId}}, Json{{"session_id", kSessionId}}, Json{{"trace_id", kTraceId}}}) {
+    const HttpResponse erased = SendWithKey(http::verb::post, "/api/v1/erase", a_, request.dump());
+    EXPECT_EQ(erased.result(), http::status::ok) << erased.body();
+    EXPECT_EQ(std::string(erased.body()), R"({"erased":{"observations":0,"scores":0,"traces":0}})");
+  }
   EXPECT_EQ(SnapshotOfB(), before) << "p1's requests changed p2's data";
   // The audit log: p2's events (its price, its views of its trace) are in p2's audit; p1's shows
   // none of them, and p1's probes of p2's ids recorded no view anywhere.
@@ -178,8 +186,17 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
     EXPECT_EQ(event["project"], "p2") << event.dump();
     EXPECT_EQ(event["actor"], "key:" + key_id_) << "an event of p1's caller in p2's audit: " << event.dump();
   }
-  const Json audit_a = Get("/api/v1/audit?limit=1000", a_)["data"];
-  for (const Json& event : audit_a) EXPECT_EQ(event["project"], "p1") << event.dump();
+  // p1's erasure requests are recorded in p1's audit even when they matched nothing (proof that
+  // an erasure request was handled); their targets are the ids p1's caller sent, erased counts 0.
+  Json audit_a = Json::array();
+  for (const Json& event : Get("/api/v1/audit?limit=1000", a_)["data"]) {
+    EXPECT_EQ(event["project"], "p1") << event.dump();
+    if (absl::EndsWith(event["action"].get<std::string>(), ".delete")) {
+      EXPECT_EQ(event["details"], (Json{{"observations", 0}, {"scores", 0}, {"traces", 0}})) << event.dump();
+      continue;
+    }
+    audit_a.push_back(event);
+  }
   for (const std::string& id : b_ids) {
     EXPECT_EQ(audit_a.dump().find(id), std::string::npos) << "p1's audit shows p2's " << id << ": " << audit_a.dump();
   }

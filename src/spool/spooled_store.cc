@@ -166,6 +166,16 @@ absl::Status SpooledStore::Ship(const Segment& segment) {
 
 absl::Status SpooledStore::Flush(absl::Duration timeout) { return spool_->Flush(timeout); }
 
+absl::StatusOr<store::EraseStats> SpooledStore::Erase(const store::EraseRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(store::ValidateEraseRequest(request));
+  if (absl::Status shipped = spool_->Flush(options_.erase_flush_timeout); !shipped.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot erase yet: traces acknowledged earlier are still in the spool, not in the backing store (",
+        shipped.message(), "); try again once it has shipped"));
+  }
+  return backing_.Erase(request);
+}
+
 void SpooledStore::Drain() {
   // Close is idempotent; a Flush after it answers Unavailable, which is fine to ignore here.
   if (absl::Status shipped = spool_->Flush(options_.drain_ship_timeout); !shipped.ok() && !absl::IsUnavailable(shipped)) {

@@ -13,7 +13,8 @@
 //   backing store and waited for; a segment that fails is retried (backoff, for ever) as a whole.
 //   Writes of the backing store are idempotent upserts (store.h), so a segment shipped twice
 //   (a retry after a lost answer, or a crash before the spool deleted it) leaves no duplicates.
-// - Every other method (reads, metrics, RewriteObservations) is the backing store's.
+// - Every other method (reads, metrics, RewriteObservations) is the backing store's; Erase
+//   ships the spool first.
 #pragma once
 
 #include <functional>
@@ -32,6 +33,8 @@ struct SpooledStoreOptions {
   SpoolOptions spool;
   // How long Drain() waits for the spool to ship before leaving the rest for the next start.
   absl::Duration drain_ship_timeout = absl::Seconds(10);
+  // How long Erase waits for the spool to ship what was acknowledged before it.
+  absl::Duration erase_flush_timeout = absl::Seconds(30);
 };
 
 // The WriteBatch::finish_merged of a project's batches: a function cannot go through the spool,
@@ -93,6 +96,10 @@ class SpooledStore final : public store::Store {
   absl::StatusOr<store::MetricsResult> QueryMetrics(const store::MetricsQuery& query) override {
     return backing_.QueryMetrics(query);
   }
+  // Ships everything acknowledged first (so nothing still in the spool brings an erased trace
+  // back), then the backing store's Erase. Unavailable, naming the ship lag, when the spool does
+  // not ship within erase_flush_timeout (the backing store is down).
+  absl::StatusOr<store::EraseStats> Erase(const store::EraseRequest& request) override;
 
  private:
   SpooledStore(store::Store& backing, SpooledStoreOptions options, std::unique_ptr<Spool> spool);

@@ -23,6 +23,10 @@ absl::StatusOr<MetricsResult> Store::QueryMetrics(const MetricsQuery&) {
   return absl::UnimplementedError("this store backend has no metrics rollups");
 }
 
+absl::StatusOr<EraseStats> Store::Erase(const EraseRequest&) {
+  return absl::UnimplementedError("this store backend cannot erase traces");
+}
+
 int64_t TraceOrderKey(const model::Trace& trace, TraceOrder order) {
   switch (order) {
     case TraceOrder::kStartTime: return trace.start_time_ns;
@@ -48,6 +52,16 @@ absl::Status ValidateWriteBatch(const WriteBatch& batch) {
     if (s.id.empty() || s.trace_id.empty()) return absl::InvalidArgumentError("score without id or trace_id");
   }
   if (batch.project.empty()) return absl::InvalidArgumentError("write batch without project");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEraseRequest(const EraseRequest& request) {
+  if (request.project.empty()) return absl::InvalidArgumentError("project: required");
+  const int selectors =
+      !request.trace_id.empty() + !request.session_id.empty() + !request.user_id.empty();
+  if (selectors != 1) {
+    return absl::InvalidArgumentError("exactly one of trace_id, session_id and user_id must be given");
+  }
   return absl::OkStatus();
 }
 

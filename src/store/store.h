@@ -188,6 +188,22 @@ struct RewriteStats {
   int64_t traces_rewritten = 0;        // traces whose summary was recomputed
 };
 
+// What Store::Erase removes (docs/security.md "Erasure"): the traces of `project` that the ONE
+// selector set names.
+struct EraseRequest {
+  std::string project;     // required
+  std::string trace_id;    // that trace (and the scores naming it, even with no trace stored)
+  std::string session_id;  // every trace whose summary names this session
+  std::string user_id;     // every trace whose summary names this user
+};
+
+// What Store::Erase removed.
+struct EraseStats {
+  int64_t traces = 0;        // trace summaries removed
+  int64_t observations = 0;  // observations removed
+  int64_t scores = 0;        // scores removed
+};
+
 // Thread-safe: any method may be called from any thread, concurrently.
 //
 // Writes: Write() enqueues and returns at once. `done` is called exactly once:
@@ -261,6 +277,18 @@ class Store {
   virtual absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,
                                                            const ObservationRewrite& rewrite);
 
+  // Erasure (a data-subject request): removes every trace `request` names with everything stored
+  // of it — its observations, their fragments, the scores on the trace, its full-text entries and
+  // its contributions to the metrics rollups (rollup rows that only it fed, and rollup keys naming
+  // only its user or session, go too) — and recomputes the sessions it belonged to (a session
+  // left with no trace disappears). Blocks until done. When it returns OK no read returns any of
+  // it, and the backend has removed it from its files rather than merely hiding it (how, per
+  // backend: docs/security.md "Erasure"). Ordered with writes: everything acknowledged before
+  // Erase was called is erased; a span written afterwards starts the trace anew. Erasing what does
+  // not exist is OK with zero counts. InvalidArgument unless exactly one selector is set (or no
+  // project); Unavailable when draining; Unimplemented for a backend without it (the default).
+  virtual absl::StatusOr<EraseStats> Erase(const EraseRequest& request);
+
   // Metrics over the rollups the backend maintains at ingest (store/metrics_query.h), never a
   // scan of observations: the cost of a query grows with the number of time buckets and rollup
   // keys in its range, not with the number of spans. The answer always equals aggregating
@@ -283,6 +311,10 @@ double TraceOrderValue(int64_t key);
 // observation or score without id or trace_id, a fragment without id or event_id, no project).
 // Every backend's Write checks this before accepting a batch.
 absl::Status ValidateWriteBatch(const WriteBatch& batch);
+
+// InvalidArgument naming the problem unless `request` has a project and exactly one selector.
+// Every backend's Erase checks this first.
+absl::Status ValidateEraseRequest(const EraseRequest& request);
 
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.
 absl::Status WriteAndWait(Store& store, WriteBatch batch);

@@ -13,6 +13,7 @@
 #include "absl/synchronization/notification.h"
 #include "base/status.h"
 #include "model/observation_fragment.h"
+#include "store/clickhouse/eraser.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/rollups.h"
 #include "store/clickhouse/row_binary.h"
@@ -31,6 +32,8 @@ using clickhouse::RowBinaryReader;
 
 // Traces read and rewritten by one job of RewriteObservations.
 constexpr size_t kRewriteTracesPerJob = 200;
+// How long Erase waits for ClickHouse to apply its mutations before answering DeadlineExceeded.
+constexpr absl::Duration kEraseMutationTimeout = absl::Minutes(5);
 
 // A double as a SQL literal that parses back to the same value.
 std::string Number(double value) { return absl::StrFormat("%.17g", value); }
@@ -420,6 +423,23 @@ absl::StatusOr<RewriteStats> ClickHouseStore::RewriteObservations(const RewriteR
     total.traces_rewritten += stats.traces_rewritten;
   }
   return total;
+}
+
+absl::StatusOr<EraseStats> ClickHouseStore::Erase(const EraseRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(ValidateEraseRequest(request));
+  absl::StatusOr<EraseStats> result;
+  absl::Notification done;
+  writer_->RunJob(
+      [&]() -> absl::StatusOr<int64_t> {
+        result = clickhouse::EraseTraces(*db_, *writer_, request, kEraseMutationTimeout);
+        return result.status().ok() ? 0 : absl::StatusOr<int64_t>(result.status());
+      },
+      [&](absl::Status status) {
+        if (!status.ok()) result = std::move(status);  // e.g. Unavailable: draining, never ran
+        done.Notify();
+      });
+  done.WaitForNotification();
+  return result;
 }
 
 }  // namespace trackly::store

@@ -99,6 +99,8 @@ class ClickHouseStore final : public Store {
   // until the (idempotent) rewrite is run again.
   absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,
                                                    const ObservationRewrite& rewrite) override;
+  // On the worker thread, with mutations it waits for (clickhouse/eraser.h).
+  absl::StatusOr<EraseStats> Erase(const EraseRequest& request) override;
 
  private:
   ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr<clickhouse::HttpClient> client,

@@ -22,13 +22,18 @@ QuerySettings InsertSettings(const std::string& name, const ServerInfo& server) 
 }  // namespace
 
 Database::Database(HttpClient& client, std::string name, const ServerInfo& server)
-    : client_(client), select_settings_{{"database", name}}, insert_settings_(InsertSettings(name, server)) {}
+    : client_(client),
+      name_(name),
+      select_settings_{{"database", name}},
+      insert_settings_(InsertSettings(name, server)) {}
 
 absl::StatusOr<std::string> Database::Select(std::string_view sql) const { return client_.Query(sql, select_settings_); }
 
 absl::Status Database::Insert(std::string_view insert_sql, std::string_view rows) const {
   return client_.Insert(insert_sql, rows, insert_settings_).status();
 }
+
+absl::Status Database::Execute(std::string_view sql) const { return client_.Query(sql, select_settings_).status(); }
 
 absl::Status ForEachChunk(const std::vector<std::string>& ids,
                           const std::function<absl::Status(const std::vector<std::string>&)>& fn) {

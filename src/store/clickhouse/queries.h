@@ -27,9 +27,13 @@ class Database {
   absl::StatusOr<std::string> Select(std::string_view sql) const;
   // Runs `insert_sql` (…FORMAT RowBinary) with `rows` as its data.
   absl::Status Insert(std::string_view insert_sql, std::string_view rows) const;
+  // Runs a statement that returns nothing (ALTER …).
+  absl::Status Execute(std::string_view sql) const;
+  const std::string& name() const { return name_; }
 
  private:
   HttpClient& client_;
+  const std::string name_;
   const QuerySettings select_settings_;
   const QuerySettings insert_settings_;
 };

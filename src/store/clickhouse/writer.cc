@@ -240,8 +240,11 @@ absl::Status Writer::WriteSummaries(const std::string& project, const std::vecto
   }
   if (!trace_rows.data().empty()) TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertTraceSql(), trace_rows.data()));
   TRACKLY_RETURN_IF_ERROR(WriteRollups(db_, project, trace_version, [this] { return NextVersion(); }, rollups));
-  if (sessions.empty()) return absl::OkStatus();
+  return WriteSessionSummaries(project, sessions);
+}
 
+absl::Status Writer::WriteSessionSummaries(const std::string& project, const std::set<std::string>& sessions) {
+  if (sessions.empty()) return absl::OkStatus();
   const uint64_t session_version = NextVersion();
   TRACKLY_ASSIGN_OR_RETURN(
       TracesBySession traces_by_session,

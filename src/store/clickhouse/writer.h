@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +39,9 @@ class Writer {
   // Worker thread only (inside a Job): upserts `observations` of `project` (times already floored
   // to microseconds) and rewrites the summaries of their traces and sessions.
   absl::Status StoreObservations(const std::string& project, const std::vector<model::Observation>& observations);
+  // Worker thread only (inside a Job): writes the summary of each of `session_ids` over the
+  // traces whose latest summary names it now (a tombstone, trace_count 0, for one with none).
+  absl::Status WriteSessionSummaries(const std::string& project, const std::set<std::string>& session_ids);
   void Drain();
   StoreStats stats() const;
 

@@ -169,6 +169,7 @@ bool HasMetrics(Store& store) { return !absl::IsUnimplemented(store.QueryMetrics
 bool HasRewrite(Store& store) {
   return !absl::IsUnimplemented(store.RewriteObservations(RewriteRange{}, [](Observation&) { return false; }).status());
 }
+bool HasErase(Store& store) { return !absl::IsUnimplemented(store.Erase(EraseRequest{}).status()); }
 bool HasObservationPages(Store& store) {
   return !absl::IsUnimplemented(store.ListTraceObservations(ObservationQuery{}).status());
 }

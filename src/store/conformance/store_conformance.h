@@ -46,6 +46,7 @@ struct Backend {
 bool HasMetrics(Store& store);            // QueryMetrics
 bool HasRewrite(Store& store);            // RewriteObservations
 bool HasObservationPages(Store& store);   // ListTraceObservations
+bool HasErase(Store& store);              // Erase
 
 // Test-name generator for INSTANTIATE_TEST_SUITE_P.
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info);

@@ -77,6 +77,8 @@ std::string_view Statement::Blob(int column) const {
 }
 int64_t Statement::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
+int64_t Statement::Changes() const { return sqlite3_changes64(db_); }
+
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only,
                                                              int busy_timeout_ms) {
   sqlite3* db = nullptr;

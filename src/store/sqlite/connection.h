@@ -56,6 +56,8 @@ class Statement {
   std::string_view Blob(int column) const;
   // Rowid of the row the last successful INSERT on this connection created.
   int64_t LastInsertRowId() const;
+  // Rows the last INSERT, UPDATE or DELETE run on this connection changed.
+  int64_t Changes() const;
 
  private:
   sqlite3_stmt* stmt_;

@@ -124,33 +124,46 @@ void RollupWriter::AddToCells(std::string_view project, const Entry& entry, int6
   }
 }
 
+absl::Status RollupWriter::SubtractStored(Connection& db, std::string_view project, std::string_view trace_id) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement read, db.Prepare("SELECT body FROM rollup_contributions WHERE project = ?1 AND trace_id = ?2"));
+  read.BindText(1, project);
+  read.BindText(2, trace_id);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, read.Step());
+  if (!found) return absl::OkStatus();
+  std::string_view in = read.Blob(0);
+  while (!in.empty()) {
+    Entry entry;
+    int64_t kind = 0;
+    uint64_t length = 0;
+    if (!ReadSigned(in, kind) || !ReadSigned(in, entry.key_id) || !ReadSigned(in, entry.minute_s) ||
+        !ReadVarint(in, length) || length > in.size()) {
+      return absl::DataLossError(absl::StrCat("malformed rollup contribution of trace ", Sv(trace_id)));
+    }
+    entry.kind = static_cast<int>(kind);
+    TRACKLY_ASSIGN_OR_RETURN(entry.values, DecodeValues(in.substr(0, length), /*with_sketch=*/true));
+    in.remove_prefix(length);
+    AddToCells(project, entry, -1);
+    if (entry.kind == static_cast<int>(model::RollupKind::kTraceByUser)) {
+      removed_user_keys_.emplace(std::string(project), entry.key_id);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RollupWriter::RemoveTrace(Connection& db, std::string_view project, std::string_view trace_id) {
+  TRACKLY_RETURN_IF_ERROR(SubtractStored(db, project, trace_id));
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement del, db.Prepare("DELETE FROM rollup_contributions WHERE project = ?1 AND trace_id = ?2"));
+  del.BindText(1, project);
+  del.BindText(2, trace_id);
+  return del.Run();
+}
+
 absl::Status RollupWriter::ReplaceTrace(Connection& db, std::string_view project, std::string_view trace_id,
                                         bool is_new, const model::Trace& trace,
                                         std::span<const model::Observation> observations) {
-  // Subtract what the trace contributed so far.
-  if (!is_new) {
-    TRACKLY_ASSIGN_OR_RETURN(
-        Statement read, db.Prepare("SELECT body FROM rollup_contributions WHERE project = ?1 AND trace_id = ?2"));
-    read.BindText(1, project);
-    read.BindText(2, trace_id);
-    TRACKLY_ASSIGN_OR_RETURN(bool found, read.Step());
-    if (found) {
-      std::string_view in = read.Blob(0);
-      while (!in.empty()) {
-        Entry entry;
-        int64_t kind = 0;
-        uint64_t length = 0;
-        if (!ReadSigned(in, kind) || !ReadSigned(in, entry.key_id) || !ReadSigned(in, entry.minute_s) ||
-            !ReadVarint(in, length) || length > in.size()) {
-          return absl::DataLossError(absl::StrCat("malformed rollup contribution of trace ", Sv(trace_id)));
-        }
-        entry.kind = static_cast<int>(kind);
-        TRACKLY_ASSIGN_OR_RETURN(entry.values, DecodeValues(in.substr(0, length), /*with_sketch=*/true));
-        in.remove_prefix(length);
-        AddToCells(project, entry, -1);
-      }
-    }
-  }
+  if (!is_new) TRACKLY_RETURN_IF_ERROR(SubtractStored(db, project, trace_id));
 
   // Add what it contributes now: its observations under their keys and minutes, and the run
   // under its trace keys at the trace's start minute.
@@ -225,6 +238,27 @@ absl::Status RollupWriter::Flush(Connection& db) {
     TRACKLY_RETURN_IF_ERROR(upsert.Run());
   }
   deltas_.clear();
+  return PruneRemovedUserKeys(db);
+}
+
+// A key's cells live in every tier at once (a contribution is added to its minute, hour and day),
+// so a key without a day row has no row at all. The probe walks the (project, kind) range of
+// rollup_day, which for the per-user kind has one row per user and active day: fine for erasure,
+// which is rare, and never run on the ingest path (only RemoveTrace fills the set).
+absl::Status RollupWriter::PruneRemovedUserKeys(Connection& db) {
+  if (removed_user_keys_.empty()) return absl::OkStatus();
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement del,
+      db.Prepare("DELETE FROM rollup_keys WHERE project = ?1 AND key_id = ?2 AND NOT EXISTS ("
+                 "SELECT 1 FROM rollup_day WHERE project = ?1 AND kind = ?3 AND key_id = ?2)"));
+  for (const auto& [project, key_id] : removed_user_keys_) {
+    del.BindText(1, project);
+    del.BindInt(2, key_id);
+    del.BindInt(3, static_cast<int>(model::RollupKind::kTraceByUser));
+    TRACKLY_RETURN_IF_ERROR(del.Run());
+  }
+  removed_user_keys_.clear();
+  key_ids_.clear();  // a cached id may name a key just deleted
   return absl::OkStatus();
 }
 

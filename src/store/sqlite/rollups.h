@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "model/observation.h"
 #include "model/rollup.h"
@@ -34,7 +35,12 @@ class RollupWriter {
   // it has no stored contribution to read.
   absl::Status ReplaceTrace(Connection& db, std::string_view project, std::string_view trace_id, bool is_new,
                             const model::Trace& trace, std::span<const model::Observation> observations);
-  // Adds the summed changes of every ReplaceTrace to the rollup tables. Call once, last.
+  // Removes what trace `trace_id` contributes (Store::Erase); nothing when it contributes nothing.
+  absl::Status RemoveTrace(Connection& db, std::string_view project, std::string_view trace_id);
+  // Adds the summed changes of every ReplaceTrace and RemoveTrace to the rollup tables, then
+  // deletes the per-user keys (model::RollupKind::kTraceByUser, whose dimensions are a user and a
+  // session id) that RemoveTrace left without any row, so an erased user's id is gone from the
+  // rollups too. Call once, last.
   absl::Status Flush(Connection& db);
 
  private:
@@ -45,9 +51,14 @@ class RollupWriter {
   absl::StatusOr<int64_t> KeyId(Connection& db, std::string_view project, model::RollupKind kind,
                                 std::vector<std::string> dims);
   void AddToCells(std::string_view project, const Entry& entry, int64_t sign);
+  // Subtracts the stored contribution of a trace that has one (is_new false).
+  absl::Status SubtractStored(Connection& db, std::string_view project, std::string_view trace_id);
+  absl::Status PruneRemovedUserKeys(Connection& db);
 
   absl::flat_hash_map<KeyOfDims, int64_t> key_ids_;
   absl::flat_hash_map<Cell, model::RollupValues> deltas_;
+  // (project, key id) of the kTraceByUser keys RemoveTrace subtracted from.
+  absl::flat_hash_set<std::pair<std::string, int64_t>> removed_user_keys_;
 };
 
 // Recomputes every rollup row and trace contribution of the store from the stored observations,

@@ -475,4 +475,18 @@ absl::StatusOr<RewriteStats> SqliteStore::RewriteObservations(const RewriteRange
   return total;
 }
 
+absl::StatusOr<EraseStats> SqliteStore::Erase(const EraseRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(ValidateEraseRequest(request));
+  EraseStats stats;
+  absl::Notification done;
+  absl::Status result;
+  writer_->Erase(request, &stats, [&](absl::Status status) {
+    result = std::move(status);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  TRACKLY_RETURN_IF_ERROR(result);
+  return stats;
+}
+
 }  // namespace trackly::store

@@ -83,6 +83,9 @@ class SqliteStore final : public Store {
   // at a time through the writer thread (store/sqlite/observation_rewriter.h).
   absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,
                                                    const ObservationRewrite& rewrite) override;
+  // On the writer thread, alone in its transaction (sqlite::Writer::Erase says how the removal is
+  // made physical).
+  absl::StatusOr<EraseStats> Erase(const EraseRequest& request) override;
 
  private:
   // A read connection borrowed from the pool; returned when destroyed.

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/log.h"
 #include "base/status.h"
 #include "model/summary.h"
 #include "store/sqlite/fragment_merger.h"
@@ -275,6 +276,80 @@ absl::Status UpdateSearchText(Connection& db, const CommitWork& work) {
   return absl::OkStatus();
 }
 
+// The trace ids an erasure names: the trace itself, or the traces whose summary names the session
+// or user (both have an index).
+absl::StatusOr<std::vector<std::string>> TracesToErase(Connection& db, const EraseRequest& request) {
+  if (!request.trace_id.empty()) return std::vector<std::string>{request.trace_id};
+  const bool by_session = !request.session_id.empty();
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement select,
+      db.Prepare(by_session ? "SELECT trace_id FROM traces WHERE project = ?1 AND session_id = ?2 AND session_id != ''"
+                            : "SELECT trace_id FROM traces WHERE project = ?1 AND user_id = ?2 AND user_id != ''"));
+  select.BindText(1, request.project);
+  select.BindText(2, by_session ? request.session_id : request.user_id);
+  std::vector<std::string> trace_ids;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    trace_ids.emplace_back(select.Text(0));
+  }
+  return trace_ids;
+}
+
+// Deletes the rows `sql` selects with ?1 = project, ?2 = trace id, and returns how many.
+absl::StatusOr<int64_t> DeleteOfTrace(Connection& db, const std::string& sql, std::string_view project,
+                                      std::string_view trace_id) {
+  TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare(sql));
+  del.BindText(1, project);
+  del.BindText(2, trace_id);
+  TRACKLY_RETURN_IF_ERROR(del.Run());
+  return del.Changes();
+}
+
+// Store::Erase inside the caller's transaction: every row of each named trace, its rollup
+// contribution and search text, then its sessions recomputed.
+absl::Status EraseTraces(Connection& db, const EraseRequest& request, EraseStats& stats) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> trace_ids, TracesToErase(db, request));
+  const std::string& project = request.project;
+  CommitWork work;
+  for (const std::string& trace_id : trace_ids) {
+    TRACKLY_ASSIGN_OR_RETURN(PreviousTrace previous, ReadPreviousTrace(db, project, trace_id));
+    if (previous.exists) {
+      ++stats.traces;
+      TRACKLY_RETURN_IF_ERROR(ReplaceSideRows(db, "trace_tags", "tag", project, trace_id, previous.tags, {}));
+      TRACKLY_RETURN_IF_ERROR(ReplaceSideRows(db, "trace_models", "model", project, trace_id, previous.models, {}));
+      work.text_deletes.push_back(previous.row_id);
+      if (!previous.session_id.empty()) work.sessions.emplace(project, previous.session_id);
+      TRACKLY_RETURN_IF_ERROR(
+          DeleteOfTrace(db, "DELETE FROM traces WHERE project = ?1 AND trace_id = ?2", project, trace_id).status());
+      TRACKLY_RETURN_IF_ERROR(work.rollups.RemoveTrace(db, project, trace_id));
+    }
+    // Fragments first: they are found through the observation ids of the trace.
+    TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
+                                          "DELETE FROM observation_fragments WHERE project = ?1 AND observation_id IN "
+                                          "(SELECT id FROM observations WHERE project = ?1 AND trace_id = ?2)",
+                                          project, trace_id)
+                                .status());
+    TRACKLY_ASSIGN_OR_RETURN(
+        int64_t observations,
+        DeleteOfTrace(db, "DELETE FROM observations WHERE project = ?1 AND trace_id = ?2", project, trace_id));
+    stats.observations += observations;
+    TRACKLY_ASSIGN_OR_RETURN(int64_t scores,
+                             DeleteOfTrace(db, "DELETE FROM scores WHERE project = ?1 AND trace_id = ?2", project, trace_id));
+    stats.scores += scores;
+  }
+  TRACKLY_RETURN_IF_ERROR(work.rollups.Flush(db));
+  for (const SessionKey& session : work.sessions) TRACKLY_RETURN_IF_ERROR(UpdateSession(db, session));
+  TRACKLY_RETURN_IF_ERROR(UpdateSearchText(db, work));
+  // FTS5 marks a deleted document's terms as deleted and drops them only when index segments are
+  // merged; 'optimize' merges them all now. It rewrites the whole index (seconds on a large
+  // store), acceptable for an erasure and never done on the ingest path.
+  if (!work.text_deletes.empty()) {
+    TRACKLY_RETURN_IF_ERROR(db.Exec("INSERT INTO trace_text(trace_text) VALUES('optimize')"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Writer::Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options)
@@ -357,6 +432,17 @@ void Writer::WriteLoaded(std::string project, Loader load, WriteCallback done) {
                            .load = std::move(load)});
 }
 
+void Writer::Erase(EraseRequest request, EraseStats* stats, WriteCallback done) {
+  absl::MutexLock lock(&mu_);
+  if (draining_) {
+    rejected_.push_back({std::move(done), absl::UnavailableError("store is shutting down")});
+    return;
+  }
+  ++queued_batches_;
+  queue_.push_back(Pending{.project = request.project, .observations = {}, .done = std::move(done),
+                           .erase = std::move(request), .erase_stats = stats});
+}
+
 void Writer::Reject(WriteCallback done, absl::Status status) {
   absl::MutexLock lock(&mu_);
   rejected_.push_back({std::move(done), std::move(status)});
@@ -406,10 +492,15 @@ void Writer::Run() {
         };
         mu_.AwaitWithTimeout(absl::Condition(&full_or_stopping), absl::Milliseconds(max_batch_wait_ms_));
       }
-      // Always take at least one batch, even one larger than the commit cap.
-      while (!queue_.empty() &&
-             (group.empty() || observations + queue_.front().queued <= max_commit_observations_)) {
-        observations += queue_.front().queued;
+      // Always take at least one batch, even one larger than the commit cap; an erasure goes
+      // alone.
+      while (!queue_.empty()) {
+        const Pending& next = queue_.front();
+        if (!group.empty() &&
+            (next.erase || group.front().erase || observations + next.queued > max_commit_observations_)) {
+          break;
+        }
+        observations += next.queued;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -440,6 +531,7 @@ void Writer::Run() {
 }
 
 absl::Status Writer::Commit(std::vector<Pending>& group) {
+  if (group.size() == 1 && group.front().erase) return CommitErase(group.front());
   TRACKLY_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   absl::Status status = Apply(group);
   if (status.ok()) status = db_->Exec("COMMIT");
@@ -448,6 +540,28 @@ absl::Status Writer::Commit(std::vector<Pending>& group) {
     cache_.Clear();                       // it may hold what was just rolled back
   }
   return status;
+}
+
+absl::Status Writer::CommitErase(Pending& pending) {
+  TRACKLY_RETURN_IF_ERROR(db_->Exec("PRAGMA secure_delete = ON"));
+  absl::Status status = db_->Exec("BEGIN IMMEDIATE");
+  if (status.ok()) status = EraseTraces(*db_, *pending.erase, *pending.erase_stats);
+  if (status.ok()) status = db_->Exec("COMMIT");
+  if (!status.ok()) db_->Exec("ROLLBACK").IgnoreError();
+  cache_.Clear();  // it may hold observations of the erased traces
+  absl::Status off = db_->Exec("PRAGMA secure_delete = OFF");
+  TRACKLY_RETURN_IF_ERROR(status);
+  TRACKLY_RETURN_IF_ERROR(off);
+  // The WAL still holds the pages as they were before the erasure (earlier commits wrote them
+  // there). A TRUNCATE checkpoint copies the current pages into store.db and empties the WAL; it
+  // waits (busy_timeout) for readers of older snapshots, and if one outlives that the WAL is
+  // left for the next erasure or checkpoint, with a warning.
+  TRACKLY_ASSIGN_OR_RETURN(int64_t busy, db_->QueryInt("PRAGMA wal_checkpoint(TRUNCATE)"));
+  if (busy != 0) {
+    LogWarn("erasure committed, but a long read kept the WAL from being truncated; older copies of the "
+            "erased pages stay in store.db-wal until it is reused");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Writer::ForgetCacheIfChangedElsewhere() {

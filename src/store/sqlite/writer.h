@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +46,14 @@ class Writer {
   // rows is atomic with respect to other writes (Store::RewriteObservations). Then as Write().
   void WriteLoaded(std::string project, Loader load, WriteCallback done);
 
+  // Erases what `request` names (Store::Erase, request already validated) in a transaction of
+  // its own, ordered with the writes queued before and after it, adding what it removed to
+  // `*stats` (which must stay valid until `done` runs). The transaction runs with SQLite's
+  // secure_delete on, so freed content is overwritten with zeros, rebuilds the full-text index
+  // when it removed any of its rows (FTS5 otherwise keeps deleted terms until a merge), and is
+  // followed by a checkpoint that truncates the WAL, so no older copy of a page stays there.
+  void Erase(EraseRequest request, EraseStats* stats, WriteCallback done);
+
   void Drain();
   StoreStats stats() const;
 
@@ -55,6 +64,9 @@ class Writer {
     std::vector<EncodedScore> scores;
     WriteCallback done;
     Loader load;  // set by WriteLoaded() and for fragments: fills `observations` inside the commit
+    // Set by Erase(): this entry erases instead of writing, alone in its commit.
+    std::optional<EraseRequest> erase;
+    EraseStats* erase_stats = nullptr;
     // What this write added to queued_observations_: its observations, fragments and scores.
     size_t queued = 0;
   };
@@ -71,6 +83,8 @@ class Writer {
   // One transaction for `group`; rolled back on any error.
   absl::Status Commit(std::vector<Pending>& group);
   absl::Status Apply(std::vector<Pending>& group);
+  // Commits one Erase() entry, then truncates the WAL.
+  absl::Status CommitErase(Pending& pending);
   // Drops the summary cache when another connection (another process: `trackly cost recompute`
   // on the same data directory) committed since the last commit, as it may have rewritten rows
   // the cache holds. PRAGMA data_version changes exactly then.

@@ -1,0 +1,27 @@
+// Store::Erase on ClickHouse (docs/security.md "Erasure").
+//
+// Every row of the erased traces is removed with ALTER TABLE … DELETE mutations (observations,
+// their fragments, traces, scores, rollups, rollup cells, and every row of the sessions they were
+// in), and the eraser waits until ClickHouse reports them done (system.mutations), because a
+// mutation rewrites the data parts without the rows: only then are they gone from disk and from
+// every read. Mutations rewrite whole parts, so an erasure costs time proportional to the parts
+// holding the traces; erasure is rare and never on the ingest path. Then the sessions that keep
+// traces get a fresh summary. Row deletes here are deliberate: retention drops partitions, but an
+// erasure request names a few traces across any number of days.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "store/clickhouse/queries.h"
+#include "store/clickhouse/writer.h"
+#include "store/store.h"
+
+namespace trackly::store::clickhouse {
+
+// Worker thread only (run as a Writer job, so it is ordered with this node's writes). `request`
+// is valid (ValidateEraseRequest). DeadlineExceeded when ClickHouse has not finished the
+// mutations within `mutation_timeout` (they keep running; reads may still show the traces).
+absl::StatusOr<EraseStats> EraseTraces(const Database& db, Writer& writer, const EraseRequest& request,
+                                       absl::Duration mutation_timeout);
+
+}  // namespace trackly::store::clickhouse
