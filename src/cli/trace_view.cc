@@ -308,4 +308,24 @@ std::vector<std::string> FormatTraceTree(const model::Trace& trace,
   return lines;
 }
 
+std::vector<std::string> FormatRunInsight(const analysis::RunProfile& profile,
+                                          std::span<const analysis::Finding> findings) {
+  std::vector<std::string> lines;
+  lines.push_back(absl::StrFormat(
+      "Run: %d model calls, %d tool calls, %d retrievals, %d retries, %d errors, depth %d, %d plan-act rounds",
+      profile.model_calls, profile.tool_calls, profile.retrievals, profile.retries, profile.errors, profile.max_depth,
+      profile.planning_iterations));
+  std::string stopped = absl::StrCat("Stopped: ", Sv(analysis::ToString(profile.stop_reason)));
+  if (!profile.stop_evidence.empty()) absl::StrAppend(&stopped, " (", profile.stop_evidence, ")");
+  lines.push_back(std::move(stopped));
+  if (findings.empty()) {
+    lines.push_back("No findings.");
+    return lines;
+  }
+  for (const analysis::Finding& finding : findings) {
+    lines.push_back(absl::StrCat(kFindingMark, " ", Sv(analysis::ToString(finding.kind)), ": ", finding.message));
+  }
+  return lines;
+}
+
 }  // namespace trackly::cli

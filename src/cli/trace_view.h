@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/pathologies.h"
+#include "analysis/run_profile.h"
 #include "model/observation.h"
 
 namespace trackly::cli {
@@ -37,5 +39,13 @@ std::vector<std::string> FormatTraceList(std::span<const model::Trace> traces);
 // readable. Iterative: a 100k-deep trace cannot overflow the stack.
 std::vector<std::string> FormatTraceTree(const model::Trace& trace,
                                          std::span<const model::Observation> observations);
+
+// Marks a finding. Also used in tests.
+inline constexpr char kFindingMark[] = "⚠";
+
+// What the run did and why it stopped (analysis/run_profile.h), then one line per finding
+// (analysis/pathologies.h) starting with kFindingMark, or "No findings." (docs/insight.md).
+std::vector<std::string> FormatRunInsight(const analysis::RunProfile& profile,
+                                          std::span<const analysis::Finding> findings);
 
 }  // namespace trackly::cli

@@ -12,6 +12,7 @@
 namespace trackly::cli {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
@@ -236,6 +237,21 @@ TEST(FormatTraceTreeTest, WideTraceKeepsStartOrderAmongSiblings) {
   std::vector<std::string> rows = TreeRows(FormatTraceTree(TraceNamed("t1", "run", 1000), obs));
   ASSERT_THAT(rows, SizeIs(11));
   for (int i = 0; i < 10; ++i) EXPECT_THAT(rows[i + 1], HasSubstr(absl::StrCat("child_", i, " "))) << i;
+}
+
+TEST(FormatRunInsightTest, ShowsCountersStopReasonAndEachFinding) {
+  analysis::RunProfile profile{.observations = 9, .model_calls = 4, .tool_calls = 3, .retrievals = 1, .retries = 2,
+                               .errors = 1, .max_depth = 3, .planning_iterations = 3,
+                               .stop_reason = analysis::StopReason::kTokenLimit,
+                               .stop_observation_id = "g4", .stop_evidence = "finish_reason \"length\""};
+  std::vector<analysis::Finding> findings = {
+      {.kind = analysis::FindingKind::kRepeatedToolCall, .message = "search called 3 times", .observation_ids = {"a"}}};
+  EXPECT_THAT(FormatRunInsight(profile, findings),
+              ElementsAre("Run: 4 model calls, 3 tool calls, 1 retrievals, 2 retries, 1 errors, depth 3, 3 plan-act rounds",
+                          "Stopped: token_limit (finish_reason \"length\")",
+                          absl::StrCat(kFindingMark, " repeated_tool_call: search called 3 times")));
+  EXPECT_THAT(FormatRunInsight(analysis::RunProfile(), {}),
+              ElementsAre(HasSubstr("Run: 0 model calls"), "Stopped: unknown", "No findings."));
 }
 
 }  // namespace

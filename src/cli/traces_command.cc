@@ -14,6 +14,7 @@
 #include "cli/trace_view.h"
 #include "model/codec.h"
 #include "query/export.h"
+#include "query/insight.h"
 #include "query/query_service.h"
 #include "server/audit_log.h"
 #include "store/sqlite/sqlite_catalog.h"
@@ -79,11 +80,20 @@ absl::Status ShowTrace(const TracesArgs& args) {
                                             args.filters.project, "'"));
   }
   TRACKLY_RETURN_IF_ERROR(detail.status());
+  const int64_t now_ns = SystemClock::Get().NowNanos();
   if (args.json) {
-    PrintJson(query::TraceDetailJson(*detail));
+    model::Json json = query::TraceDetailJson(*detail);
+    json["insight"] = query::TraceInsightJson(*detail, now_ns);
+    PrintJson(json);
     return absl::OkStatus();
   }
   for (const std::string& line : FormatTraceTree(detail->trace, detail->observations)) {
+    std::cout << line << "\n";
+  }
+  const std::vector<analysis::Finding> findings =
+      analysis::DetectPathologies(detail->observations, analysis::PathologyOptions(), now_ns);
+  std::cout << "\n";
+  for (const std::string& line : FormatRunInsight(analysis::ProfileRun(detail->observations), findings)) {
     std::cout << line << "\n";
   }
   std::cout.flush();

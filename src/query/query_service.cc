@@ -6,6 +6,7 @@
 #include "model/summary.h"
 #include "model/time_format.h"
 #include "normalize/cost/cost_engine.h"
+#include "query/insight.h"
 
 namespace trackly::query {
 namespace {
@@ -76,6 +77,12 @@ absl::StatusOr<model::Json> QueryService::GetTrace(std::string_view project,
     query.cursor = std::move(page.next_cursor);
   } while (!query.cursor.empty());
   return json;
+}
+
+absl::StatusOr<model::Json> QueryService::GetTraceInsight(std::string_view project, std::string_view trace_id) {
+  TRACKLY_RETURN_IF_ERROR(CheckId("trace id", trace_id));
+  TRACKLY_ASSIGN_OR_RETURN(store::TraceDetail detail, store_.GetTrace(project, trace_id));
+  return TraceInsightJson(detail, clock_.NowNanos());
 }
 
 absl::StatusOr<model::Json> QueryService::ListTraceObservations(std::string_view project, std::string_view trace_id,

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "base/clock.h"
 #include "model/json.h"
 #include "normalize/cost/price_catalog.h"
 #include "query/export.h"
@@ -22,13 +23,18 @@ model::Json TraceDetailJson(const store::TraceDetail& detail);
 // Thread-safe (the Store is). Reads run on the calling thread.
 class QueryService {
  public:
-  explicit QueryService(store::Store& store) : store_(store) {}
+  // `clock` (must outlive the service) is "now" for the insight of traces with open spans.
+  explicit QueryService(store::Store& store, const Clock& clock = SystemClock::Get())
+      : store_(store), clock_(clock) {}
 
   // {"data":[Trace], "next_cursor": string|null}. InvalidArgument names a bad parameter.
   absl::StatusOr<model::Json> ListTraces(std::string_view project, const QueryParams& params);
   // TraceDetailJson of the trace plus "scores": [Score], all of the trace's scores, newest
   // first. NotFound when not in `project`.
   absl::StatusOr<model::Json> GetTrace(std::string_view project, std::string_view trace_id);
+  // GET /api/v1/traces/{id}/insight → TraceInsightJson (query/insight.h) of the whole trace.
+  // NotFound when not in `project`.
+  absl::StatusOr<model::Json> GetTraceInsight(std::string_view project, std::string_view trace_id);
   // GET /api/v1/traces/{id}/observations → {"data":[Observation + "stored_bytes"], "next_cursor":
   // string|null, "trace": Trace (first page only)}; with fields=summary each observation leaves
   // out the keys store::ObservationQuery::summary_only does not read (docs/api.md). NotFound when
@@ -62,6 +68,7 @@ class QueryService {
 
  private:
   store::Store& store_;
+  const Clock& clock_;
 };
 
 }  // namespace trackly::query

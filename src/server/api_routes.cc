@@ -22,6 +22,8 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
   router.Add(http::verb::get, "/api/v1/traces", store::kScopeRead, ListTracesHandler(queries));
   router.Add(http::verb::get, "/api/v1/export", store::kScopeRead, ExportHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}", store::kScopeRead, GetTraceHandler(queries, audit));
+  router.Add(http::verb::get, "/api/v1/traces/{id}/insight", store::kScopeRead,
+             GetTraceInsightHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}/observations", store::kScopeRead,
              ListTraceObservationsHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}/observations/{observation_id}", store::kScopeRead,

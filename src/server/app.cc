@@ -38,7 +38,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
     : prices_(std::move(prices)),
       redaction_(std::move(redaction)),
       normalizer_(*prices_, *redaction_),
-      queries_(store),
+      queries_(store, clock),
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
       langsmith_(normalizer_, store, clock, options.decode, options.max_body_bytes),
       langfuse_(normalizer_, store, options.decode, options.max_body_bytes),

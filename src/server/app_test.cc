@@ -136,6 +136,42 @@ TEST_F(AppTest, IngestsCapturedOtlpJsonAndReadsItBack) {
   EXPECT_FALSE(Body(session)["traces"].empty());
 }
 
+TEST_F(AppTest, InsightProfilesTheRunAndFlagsARepeatedToolCall) {
+  // A root and three identical tool calls under it, one after another.
+  Json spans = Json::array();
+  auto span = [&](const std::string& id, const std::string& parent, int start_ms, int end_ms, Json attributes) {
+    Json span = {{"traceId", kTraceId}, {"spanId", id}, {"name", parent.empty() ? "agent" : "search"}, {"kind", 1},
+                 {"startTimeUnixNano", absl::StrCat(1700000000000 + start_ms, "000000")},
+                 {"endTimeUnixNano", absl::StrCat(1700000000000 + end_ms, "000000")},
+                 {"attributes", std::move(attributes)}};
+    if (!parent.empty()) span["parentSpanId"] = parent;
+    spans.push_back(std::move(span));
+  };
+  span("a000000000000001", "", 0, 1000, Json::array());
+  for (int i = 0; i < 3; ++i) {
+    span(absl::StrCat("b00000000000000", i), "a000000000000001", 100 + 300 * i, 300 + 300 * i,
+         {{{"key", "gen_ai.operation.name"}, {"value", {{"stringValue", "execute_tool"}}}},
+          {{"key", "gen_ai.tool.name"}, {"value", {{"stringValue", "search"}}}},
+          {{"key", "gen_ai.tool.call.arguments"}, {"value", {{"stringValue", R"({"q": "weather"})"}}}}});
+  }
+  Json request = {{"resourceSpans", {{{"scopeSpans", {{{"scope", {{"name", "test"}}}, {"spans", spans}}}}}}}};
+  ASSERT_EQ(Post("/v1/traces", ingest_key_, request.dump()).result(), http::status::ok);
+
+  HttpResponse response = Get(absl::StrCat("/api/v1/traces/", kTraceId, "/insight"), read_key_);
+  ASSERT_EQ(response.result(), http::status::ok) << response.body();
+  Json insight = Body(response);
+  EXPECT_EQ(insight["trace_id"], kTraceId);
+  EXPECT_EQ(insight["profile"]["tool_calls"], 3);
+  EXPECT_EQ(insight["profile"]["max_depth"], 2);
+  ASSERT_EQ(insight["findings"].size(), 1u) << insight.dump();
+  EXPECT_EQ(insight["findings"][0]["kind"], "repeated_tool_call");
+  EXPECT_EQ(insight["findings"][0]["observation_ids"].size(), 3u);
+  EXPECT_EQ(insight["self_ms"]["a000000000000001"], 400.0);  // 1000 ms minus three 200 ms calls
+  EXPECT_FALSE(insight["critical_path"].empty());
+  EXPECT_EQ(Get("/api/v1/traces/ffffffffffffffffffffffffffffffff/insight", read_key_).result(),
+            http::status::not_found);
+}
+
 TEST_F(AppTest, IngestsProtobufAndRepliesInProtobuf) {
   for (const std::string& body : FixtureBodies("otel-manual-http-proto.jsonl")) {
     HttpResponse response = Post("/api/public/otel/v1/traces", ingest_key_, body,

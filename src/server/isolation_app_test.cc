@@ -123,6 +123,7 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
   const std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> kIdsByPattern = {
       {"/api/v1/traces/{id}", {{trace_b}, {trace_missing}}},
       {"/api/v1/traces/{id}/observations", {{trace_b}, {trace_missing}}},
+      {"/api/v1/traces/{id}/insight", {{trace_b}, {trace_missing}}},
       {"/api/v1/traces/{id}/observations/{observation_id}", {{trace_b, kChildId}, {trace_missing, "ffffffffffffffff"}}},
       {"/api/v1/sessions/{id}", {{kSessionId}, {"missing-session"}}},
       {"/api/v1/models/{id}", {{model_id_}, {"custom:acme/missing@2026-01-01"}}},

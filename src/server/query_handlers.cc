@@ -84,6 +84,18 @@ Handler GetTraceHandler(query::QueryService& queries, AuditLog& audit) {
   };
 }
 
+Handler GetTraceInsightHandler(query::QueryService& queries, AuditLog& audit) {
+  return [&queries, &audit](RequestContext context, Responder respond) {
+    if (absl::Status status = NoParameters(context.query); !status.ok()) {
+      return respond(ErrorResponse(status));
+    }
+    const std::string& trace_id = context.path_params.at(0);
+    absl::StatusOr<model::Json> result = queries.GetTraceInsight(context.project, trace_id);
+    RecordView(audit, context, result, audit_action::kTraceView, trace_id, {{"via", "insight"}});
+    respond(JsonOrError(std::move(result), context));
+  };
+}
+
 Handler ListTraceObservationsHandler(query::QueryService& queries, AuditLog& audit) {
   return [&queries, &audit](RequestContext context, Responder respond) {
     const std::string& trace_id = context.path_params.at(0);

@@ -20,6 +20,8 @@ Handler ListTracesHandler(query::QueryService& queries);
 // audit log when they answer 200 (server/audit_log.h: queued, not written on the request path).
 // GET /api/v1/traces/{id} → {"trace", "observations", "scores"}.
 Handler GetTraceHandler(query::QueryService& queries, AuditLog& audit);
+// GET /api/v1/traces/{id}/insight → query::TraceInsightJson (a trace.view, via "insight").
+Handler GetTraceInsightHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/traces/{id}/observations → {"data":[Observation], "next_cursor", "trace"?}.
 Handler ListTraceObservationsHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/traces/{id}/observations/{observation_id} → Observation.
