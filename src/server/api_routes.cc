@@ -75,6 +75,11 @@ void AddLangfuseRoutes(Router& router, const LangfuseIngestHandler& langfuse) {
              [&langfuse](RequestContext c, Responder r) { langfuse.Handle(std::move(c), std::move(r)); });
 }
 
+void AddScoreRoutes(Router& router, const ScoreHandler& scores) {
+  router.Add(http::verb::post, "/api/v1/scores", store::kScopeIngest,
+             [&scores](RequestContext c, Responder r) { scores.Post(std::move(c), std::move(r)); });
+}
+
 void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const CatalogPriceSource& prices) {
   router.Add(http::verb::get, "/api/v1/metrics", store::kScopeRead, MetricsHandler(queries));
   router.Add(http::verb::get, "/api/v1/metrics/what-if", store::kScopeRead, WhatIfHandler(queries, prices));

@@ -10,6 +10,7 @@
 #include "server/langsmith_handler.h"
 #include "server/otlp_ingest_handler.h"
 #include "server/router.h"
+#include "server/score_handler.h"
 #include "store/catalog.h"
 #include "store/store.h"
 
@@ -31,6 +32,10 @@ void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith);
 // Adds Langfuse batch ingestion, POST /api/public/ingestion (server/langfuse_ingest_handler.h).
 // The handler borrows `langfuse`, which must outlive `router`.
 void AddLangfuseRoutes(Router& router, const LangfuseIngestHandler& langfuse);
+
+// Adds POST /api/v1/scores (server/score_handler.h). The handler borrows `scores`, which must
+// outlive `router`.
+void AddScoreRoutes(Router& router, const ScoreHandler& scores);
 
 // Adds the metrics routes (/api/v1/metrics, /api/v1/metrics/what-if; server/metrics_handlers.h).
 // The handlers borrow the arguments, which must outlive `router`.

@@ -42,6 +42,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
       langsmith_(normalizer_, store, clock, options.decode, options.max_body_bytes),
       langfuse_(normalizer_, store, options.decode, options.max_body_bytes),
+      scores_(normalizer_, store, clock),
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
       rate_limits_(options.rate_limit, clock),
       cors_(std::move(cors_origins)),
@@ -51,6 +52,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
   AddApiRoutes(router_, otlp_, queries_, store, audit_);
   AddLangsmithRoutes(router_, langsmith_);
   AddLangfuseRoutes(router_, langfuse_);
+  AddScoreRoutes(router_, scores_);
   AddCostApiRoutes(router_, store, catalog, *prices_, clock, audit_);
   AddAdminApiRoutes(router_, catalog, clock, audit_);
   AddRedactionApiRoutes(router_, catalog, *redaction_, clock, audit_);

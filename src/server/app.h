@@ -26,6 +26,7 @@
 #include "server/langsmith_handler.h"
 #include "server/options.h"
 #include "server/otlp_ingest_handler.h"
+#include "server/score_handler.h"
 #include "server/request_dispatcher.h"
 #include "server/router.h"
 #include "store/catalog.h"
@@ -68,6 +69,7 @@ class App {
   OtlpIngestHandler otlp_;
   LangsmithHandler langsmith_;
   LangfuseIngestHandler langfuse_;
+  ScoreHandler scores_;
   Authenticator authenticator_;
   ClientRateLimits rate_limits_;
   CorsPolicy cors_;

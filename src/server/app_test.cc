@@ -172,6 +172,37 @@ TEST_F(AppTest, InsightProfilesTheRunAndFlagsARepeatedToolCall) {
             http::status::not_found);
 }
 
+TEST_F(AppTest, PostedScoresAreStoredAndListedWithTheirTrace) {
+  ASSERT_EQ(Post("/v1/traces", ingest_key_, OtlpJson({"a000000000000001"})).result(), http::status::ok);
+  HttpResponse created = Post("/api/v1/scores", ingest_key_,
+                              Json{{"trace_id", kTraceId}, {"observation_id", "a000000000000001"},
+                                   {"name", "helpful"}, {"value", true}, {"comment", "user clicked thumbs up"}}
+                                  .dump());
+  ASSERT_EQ(created.result(), http::status::created) << created.body();
+  Json score = Body(created);
+  EXPECT_EQ(score["name"], "helpful");
+  EXPECT_EQ(score["source"], "API");
+  EXPECT_EQ(score["id"].get<std::string>().size(), 32u);
+  // Posting the same id again replaces the score.
+  HttpResponse replaced = Post("/api/v1/scores", ingest_key_,
+                               Json{{"id", score["id"]}, {"trace_id", kTraceId}, {"name", "helpful"}, {"value", false}}
+                                   .dump());
+  ASSERT_EQ(replaced.result(), http::status::created) << replaced.body();
+  Json listed = Body(Get(absl::StrCat("/api/v1/scores?trace_id=", kTraceId), read_key_))["data"];
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0]["value"], false);
+  EXPECT_EQ(Body(Get(absl::StrCat("/api/v1/traces/", kTraceId), read_key_))["scores"].size(), 1u);
+
+  HttpResponse bad = Post("/api/v1/scores", ingest_key_, R"({"trace_id": "t", "name": "q"})");
+  EXPECT_EQ(bad.result(), http::status::bad_request);
+  EXPECT_THAT(std::string(bad.body()), ::testing::HasSubstr("value: required"));
+  HttpResponse unknown_observation =
+      Post("/api/v1/scores", ingest_key_, R"({"observation_id": "nope", "name": "q", "value": 1})");
+  EXPECT_EQ(unknown_observation.result(), http::status::not_found);
+  EXPECT_EQ(Post("/api/v1/scores", read_key_, R"({"trace_id": "t", "name": "q", "value": 1})").result(),
+            http::status::forbidden);
+}
+
 TEST_F(AppTest, IngestsProtobufAndRepliesInProtobuf) {
   for (const std::string& body : FixtureBodies("otel-manual-http-proto.jsonl")) {
     HttpResponse response = Post("/api/public/otel/v1/traces", ingest_key_, body,
