@@ -383,6 +383,28 @@ test("the dashboard's what-if panel prices a model's calls at another model's pr
   await page.close();
 });
 
+test('the run insight says how the run ended, lists findings with their steps and marks the critical path', async () => {
+  const traceId = hex(16);
+  await ingest(knownTrace(traceId));
+  const { page, seen } = await openUi(`/traces/${traceId}`);
+  const insight = page.getByLabel('Run insight');
+  await insight.waitFor();
+  const text = await insight.innerText();
+  assert.match(text, /plan→act rounds/);
+  assert.match(text, /Repeated tool call/, text);  // the six identical lookups
+  // A finding's step link selects that step.
+  await insight.locator('.finding-steps button').first().click();
+  await page.locator('[role=treeitem][aria-selected=true]').filter({ hasText: 'lookup' }).first().waitFor();
+  assert.match(text, /Failed/, 'the run ended on the failed reply');
+  assert.equal(await page.locator('.bar-critical').count(), 0);
+  await insight.getByLabel('Critical path').check();
+  await page.locator('.bar-critical').first().waitFor();
+  assert.ok(await page.locator('.critical-mark').count() >= 2, 'the root and a step on the path are marked');
+  await page.screenshot({ path: join(SCREENSHOTS, 'insight.png') });
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
 test('the UI is served with a strict CSP and the API keeps its deny-all one', async () => {
   const ui = await fetch(server.url + '/traces/x');
   assert.equal(ui.status, 200);

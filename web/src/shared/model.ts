@@ -148,3 +148,24 @@ export interface SessionDetail {
   session: Session;
   traces: Trace[];
 }
+
+// GET /api/v1/traces/{id}/insight (docs/api.md, docs/insight.md).
+export interface TraceInsight {
+  trace_id: string;
+  profile: {
+    observations: number;
+    model_calls: number;
+    tool_calls: number;
+    retrievals: number;
+    retries: number;
+    errors: number;
+    max_depth: number;
+    planning_iterations: number;
+    stop_reason: 'final_answer' | 'error' | 'max_iterations' | 'token_limit' | 'cancelled' | 'unknown';
+    stop_observation_id: string | null;
+    stop_evidence: string;
+  };
+  critical_path: { observation_id: string | null; start: string; end: string; duration_ms: number }[];
+  self_ms: Record<string, number>;
+  findings: { kind: string; message: string; observation_ids: string[] }[];
+}

@@ -1,4 +1,5 @@
-// One trace: totals and the trace's scores on top, then the trace as a tree with its timeline, a
+// One trace: totals, the trace's scores and the run insight (how it ended, findings, the critical
+// path marked in the tree) on top, then the trace as a tree with its timeline, a
 // flame graph or an agent graph (tabs), and the detail panel of the selection. The selection is
 // shared: a step selected in any view is selected in all of them (the tree opens its ancestors and
 // fold to show it).
@@ -10,7 +11,7 @@ import { lazy, memo, Suspense, useEffect, useMemo, useState } from 'react';
 import { getJson } from '../app/api';
 import { Link, useLocation } from '../app/router';
 import { formatCost, formatDurationMs, formatTime, formatTokens } from '../shared/format';
-import type { Observation, ObservationPage, ObservationSummary, Page, Score, Trace } from '../shared/model';
+import type { Observation, ObservationPage, ObservationSummary, Page, Score, Trace, TraceInsight } from '../shared/model';
 import { Problem, StatusBadge } from '../shared/TypeIcon';
 import { traceTotals } from './detail';
 import { DetailPanel, type Selection } from './DetailPanel';
@@ -18,6 +19,8 @@ import { ScoreTable } from './ScoreTable';
 import { scoresByObservation } from './scores';
 import type { FlameWeight } from './flame';
 import { FlameGraph } from './FlameGraph';
+import { criticalPath, kAutoInsightMaxSpans } from './insight';
+import { InsightPanel } from './InsightPanel';
 import { foldIndex, groupOf, revealNode, visibleRows, type FoldGroup } from './fold';
 import { TraceModelBuilder, type TraceModel } from './model';
 import { FullObservations, loadAllPages, observationPath, observationsPath, pageSizeFrom, type LoadProgress } from './paging';
@@ -89,6 +92,24 @@ interface TraceViewProps {
   full: FullObservations;
 }
 
+// The run insight, loaded beside the trace (or on request for a huge one).
+type InsightState = { insight?: TraceInsight; error?: Error; loading: boolean } | null;
+
+function useInsight(traceId: string, spans: number) {
+  const [state, setState] = useState<InsightState>(null);
+  const load = () => {
+    setState({ loading: true });
+    getJson<TraceInsight>(`/api/v1/traces/${encodeURIComponent(traceId)}/insight`).then(
+      (insight) => setState({ insight, loading: false }),
+      (error: Error) => setState({ error, loading: false }),
+    );
+  };
+  useEffect(() => {
+    if (spans <= kAutoInsightMaxSpans) load();
+  }, [traceId]); // once per trace: later pages of a loading trace do not refetch
+  return { state, load };
+}
+
 // Memoized: while a trace loads, the page re-renders for its progress line only.
 const TraceView = memo(function TraceView({ trace, model, scores, full }: TraceViewProps) {
   const { tree, folded } = model;
@@ -100,6 +121,10 @@ const TraceView = memo(function TraceView({ trace, model, scores, full }: TraceV
   const [tab, setTab] = useState<Tab>('tree');
   const [flameWeight, setFlameWeight] = useState<FlameWeight>('time');
   const [fullState, setFullState] = useState<FullState>(null);
+  const { state: insightState, load: loadInsight } = useInsight(trace.id, trace.counts.observations);
+  const [showCritical, setShowCritical] = useState(false);
+  const critical = useMemo(
+    () => (showCritical && insightState?.insight ? criticalPath(insightState.insight) : null), [showCritical, insightState]);
   // Node and group objects are the current tree's; the state holds ids.
   const collapsed = useMemo(() => {
     const nodes = new Set<TreeNode<ObservationSummary>>();
@@ -170,6 +195,13 @@ const TraceView = memo(function TraceView({ trace, model, scores, full }: TraceV
         </div>
         <Totals trace={trace} nodes={tree.nodes} />
         <TraceScores scores={scores} stepOf={(id) => tree.byId.get(id)} onSelect={selectAndReveal} />
+        {insightState?.insight && (
+          <InsightPanel insight={insightState.insight} stepOf={(id) => tree.byId.get(id)} onSelect={selectAndReveal}
+            showCritical={showCritical} onShowCritical={setShowCritical} />
+        )}
+        {insightState === null && <button onClick={loadInsight}>Analyze run</button>}
+        {insightState?.loading && <p className="loading">Analyzing run…</p>}
+        {insightState?.error && <p className="bad">Run insight: {insightState.error.message}</p>}
       </div>
       <div className="trace-body">
         <div className="trace-main">
@@ -183,7 +215,8 @@ const TraceView = memo(function TraceView({ trace, model, scores, full }: TraceV
               selectedNodes={selectedNodes}
               onSelect={select}
               onToggleNode={(node) => setCollapsedIds((c) => toggle(c, node.obs.id))}
-              onToggleFold={(group) => setOpenFolds((f) => toggle(f, group.id))} />
+              onToggleFold={(group) => setOpenFolds((f) => toggle(f, group.id))}
+              critical={critical} selfMs={insightState?.insight?.self_ms} />
           )}
           {tab === 'flame' && (
             <FlameGraph tree={tree} weight={flameWeight} onWeight={setFlameWeight} selectedNodes={selectedNodes}

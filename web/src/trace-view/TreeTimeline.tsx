@@ -25,6 +25,8 @@ interface Props {
   onSelect: (item: SelectedItem) => void;
   onToggleNode: (node: TreeNode<ObservationSummary>) => void;
   onToggleFold: (group: FoldGroup<ObservationSummary>) => void;
+  critical?: ReadonlyMap<string, number> | null; // steps on the critical path (insight.ts), marked when set
+  selfMs?: Readonly<Record<string, number>>; // each step's self time, shown in its duration's tooltip
 }
 
 function Indent({ depth }: { depth: number }) {
@@ -42,6 +44,8 @@ function NodeRow({ row, props }: { row: Extract<Row<ObservationSummary>, { kind:
   const bar = layoutBar(node.startUs, node.endUs, props.traceStartUs, props.traceEndUs,
     parseTimeUs(obs.completion_start_time));
   const error = isError(obs);
+  const critical = props.critical?.has(obs.id) ?? false;
+  const selfMs = props.selfMs?.[obs.id];
   return (
     <>
       <div className="tree-cell">
@@ -51,16 +55,17 @@ function NodeRow({ row, props }: { row: Extract<Row<ObservationSummary>, { kind:
           : <span className="toggle" />}
         <TypeIcon type={obs.type} />
         <span className="node-name" title={obs.name}>{obs.name}</span>
+        {critical && <span className="critical-mark" title="on the critical path">◆</span>}
         {error && <span className="error-mark" title="error">!</span>}
         {node.rootReason && <span className="muted small" title={`shown as a root: ${node.rootReason}`}>({node.rootReason})</span>}
         <span className="node-meta">
           {obs.usage.total_tokens > 0 && <span>{formatTokens(obs.usage.total_tokens)} tok</span>}
           {obs.cost.total > 0 && <span>{formatCost(obs.cost.total)}</span>}
-          <span>{formatDurationMs(obs.latency_ms)}</span>
+          <span title={selfMs !== undefined ? `self time ${formatDurationMs(selfMs)}` : undefined}>{formatDurationMs(obs.latency_ms)}</span>
         </span>
       </div>
       <div className="bar-cell">
-        <div className={`bar bar-${obs.type}${error ? ' bar-error' : ''}`} style={{ left: `${bar.leftPct}%`, width: `${bar.widthPct}%` }}>
+        <div className={`bar bar-${obs.type}${error ? ' bar-error' : ''}${critical ? ' bar-critical' : ''}`} style={{ left: `${bar.leftPct}%`, width: `${bar.widthPct}%` }}>
           {bar.firstTokenPct !== null && <span className="ttft" style={{ left: `${bar.firstTokenPct}%` }} title="first token" />}
         </div>
       </div>
