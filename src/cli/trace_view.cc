@@ -328,4 +328,80 @@ std::vector<std::string> FormatRunInsight(const analysis::RunProfile& profile,
   return lines;
 }
 
+namespace {
+
+// "+1.20s", "-350ms", "+0" — the sign always shown.
+std::string SignedDuration(double ms) {
+  if (ms == 0) return "+0";
+  return absl::StrCat(ms > 0 ? "+" : "-", FormatDurationMs(std::fabs(ms)));
+}
+
+std::string SignedTokens(int64_t tokens) {
+  if (tokens == 0) return "+0";
+  return absl::StrCat(tokens > 0 ? "+" : "-", FormatTokens(tokens > 0 ? tokens : -tokens));
+}
+
+std::string SignedCost(double usd) {
+  if (usd == 0) return "+$0";
+  return absl::StrCat(usd > 0 ? "+" : "-", FormatCost(std::fabs(usd)));
+}
+
+std::string JsonString(const model::Json& value) { return value.is_string() ? value.get<std::string>() : ""; }
+
+}  // namespace
+
+std::vector<std::string> FormatTraceDiff(const model::Json& diff) {
+  std::vector<std::string> lines;
+  for (const char* side : {"a", "b"}) {
+    const model::Json& s = diff.at(side);
+    std::string line = absl::StrCat(side, ": ", JsonString(s.at("trace_id")), "  ", JsonString(s.at("name")));
+    if (s.contains("typical_of")) absl::StrAppend(&line, "  (typical of ", s.at("typical_of").get<int>(), " earlier traces)");
+    if (std::string_view(side) == "a") absl::StrAppend(&line, "  [baseline]");
+    lines.push_back(std::move(line));
+  }
+  const model::Json& ta = diff.at("a").at("totals");
+  const model::Json& tb = diff.at("b").at("totals");
+  const double la = ta.at("latency_ms").get<double>(), lb = tb.at("latency_ms").get<double>();
+  const int64_t ka = ta.at("total_tokens").get<int64_t>(), kb = tb.at("total_tokens").get<int64_t>();
+  const double ca = ta.at("cost").get<double>(), cb = tb.at("cost").get<double>();
+  lines.push_back(absl::StrFormat("Latency %s → %s (%s), tokens %s → %s (%s), cost %s → %s (%s), steps %d → %d",
+                                  FormatDurationMs(la), FormatDurationMs(lb), SignedDuration(lb - la), FormatTokens(ka),
+                                  FormatTokens(kb), SignedTokens(kb - ka), FormatCost(ca), FormatCost(cb),
+                                  SignedCost(cb - ca), ta.at("steps").get<int64_t>(), tb.at("steps").get<int64_t>()));
+  const model::Json& counts = diff.at("counts");
+  lines.push_back(absl::StrFormat("Steps: %d same, %d changed, %d added, %d removed", counts.at("same").get<int64_t>(),
+                                  counts.at("changed").get<int64_t>(), counts.at("added").get<int64_t>(),
+                                  counts.at("removed").get<int64_t>()));
+  lines.push_back("");
+  for (const model::Json& step : diff.at("steps")) {
+    const std::string kind = step.at("kind").get<std::string>();
+    const char* mark = kind == "same" ? "=" : kind == "changed" ? "~" : kind == "added" ? "+" : "-";
+    const model::Json& ref = step.at(kind == "removed" ? "a" : "b");
+    const int depth = std::min(step.at("depth").get<int>(), 20);
+    std::string line = absl::StrCat(mark, " ", std::string(2 * (depth - 1), ' '), step.at("key").get<std::string>());
+    if (ref.is_object() && !ref.at("name").get<std::string>().empty()) {
+      absl::StrAppend(&line, "  \"", ref.at("name").get<std::string>(), "\"");
+    }
+    if (kind == "changed") {
+      std::vector<std::string> why;
+      for (const model::Json& change : step.at("changes")) why.push_back(change.get<std::string>());
+      absl::StrAppend(&line, "  [", absl::StrJoin(why, ", "), "]  latency ",
+                      SignedDuration(step.at("latency_delta_ms").get<double>()), ", tokens ",
+                      SignedTokens(step.at("tokens_delta").at("total").get<int64_t>()), ", cost ",
+                      SignedCost(step.at("cost_delta").get<double>()));
+    }
+    lines.push_back(std::move(line));
+    for (const auto& [which, label] : {std::pair{"input_diff", "input"}, {"output_diff", "output"}}) {
+      if (!step.contains(which)) continue;
+      lines.push_back(absl::StrCat("      ", label, ":"));
+      for (const model::Json& diff_line : step.at(which)) {
+        const std::string op = diff_line.at("op").get<std::string>();
+        const char* sign = op == "same" ? " " : op == "added" ? "+" : op == "removed" ? "-" : "…";
+        lines.push_back(absl::StrCat("      ", sign, " ", diff_line.at("text").get<std::string>()));
+      }
+    }
+  }
+  return lines;
+}
+
 }  // namespace trackly::cli

@@ -40,6 +40,11 @@ std::vector<std::string> FormatTraceList(std::span<const model::Trace> traces);
 std::vector<std::string> FormatTraceTree(const model::Trace& trace,
                                          std::span<const model::Observation> observations);
 
+// A trace diff (query::TraceDiffJson): both sides with their totals and the change, the step
+// counts, then the merged step tree, one line per step marked "=" same, "~" changed (with why and
+// the deltas), "+" added, "-" removed, and under a changed step its line diffs when present.
+std::vector<std::string> FormatTraceDiff(const model::Json& diff);
+
 // Marks a finding. Also used in tests.
 inline constexpr char kFindingMark[] = "⚠";
 

@@ -254,5 +254,34 @@ TEST(FormatRunInsightTest, ShowsCountersStopReasonAndEachFinding) {
               ElementsAre(HasSubstr("Run: 0 model calls"), "Stopped: unknown", "No findings."));
 }
 
+TEST(FormatTraceDiffTest, MarksEachStepAndShowsTotalsAndLineDiffs) {
+  const model::Json totals_a = {{"steps", 2}, {"latency_ms", 1000.0}, {"input_tokens", 0}, {"output_tokens", 0},
+                                {"total_tokens", 100}, {"cost", 0.001}, {"errors", 0}};
+  model::Json totals_b = totals_a;
+  totals_b["latency_ms"] = 1500.0;
+  totals_b["steps"] = 3;
+  auto step = [](const char* kind, const char* key, int depth, model::Json a, model::Json b) {
+    return model::Json{{"kind", kind}, {"key", key}, {"depth", depth}, {"a", a}, {"b", b},
+                       {"changes", model::Json::array()}, {"latency_delta_ms", 0.0},
+                       {"tokens_delta", {{"input", 0}, {"output", 0}, {"total", 0}}}, {"cost_delta", 0.0}};
+  };
+  model::Json changed = step("changed", "generation:chat", 2, {{"id", "g"}, {"name", "chat"}}, {{"id", "g2"}, {"name", "chat"}});
+  changed["changes"] = {"latency", "output"};
+  changed["latency_delta_ms"] = 500.0;
+  changed["output_diff"] = {{{"op", "removed"}, {"text", "old answer"}}, {{"op", "added"}, {"text", "new answer"}}};
+  const model::Json diff = {
+      {"a", {{"trace_id", "A"}, {"name", "agent"}, {"totals", totals_a}}},
+      {"b", {{"trace_id", "B"}, {"name", "agent"}, {"totals", totals_b}}},
+      {"counts", {{"same", 1}, {"changed", 1}, {"added", 1}, {"removed", 0}}},
+      {"steps", {step("same", "span:agent", 1, {{"id", "r"}, {"name", "agent"}}, {{"id", "r2"}, {"name", "agent"}}),
+                 changed, step("added", "tool:search", 2, nullptr, {{"id", "t"}, {"name", "search"}})}}};
+  EXPECT_THAT(FormatTraceDiff(diff),
+              ElementsAre("a: A  agent  [baseline]", "b: B  agent",
+                          HasSubstr("Latency 1.00s → 1.50s (+500ms)"), "Steps: 1 same, 1 changed, 1 added, 0 removed", "",
+                          "= span:agent  \"agent\"",
+                          "~   generation:chat  \"chat\"  [latency, output]  latency +500ms, tokens +0, cost +$0",
+                          "      output:", "      - old answer", "      + new answer", "+   tool:search  \"search\""));
+}
+
 }  // namespace
 }  // namespace trackly::cli

@@ -30,6 +30,10 @@ struct TracesArgs {
   bool json = false;
   std::string format = "jsonl";  // export
   std::string out;               // export: a file; empty = stdout
+  std::string against;           // diff: the baseline trace id
+  bool typical = false;          // diff: against the typical trace of the same name
+  int typical_of = 20;           // diff --typical: how many earlier traces
+  bool text = false;             // diff: line diffs of changed inputs and outputs
 };
 
 // Opens the store for reading, after checking that the project exists so a typo gets a clear
@@ -96,6 +100,30 @@ absl::Status ShowTrace(const TracesArgs& args) {
   for (const std::string& line : FormatRunInsight(analysis::ProfileRun(detail->observations), findings)) {
     std::cout << line << "\n";
   }
+  std::cout.flush();
+  return absl::OkStatus();
+}
+
+// The diff of args.trace_id against args.against (or the typical trace), through the same query
+// as GET /api/v1/traces/{id}/diff.
+absl::Status DiffTraces(TracesArgs args) {
+  // With --typical the one positional given lands in `baseline` (CLI11 fills them in order).
+  if (args.typical && args.trace_id.empty()) std::swap(args.trace_id, args.against);
+  if (args.trace_id.empty() || args.typical == !args.against.empty()) {
+    return absl::InvalidArgumentError("give a baseline trace id and a trace id, or --typical and a trace id");
+  }
+  TRACKLY_ASSIGN_OR_RETURN(auto store, OpenStore(args.data_dir, args.filters.project));
+  query::QueryService queries(*store);
+  query::QueryParams params = {{"against", args.typical ? query::kTypicalTrace : args.against},
+                               {"text", args.text ? "true" : "false"}};
+  if (args.typical) params.emplace_back("n", absl::StrCat(args.typical_of));
+  TRACKLY_ASSIGN_OR_RETURN(model::Json diff, queries.DiffTrace(args.filters.project, args.trace_id, params,
+                                                               /*raw_io=*/true));
+  if (args.json) {
+    PrintJson(diff);
+    return absl::OkStatus();
+  }
+  for (const std::string& line : FormatTraceDiff(diff)) std::cout << line << "\n";
   std::cout.flush();
   return absl::OkStatus();
 }
@@ -195,6 +223,24 @@ void AddTracesCommand(CLI::App& app, int* exit_code) {
   trace->add_flag("--json", args->json, "Print the API's JSON ({trace, observations})");
   trace->callback([args, exit_code] {
     absl::Status status = ShowTrace(*args);
+    *exit_code = status.ok() ? 0 : ReportError(status);
+  });
+
+  // Its own arguments: `trace_id` above is bound to `trace`'s positional.
+  auto diff_args = std::make_shared<TracesArgs>();
+  CLI::App* diff = app.add_subcommand(
+      "diff", "Compare two traces step by step (trackly diff BASELINE TRACE), or a trace with the typical one");
+  diff->add_option("baseline", diff_args->against, "The trace to compare with (omit with --typical)");
+  diff->add_option("trace_id", diff_args->trace_id, "The trace compared");
+  diff->add_flag("--typical", diff_args->typical,
+                 "Compare with the typical trace of the earlier traces of the same name");
+  diff->add_option("--n", diff_args->typical_of, "With --typical: how many earlier traces (2..50)")->default_str("20");
+  diff->add_flag("--text", diff_args->text, "Show line diffs of changed inputs and outputs");
+  AddDataOption(*diff, &diff_args->data_dir);
+  AddProjectOption(*diff, *diff_args);
+  diff->add_flag("--json", diff_args->json, "Print the API's JSON");
+  diff->callback([diff_args, exit_code] {
+    absl::Status status = DiffTraces(*diff_args);
     *exit_code = status.ok() ? 0 : ReportError(status);
   });
 }

@@ -328,7 +328,41 @@ const std::map<std::string, Setter<WhatIfQuery>, std::less<>>& WhatIfSetters() {
   return *setters;
 }
 
+const std::map<std::string, Setter<DiffQuery>, std::less<>>& DiffSetters() {
+  using Q = DiffQuery;
+  static const auto* const setters = new std::map<std::string, Setter<Q>, std::less<>>{
+      {"against", Text(&Q::against)},
+      {"n",
+       [](std::string_view v, Q& q) {
+         if (!absl::SimpleAtoi(Sv(v), &q.typical_of) || q.typical_of < 2 || q.typical_of > 50) {
+           return absl::InvalidArgumentError("must be an integer from 2 to 50");
+         }
+         return absl::OkStatus();
+       }},
+      {"text",
+       [](std::string_view v, Q& q) {
+         if (v != "true" && v != "false") return absl::InvalidArgumentError("must be true or false");
+         q.text = v == "true";
+         return absl::OkStatus();
+       }},
+  };
+  return *setters;
+}
+
 }  // namespace
+
+absl::StatusOr<DiffQuery> ParseDiffQuery(const QueryParams& params) {
+  DiffQuery query;
+  TRACKLY_RETURN_IF_ERROR(Apply(params, DiffSetters(), query));
+  if (query.against.empty()) {
+    return absl::InvalidArgumentError("parameter 'against' is required (a trace id, or 'typical')");
+  }
+  const bool has_n = std::any_of(params.begin(), params.end(), [](const auto& p) { return p.first == "n"; });
+  if (has_n && query.against != kTypicalTrace) {
+    return absl::InvalidArgumentError("parameter 'n' goes only with against=typical");
+  }
+  return query;
+}
 
 absl::StatusOr<store::MetricsQuery> ParseMetricsQuery(const QueryParams& params, std::string_view project) {
   MetricsParams parsed;

@@ -58,4 +58,15 @@ struct WhatIfQuery {
 // model, as, from and to, all required; same rules as ParseTraceQuery.
 absl::StatusOr<WhatIfQuery> ParseWhatIfQuery(const QueryParams& params);
 
+// GET /api/v1/traces/{id}/diff: what the trace is compared against.
+struct DiffQuery {
+  std::string against;  // a trace id, or kTypicalTrace
+  int typical_of = 20;  // with kTypicalTrace: how many earlier traces of the same name (2..50)
+  bool text = false;    // include line diffs of changed inputs and outputs
+};
+inline constexpr char kTypicalTrace[] = "typical";
+// against (required), n (2..50, only with against=typical), text (true | false); same rules as
+// ParseTraceQuery.
+absl::StatusOr<DiffQuery> ParseDiffQuery(const QueryParams& params);
+
 }  // namespace trackly::query

@@ -182,5 +182,31 @@ TEST(QueryParamsTest, WhatIfNeedsModelAsFromAndTo) {
             absl::InvalidArgumentError("parameter 'to' is required"));
 }
 
+TEST(QueryParamsTest, DiffTakesATraceOrTypicalWithN) {
+  absl::StatusOr<DiffQuery> by_id = ParseDiffQuery({{"against", "abc"}, {"text", "true"}});
+  ASSERT_TRUE(by_id.ok()) << by_id.status();
+  EXPECT_EQ(by_id->against, "abc");
+  EXPECT_TRUE(by_id->text);
+  absl::StatusOr<DiffQuery> typical = ParseDiffQuery({{"against", "typical"}, {"n", "5"}});
+  ASSERT_TRUE(typical.ok()) << typical.status();
+  EXPECT_EQ(typical->typical_of, 5);
+  EXPECT_FALSE(typical->text);
+  const struct {
+    QueryParams params;
+    const char* message;
+  } kBad[] = {
+      {{}, "parameter 'against' is required"},
+      {{{"against", "typical"}, {"n", "1"}}, "parameter 'n' must be an integer from 2 to 50"},
+      {{{"against", "abc"}, {"n", "5"}}, "parameter 'n' goes only with against=typical"},
+      {{{"against", "abc"}, {"text", "yes"}}, "parameter 'text' must be true or false"},
+      {{{"against", "abc"}, {"limit", "5"}}, "unknown parameter 'limit'"},
+  };
+  for (const auto& bad : kBad) {
+    absl::Status status = ParseDiffQuery(bad.params).status();
+    EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+    EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr(bad.message));
+  }
+}
+
 }  // namespace
 }  // namespace trackly::query

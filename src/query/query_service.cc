@@ -1,11 +1,13 @@
 #include "query/query_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "analysis/trace_diff.h"
 #include "base/status.h"
 #include "model/codec.h"
 #include "model/summary.h"
 #include "model/time_format.h"
 #include "normalize/cost/cost_engine.h"
+#include "query/diff.h"
 #include "query/insight.h"
 
 namespace trackly::query {
@@ -83,6 +85,53 @@ absl::StatusOr<model::Json> QueryService::GetTraceInsight(std::string_view proje
   TRACKLY_RETURN_IF_ERROR(CheckId("trace id", trace_id));
   TRACKLY_ASSIGN_OR_RETURN(store::TraceDetail detail, store_.GetTrace(project, trace_id));
   return TraceInsightJson(detail, clock_.NowNanos());
+}
+
+absl::StatusOr<model::Json> QueryService::DiffTrace(std::string_view project, std::string_view trace_id,
+                                                    const QueryParams& params, bool raw_io) {
+  TRACKLY_RETURN_IF_ERROR(CheckId("trace id", trace_id));
+  // The trace first: an id of another project answers 404 whatever the parameters.
+  TRACKLY_ASSIGN_OR_RETURN(store::TraceDetail detail, store_.GetTrace(project, trace_id));
+  TRACKLY_ASSIGN_OR_RETURN(DiffQuery query, ParseDiffQuery(params));
+  if (query.text && !raw_io) {
+    return absl::PermissionDeniedError("text=true shows inputs and outputs, which your role does not have");
+  }
+  DiffSide b{.trace_id = detail.trace.id, .name = detail.trace.name, .observations = std::move(detail.observations)};
+  DiffSide a;
+  if (query.against != kTypicalTrace) {
+    TRACKLY_RETURN_IF_ERROR(CheckId("against", query.against));
+    absl::StatusOr<store::TraceDetail> baseline = store_.GetTrace(project, query.against);
+    if (absl::IsNotFound(baseline.status())) {
+      return absl::NotFoundError(absl::StrCat("trace \"", query.against, "\" not found"));
+    }
+    TRACKLY_RETURN_IF_ERROR(baseline.status());
+    a = DiffSide{.trace_id = baseline->trace.id, .name = baseline->trace.name,
+                 .observations = std::move(baseline->observations)};
+  } else {
+    // The last n traces of the same name that started before this one (newest first).
+    TRACKLY_ASSIGN_OR_RETURN(store::TracePage page,
+                             store_.ListTraces(store::TraceQuery{.project = std::string(project),
+                                                                 .to_ns = detail.trace.start_time_ns,
+                                                                 .limit = query.typical_of,
+                                                                 .name = detail.trace.name}));
+    std::vector<std::vector<model::Observation>> earlier;
+    for (const model::Trace& trace : page.traces) {
+      if (trace.id == b.trace_id) continue;
+      absl::StatusOr<store::TraceDetail> run = store_.GetTrace(project, trace.id);
+      if (absl::IsNotFound(run.status())) continue;  // erased meanwhile
+      TRACKLY_RETURN_IF_ERROR(run.status());
+      earlier.push_back(std::move(run->observations));
+    }
+    if (earlier.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("against=typical: no earlier trace named \"", b.name,
+                                                     "\" to build a typical trace from"));
+    }
+    a.observations = analysis::TypicalTrace(earlier);
+    a.typical_of = static_cast<int>(earlier.size());
+    a.name = b.name;
+    if (!a.observations.empty()) a.trace_id = a.observations.front().trace_id;
+  }
+  return TraceDiffJson(a, b, query.text);
 }
 
 absl::StatusOr<model::Json> QueryService::ListTraceObservations(std::string_view project, std::string_view trace_id,

@@ -35,6 +35,13 @@ class QueryService {
   // GET /api/v1/traces/{id}/insight → TraceInsightJson (query/insight.h) of the whole trace.
   // NotFound when not in `project`.
   absl::StatusOr<model::Json> GetTraceInsight(std::string_view project, std::string_view trace_id);
+  // GET /api/v1/traces/{id}/diff → TraceDiffJson (query/diff.h) of `against` (the baseline: a
+  // trace id, or the typical trace of the last n traces of the same name that started before
+  // this one) and this trace (ParseDiffQuery). NotFound when either trace is not in `project`;
+  // InvalidArgument when there is no earlier trace of the name; PermissionDenied for text=true
+  // unless `raw_io` (line diffs show inputs and outputs).
+  absl::StatusOr<model::Json> DiffTrace(std::string_view project, std::string_view trace_id,
+                                        const QueryParams& params, bool raw_io);
   // GET /api/v1/traces/{id}/observations → {"data":[Observation + "stored_bytes"], "next_cursor":
   // string|null, "trace": Trace (first page only)}; with fields=summary each observation leaves
   // out the keys store::ObservationQuery::summary_only does not read (docs/api.md). NotFound when

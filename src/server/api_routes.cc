@@ -24,6 +24,7 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
   router.Add(http::verb::get, "/api/v1/traces/{id}", store::kScopeRead, GetTraceHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}/insight", store::kScopeRead,
              GetTraceInsightHandler(queries, audit));
+  router.Add(http::verb::get, "/api/v1/traces/{id}/diff", store::kScopeRead, DiffTraceHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}/observations", store::kScopeRead,
              ListTraceObservationsHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/traces/{id}/observations/{observation_id}", store::kScopeRead,

@@ -203,6 +203,46 @@ TEST_F(AppTest, PostedScoresAreStoredAndListedWithTheirTrace) {
             http::status::forbidden);
 }
 
+TEST_F(AppTest, DiffShowsTheStepAddedToALaterRun) {
+  // Two runs of "agent": the second calls one more tool.
+  auto run = [&](const std::string& trace_id, int tools, int64_t start_ms) {
+    Json spans = Json::array();
+    spans.push_back({{"traceId", trace_id}, {"spanId", "a000000000000001"}, {"name", "agent"}, {"kind", 1},
+                     {"startTimeUnixNano", absl::StrCat(start_ms, "000000")},
+                     {"endTimeUnixNano", absl::StrCat(start_ms + 1000, "000000")}});
+    for (int i = 0; i < tools; ++i) {
+      spans.push_back({{"traceId", trace_id}, {"spanId", absl::StrCat("b00000000000000", i)},
+                       {"parentSpanId", "a000000000000001"}, {"name", absl::StrCat("tool-", i)}, {"kind", 1},
+                       {"startTimeUnixNano", absl::StrCat(start_ms + 100 * (i + 1), "000000")},
+                       {"endTimeUnixNano", absl::StrCat(start_ms + 100 * (i + 1) + 50, "000000")}});
+    }
+    Json request = {{"resourceSpans", {{{"scopeSpans", {{{"scope", {{"name", "test"}}}, {"spans", spans}}}}}}}};
+    ASSERT_EQ(Post("/v1/traces", ingest_key_, request.dump()).result(), http::status::ok);
+  };
+  const std::string first = "11111111111111111111111111111111";
+  const std::string second = "22222222222222222222222222222222";
+  run(first, 1, 1700000000000);
+  run(second, 2, 1700000060000);
+
+  HttpResponse response = Get(absl::StrCat("/api/v1/traces/", second, "/diff?against=", first), read_key_);
+  ASSERT_EQ(response.result(), http::status::ok) << response.body();
+  Json diff = Body(response);
+  EXPECT_EQ(diff["a"]["trace_id"], first);
+  EXPECT_EQ(diff["b"]["trace_id"], second);
+  EXPECT_EQ(diff["counts"], (Json{{"same", 2}, {"changed", 0}, {"added", 1}, {"removed", 0}})) << diff.dump();
+  EXPECT_EQ(diff["steps"][2]["kind"], "added");
+  EXPECT_EQ(diff["steps"][2]["b"]["name"], "tool-1");
+
+  HttpResponse typical = Get(absl::StrCat("/api/v1/traces/", second, "/diff?against=typical"), read_key_);
+  ASSERT_EQ(typical.result(), http::status::ok) << typical.body();
+  EXPECT_EQ(Body(typical)["a"]["typical_of"], 1);
+  HttpResponse none = Get(absl::StrCat("/api/v1/traces/", first, "/diff?against=typical"), read_key_);
+  EXPECT_EQ(none.result(), http::status::bad_request) << none.body();
+  EXPECT_EQ(Get(absl::StrCat("/api/v1/traces/", second, "/diff?against=ffffffffffffffffffffffffffffffff"), read_key_)
+                .result(),
+            http::status::not_found);
+}
+
 TEST_F(AppTest, IngestsProtobufAndRepliesInProtobuf) {
   for (const std::string& body : FixtureBodies("otel-manual-http-proto.jsonl")) {
     HttpResponse response = Post("/api/public/otel/v1/traces", ingest_key_, body,

@@ -124,6 +124,7 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
       {"/api/v1/traces/{id}", {{trace_b}, {trace_missing}}},
       {"/api/v1/traces/{id}/observations", {{trace_b}, {trace_missing}}},
       {"/api/v1/traces/{id}/insight", {{trace_b}, {trace_missing}}},
+      {"/api/v1/traces/{id}/diff", {{trace_b}, {trace_missing}}},
       {"/api/v1/traces/{id}/observations/{observation_id}", {{trace_b, kChildId}, {trace_missing, "ffffffffffffffff"}}},
       {"/api/v1/sessions/{id}", {{kSessionId}, {"missing-session"}}},
       {"/api/v1/models/{id}", {{model_id_}, {"custom:acme/missing@2026-01-01"}}},

@@ -96,6 +96,19 @@ Handler GetTraceInsightHandler(query::QueryService& queries, AuditLog& audit) {
   };
 }
 
+Handler DiffTraceHandler(query::QueryService& queries, AuditLog& audit) {
+  return [&queries, &audit](RequestContext context, Responder respond) {
+    const std::string& trace_id = context.path_params.at(0);
+    absl::StatusOr<model::Json> result = queries.DiffTrace(context.project, trace_id, context.query, context.raw_io);
+    RecordView(audit, context, result, audit_action::kTraceView, trace_id, {{"via", "diff"}});
+    if (result.ok() && !(*result)["a"].contains("typical_of")) {
+      RecordView(audit, context, result, audit_action::kTraceView, (*result)["a"]["trace_id"].get<std::string>(),
+                 {{"via", "diff"}});
+    }
+    respond(JsonOrError(std::move(result), context));
+  };
+}
+
 Handler ListTraceObservationsHandler(query::QueryService& queries, AuditLog& audit) {
   return [&queries, &audit](RequestContext context, Responder respond) {
     const std::string& trace_id = context.path_params.at(0);

@@ -22,6 +22,9 @@ Handler ListTracesHandler(query::QueryService& queries);
 Handler GetTraceHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/traces/{id}/insight → query::TraceInsightJson (a trace.view, via "insight").
 Handler GetTraceInsightHandler(query::QueryService& queries, AuditLog& audit);
+// GET /api/v1/traces/{id}/diff?against=… → query::TraceDiffJson (a trace.view of both traces,
+// via "diff").
+Handler DiffTraceHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/traces/{id}/observations → {"data":[Observation], "next_cursor", "trace"?}.
 Handler ListTraceObservationsHandler(query::QueryService& queries, AuditLog& audit);
 // GET /api/v1/traces/{id}/observations/{observation_id} → Observation.
