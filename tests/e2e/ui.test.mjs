@@ -405,6 +405,32 @@ test('the run insight says how the run ended, lists findings with their steps an
   await page.close();
 });
 
+test('a run compared with the typical earlier run shows the added step and the changed one', async () => {
+  // Two earlier runs of "diff-agent" and a third that calls one more tool.
+  const run = (traceId, startMs, extraTool) => {
+    const root = span(traceId, { name: 'diff-agent', startMs, durMs: 1000 });
+    const plan = span(traceId, { parent: root.spanId, name: 'plan', startMs: startMs + 10, durMs: 100 });
+    const search = span(traceId, { parent: root.spanId, name: 'execute_tool search', startMs: startMs + 200, durMs: 100,
+      attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' } });
+    const extra = span(traceId, { parent: root.spanId, name: 'execute_tool fetch_page', startMs: startMs + 400, durMs: 300,
+      attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'fetch_page' } });
+    return extraTool ? [root, plan, search, extra] : [root, plan, search];
+  };
+  const latest = hex(16);
+  await ingest([...run(hex(16), 0, false), ...run(hex(16), 2000, false), ...run(latest, 4000, true)]);
+  const { page, seen } = await openUi(`/traces/${latest}`);
+  await page.getByRole('link', { name: 'Compare with typical run' }).click();
+  await page.waitForURL(/\/diff\?against=typical/);
+  await page.getByText('Typical of the 2 previous runs').waitFor();
+  const added = page.locator('tr.diff-added');
+  await added.first().waitFor();
+  assert.equal(await added.count(), 1);
+  assert.match(await added.innerText(), /fetch_page/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'diff.png') });
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
 test('the UI is served with a strict CSP and the API keeps its deny-all one', async () => {
   const ui = await fetch(server.url + '/traces/x');
   assert.equal(ui.status, 200);

@@ -4,6 +4,7 @@ import { SignIn } from './SignIn';
 import { Link, useLocation } from './router';
 import { TracesPage } from '../traces/TracesPage';
 import { TraceViewPage } from '../trace-view/TraceViewPage';
+import { DiffPage } from '../trace-view/DiffPage';
 import { SessionsPage } from '../sessions/SessionsPage';
 import { SessionPage } from '../sessions/SessionPage';
 import { ProjectsSection, SettingsPage } from '../settings/SettingsPage';
@@ -15,10 +16,11 @@ const DashboardPage = lazy(() => import('../dashboard/DashboardPage').then((m) =
 type SignedIn = Extract<Auth, { state: 'signed-in' }>;
 
 function Page({ path, search, auth }: { path: string; search: string; auth: SignedIn }) {
-  const [, section, id] = path.split('/');
+  const [, section, id, sub] = path.split('/');
   const decoded = id ? decodeURIComponent(id) : '';
   // A user without any project yet can only make one.
   if (!auth.project) return <section><h1>Welcome, {auth.user}</h1><ProjectsSection auth={auth} /></section>;
+  if (section === 'traces' && id && sub === 'diff') return <DiffPage traceId={decoded} search={search} />;
   if (section === 'traces' && id) return <TraceViewPage traceId={decoded} />;
   if (section === 'sessions' && id) return <SessionPage sessionId={decoded} />;
   if (section === 'sessions') return <SessionsPage />;

@@ -169,3 +169,43 @@ export interface TraceInsight {
   self_ms: Record<string, number>;
   findings: { kind: string; message: string; observation_ids: string[] }[];
 }
+
+// GET /api/v1/traces/{id}/diff (docs/api.md).
+export interface DiffTotals {
+  steps: number;
+  latency_ms: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cost: number;
+  errors: number;
+}
+
+export interface DiffLine {
+  op: 'same' | 'removed' | 'added' | 'omitted';
+  text: string;
+}
+
+export interface DiffStep {
+  kind: 'same' | 'changed' | 'added' | 'removed';
+  key: string;
+  depth: number;
+  parent: number | null;
+  a: { id: string; name: string } | null;
+  b: { id: string; name: string } | null;
+  changes: string[];
+  latency_delta_ms: number;
+  tokens_delta: { input: number; output: number; total: number };
+  cost_delta: number;
+  status: [string, string];
+  model: [string, string];
+  input_diff?: DiffLine[];
+  output_diff?: DiffLine[];
+}
+
+export interface TraceDiff {
+  a: { trace_id: string; name: string; typical_of?: number; totals: DiffTotals };
+  b: { trace_id: string; name: string; typical_of?: number; totals: DiffTotals };
+  counts: { same: number; changed: number; added: number; removed: number };
+  steps: DiffStep[];
+}

@@ -54,6 +54,20 @@ function Totals({ trace, nodes }: { trace: Trace; nodes: readonly TreeNode<Obser
   );
 }
 
+// Links to the diff page: against the typical run of this name, or against a trace id typed in.
+function CompareLinks({ traceId }: { traceId: string }) {
+  const [other, setOther] = useState('');
+  const base = `/traces/${encodeURIComponent(traceId)}/diff`;
+  return (
+    <span className="compare">
+      · <Link to={`${base}?against=typical`}>Compare with typical run</Link>
+      <input aria-label="Compare with trace id" placeholder="or trace id" size={14} value={other}
+        onChange={(e) => setOther(e.target.value.trim())} />
+      {other && <Link to={`${base}?against=${encodeURIComponent(other)}`}>Compare</Link>}
+    </span>
+  );
+}
+
 // Up to this many scores show open on the trace header; more start collapsed.
 const kOpenScores = 5;
 
@@ -192,6 +206,7 @@ const TraceView = memo(function TraceView({ trace, model, scores, full }: TraceV
           {trace.session_id && <> · session <Link to={`/sessions/${encodeURIComponent(trace.session_id)}`}>{trace.session_id}</Link></>}
           {trace.user_id && <> · user {trace.user_id}</>}
           {(tree.orphans > 0 || tree.cycles > 0) && <> · {tree.orphans} orphaned, {tree.cycles} in parent cycles</>}
+          <CompareLinks traceId={trace.id} />
         </div>
         <Totals trace={trace} nodes={tree.nodes} />
         <TraceScores scores={scores} stepOf={(id) => tree.byId.get(id)} onSelect={selectAndReveal} />
