@@ -30,6 +30,8 @@ void AddApiRoutes(Router& router, const OtlpIngestHandler& otlp, query::QuerySer
   router.Add(http::verb::get, "/api/v1/traces/{id}/observations/{observation_id}", store::kScopeRead,
              GetObservationHandler(queries, audit));
   router.Add(http::verb::get, "/api/v1/scores", store::kScopeRead, ListScoresHandler(queries));
+  router.Add(http::verb::get, "/api/v1/workflow", store::kScopeRead, WorkflowGraphHandler(store));
+  router.Add(http::verb::get, "/api/v1/workflow/diff", store::kScopeRead, WorkflowDiffHandler(store));
   router.Add(http::verb::get, "/api/v1/sessions", store::kScopeRead, ListSessionsHandler(queries));
   router.Add(http::verb::get, "/api/v1/sessions/{id}", store::kScopeRead,
              GetSessionHandler(queries, audit));

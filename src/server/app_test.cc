@@ -243,6 +243,55 @@ TEST_F(AppTest, DiffShowsTheStepAddedToALaterRun) {
             http::status::not_found);
 }
 
+TEST_F(AppTest, WorkflowGraphAndItsDiffShowTheBranchANewReleaseAdded) {
+  // Three runs of "wf-agent" in release v1 (search), three in v2 (search, then fetch_page).
+  Json spans = Json::array();
+  auto add_run = [&](int run, const std::string& release, bool fetch) {
+    const std::string trace_id = absl::StrCat("0000000000000000000000000000000", run);
+    const int64_t start_ms = 1700000000000 + run * 10000;
+    auto span = [&](const std::string& id, const std::string& parent, const std::string& name, int offset_ms, Json attributes) {
+      Json span = {{"traceId", trace_id}, {"spanId", id}, {"name", name}, {"kind", 1},
+                   {"startTimeUnixNano", absl::StrCat(start_ms + offset_ms, "000000")},
+                   {"endTimeUnixNano", absl::StrCat(start_ms + offset_ms + 100, "000000")},
+                   {"attributes", std::move(attributes)}};
+      if (!parent.empty()) span["parentSpanId"] = parent;
+      spans.push_back(std::move(span));
+    };
+    auto tool = [](const std::string& name) {
+      return Json{{{"key", "gen_ai.operation.name"}, {"value", {{"stringValue", "execute_tool"}}}},
+                  {{"key", "gen_ai.tool.name"}, {"value", {{"stringValue", name}}}}};
+    };
+    span("a000000000000001", "", "wf-agent", 0,
+         {{{"key", "langfuse.release"}, {"value", {{"stringValue", release}}}}});
+    span("b000000000000001", "a000000000000001", "search", 10, tool("search"));
+    if (fetch) span("b000000000000002", "a000000000000001", "fetch_page", 200, tool("fetch_page"));
+  };
+  for (int run = 0; run < 6; ++run) add_run(run, run < 3 ? "v1" : "v2", run >= 3);
+  Json request = {{"resourceSpans", {{{"scopeSpans", {{{"scope", {{"name", "test"}}}, {"spans", spans}}}}}}}};
+  ASSERT_EQ(Post("/v1/traces", ingest_key_, request.dump()).result(), http::status::ok);
+
+  HttpResponse graph = Get("/api/v1/workflow?name=wf-agent&release=v2", read_key_);
+  ASSERT_EQ(graph.result(), http::status::ok) << graph.body();
+  Json g = Body(graph);
+  EXPECT_EQ(g["totals"]["runs"], 3);
+  EXPECT_EQ(g["totals"]["tool_calls_per_run"], 2.0);
+  EXPECT_EQ(g["nodes"].size(), 3u) << g.dump();
+
+  HttpResponse diff = Get("/api/v1/workflow/diff?name=wf-agent&before_release=v1&after_release=v2", read_key_);
+  ASSERT_EQ(diff.result(), http::status::ok) << diff.body();
+  Json d = Body(diff);
+  EXPECT_EQ(d["before"]["tool_calls_per_run"], 1.0);
+  EXPECT_EQ(d["after"]["tool_calls_per_run"], 2.0);
+  ASSERT_EQ(d["new_nodes"].size(), 1u) << d.dump();
+  EXPECT_THAT(d["new_nodes"][0].get<std::string>(), ::testing::HasSubstr("tool:fetch_page"));
+  EXPECT_TRUE(d["vanished_nodes"].empty());
+
+  EXPECT_EQ(Get("/api/v1/workflow", read_key_).result(), http::status::bad_request);
+  EXPECT_EQ(Get("/api/v1/workflow/diff?name=wf-agent&before_release=v1", read_key_).result(),
+            http::status::bad_request);
+  EXPECT_EQ(Get("/api/v1/workflow?name=wf-agent&limit=0", read_key_).result(), http::status::bad_request);
+}
+
 TEST_F(AppTest, IngestsProtobufAndRepliesInProtobuf) {
   for (const std::string& body : FixtureBodies("otel-manual-http-proto.jsonl")) {
     HttpResponse response = Post("/api/public/otel/v1/traces", ingest_key_, body,

@@ -156,6 +156,18 @@ Handler GetSessionHandler(query::QueryService& queries, AuditLog& audit) {
   };
 }
 
+Handler WorkflowGraphHandler(store::Store& store) {
+  return [&store](RequestContext context, Responder respond) {
+    respond(JsonOrError(query::WorkflowGraphJson(store, context.project, context.query), context));
+  };
+}
+
+Handler WorkflowDiffHandler(store::Store& store) {
+  return [&store](RequestContext context, Responder respond) {
+    respond(JsonOrError(query::WorkflowDiffJson(store, context.project, context.query), context));
+  };
+}
+
 Handler HealthHandler(store::Store& store) {
   return [&store](RequestContext, Responder respond) {
     const store::StoreStats stats = store.stats();

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "query/query_service.h"
+#include "query/workflow.h"
 #include "server/audit_log.h"
 #include "server/router.h"
 #include "store/store.h"
@@ -35,6 +36,9 @@ Handler ListScoresHandler(query::QueryService& queries);
 Handler ListSessionsHandler(query::QueryService& queries);
 // GET /api/v1/sessions/{id} → {"session", "traces"}.
 Handler GetSessionHandler(query::QueryService& queries, AuditLog& audit);
+// GET /api/v1/workflow and /api/v1/workflow/diff → query::WorkflowGraphJson / WorkflowDiffJson.
+Handler WorkflowGraphHandler(store::Store& store);
+Handler WorkflowDiffHandler(store::Store& store);
 // GET /api/v1/health → {"status":"ok", "version", "store":{queued_batches, ...}}; no auth.
 Handler HealthHandler(store::Store& store);
 // GET /api/v1/export?format=jsonl|otlp&<trace list filters>: a page of whole traces as a download
