@@ -1,5 +1,7 @@
 #include "query/query_service.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "analysis/trace_diff.h"
 #include "base/status.h"
@@ -200,7 +202,10 @@ absl::StatusOr<model::Json> QueryService::Metrics(std::string_view project, cons
     for (size_t i = 0; i < query.group_by.size(); ++i) item[std::string(model::ToString(query.group_by[i]))] = row.group[i];
     for (size_t i = 0; i < query.measures.size(); ++i) {
       const std::optional<double>& value = row.values[i];
-      item[std::string(store::ToString(query.measures[i]))] = value ? model::Json(*value) : model::Json(nullptr);
+      const store::Measure measure = query.measures[i];
+      model::Json json = nullptr;
+      if (value) json = store::IsCountMeasure(measure) ? model::Json(std::llround(*value)) : model::Json(*value);
+      item[std::string(store::ToString(measure))] = std::move(json);
     }
     data.push_back(std::move(item));
   }

@@ -80,6 +80,18 @@ bool IsRunMeasure(Measure measure) {
          measure == Measure::kCostPerSuccessfulRun;
 }
 
+bool IsCountMeasure(Measure measure) {
+  switch (measure) {
+    case Measure::kCount: case Measure::kInputTokens: case Measure::kOutputTokens: case Measure::kTotalTokens:
+    case Measure::kCachedTokens: case Measure::kCacheWriteTokens: case Measure::kReasoningTokens:
+    case Measure::kUnpricedCount: case Measure::kModelCalls: case Measure::kToolCalls: case Measure::kRetrievals:
+    case Measure::kRetries:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<double> MeasureValue(Measure measure, const model::RollupValues& v) {
   switch (measure) {
     case Measure::kCount: return static_cast<double>(v.count);

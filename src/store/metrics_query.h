@@ -41,6 +41,9 @@ std::string_view ToString(Measure measure);  // the API name, e.g. "p95_latency"
 bool ParseMeasure(std::string_view text, Measure* out);
 // True for the measures only trace-level rollups answer.
 bool IsRunMeasure(Measure measure);
+// True for the measures that count something (observations, runs, tokens, calls): their values
+// are whole numbers, shown as integers.
+bool IsCountMeasure(Measure measure);
 // The measure over summed rollup values; nullopt where undefined (a rate or average of nothing).
 std::optional<double> MeasureValue(Measure measure, const model::RollupValues& values);
 
