@@ -23,6 +23,7 @@ int Run(int argc, char** argv) {
   AddUsersCommand(app, &exit_code);
   AddAuditCommand(app, &exit_code);
   AddEraseCommand(app, &exit_code);
+  AddWorkflowCommand(app, &exit_code);
   // Subcommand callbacks run inside parse(), so this is the edge for every exception a command
   // could let through (CLI11's, nlohmann's, std::bad_alloc).
   try {

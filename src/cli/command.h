@@ -31,6 +31,7 @@ void AddUsersCommand(CLI::App& app, int* exit_code);     // users_command.cc
 void AddAuditCommand(CLI::App& app, int* exit_code);     // audit_command.cc
 void AddRedactionCommand(CLI::App& app, int* exit_code); // redaction_command.cc
 void AddEraseCommand(CLI::App& app, int* exit_code);     // erase_command.cc
+void AddWorkflowCommand(CLI::App& app, int* exit_code);  // workflow_command.cc
 
 // The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
 inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";
