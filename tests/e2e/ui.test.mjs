@@ -431,6 +431,34 @@ test('a run compared with the typical earlier run shows the added step and the c
   await page.close();
 });
 
+test('the workflow page shows an agent\'s steps and the branch a new release added', async () => {
+  const run = (release, startMs, fetch) => {
+    const traceId = hex(16);
+    const root = span(traceId, { name: 'wf-ui-agent', startMs, durMs: 800, attrs: { 'langfuse.release': release } });
+    const search = span(traceId, { parent: root.spanId, name: 'execute_tool search', startMs: startMs + 10, durMs: 100,
+      attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' } });
+    const extra = span(traceId, { parent: root.spanId, name: 'execute_tool fetch_page', startMs: startMs + 200, durMs: 100,
+      attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'fetch_page' } });
+    return fetch ? [root, search, extra] : [root, search];
+  };
+  await ingest([...run('r1', 0, false), ...run('r1', 1000, false), ...run('r2', 2000, true), ...run('r2', 3000, true)]);
+  const { page, seen } = await openUi('/workflow');
+  await page.getByLabel('Agent (trace name)').fill('wf-ui-agent');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.locator('.workflow-table tbody tr').nth(2).waitFor();
+  assert.match(await page.locator('.workflow-page').innerText(), /4 runs/);
+  await page.getByLabel('Compare: release before').fill('r1');
+  await page.getByLabel('release after').fill('r2');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/before_release=r1&after_release=r2/);
+  const added = page.locator('.workflow-changes .added');
+  await added.first().waitFor();
+  assert.match(await added.first().innerText(), /new step .*tool:fetch_page/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'workflow.png') });
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
 test('the UI is served with a strict CSP and the API keeps its deny-all one', async () => {
   const ui = await fetch(server.url + '/traces/x');
   assert.equal(ui.status, 200);

@@ -9,6 +9,7 @@ import { SessionsPage } from '../sessions/SessionsPage';
 import { SessionPage } from '../sessions/SessionPage';
 import { ProjectsSection, SettingsPage } from '../settings/SettingsPage';
 import { AuditPage } from '../audit/AuditPage';
+import { WorkflowPage } from '../workflow/WorkflowPage';
 
 // The dashboard and its chart library load when it is first opened.
 const DashboardPage = lazy(() => import('../dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
@@ -26,6 +27,7 @@ function Page({ path, search, auth }: { path: string; search: string; auth: Sign
   if (section === 'sessions') return <SessionsPage />;
   if (section === 'settings') return <SettingsPage auth={auth} />;
   if (section === 'audit') return <AuditPage search={search} />;
+  if (section === 'workflow') return <WorkflowPage search={search} />;
   if (section === 'dashboard') {
     return <Suspense fallback={<p className="loading">Loading…</p>}><DashboardPage search={search} /></Suspense>;
   }
@@ -66,6 +68,7 @@ export function App() {
           <Link to="/traces" className={section === 'traces' ? 'active' : ''}>Traces</Link>
           <Link to="/sessions" className={section === 'sessions' ? 'active' : ''}>Sessions</Link>
           <Link to="/dashboard" className={section === 'dashboard' ? 'active' : ''}>Dashboard</Link>
+          <Link to="/workflow" className={section === 'workflow' ? 'active' : ''}>Workflow</Link>
           <Link to="/settings" className={section === 'settings' ? 'active' : ''}>Settings</Link>
           {canAdmin(auth) && <Link to="/audit" className={section === 'audit' ? 'active' : ''}>Audit</Link>}
         </nav>
