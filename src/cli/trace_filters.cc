@@ -61,6 +61,13 @@ absl::StatusOr<store::TraceQuery> BuildTraceQuery(const TraceFilterFlags& flags,
   if (!(flags.min_cost >= 0)) return absl::InvalidArgumentError("--min-cost must be >= 0");
   query.min_latency_ms = flags.min_latency_ms;
   query.min_cost = flags.min_cost;
+  if (flags.score.empty() && (flags.score_min || flags.score_max || !flags.score_value.empty())) {
+    return absl::InvalidArgumentError("--score-min, --score-max and --score-value need --score (the score's name)");
+  }
+  query.score_name = flags.score;
+  query.score_min = flags.score_min;
+  query.score_max = flags.score_max;
+  query.score_value = flags.score_value;
   if (!flags.since.empty()) {
     TRACKLY_ASSIGN_OR_RETURN(query.from_ns, ParseTimeBound(flags.since, "--since", now_ns));
   }

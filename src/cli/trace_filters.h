@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,10 @@ struct TraceFilterFlags {
   std::string model;
   double min_latency_ms = 0;
   double min_cost = 0;
+  std::string score;                // a score name; the bounds and value below need it
+  std::optional<double> score_min;
+  std::optional<double> score_max;
+  std::string score_value;
   std::string since;  // "1h" / "30m" / "2d" (before now) or a timestamp (RFC 3339, Unix time)
   std::string until;  // same forms
 };

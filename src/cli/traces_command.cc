@@ -176,6 +176,10 @@ void AddFilterOptions(CLI::App& command, TraceFilterFlags& f) {
   command.add_option("--model", f.model, "A model used by some generation of the trace");
   command.add_option("--min-latency-ms", f.min_latency_ms, "Minimum latency in milliseconds");
   command.add_option("--min-cost", f.min_cost, "Minimum cost in USD");
+  command.add_option("--score", f.score, "Traces with a score of this name (e.g. helpful)");
+  command.add_option("--score-min", f.score_min, "…whose value is at least this (true counts as 1, false as 0)");
+  command.add_option("--score-max", f.score_max, "…whose value is at most this");
+  command.add_option("--score-value", f.score_value, "…whose categorical value is this");
   command.add_option("--since", f.since, "Start bound: 30m, 1h, 2d (ago) or a timestamp");
   command.add_option("--until", f.until, "End bound: same forms as --since");
 }

@@ -49,6 +49,15 @@ absl::Status ParseNonNegative(std::string_view value, double* out) {
   return absl::OkStatus();
 }
 
+absl::Status ParseFinite(std::string_view value, std::optional<double>& out) {
+  double number = 0;
+  if (!absl::SimpleAtod(Sv(value), &number) || !std::isfinite(number)) {
+    return absl::InvalidArgumentError("must be a number");
+  }
+  out = number;
+  return absl::OkStatus();
+}
+
 template <typename Query>
 Setter<Query> Text(std::string Query::*member) {
   return [member](std::string_view value, Query& query) {
@@ -101,6 +110,10 @@ const std::map<std::string, Setter<store::TraceQuery>, std::less<>>& TraceSetter
         {"min_latency_ms",
          [](std::string_view v, Q& q) { return ParseNonNegative(v, &q.min_latency_ms); }},
         {"min_cost", [](std::string_view v, Q& q) { return ParseNonNegative(v, &q.min_cost); }},
+        {"score", Text(&Q::score_name)},
+        {"score_min", [](std::string_view v, Q& q) { return ParseFinite(v, q.score_min); }},
+        {"score_max", [](std::string_view v, Q& q) { return ParseFinite(v, q.score_max); }},
+        {"score_value", Text(&Q::score_value)},
         {"order",
          [](std::string_view v, Q& q) {
            if (v != "asc" && v != "desc") return absl::InvalidArgumentError("must be asc or desc");
@@ -394,6 +407,9 @@ absl::StatusOr<store::TraceQuery> ParseTraceQuery(const QueryParams& params,
   store::TraceQuery query;
   query.project = std::string(project);
   TRACKLY_RETURN_IF_ERROR(Apply(params, TraceSetters(), query));
+  if (query.score_name.empty() && (query.score_min || query.score_max || !query.score_value.empty())) {
+    return absl::InvalidArgumentError("parameters 'score_min', 'score_max' and 'score_value' need 'score' (its name)");
+  }
   return query;
 }
 

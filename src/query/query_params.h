@@ -18,7 +18,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 // GET /api/v1/traces: from, to (RFC 3339 or epoch s/ms/us/ns), limit (1..1000, default 50),
 // cursor, name, user_id, session_id, status, environment, release, tag, model, min_latency_ms,
-// min_cost, q, order (asc|desc, default desc). An empty value means "not given".
+// min_cost, q, score (a score name) with score_min, score_max, score_value, order (asc|desc,
+// default desc). An empty value means "not given".
 // InvalidArgument naming the parameter for an unknown or repeated parameter or a bad value.
 absl::StatusOr<store::TraceQuery> ParseTraceQuery(const QueryParams& params,
                                                   std::string_view project);

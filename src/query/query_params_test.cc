@@ -208,5 +208,22 @@ TEST(QueryParamsTest, DiffTakesATraceOrTypicalWithN) {
   }
 }
 
+TEST(QueryParamsTest, TraceListTakesScoreFilters) {
+  absl::StatusOr<store::TraceQuery> query =
+      ParseTraceQuery({{"score", "quality"}, {"score_min", "0.5"}, {"score_max", "1"}}, "p");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->score_name, "quality");
+  EXPECT_EQ(query->score_min, 0.5);
+  EXPECT_EQ(query->score_max, 1.0);
+  absl::StatusOr<store::TraceQuery> label = ParseTraceQuery({{"score", "label"}, {"score_value", "spam"}}, "p");
+  ASSERT_TRUE(label.ok()) << label.status();
+  EXPECT_EQ(label->score_value, "spam");
+  EXPECT_FALSE(label->score_min.has_value());
+  absl::Status without_name = ParseTraceQuery({{"score_min", "0.5"}}, "p").status();
+  EXPECT_THAT(std::string(without_name.message()), ::testing::HasSubstr("need 'score'"));
+  absl::Status bad = ParseTraceQuery({{"score", "q"}, {"score_max", "high"}}, "p").status();
+  EXPECT_THAT(std::string(bad.message()), ::testing::HasSubstr("parameter 'score_max' must be a number"));
+}
+
 }  // namespace
 }  // namespace trackly::query

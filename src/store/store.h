@@ -66,6 +66,14 @@ struct TraceQuery {
   double min_latency_ms = 0;  // 0 = no bound
   double min_cost = 0;        // USD; 0 = no bound
   std::string text;           // full-text over inputs/outputs; needs capabilities().full_text_search
+  // Traces with a score named score_name (its latest value per score id) that matches every bound
+  // given: score_min <= value <= score_max for numeric scores (a boolean counts as 1 or 0; a
+  // categorical one never matches a bound), value == score_value for categorical scores. The
+  // bounds and score_value need score_name.
+  std::string score_name;
+  std::optional<double> score_min;
+  std::optional<double> score_max;
+  std::string score_value;
   // What the page is ordered by (then by trace id), descending unless `oldest_first`: newest,
   // slowest, most expensive or most tokens first by default.
   TraceOrder order_by = TraceOrder::kStartTime;

@@ -137,6 +137,23 @@ absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
   if (query.status.has_value()) filter.Add("status", absl::StrCat("$0 = ", Quote(model::ToString(*query.status))));
   if (query.min_latency_ms > 0) filter.Add("latency_ms", absl::StrCat("$0 >= ", Number(query.min_latency_ms)));
   if (query.min_cost > 0) filter.Add("cost_total", absl::StrCat("$0 >= ", Number(query.min_cost)));
+  if (!query.score_name.empty()) {
+    // The latest row of each score id; `value` is the value's JSON text (rows.h).
+    std::string matches = absl::StrCat("name_ = ", Quote(query.score_name));
+    const char* kNumber =
+        "multiIf(value_ = 'true', 1., value_ = 'false', 0., substring(value_, 1, 1) = '\"', nan, toFloat64OrZero(value_))";
+    if (query.score_min) absl::StrAppend(&matches, " AND ", kNumber, " >= ", Number(*query.score_min));
+    if (query.score_max) absl::StrAppend(&matches, " AND ", kNumber, " <= ", Number(*query.score_max));
+    if (!query.score_value.empty()) {
+      absl::StrAppend(&matches, " AND value_ = ", Quote(model::DumpJson(model::Json(query.score_value))));
+    }
+    const std::string condition = absl::StrCat(
+        "trace_id IN (SELECT trace_id_ FROM (SELECT id, argMax(trace_id, version) AS trace_id_, argMax(name, version) AS "
+        "name_, argMax(value, version) AS value_ FROM scores WHERE project = ",
+        Quote(query.project), " GROUP BY id) WHERE ", matches, ")");
+    filter.AddCandidate(condition);
+    filter.AddLatest(condition);
+  }
   const char* direction = query.oldest_first ? "ASC" : "DESC";
   const char* column = TraceOrderColumn(query.order_by);
   if (!query.cursor.empty()) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "model/observation.h"
 #include "gmock/gmock.h"
 #include "model/codec.h"
 #include "model/observation_fragment.h"
@@ -261,6 +262,65 @@ TEST_P(StoreConformanceTest, FindsTheTraceIdOfAnObservationWrittenAsFragments) {
   EXPECT_EQ(*trace_id, "trace-of-run");
   EXPECT_EQ(store_->FindTraceIdOfObservation("A", "other-run").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->FindTraceIdOfObservation("B", "run").status().code(), absl::StatusCode::kNotFound);
+}
+
+// Traces t1..t4, each one root span, scored: t1 quality 0.9 and helpful true; t2 quality 0.2;
+// t3 label "spam" and helpful false; t4 nothing. Project q has t1 with quality 0.9 too.
+void WriteScoredTraces(Store& store) {
+  std::vector<model::Observation> roots;
+  for (int i = 1; i <= 4; ++i) {
+    model::Observation root;
+    root.trace_id = absl::StrCat("t", i);
+    root.id = absl::StrCat("t", i, "-root");
+    root.name = "run";
+    root.start_time_ns = kBase + i * 1000 * kMs;
+    root.end_time_ns = root.start_time_ns + 100 * kMs;
+    roots.push_back(root);
+  }
+  ASSERT_TRUE(WriteAndWait(store, WriteBatch{.project = "p", .observations = roots}).ok());
+  ASSERT_TRUE(WriteAndWait(store, WriteBatch{.project = "q", .observations = {roots[0]}}).ok());
+  Score helpful = MakeScore("s2", "t1", 2, true);
+  helpful.name = "helpful";
+  Score label = MakeScore("s4", "t3", 4, "spam");
+  label.name = "label";
+  Score unhelpful = MakeScore("s5", "t3", 5, false);
+  unhelpful.name = "helpful";
+  ASSERT_TRUE(WriteScores(store, "p", {MakeScore("s1", "t1", 1, 0.9), helpful, MakeScore("s3", "t2", 3, 0.2), label,
+                                       unhelpful})
+                  .ok());
+  ASSERT_TRUE(WriteScores(store, "q", {MakeScore("s1", "t1", 1, 0.9)}).ok());
+}
+
+std::vector<std::string> ScoredTraceIds(Store& store, TraceQuery query) {
+  query.project = "p";
+  absl::StatusOr<TracePage> page = store.ListTraces(query);
+  EXPECT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> ids;
+  if (page.ok()) {
+    for (const model::Trace& trace : page->traces) ids.push_back(trace.id);
+  }
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, TraceListFiltersByScoreNameBoundsAndCategory) {
+  ASSERT_NO_FATAL_FAILURE(WriteScoredTraces(*store_));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "quality"}), ElementsAre("t2", "t1"));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "quality", .score_min = 0.5}), ElementsAre("t1"));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "quality", .score_max = 0.5}), ElementsAre("t2"));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "quality", .score_min = 0.1, .score_max = 0.3}), ElementsAre("t2"));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "helpful", .score_max = 0}), ElementsAre("t3"));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "helpful", .score_min = 1}), ElementsAre("t1"));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "label", .score_value = "spam"}), ElementsAre("t3"));
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "label", .score_min = 0}), IsEmpty());
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "label", .score_value = "ham"}), IsEmpty());
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "missing"}), IsEmpty());
+  // A score replaced with a new value is filtered on its latest value.
+  ASSERT_TRUE(WriteScores(*store_, "p", {MakeScore("s3", "t2", 3, 0.95)}).ok());
+  EXPECT_THAT(ScoredTraceIds(*store_, {.score_name = "quality", .score_min = 0.5}), ElementsAre("t2", "t1"));
+  // Another project's scores never select this project's traces.
+  absl::StatusOr<TracePage> other = store_->ListTraces(TraceQuery{.project = "q", .score_name = "quality", .score_max = 0.5});
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_THAT(other->traces, IsEmpty());
 }
 
 }  // namespace

@@ -19,8 +19,14 @@ namespace trackly::store::sqlite {
 // order. Each `?` of a condition takes the next value.
 class Filter {
  public:
+  using Value = std::variant<int64_t, double, std::string>;
+
   template <typename... Values>
   void Add(std::string_view condition, Values... values) {
+    AddValues(condition, {Value(std::move(values))...});
+  }
+  // As Add, with the values in a list (for a condition whose parts are optional).
+  void AddValues(std::string_view condition, std::vector<Value> values) {
     std::string numbered;
     for (char c : condition) {
       if (c == '?') {
@@ -30,7 +36,7 @@ class Filter {
       }
     }
     conditions_.push_back(std::move(numbered));
-    (values_.emplace_back(std::move(values)), ...);
+    for (Value& value : values) values_.push_back(std::move(value));
   }
   // "1" when no condition was added, so the clause is always valid SQL.
   std::string Where() const { return conditions_.empty() ? "1" : absl::StrJoin(conditions_, " AND "); }
@@ -39,7 +45,7 @@ class Filter {
  private:
   int placeholders_ = 0;
   std::vector<std::string> conditions_;
-  std::vector<std::variant<int64_t, double, std::string>> values_;
+  std::vector<Value> values_;
 };
 
 }  // namespace trackly::store::sqlite

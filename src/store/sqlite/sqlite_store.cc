@@ -158,6 +158,30 @@ absl::StatusOr<TracePage> SqliteStore::ListTraces(const TraceQuery& query) {
                "AND g.trace_id = traces.trace_id)",
                query.tag);
   }
+  if (!query.score_name.empty()) {
+    // The value column holds the value's JSON text (score_rows.h).
+    std::string condition =
+        "EXISTS (SELECT 1 FROM scores s WHERE s.project = traces.project AND s.trace_id = traces.trace_id "
+        "AND s.name = ?";
+    std::vector<Filter::Value> values = {query.score_name};
+    const char* kNumber =
+        "(CASE json_type(s.value) WHEN 'true' THEN 1.0 WHEN 'false' THEN 0.0 WHEN 'integer' THEN json_extract(s.value, '$') "
+        "WHEN 'real' THEN json_extract(s.value, '$') END)";
+    if (query.score_min) {
+      absl::StrAppend(&condition, " AND ", kNumber, " >= ?");
+      values.emplace_back(*query.score_min);
+    }
+    if (query.score_max) {
+      absl::StrAppend(&condition, " AND ", kNumber, " <= ?");
+      values.emplace_back(*query.score_max);
+    }
+    if (!query.score_value.empty()) {
+      absl::StrAppend(&condition, " AND s.value = ?");
+      values.emplace_back(model::DumpJson(model::Json(query.score_value)));
+    }
+    absl::StrAppend(&condition, ")");
+    filter.AddValues(condition, std::move(values));
+  }
   if (!query.model.empty()) {
     filter.Add("EXISTS (SELECT 1 FROM trace_models m WHERE m.project = traces.project AND m.model = ? "
                "AND m.trace_id = traces.trace_id)",

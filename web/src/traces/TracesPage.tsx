@@ -23,6 +23,10 @@ const kFilterFields: { key: TraceFilterKey; label: string }[] = [
   { key: 'release', label: 'Release' },
   { key: 'min_latency_ms', label: 'Min latency (ms)' },
   { key: 'min_cost', label: 'Min cost ($)' },
+  { key: 'score', label: 'Score name' },
+  { key: 'score_min', label: 'Score ≥' },
+  { key: 'score_max', label: 'Score ≤' },
+  { key: 'score_value', label: 'Score value' },
 ];
 const kStatuses = ['', 'ok', 'error', 'timeout', 'cancelled', 'skipped', 'unset'];
 // The sort menu: "<sort>.<order>" (the API's sort and order) → label.

@@ -6,7 +6,7 @@
 
 export const kTraceFilterKeys = [
   'q', 'name', 'user_id', 'session_id', 'tag', 'model', 'status', 'environment', 'release',
-  'min_latency_ms', 'min_cost', 'from', 'to', 'sort', 'order',
+  'min_latency_ms', 'min_cost', 'score', 'score_min', 'score_max', 'score_value', 'from', 'to', 'sort', 'order',
 ] as const;
 
 // What the list can be ordered by (the API's `sort`); start time is the default.
