@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-unit test-e2e sanitize fuzz clean
+.PHONY: all deps build run test test-unit test-e2e sanitize tsan fuzz clean
 
 all: build
 
@@ -26,11 +26,24 @@ run: build
 test: build
 	@scripts/test.sh $(BUILD_DIR)
 
-# ASan + UBSan build of everything, then the unit tests under it.
+# ASan + UBSan build of everything, then every test under it (the e2e tests run the sanitized
+# binary). Not part of `make test`: docs/security.md "Sanitizers".
 sanitize: deps
 	cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Sanitize
 	cmake --build build-sanitize -j $(JOBS)
-	ctest --test-dir build-sanitize --output-on-failure -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) --timeout 1200
+
+# ThreadSanitizer build of the test binaries whose tests run threads against each other, then
+# those tests under it. Builds in build-tsan/; docs/security.md "Sanitizers".
+TSAN_TESTS := store_sqlite_test store_clickhouse_test spool_test server_test server_app_test cli_test
+TSAN_TESTS_REGEX := ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$
+tsan: deps
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Tsan
+	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan/suppressions.txt second_deadlock_stack=1" \
+	  ctest --test-dir build-tsan --output-on-failure -j $(JOBS) --timeout 1200 \
+	  -R '$(TSAN_TESTS_REGEX)'
 
 # libFuzzer targets of every network decoder and parser, FUZZ_SECONDS each (needs clang;
 # docs/security.md "Fuzzing"). Builds in build-fuzz/.
@@ -39,4 +52,4 @@ fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD_DIR) build-sanitize build-fuzz
+	rm -rf $(BUILD_DIR) build-sanitize build-tsan build-fuzz

@@ -4,7 +4,8 @@
 #   A static library target `trackly_NAME`, with src/ on the include path so headers are
 #   included as "model/observation.h".
 # trackly_test(NAME SRCS a_test.cc DEPS lib ...)
-#   A GoogleTest executable registered with CTest, run from the source dir of its folder.
+#   A GoogleTest executable registered with CTest, run from the source dir of its folder. In the
+#   Tsan build it also links the abseil annotations for ThreadSanitizer (top-level CMakeLists.txt).
 
 function(trackly_library name)
   cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
@@ -17,6 +18,9 @@ function(trackly_test name)
   cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  if(CMAKE_BUILD_TYPE STREQUAL "Tsan")
+    target_link_libraries(${name} PRIVATE trackly_tsan_absl_annotations)
+  endif()
   target_compile_definitions(${name} PRIVATE
       TRACKLY_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
       TRACKLY_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")

@@ -191,7 +191,9 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
   // p1's erasure requests are recorded in p1's audit even when they matched nothing (proof that
   // an erasure request was handled); their targets are the ids p1's caller sent, erased counts 0.
   Json audit_a = Json::array();
-  for (const Json& event : Get("/api/v1/audit?limit=1000", a_)["data"]) {
+  // A copy: Get()'s answer is a temporary, so a range-for over its ["data"] would read freed nodes.
+  const Json events_a = Get("/api/v1/audit?limit=1000", a_)["data"];
+  for (const Json& event : events_a) {
     EXPECT_EQ(event["project"], "p1") << event.dump();
     if (absl::EndsWith(event["action"].get<std::string>(), ".delete")) {
       EXPECT_EQ(event["details"], (Json{{"observations", 0}, {"scores", 0}, {"traces", 0}})) << event.dump();

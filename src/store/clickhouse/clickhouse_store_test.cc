@@ -115,7 +115,7 @@ class ClickHouseStoreTest : public ::testing::Test {
     HttpClient client(server_->client_options());
     absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database_}});
     EXPECT_TRUE(rows.ok()) << rows.status();
-    clickhouse::RowBinaryReader in(rows.ok() ? *rows : "", sql);
+    clickhouse::RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
     uint64_t n = in.UInt64();
     EXPECT_TRUE(in.status().ok()) << in.status();
     return n;
