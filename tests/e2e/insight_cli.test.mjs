@@ -40,7 +40,7 @@ test('trackly diff compares two runs step by step, and a run with the typical on
   const out = cli(['diff', oldest, newest, '--data', dataDir]);
   assert.match(out, new RegExp(`^a: ${oldest}  research_assistant  \\[baseline\\]`, 'm'));
   assert.match(out, /^Steps: \d+ same, \d+ changed, 0 added, 0 removed$/m);
-  assert.match(out, /^= chain:research_assistant/m);
+  assert.match(out, /^[=~] chain:research_assistant/m);  // the demo's random timings may change the root
   const typical = cli(['diff', '--typical', newest, '--data', dataDir]);
   assert.match(typical, /\(typical of 2 earlier traces\)/);
   assert.throws(() => cli(['diff', '--data', dataDir, newest]), /give a baseline trace id and a trace id/);
