@@ -26,13 +26,20 @@ run: build
 test: build
 	@scripts/test.sh $(BUILD_DIR)
 
-# ASan + UBSan build of everything, then every test under it (the e2e tests run the sanitized
-# binary). Not part of `make test`: docs/security.md "Sanitizers".
+# ASan + UBSan build of everything, then every test under it; the e2e tests run the sanitized
+# binary. Reports go to build-sanitize/sanitizer-reports/ (the servers the e2e tests start have
+# no terminal); any there is printed and fails the target. docs/security.md "Sanitizers".
+SANITIZER_REPORTS := build-sanitize/sanitizer-reports
 sanitize: deps
 	cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Sanitize
 	cmake --build build-sanitize -j $(JOBS)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) --timeout 1200
+	rm -rf $(SANITIZER_REPORTS) && mkdir -p $(SANITIZER_REPORTS)
+	status=0; \
+	ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(SANITIZER_REPORTS)/asan \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(SANITIZER_REPORTS)/ubsan \
+	  ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) --timeout 1200 || status=$$?; \
+	if [ -n "$$(ls -A $(SANITIZER_REPORTS))" ]; then cat $(SANITIZER_REPORTS)/*; exit 1; fi; \
+	exit $$status
 
 # ThreadSanitizer build of the test binaries whose tests run threads against each other, then
 # those tests under it. Builds in build-tsan/; docs/security.md "Sanitizers".
