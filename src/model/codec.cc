@@ -730,6 +730,7 @@ absl::StatusOr<Observation> ObservationFrom(const Node& j) {
   o.service_name = r.String("service_name");
   o.retry_count = static_cast<int32_t>(r.Int("retry_count"));
   o.redactions = static_cast<int32_t>(r.Int("redactions"));
+  o.payload_expired = r.Bool("payload_expired");
   o.trace_hints = HintsFrom(r.Find("trace_hints"), &nested);
   TRACKLY_RETURN_IF_ERROR(r.status());
   TRACKLY_RETURN_IF_ERROR(nested);
@@ -815,6 +816,7 @@ Json ToJson(const Observation& o) {
   j["service_name"] = StringOrNull(o.service_name);
   j["retry_count"] = o.retry_count;
   if (o.redactions > 0) j["redactions"] = o.redactions;  // absent when nothing was redacted
+  if (o.payload_expired) j["payload_expired"] = true;    // absent while the payload is kept
   Json hints = ToJson(o.trace_hints);
   if (!hints.empty()) j["trace_hints"] = std::move(hints);
   return j;
@@ -923,6 +925,10 @@ void AppendJson(const Observation& o, std::string* out) {
   w.Value(o.output);
   w.Key("parent_id");
   w.StringOrNull(o.parent_id);
+  if (o.payload_expired) {
+    w.Key("payload_expired");
+    w.Bool(true);
+  }
   w.Key("prompt");
   if (o.prompt) {
     w.BeginObject();

@@ -137,6 +137,11 @@ struct Observation {
   // Secrets and personal data the server replaced in this observation's text before storing it
   // (normalize/redaction/redactor.h); 0 = none.
   int32_t redactions = 0;
+  // The project's retention removed this observation's payload (store::Store::Expire): only the
+  // summary fields are set; input, output, metadata, attributes, events, model parameters and
+  // the trace hints' input/output/metadata are empty because they are gone, not because the
+  // client sent none.
+  bool payload_expired = false;
   TraceHints trace_hints;
 
   bool is_root() const { return parent_id.empty(); }

@@ -166,14 +166,26 @@ absl::Status SpooledStore::Ship(const Segment& segment) {
 
 absl::Status SpooledStore::Flush(absl::Duration timeout) { return spool_->Flush(timeout); }
 
+absl::Status SpooledStore::ShipAcknowledged(std::string_view action) {
+  if (absl::Status shipped = spool_->Flush(options_.erase_flush_timeout); !shipped.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot ", Sv(action),
+                                               " yet: traces acknowledged earlier are still in the spool, not in the "
+                                               "backing store (",
+                                               shipped.message(), "); try again once it has shipped"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<store::EraseStats> SpooledStore::Erase(const store::EraseRequest& request) {
   TRACKLY_RETURN_IF_ERROR(store::ValidateEraseRequest(request));
-  if (absl::Status shipped = spool_->Flush(options_.erase_flush_timeout); !shipped.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot erase yet: traces acknowledged earlier are still in the spool, not in the backing store (",
-        shipped.message(), "); try again once it has shipped"));
-  }
+  TRACKLY_RETURN_IF_ERROR(ShipAcknowledged("erase"));
   return backing_.Erase(request);
+}
+
+absl::StatusOr<store::ExpireStats> SpooledStore::Expire(const store::ExpireRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(store::ValidateExpireRequest(request));
+  TRACKLY_RETURN_IF_ERROR(ShipAcknowledged("expire"));
+  return backing_.Expire(request);
 }
 
 void SpooledStore::Drain() {

@@ -13,8 +13,8 @@
 //   backing store and waited for; a segment that fails is retried (backoff, for ever) as a whole.
 //   Writes of the backing store are idempotent upserts (store.h), so a segment shipped twice
 //   (a retry after a lost answer, or a crash before the spool deleted it) leaves no duplicates.
-// - Every other method (reads, metrics, RewriteObservations) is the backing store's; Erase
-//   ships the spool first.
+// - Every other method (reads, metrics, RewriteObservations) is the backing store's; Erase and
+//   Expire ship the spool first.
 #pragma once
 
 #include <functional>
@@ -33,7 +33,7 @@ struct SpooledStoreOptions {
   SpoolOptions spool;
   // How long Drain() waits for the spool to ship before leaving the rest for the next start.
   absl::Duration drain_ship_timeout = absl::Seconds(10);
-  // How long Erase waits for the spool to ship what was acknowledged before it.
+  // How long Erase and Expire wait for the spool to ship what was acknowledged before them.
   absl::Duration erase_flush_timeout = absl::Seconds(30);
 };
 
@@ -100,11 +100,17 @@ class SpooledStore final : public store::Store {
   // back), then the backing store's Erase. Unavailable, naming the ship lag, when the spool does
   // not ship within erase_flush_timeout (the backing store is down).
   absl::StatusOr<store::EraseStats> Erase(const store::EraseRequest& request) override;
+  // Likewise: ships everything acknowledged first (so the spool cannot bring an expired payload
+  // back after the backing store's Expire), then the backing store's Expire. Unavailable as Erase.
+  absl::StatusOr<store::ExpireStats> Expire(const store::ExpireRequest& request) override;
 
  private:
   SpooledStore(store::Store& backing, SpooledStoreOptions options, std::unique_ptr<Spool> spool);
   // The spool's sink: writes a segment's batches to the backing store.
   absl::Status Ship(const Segment& segment);
+  // Waits up to erase_flush_timeout for the spool to ship everything acknowledged; Unavailable,
+  // saying that `action` cannot run yet, when it does not.
+  absl::Status ShipAcknowledged(std::string_view action);
 
   store::Store& backing_;
   const SpooledStoreOptions options_;

@@ -54,8 +54,17 @@ class FlakyStore final : public store::Store {
   absl::StatusOr<store::SessionDetail> GetSession(std::string_view p, std::string_view s) override {
     return inner_.GetSession(p, s);
   }
+  // Records what the backing store held when it was asked to expire, and answers with fixed stats.
+  absl::StatusOr<store::ExpireStats> Expire(const store::ExpireRequest& request) override {
+    ++expire_calls;
+    absl::StatusOr<store::TracePage> held = inner_.ListTraces(store::TraceQuery{.project = request.project});
+    traces_held_at_expire = held.ok() ? static_cast<int>(held->traces.size()) : -1;
+    return store::ExpireStats{.partitions_dropped = 1, .traces_cleared = 2, .traces_removed = 3};
+  }
 
   std::atomic<int> attempts{0};
+  std::atomic<int> expire_calls{0};
+  std::atomic<int> traces_held_at_expire{-1};
 
  private:
   store::Store& inner_;
@@ -202,6 +211,49 @@ TEST_F(SpooledStoreTest, AFullSpoolRefusesWithUnavailable) {
   }
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
   EXPECT_GT(acknowledged, 0);
+}
+
+// An expiry must not be followed by the shipping of older acknowledged payloads into the days it
+// just expired, so what was acknowledged ships first.
+TEST_F(SpooledStoreTest, ExpireShipsWhatWasAcknowledgedFirst) {
+  FlakyStore backing(*sqlite_, /*failures=*/2);  // the first shipments fail and are retried
+  auto spooled = SpooledStore::Open(backing, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
+  ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", "a")}}).ok());
+  ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t2", "a")}}).ok());
+  absl::StatusOr<store::ExpireStats> stats =
+      (*spooled)->Expire(store::ExpireRequest{.project = "p", .payload_before_day = 20'000});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(backing.expire_calls.load(), 1);
+  EXPECT_EQ(backing.traces_held_at_expire.load(), 2);
+  EXPECT_EQ(stats->partitions_dropped, 1);  // the backing store's answer, passed on
+  EXPECT_EQ(stats->traces_cleared, 2);
+  EXPECT_EQ(stats->traces_removed, 3);
+}
+
+TEST_F(SpooledStoreTest, ExpireIsUnavailableWhileTheSpoolCannotShip) {
+  SpooledStoreOptions options = Options();
+  options.erase_flush_timeout = absl::Milliseconds(50);
+  FlakyStore down(*sqlite_, /*failures=*/1'000'000);
+  auto spooled = SpooledStore::Open(down, options);
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
+  ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", "a")}}).ok());
+  absl::StatusOr<store::ExpireStats> stats =
+      (*spooled)->Expire(store::ExpireRequest{.project = "p", .payload_before_day = 20'000});
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kUnavailable) << stats.status();
+  EXPECT_EQ(down.expire_calls.load(), 0);
+}
+
+TEST_F(SpooledStoreTest, ExpireChecksTheRequestBeforeShipping) {
+  FlakyStore backing(*sqlite_, /*failures=*/0);
+  auto spooled = SpooledStore::Open(backing, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
+  absl::StatusOr<store::ExpireStats> stats = (*spooled)->Expire(store::ExpireRequest{.payload_before_day = 20'000});
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument) << stats.status();
+  EXPECT_EQ(backing.expire_calls.load(), 0);
 }
 
 }  // namespace

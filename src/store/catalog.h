@@ -69,6 +69,16 @@ struct RedactionRulesRecord {
   int64_t updated_ns = 0;                        // when they were last put; 0 = never
 };
 
+// A project's retention (docs/security.md "Retention"): its traces keep their full payloads
+// (inputs, outputs, attributes, events, metadata) for `payload_days` days after the day they
+// started, then only their summary (names, timing, tokens, cost, status) until `summary_days`
+// days; 0 = keep forever. store/retention.h ValidateRetention says which values are allowed.
+struct RetentionRecord {
+  std::string project;
+  int32_t payload_days = 0;
+  int32_t summary_days = 0;
+};
+
 // Browser sign-in (docs/ui.md "Signing in"). A login token is a one-time secret that `trackly
 // serve` and `trackly ui-token` print as a link; using it creates a UI session, which the browser
 // holds in an HttpOnly cookie. Only the hex SHA-256 of either secret is stored.
@@ -179,6 +189,27 @@ class Catalog {
   // A number that changes whenever any project's rules change, also through another process on
   // the same data directory. Cheap: a server polls it to know when to reload rules.
   virtual absl::StatusOr<int64_t> RedactionRulesVersion() { return Unimplemented(); }
+
+  // --- Project retention ---
+  // A backend that does not keep it returns Unimplemented from all four (the default). A project
+  // without a record of its own follows the server's defaults (server/retention_policy.h).
+  // The project's own retention; nullopt when it has none. NotFound if the project does not exist.
+  virtual absl::StatusOr<std::optional<RetentionRecord>> GetRetention(std::string_view /*project*/) {
+    return Unimplemented();
+  }
+  // Every project that has a record of its own, by project.
+  virtual absl::StatusOr<std::vector<RetentionRecord>> ListRetention() { return Unimplemented(); }
+  // Sets `record.project`'s own retention, replacing any it had. InvalidArgument from
+  // ValidateRetention (store/retention.h; then nothing changes); NotFound if the project does not
+  // exist. Returns the stored record.
+  virtual absl::StatusOr<RetentionRecord> PutRetention(const RetentionRecord& /*record*/) {
+    return Unimplemented();
+  }
+  // Removes the project's own retention, so it follows the defaults again. Returns the record
+  // removed, nullopt when it had none (still OK). NotFound if the project does not exist.
+  virtual absl::StatusOr<std::optional<RetentionRecord>> RemoveRetention(std::string_view /*project*/) {
+    return Unimplemented();
+  }
 
   // --- UI credentials ---
   // A backend without them returns Unimplemented from all three (the default), and the UI can

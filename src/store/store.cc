@@ -3,6 +3,7 @@
 #include <bit>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 
 namespace trackly::store {
@@ -25,6 +26,10 @@ absl::StatusOr<MetricsResult> Store::QueryMetrics(const MetricsQuery&) {
 
 absl::StatusOr<EraseStats> Store::Erase(const EraseRequest&) {
   return absl::UnimplementedError("this store backend cannot erase traces");
+}
+
+absl::StatusOr<ExpireStats> Store::Expire(const ExpireRequest&) {
+  return absl::UnimplementedError("this store backend cannot expire data");
 }
 
 int64_t TraceOrderKey(const model::Trace& trace, TraceOrder order) {
@@ -63,6 +68,24 @@ absl::Status ValidateEraseRequest(const EraseRequest& request) {
     return absl::InvalidArgumentError("exactly one of trace_id, session_id and user_id must be given");
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateExpireRequest(const ExpireRequest& request) {
+  if (request.project.empty()) return absl::InvalidArgumentError("project: required");
+  if (request.payload_before_day < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("payload_before_day: ", request.payload_before_day, " is negative"));
+  }
+  if (request.summary_before_day < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("summary_before_day: ", request.summary_before_day, " is negative"));
+  }
+  return absl::OkStatus();
+}
+
+int64_t DayOf(int64_t time_ns) {
+  constexpr int64_t kNanosPerDay = int64_t{86'400} * 1'000'000'000;
+  int64_t day = time_ns / kNanosPerDay;
+  if (time_ns % kNanosPerDay < 0) --day;  // floor, not truncation, before 1970
+  return day;
 }
 
 absl::Status WriteAndWait(Store& store, WriteBatch batch) {

@@ -212,6 +212,29 @@ struct EraseStats {
   int64_t scores = 0;        // scores removed
 };
 
+// What Store::Expire removes of one project (docs/security.md "Retention"). Days are whole UTC
+// days since 1970-01-01 (DayOf): an observation belongs to the day its start time falls in, a
+// trace to the day of its start.
+struct ExpireRequest {
+  std::string project;  // required
+  // The payload of every observation that started before this day goes: its input, output,
+  // attributes, events, metadata and model parameters, the fragments it came in, the trace input,
+  // output and metadata it carried, and the full-text entries of its trace. What stays is its
+  // summary: ids, names, type, status, level, times, model, usage, cost, environment, release,
+  // tags, session and user. 0 = no payload expires.
+  int64_t payload_before_day = 0;
+  // Every trace that started before this day goes entirely, as Erase removes a trace (the
+  // metrics rollups included). 0 = no summary expires.
+  int64_t summary_before_day = 0;
+};
+
+// What Store::Expire removed.
+struct ExpireStats {
+  int64_t partitions_dropped = 0;  // payload partitions (tables, files or parts) removed whole
+  int64_t traces_cleared = 0;      // traces whose trace-level text (input, output, metadata) went
+  int64_t traces_removed = 0;      // traces removed entirely (summary expiry)
+};
+
 // Thread-safe: any method may be called from any thread, concurrently.
 //
 // Writes: Write() enqueues and returns at once. `done` is called exactly once:
@@ -297,6 +320,18 @@ class Store {
   // project); Unavailable when draining; Unimplemented for a backend without it (the default).
   virtual absl::StatusOr<EraseStats> Erase(const EraseRequest& request);
 
+  // Retention (docs/security.md "Retention"): removes what `request` says has expired. Payloads
+  // are removed by dropping whole partitions (how, per backend: the doc), never row by row on the
+  // write path; once it returns OK no read returns an expired payload: GetTrace, GetObservation
+  // and ListTraceObservations return such an observation with only its summary fields and
+  // payload_expired set, a trace's expired input/output/metadata read as absent and its text no
+  // longer matches a search. Something written later into an expired day is removed by the next
+  // Expire (the server calls it periodically). Blocks until done; idempotent (a second call with
+  // the same request removes nothing more and is cheap when nothing was written meanwhile).
+  // InvalidArgument for a missing project or a negative day; Unavailable when draining;
+  // Unimplemented for a backend without it (the default).
+  virtual absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request);
+
   // Metrics over the rollups the backend maintains at ingest (store/metrics_query.h), never a
   // scan of observations: the cost of a query grows with the number of time buckets and rollup
   // keys in its range, not with the number of spans. The answer always equals aggregating
@@ -323,6 +358,13 @@ absl::Status ValidateWriteBatch(const WriteBatch& batch);
 // InvalidArgument naming the problem unless `request` has a project and exactly one selector.
 // Every backend's Erase checks this first.
 absl::Status ValidateEraseRequest(const EraseRequest& request);
+
+// InvalidArgument naming the problem unless `request` has a project and no negative day.
+absl::Status ValidateExpireRequest(const ExpireRequest& request);
+
+// The UTC day (days since 1970-01-01) of a time in nanoseconds since the epoch; days before 1970
+// are negative.
+int64_t DayOf(int64_t time_ns);
 
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.
 absl::Status WriteAndWait(Store& store, WriteBatch batch);

@@ -1,6 +1,7 @@
 #include "store/clickhouse/clickhouse_store.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -14,6 +15,7 @@
 #include "base/status.h"
 #include "model/observation_fragment.h"
 #include "store/clickhouse/eraser.h"
+#include "store/clickhouse/expirer.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/rollups.h"
 #include "store/clickhouse/row_binary.h"
@@ -32,8 +34,9 @@ using clickhouse::RowBinaryReader;
 
 // Traces read and rewritten by one job of RewriteObservations.
 constexpr size_t kRewriteTracesPerJob = 200;
-// How long Erase waits for ClickHouse to apply its mutations before answering DeadlineExceeded.
-constexpr absl::Duration kEraseMutationTimeout = absl::Minutes(5);
+// How long Erase and Expire wait for ClickHouse to apply their mutations before answering
+// DeadlineExceeded.
+constexpr absl::Duration kMutationTimeout = absl::Minutes(5);
 
 // A double as a SQL literal that parses back to the same value.
 std::string Number(double value) { return absl::StrFormat("%.17g", value); }
@@ -222,8 +225,8 @@ absl::StatusOr<ObservationPage> ClickHouseStore::ListTraceObservations(const Obs
   TRACKLY_ASSIGN_OR_RETURN(
       std::string rows,
       db_->Select(absl::StrCat(
-          "SELECT id, argMax(start_ns, version) AS start_ns_, argMax(", query.summary_only ? "summary" : "payload",
-          ", version), argMax(length(payload), version) FROM observations WHERE ", in_trace,
+          "SELECT id, argMax(start_ns, version) AS start_ns_, ", clickhouse::ObservationColumns(query.summary_only),
+          " FROM observations WHERE ", in_trace,
           " AND id IN (SELECT id FROM (SELECT id, argMax(start_ns, version) AS start_ns_ FROM observations WHERE ",
           in_trace, " GROUP BY id HAVING ", after, " ORDER BY start_ns_, id LIMIT ", query.limit + 1,
           ")) GROUP BY id ORDER BY start_ns_, id FORMAT RowBinary")));
@@ -239,8 +242,10 @@ absl::StatusOr<ObservationPage> ClickHouseStore::ListTraceObservations(const Obs
     in.Int64();   // start_ns
     std::string_view blob = in.StringView();
     PagedObservation item{.observation = {}, .stored_bytes = static_cast<int64_t>(in.UInt64())};
+    std::string_view trace_payload = in.StringView();
     TRACKLY_RETURN_IF_ERROR(in.status());
-    TRACKLY_ASSIGN_OR_RETURN(item.observation, sqlite::DecodePayload(blob));
+    TRACKLY_ASSIGN_OR_RETURN(item.observation,
+                             clickhouse::DecodeObservation(blob, static_cast<uint64_t>(item.stored_bytes), trace_payload));
     if (query.summary_only) item.observation.trace_hints = {};  // not part of a page summary (store.h)
     page.observations.push_back(std::move(item));
   }
@@ -252,16 +257,19 @@ absl::StatusOr<model::Observation> ClickHouseStore::GetObservation(std::string_v
                                                                    std::string_view observation_id) {
   TRACKLY_ASSIGN_OR_RETURN(
       std::string rows,
-      db_->Select(absl::StrCat("SELECT argMax(payload, version) FROM observations WHERE project = ", Quote(project),
+      db_->Select(absl::StrCat("SELECT ", clickhouse::ObservationColumns(/*summary_only=*/false),
+                               " FROM observations WHERE project = ", Quote(project),
                                " AND trace_id = ", Quote(trace_id), " AND id = ", Quote(observation_id),
                                " GROUP BY id FORMAT RowBinary")));
   RowBinaryReader in(rows, "reading an observation");
   if (in.AtEnd()) {
     return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found in trace ", Sv(trace_id)));
   }
-  std::string_view payload = in.StringView();
+  std::string_view blob = in.StringView();
+  const uint64_t payload_bytes = in.UInt64();
+  std::string_view trace_payload = in.StringView();
   TRACKLY_RETURN_IF_ERROR(in.status());
-  return sqlite::DecodePayload(payload);
+  return clickhouse::DecodeObservation(blob, payload_bytes, trace_payload);
 }
 
 absl::StatusOr<SessionPage> ClickHouseStore::ListSessions(const SessionQuery& query) {
@@ -442,13 +450,16 @@ absl::StatusOr<RewriteStats> ClickHouseStore::RewriteObservations(const RewriteR
   return total;
 }
 
-absl::StatusOr<EraseStats> ClickHouseStore::Erase(const EraseRequest& request) {
-  TRACKLY_RETURN_IF_ERROR(ValidateEraseRequest(request));
-  absl::StatusOr<EraseStats> result;
+namespace {
+
+// Runs `work` as a job of the writer (ordered with this node's writes) and waits for it.
+template <typename Result>
+absl::StatusOr<Result> RunOnWorker(clickhouse::Writer& writer, const std::function<absl::StatusOr<Result>()>& work) {
+  absl::StatusOr<Result> result;
   absl::Notification done;
-  writer_->RunJob(
+  writer.RunJob(
       [&]() -> absl::StatusOr<int64_t> {
-        result = clickhouse::EraseTraces(*db_, *writer_, request, kEraseMutationTimeout);
+        result = work();
         return result.status().ok() ? 0 : absl::StatusOr<int64_t>(result.status());
       },
       [&](absl::Status status) {
@@ -457,6 +468,20 @@ absl::StatusOr<EraseStats> ClickHouseStore::Erase(const EraseRequest& request) {
       });
   done.WaitForNotification();
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<EraseStats> ClickHouseStore::Erase(const EraseRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(ValidateEraseRequest(request));
+  return RunOnWorker<EraseStats>(
+      *writer_, [&] { return clickhouse::EraseTraces(*db_, *writer_, request, kMutationTimeout); });
+}
+
+absl::StatusOr<ExpireStats> ClickHouseStore::Expire(const ExpireRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(ValidateExpireRequest(request));
+  return RunOnWorker<ExpireStats>(
+      *writer_, [&] { return clickhouse::ExpireProject(*db_, *writer_, request, kMutationTimeout); });
 }
 
 }  // namespace trackly::store

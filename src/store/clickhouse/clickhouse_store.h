@@ -33,6 +33,10 @@
 //
 //  - Metrics: per-trace rollup rows written with the summaries, collapsed like them at query
 //    time (rollups.h); a query reads the rollup rows of its time range, never observations.
+//  - Retention (Expire): whole day partitions dropped or cleared where they hold one project's
+//    rows only, mutations elsewhere (expirer.h). An observation whose payload expired keeps its
+//    summary column; its payload and trace_payload columns are empty, which reads take as
+//    payload_expired.
 //
 // capabilities().full_text_search is false.
 #pragma once
@@ -101,6 +105,9 @@ class ClickHouseStore final : public Store {
                                                    const ObservationRewrite& rewrite) override;
   // On the worker thread, with mutations it waits for (clickhouse/eraser.h).
   absl::StatusOr<EraseStats> Erase(const EraseRequest& request) override;
+  // On the worker thread: partitions dropped or cleared whole where they hold only the project's
+  // rows, mutations it waits for elsewhere (clickhouse/expirer.h).
+  absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request) override;
 
  private:
   ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr<clickhouse::HttpClient> client,

@@ -502,6 +502,116 @@ TEST_F(ClickHouseStoreTest, PrintsWriteThroughput) {
               kBatches * kBatchSpans, seconds, kBatches * kBatchSpans / seconds);
 }
 
+// A trace of project `project` on `day` whose root and child carry payloads (the child's trace
+// hints carry trace-level text, which lives in trace_payload, never in summary).
+std::vector<model::Observation> PayloadTrace(const std::string& trace_id, int64_t day) {
+  model::Observation root = Span("root", "", day * kDayNs + kDayNs / 2);
+  root.trace_id = trace_id;
+  root.input = "secret input";
+  root.output = "secret output";
+  root.trace_hints.session_id = "s";
+  model::Observation child = Span("child", "root", root.start_time_ns + 1'000'000);
+  child.trace_id = trace_id;
+  child.input = "secret prompt";
+  child.trace_hints.trace_input = "secret trace input";
+  child.trace_hints.trace_metadata = {{"k", "secret metadata"}};
+  return {root, child};
+}
+
+// Retention acts on a partition holding one project's rows with CLEAR COLUMN / DROP PARTITION
+// (no mutation), on a partition shared with another project with a mutation limited to the
+// project, and leaves nothing of an expired payload in any column of the tables.
+TEST_F(ClickHouseStoreTest, ExpiryClearsOwnPartitionsWholeAndMutatesSharedOnes) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int64_t kDay = 20'500;
+  // Day kDay: p alone. Day kDay + 1: p and q. Day kDay + 2: p (kept).
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = PayloadTrace("a", kDay)}).ok());
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = PayloadTrace("b", kDay + 1)}).ok());
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "q", .observations = PayloadTrace("b", kDay + 1)}).ok());
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = PayloadTrace("c", kDay + 2)}).ok());
+  EXPECT_EQ(Count("SELECT count() FROM observations WHERE position(summary, 'secret') > 0"), 0u)
+      << "the summary column holds no payload";
+
+  absl::StatusOr<ExpireStats> stats = (*store)->Expire(ExpireRequest{.project = "p", .payload_before_day = kDay + 2});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->partitions_dropped, 2);  // day kDay of observations and of traces
+  EXPECT_EQ(stats->traces_cleared, 2);
+  EXPECT_EQ(stats->traces_removed, 0);
+  // One UPDATE on each table for the shared day, none for p's own day.
+  EXPECT_EQ(Count(absl::StrCat("SELECT count() FROM system.mutations WHERE database = '", database_, "'")), 2u);
+  const std::string secret_in_p = "position(payload, 'secret') + position(trace_payload, 'secret') > 0";
+  EXPECT_EQ(Count(absl::StrCat("SELECT count() FROM observations WHERE project = 'p' AND trace_id != 'c' AND ",
+                               secret_in_p)),
+            0u);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count() FROM observations WHERE project = 'q' AND ", secret_in_p)), 2u);
+  EXPECT_EQ(Count("SELECT count() FROM observations WHERE project = 'p' AND trace_id = 'c' AND payload != ''"), 2u);
+  EXPECT_EQ(Count("SELECT count() FROM traces WHERE project = 'p' AND trace_id != 'c' AND input != ''"), 0u);
+  EXPECT_EQ(Count("SELECT count() FROM traces WHERE project = 'q' AND input != ''"), 1u);
+
+  absl::StatusOr<TraceDetail> shared = (*store)->GetTrace("q", "b");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->trace.input, model::Json("secret trace input"));
+  EXPECT_EQ(shared->trace.metadata, (model::Json{{"k", "secret metadata"}}));
+
+  // Nothing left to do: no query but the checks, no mutation.
+  absl::StatusOr<ExpireStats> again = (*store)->Expire(ExpireRequest{.project = "p", .payload_before_day = kDay + 2});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->partitions_dropped, 0);
+  EXPECT_EQ(again->traces_cleared, 0);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count() FROM system.mutations WHERE database = '", database_, "'")), 2u);
+}
+
+// Summary expiry drops the partitions holding only the project's rows and removes the rest of the
+// traces (other days, shared partitions, sessions, rollups) as an erasure would.
+TEST_F(ClickHouseStoreTest, SummaryExpiryDropsOwnPartitionsAndRemovesTheRestOfTheTraces) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int64_t kDay = 20'500;
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = PayloadTrace("a", kDay)}).ok());
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = PayloadTrace("b", kDay + 1)}).ok());
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "q", .observations = PayloadTrace("b", kDay + 1)}).ok());
+  absl::StatusOr<ExpireStats> stats = (*store)->Expire(ExpireRequest{.project = "p", .summary_before_day = kDay + 2});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->traces_removed, 2);
+  EXPECT_GE(stats->partitions_dropped, 3);  // day kDay of observations, traces and rollups
+  for (const char* table : {"observations", "traces", "rollups", "rollup_cells", "sessions"}) {
+    EXPECT_EQ(Count(absl::StrCat("SELECT count() FROM ", table, " WHERE project = 'p'")), 0u) << table;
+    EXPECT_GT(Count(absl::StrCat("SELECT count() FROM ", table, " WHERE project = 'q'")), 0u) << table;
+  }
+  EXPECT_TRUE(absl::IsNotFound((*store)->GetSession("p", "s").status()));
+  EXPECT_TRUE((*store)->GetTrace("q", "b").ok());
+}
+
+// Rows written before layout 3 carry the trace-level text inside `summary`; once their payload
+// has expired, reads must not return it.
+TEST_F(ClickHouseStoreTest, ExpiredRowsOfAnOlderLayoutReadWithoutTheirTraceLevelText) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int64_t kDay = 20'500;
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = PayloadTrace("a", kDay)}).ok());
+  HttpClient client(server_->client_options());
+  absl::StatusOr<clickhouse::ServerInfo> info = clickhouse::DescribeServer(client);
+  ASSERT_TRUE(info.ok()) << info.status();
+  clickhouse::Database db(client, database_, *info);
+  // What layout 2 wrote: the summary with the hints' text (the payload is plain JSON this small).
+  ASSERT_TRUE(db.Execute("ALTER TABLE observations UPDATE summary = payload, trace_payload = '' WHERE 1").ok());
+  ASSERT_TRUE(clickhouse::WaitForMutations(db, absl::Minutes(1), "test update").ok());
+  ASSERT_EQ(Count("SELECT count() FROM observations WHERE position(summary, 'secret trace input') > 0"), 1u);
+
+  ASSERT_TRUE((*store)->Expire(ExpireRequest{.project = "p", .payload_before_day = kDay + 1}).ok());
+  absl::StatusOr<model::Observation> child = (*store)->GetObservation("p", "a", "child");
+  ASSERT_TRUE(child.ok()) << child.status();
+  EXPECT_TRUE(child->payload_expired);
+  EXPECT_TRUE(child->trace_hints.trace_input.is_null());
+  EXPECT_TRUE(child->trace_hints.trace_metadata.empty());
+  EXPECT_EQ(child->trace_hints.session_id, "");  // the child's hints carried no session
+  absl::StatusOr<TraceDetail> trace = (*store)->GetTrace("p", "a");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_TRUE(trace->trace.input.is_null());
+  EXPECT_EQ(trace->trace.session_id, "s");
+}
+
 TEST_F(ClickHouseStoreTest, HasNoFullTextSearchAndSaysSo) {
   absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
   ASSERT_TRUE(store.ok()) << store.status();

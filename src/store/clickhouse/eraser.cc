@@ -4,12 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 #include "base/status.h"
-#include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/sql.h"
 
 namespace trackly::store::clickhouse {
@@ -18,24 +14,6 @@ namespace {
 // Every table and the column naming the trace of a row; observation_fragments and sessions are
 // deleted by other keys.
 constexpr const char* kTablesByTraceId[] = {"observations", "traces", "scores", "rollups", "rollup_cells"};
-
-absl::StatusOr<std::vector<std::string>> ReadStrings(const Database& db, const std::string& sql, const char* what) {
-  TRACKLY_ASSIGN_OR_RETURN(std::string rows, db.Select(absl::StrCat(sql, " FORMAT RowBinary")));
-  RowBinaryReader in(rows, what);
-  std::vector<std::string> out;
-  while (!in.AtEnd()) out.push_back(in.String());
-  TRACKLY_RETURN_IF_ERROR(in.status());
-  return out;
-}
-
-absl::StatusOr<int64_t> ReadCount(const Database& db, const std::string& sql) {
-  TRACKLY_ASSIGN_OR_RETURN(std::string text, db.Select(absl::StrCat(sql, " FORMAT TabSeparated")));
-  int64_t count = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &count)) {
-    return absl::InternalError(absl::StrCat("ClickHouse answered a count with \"", text, "\""));
-  }
-  return count;
-}
 
 // The traces the request names whose latest summary matches (a trace id is taken as given: its
 // scores may exist without a trace).
@@ -52,75 +30,82 @@ absl::StatusOr<std::vector<std::string>> TracesToErase(const Database& db, const
                      "reading the traces to erase");
 }
 
-// Waits until no mutation of the database is running. Polled: ClickHouse has no way to wait for
-// a mutation on 18.16 (mutations_sync arrived in 19.x).
-absl::Status WaitForMutations(const Database& db, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::Duration pause = absl::Milliseconds(20);
-  while (true) {
-    TRACKLY_ASSIGN_OR_RETURN(int64_t running,
-                             ReadCount(db, absl::StrCat("SELECT count() FROM system.mutations WHERE database = ",
-                                                        Quote(db.name()), " AND is_done = 0")));
-    if (running == 0) return absl::OkStatus();
-    if (absl::Now() + pause > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "ClickHouse is still applying the erasure (", running,
-          " mutations running); it will finish on its own, and erasing again is harmless"));
-    }
-    absl::SleepFor(pause);
-    pause = std::min(pause * 2, absl::Milliseconds(500));
-  }
-}
-
 }  // namespace
 
-absl::StatusOr<EraseStats> EraseTraces(const Database& db, Writer& writer, const EraseRequest& request,
-                                       absl::Duration mutation_timeout) {
-  EraseStats stats;
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> trace_ids, TracesToErase(db, request));
-  if (trace_ids.empty()) return stats;
-  const std::string project = Quote(request.project);
+absl::StatusOr<TraceRemoval> ReadTraceRemoval(const Database& db, const std::string& project,
+                                              std::vector<std::string> trace_ids) {
+  TraceRemoval removal{.project = project, .trace_ids = std::move(trace_ids)};
+  const std::string in_project = Quote(project);
   std::set<std::string> sessions;
-  TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(removal.trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     const std::string in = InList(chunk);
-    TRACKLY_ASSIGN_OR_RETURN(TracesById traces, ReadTraces(db, request.project, chunk));
-    stats.traces += static_cast<int64_t>(traces.size());
+    TRACKLY_ASSIGN_OR_RETURN(TracesById traces, ReadTraces(db, project, chunk));
+    removal.stats.traces += static_cast<int64_t>(traces.size());
     for (const auto& [id, trace] : traces) {
       if (!trace.session_id.empty()) sessions.insert(trace.session_id);
     }
-    TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> observation_ids,
+    const std::string observations =
+        absl::StrCat("SELECT id FROM observations WHERE project = ", in_project, " AND trace_id IN ", in);
+    TRACKLY_ASSIGN_OR_RETURN(int64_t observation_count,
+                             ReadCount(db, absl::StrCat("SELECT uniqExact(id) FROM (", observations, ")")));
+    removal.stats.observations += observation_count;
+    TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> fragmented,
                              ReadStrings(db,
-                                         absl::StrCat("SELECT DISTINCT id FROM observations WHERE project = ", project,
-                                                      " AND trace_id IN ", in),
-                                         "reading the observations to erase"));
-    stats.observations += static_cast<int64_t>(observation_ids.size());
+                                         absl::StrCat("SELECT DISTINCT observation_id FROM observation_fragments "
+                                                      "WHERE project = ",
+                                                      in_project, " AND observation_id IN (", observations, ")"),
+                                         "reading the fragments to remove"));
+    for (std::string& id : fragmented) removal.fragment_observation_ids.push_back(std::move(id));
     TRACKLY_ASSIGN_OR_RETURN(int64_t scores,
                              ReadCount(db, absl::StrCat("SELECT count() FROM (SELECT id, argMax(trace_id, version) "
                                                         "AS latest FROM scores WHERE project = ",
-                                                        project, " GROUP BY id) WHERE latest IN ", in)));
-    stats.scores += scores;
+                                                        in_project, " GROUP BY id) WHERE latest IN ", in)));
+    removal.stats.scores += scores;
+    return absl::OkStatus();
+  }));
+  removal.session_ids.assign(sessions.begin(), sessions.end());
+  return removal;
+}
+
+absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRemoval& removal,
+                               absl::Duration mutation_timeout, std::string_view what) {
+  const std::string project = Quote(removal.project);
+  // A mutation rewrites every part it touches, so none is issued where no row is left (retention
+  // may have dropped the partitions already).
+  auto delete_where = [&](const char* table, const std::string& condition) -> absl::Status {
+    const std::string where = absl::StrCat("project = ", project, " AND ", condition);
+    TRACKLY_ASSIGN_OR_RETURN(int64_t rows, ReadCount(db, absl::StrCat("SELECT count() FROM ", table, " WHERE ", where)));
+    if (rows == 0) return absl::OkStatus();
+    return db.Execute(absl::StrCat("ALTER TABLE ", table, " DELETE WHERE ", where));
+  };
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(removal.trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     for (const char* table : kTablesByTraceId) {
-      TRACKLY_RETURN_IF_ERROR(db.Execute(
-          absl::StrCat("ALTER TABLE ", table, " DELETE WHERE project = ", project, " AND trace_id IN ", in)));
+      TRACKLY_RETURN_IF_ERROR(delete_where(table, absl::StrCat("trace_id IN ", InList(chunk))));
     }
-    return ForEachChunk(observation_ids, [&](const std::vector<std::string>& ids) {
-      return db.Execute(absl::StrCat("ALTER TABLE observation_fragments DELETE WHERE project = ", project,
-                                     " AND observation_id IN ", InList(ids)));
-    });
+    return absl::OkStatus();
   }));
-  // Every row of the sessions, older versions included (they name the user and sum the erased
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(removal.fragment_observation_ids, [&](const std::vector<std::string>& ids) {
+    return delete_where("observation_fragments", absl::StrCat("observation_id IN ", InList(ids)));
+  }));
+  // Every row of the sessions, older versions included (they name the user and sum the removed
   // traces); those that keep traces are summarized afresh below.
-  const std::vector<std::string> session_ids(sessions.begin(), sessions.end());
-  TRACKLY_RETURN_IF_ERROR(ForEachChunk(session_ids, [&](const std::vector<std::string>& chunk) {
-    return db.Execute(absl::StrCat("ALTER TABLE sessions DELETE WHERE project = ", project,
-                                   " AND session_id IN ", InList(chunk)));
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(removal.session_ids, [&](const std::vector<std::string>& chunk) {
+    return delete_where("sessions", absl::StrCat("session_id IN ", InList(chunk)));
   }));
-  TRACKLY_RETURN_IF_ERROR(WaitForMutations(db, mutation_timeout));
-  TRACKLY_ASSIGN_OR_RETURN(TracesBySession remaining, ReadTracesOfSessions(db, request.project, session_ids));
+  TRACKLY_RETURN_IF_ERROR(WaitForMutations(db, mutation_timeout, what));
+  TRACKLY_ASSIGN_OR_RETURN(TracesBySession remaining, ReadTracesOfSessions(db, removal.project, removal.session_ids));
   std::set<std::string> kept;
   for (const auto& [session_id, traces] : remaining) kept.insert(session_id);
-  TRACKLY_RETURN_IF_ERROR(writer.WriteSessionSummaries(request.project, kept));
-  return stats;
+  return writer.WriteSessionSummaries(removal.project, kept);
+}
+
+absl::StatusOr<EraseStats> EraseTraces(const Database& db, Writer& writer, const EraseRequest& request,
+                                       absl::Duration mutation_timeout) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> trace_ids, TracesToErase(db, request));
+  if (trace_ids.empty()) return EraseStats{};
+  TRACKLY_ASSIGN_OR_RETURN(TraceRemoval removal, ReadTraceRemoval(db, request.project, std::move(trace_ids)));
+  TRACKLY_RETURN_IF_ERROR(ApplyTraceRemoval(db, writer, removal, mutation_timeout, "erasure"));
+  return removal.stats;
 }
 
 }  // namespace trackly::store::clickhouse

@@ -6,9 +6,13 @@
 // mutation rewrites the data parts without the rows: only then are they gone from disk and from
 // every read. Mutations rewrite whole parts, so an erasure costs time proportional to the parts
 // holding the traces; erasure is rare and never on the ingest path. Then the sessions that keep
-// traces get a fresh summary. Row deletes here are deliberate: retention drops partitions, but an
-// erasure request names a few traces across any number of days.
+// traces get a fresh summary. Row deletes here are deliberate: retention drops partitions where it
+// can (expirer.h), but an erasure request names a few traces across any number of days.
 #pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -23,5 +27,26 @@ namespace trackly::store::clickhouse {
 // mutations within `mutation_timeout` (they keep running; reads may still show the traces).
 absl::StatusOr<EraseStats> EraseTraces(const Database& db, Writer& writer, const EraseRequest& request,
                                        absl::Duration mutation_timeout);
+
+// The two halves of EraseTraces, for a caller that removes some rows of the traces another way in
+// between (retention drops whole partitions, expirer.h).
+struct TraceRemoval {
+  std::string project;
+  std::vector<std::string> trace_ids;
+  std::vector<std::string> session_ids;               // the sessions the traces are in
+  std::vector<std::string> fragment_observation_ids;  // their observations that have fragments
+  EraseStats stats;                                   // what they hold
+};
+
+// Reads what removing `trace_ids` of `project` touches; removes nothing.
+absl::StatusOr<TraceRemoval> ReadTraceRemoval(const Database& db, const std::string& project,
+                                              std::vector<std::string> trace_ids);
+
+// Worker thread only. Deletes every remaining row of the traces (a mutation per table and chunk of
+// ids, issued only where a row still matches) and every row of their sessions, waits for the
+// mutations (DeadlineExceeded naming `what` after `mutation_timeout`), then summarizes afresh the
+// sessions that keep traces.
+absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRemoval& removal,
+                               absl::Duration mutation_timeout, std::string_view what);
 
 }  // namespace trackly::store::clickhouse

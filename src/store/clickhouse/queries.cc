@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "base/status.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/rows.h"
@@ -54,26 +57,67 @@ std::string InList(const std::vector<std::string>& ids) {
 absl::StatusOr<ObservationsByTrace> ReadObservationsOfTraces(const Database& db, std::string_view project,
                                                              const std::vector<std::string>& trace_ids,
                                                              ObservationDetail detail) {
-  // The summary column is plain JSON, which DecodePayload reads like an uncompressed payload.
-  const char* column = detail == ObservationDetail::kFull ? "payload" : "if(parent_id = '', payload, summary)";
+  // kSummaryInputs: the root's payload (unless expired) and the summary of the others, with
+  // every trace_payload (DecodeObservation merges it).
+  const std::string columns = detail == ObservationDetail::kFull
+                                  ? ObservationColumns(/*summary_only=*/false)
+                                  : absl::StrCat("argMax(if(parent_id = '' AND payload != '', payload, summary), version), "
+                                                 "argMax(length(payload), version), argMax(trace_payload, version)");
   ObservationsByTrace out;
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(
         std::string rows,
-        db.Select(absl::StrCat("SELECT trace_id, argMax(", column, ", version) FROM observations WHERE project = ",
-                               Quote(project), " AND trace_id IN ", InList(chunk),
-                               " GROUP BY trace_id, id FORMAT RowBinary")));
+        db.Select(absl::StrCat("SELECT trace_id, ", columns, " FROM observations WHERE project = ", Quote(project),
+                               " AND trace_id IN ", InList(chunk), " GROUP BY trace_id, id FORMAT RowBinary")));
     RowBinaryReader in(rows, "reading observations");
     while (!in.AtEnd()) {
       std::string trace_id = in.String();
-      std::string_view payload = in.StringView();
+      std::string_view blob = in.StringView();
+      const uint64_t payload_bytes = in.UInt64();
+      std::string_view trace_payload = in.StringView();
       TRACKLY_RETURN_IF_ERROR(in.status());
-      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, sqlite::DecodePayload(payload));
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, DecodeObservation(blob, payload_bytes, trace_payload));
       out[trace_id].push_back(std::move(observation));
     }
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadStrings(const Database& db, std::string_view sql, std::string_view what) {
+  TRACKLY_ASSIGN_OR_RETURN(std::string rows, db.Select(absl::StrCat(Sv(sql), " FORMAT RowBinary")));
+  RowBinaryReader in(rows, std::string(what));
+  std::vector<std::string> out;
+  while (!in.AtEnd()) out.push_back(in.String());
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  return out;
+}
+
+absl::StatusOr<int64_t> ReadCount(const Database& db, std::string_view sql) {
+  TRACKLY_ASSIGN_OR_RETURN(std::string text, db.Select(absl::StrCat(Sv(sql), " FORMAT TabSeparated")));
+  int64_t count = 0;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &count)) {
+    return absl::InternalError(absl::StrCat("ClickHouse answered a count with \"", text, "\""));
+  }
+  return count;
+}
+
+absl::Status WaitForMutations(const Database& db, absl::Duration timeout, std::string_view what) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::Duration pause = absl::Milliseconds(20);
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(int64_t running,
+                             ReadCount(db, absl::StrCat("SELECT count() FROM system.mutations WHERE database = ",
+                                                        Quote(db.name()), " AND is_done = 0")));
+    if (running == 0) return absl::OkStatus();
+    if (absl::Now() + pause > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("ClickHouse is still applying the ", Sv(what), " (", running,
+                                                      " mutations running); it will finish on its own, and running "
+                                                      "it again is harmless"));
+    }
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Milliseconds(500));
+  }
 }
 
 absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view project,

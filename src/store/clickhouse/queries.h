@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "model/observation.h"
 #include "model/observation_fragment.h"
 #include "store/clickhouse/http_client.h"
@@ -54,7 +56,8 @@ using TracesBySession = std::map<std::string, std::vector<model::Trace>>;
 // How much of each observation to read.
 enum class ObservationDetail {
   kFull,
-  // The root's payload, and SummaryOf (rows.h) of the others: what model::SummarizeTrace reads.
+  // The root's payload, and SummaryOf (rows.h) of the others with their trace_payload: what
+  // model::SummarizeTrace reads.
   kSummaryInputs,
 };
 
@@ -72,6 +75,17 @@ absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view proje
 // id, each list ordered by (start, id); a session without traces is absent.
 absl::StatusOr<TracesBySession> ReadTracesOfSessions(
     const Database& db, std::string_view project, const std::vector<std::string>& session_ids);
+
+// The first String column of every row of `sql` (a SELECT without FORMAT); `what` names the read
+// in errors.
+absl::StatusOr<std::vector<std::string>> ReadStrings(const Database& db, std::string_view sql, std::string_view what);
+// The number `sql` (a SELECT of one count, without FORMAT) answers.
+absl::StatusOr<int64_t> ReadCount(const Database& db, std::string_view sql);
+
+// Waits until no mutation (ALTER … DELETE / UPDATE) of the database is running. Polled: 18.16 has
+// no way to wait for a mutation (mutations_sync arrived in 19.x). DeadlineExceeded, saying the
+// `what` ("erasure", "expiry") is still being applied, after `timeout` (the mutations go on).
+absl::Status WaitForMutations(const Database& db, absl::Duration timeout, std::string_view what);
 
 // Every stored fragment of `observation_id` in `project` (the first stored of each event id).
 absl::StatusOr<std::vector<model::ObservationFragment>> ReadFragments(const Database& db, std::string_view project,

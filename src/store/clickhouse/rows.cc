@@ -8,6 +8,7 @@
 #include "base/status.h"
 #include "model/codec.h"
 #include "model/json.h"
+#include "store/sqlite/payload.h"
 
 namespace trackly::store::clickhouse {
 namespace {
@@ -142,7 +143,8 @@ const std::string& InsertScoreSql() {
 }
 const std::string& InsertObservationSql() {
   static const auto* sql =
-      new std::string(InsertSql("observations", "trace_id, id", {"start_ns", "parent_id", "summary", "payload"}));
+      new std::string(InsertSql("observations", "trace_id, id",
+                                {"start_ns", "parent_id", "summary", "payload", "trace_payload"}));
   return *sql;
 }
 const std::string& InsertFragmentSql() {
@@ -226,9 +228,11 @@ absl::StatusOr<model::Trace> ReadTrace(RowBinaryReader& in) {
   if (!model::ParseStatus(status, &t.status)) {
     return absl::InternalError(absl::StrCat("stored trace ", t.id, " has an unknown status \"", status, "\""));
   }
-  auto metadata_json = ParseJson(metadata, "trace metadata");
-  auto input_json = ParseJson(input, "trace input");
-  auto output_json = ParseJson(output, "trace output");
+  // Expiry (expirer.h) leaves the three columns empty: no metadata, no input, no output.
+  using Parsed = absl::StatusOr<model::Json>;
+  Parsed metadata_json = metadata.empty() ? Parsed(model::Json::object()) : ParseJson(metadata, "trace metadata");
+  Parsed input_json = input.empty() ? Parsed(model::Json()) : ParseJson(input, "trace input");
+  Parsed output_json = output.empty() ? Parsed(model::Json()) : ParseJson(output, "trace output");
   for (const auto* parsed : {&metadata_json, &input_json, &output_json}) {
     if (!parsed->ok()) return parsed->status();
   }
@@ -308,7 +312,9 @@ void AppendObservationRow(RowBinaryWriter& out, std::string_view project, uint64
   std::string summary;
   model::AppendJson(SummaryOf(o), &summary);
   out.String(summary);
-  out.String(payload);
+  // An expired observation rewritten (RewriteObservations) stays expired: nothing for Expire to redo.
+  out.String(o.payload_expired ? std::string_view() : payload);
+  out.String(o.payload_expired ? std::string() : TracePayloadOf(o));
 }
 
 model::Observation SummaryOf(model::Observation o) {
@@ -322,6 +328,44 @@ model::Observation SummaryOf(model::Observation o) {
   o.service_name.clear();
   if (o.tool) o.tool->call_id.clear();
   o.cost.price_id.clear();
+  o.trace_hints.trace_input = nullptr;
+  o.trace_hints.trace_output = nullptr;
+  o.trace_hints.trace_metadata = model::Json::object();
+  return o;
+}
+
+std::string TracePayloadOf(const model::Observation& o) {
+  const model::TraceHints& hints = o.trace_hints;
+  model::Json text = model::Json::object();
+  if (!hints.trace_input.is_null()) text["input"] = hints.trace_input;
+  if (!hints.trace_output.is_null()) text["output"] = hints.trace_output;
+  if (!hints.trace_metadata.empty()) text["metadata"] = hints.trace_metadata;
+  return text.empty() ? std::string() : model::DumpJson(text);
+}
+
+std::string ObservationColumns(bool summary_only) {
+  return absl::StrCat("argMax(if(", summary_only ? "1" : "payload = ''",
+                      ", summary, payload), version), argMax(length(payload), version), argMax(trace_payload, version)");
+}
+
+absl::StatusOr<model::Observation> DecodeObservation(std::string_view blob, uint64_t payload_bytes,
+                                                     std::string_view trace_payload) {
+  TRACKLY_ASSIGN_OR_RETURN(model::Observation o, sqlite::DecodePayload(blob));
+  model::TraceHints& hints = o.trace_hints;
+  if (payload_bytes == 0) {
+    // Rows written before layout 3 (schema/003_trace_payload.sql) still carry the trace-level
+    // text inside the summary; it expired with the payload.
+    o.payload_expired = true;
+    hints.trace_input = nullptr;
+    hints.trace_output = nullptr;
+    hints.trace_metadata = model::Json::object();
+    return o;
+  }
+  if (trace_payload.empty()) return o;
+  TRACKLY_ASSIGN_OR_RETURN(model::Json text, ParseJson(trace_payload, "trace_payload"));
+  if (auto it = text.find("input"); it != text.end()) hints.trace_input = *it;
+  if (auto it = text.find("output"); it != text.end()) hints.trace_output = *it;
+  if (auto it = text.find("metadata"); it != text.end() && it->is_object()) hints.trace_metadata = *it;
   return o;
 }
 

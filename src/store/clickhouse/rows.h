@@ -45,15 +45,33 @@ const std::string& CollapsedScoreColumns();  // id, trace_id_, …
 const std::string& LatestScoreColumns();
 absl::StatusOr<model::Score> ReadScore(RowBinaryReader& in);
 
-// `observation` without the fields a summary page of a trace leaves out (store.h
+// `observation` without its payload: the fields a summary page of a trace leaves out (store.h
 // ObservationQuery::summary_only: input, output, metadata, attributes, events, model_parameters,
-// status_message, service_name, tool.call_id, cost.price_id) but WITH its trace_hints, which
-// model::SummarizeTrace reads of every observation (a page clears them).
+// status_message, service_name, tool.call_id, cost.price_id) and the trace input, output and
+// metadata of its trace_hints (those go to the row's trace_payload column), but WITH the rest of
+// its trace_hints (names, session, user, tags), which model::SummarizeTrace reads of every
+// observation (a page clears them). What stays once the payload has expired.
 model::Observation SummaryOf(model::Observation observation);
 
+// The row's trace_payload column: the JSON object of the trace input, output and metadata that
+// `observation`'s trace_hints set, "" when they set none.
+std::string TracePayloadOf(const model::Observation& observation);
+
 // `payload` is the observation's stored payload (store/sqlite/payload.h encoding); the row's
-// summary column is SummaryOf(observation) in the same encoding, never compressed.
+// summary column is SummaryOf(observation) in the same encoding, never compressed. An observation
+// whose payload_expired is set gets an empty payload and trace_payload, as Expire leaves them.
 void AppendObservationRow(RowBinaryWriter& out, std::string_view project, uint64_t version,
                           const model::Observation& observation, std::string_view payload);
+
+// The SELECT list (for a query grouped by the observation key) of what DecodeObservation reads:
+// the blob (the payload, or the summary when `summary_only` or when the payload has expired), the
+// payload's length (0 = expired) and the trace_payload.
+std::string ObservationColumns(bool summary_only);
+
+// An observation from the columns ObservationColumns selects: with payload_expired set and no
+// trace-level text when `payload_bytes` is 0; else the blob, with `trace_payload` merged into its
+// trace_hints (a summary blob lacks them). Internal when a column does not decode.
+absl::StatusOr<model::Observation> DecodeObservation(std::string_view blob, uint64_t payload_bytes,
+                                                     std::string_view trace_payload);
 
 }  // namespace trackly::store::clickhouse

@@ -170,6 +170,7 @@ bool HasRewrite(Store& store) {
   return !absl::IsUnimplemented(store.RewriteObservations(RewriteRange{}, [](Observation&) { return false; }).status());
 }
 bool HasErase(Store& store) { return !absl::IsUnimplemented(store.Erase(EraseRequest{}).status()); }
+bool HasExpire(Store& store) { return !absl::IsUnimplemented(store.Expire(ExpireRequest{}).status()); }
 bool HasObservationPages(Store& store) {
   return !absl::IsUnimplemented(store.ListTraceObservations(ObservationQuery{}).status());
 }

@@ -47,6 +47,7 @@ bool HasMetrics(Store& store);            // QueryMetrics
 bool HasRewrite(Store& store);            // RewriteObservations
 bool HasObservationPages(Store& store);   // ListTraceObservations
 bool HasErase(Store& store);              // Erase
+bool HasExpire(Store& store);             // Expire
 
 // Test-name generator for INSTANTIATE_TEST_SUITE_P.
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info);

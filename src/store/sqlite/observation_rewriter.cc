@@ -40,17 +40,20 @@ absl::Status RewriteChunk::Load(Connection& db, std::vector<EncodedObservation>&
   for (const std::string& trace_id : trace_ids_) {
     // Prepared per trace: the cached statement is reset when `stmt` goes out of scope.
     TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                             db.Prepare("SELECT payload FROM observations WHERE project = ?1 AND trace_id = ?2 "
-                                        "AND start_ns >= ?3 AND start_ns < ?4"));
+                             db.Prepare(absl::StrCat("SELECT ", FullObservationColumns(),
+                                                     " FROM observations WHERE project = ?1 AND trace_id = ?2 "
+                                                     "AND start_ns >= ?3 AND start_ns < ?4")));
     stmt.BindText(1, range_.project);
     stmt.BindText(2, trace_id);
     stmt.BindInt(3, range_.from_ns);
     stmt.BindInt(4, EndOf(range_));
+    PayloadReader payloads(db);
     bool trace_changed = false;
     while (true) {
       TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, DecodePayload(stmt.Blob(0)));
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation,
+                               ReadObservationRow(payloads, stmt, trace_id, RowRead::kFull));
       ++stats.observations_visited;
       const std::string id = observation.id;
       if (!rewrite_(observation)) continue;

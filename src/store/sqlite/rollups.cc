@@ -270,6 +270,7 @@ absl::Status RebuildRollups(Connection& db) {
   const std::string scan_sql = absl::StrCat("SELECT ", PageSummaryObservationColumns(),
                                             " FROM observations WHERE project = ?1 AND trace_id = ?2");
   RollupWriter writer;
+  PayloadReader payloads(db);
   int64_t pending = 0;
   while (true) {
     TRACKLY_ASSIGN_OR_RETURN(bool row, traces.Step());
@@ -283,7 +284,7 @@ absl::Status RebuildRollups(Connection& db) {
     while (true) {
       TRACKLY_ASSIGN_OR_RETURN(bool found, scan.Step());
       if (!found) break;
-      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, ReadSummaryObservation(scan, trace_id));
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, ReadObservationRow(payloads, scan, trace_id, RowRead::kSummary));
       observations.push_back(std::move(observation));
     }
     const model::Trace trace = model::SummarizeTrace(observations);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status.h"
 #include "store/sqlite/payload.h"
+#include "store/sqlite/payload_partitions.h"
 #include "store/sqlite/summary_cache.h"
 
 namespace trackly::store::sqlite {
@@ -20,7 +21,7 @@ const std::vector<std::string>& ObservationValueColumns() {
       "cost_source", "retry_count", "hint_trace_name", "hint_session_id", "hint_user_id",
       "hint_feature", "hint_tags", "hint_metadata", "hint_input", "hint_output", "payload",
       "provider", "error_type", "prompt_name", "prompt_version", "tool_name", "cache_savings",
-      "cost_note", "completion_start_ns"};
+      "cost_note", "completion_start_ns", "payload_part", "payload_bytes"};
   return *columns;
 }
 
@@ -137,8 +138,8 @@ enum SummaryColumn {
   kSumId, kSumParentId, kSumName, kSumType, kSumStatus, kSumLevel, kSumStart, kSumEnd, kSumModel,
   kSumEnvironment, kSumRelease, kSumSpend, kSumRetryCount = kSumSpend + 10, kSumHintTraceName,
   kSumHintSessionId, kSumHintUserId, kSumHintFeature, kSumHintTags, kSumHintMetadata, kSumHintInput,
-  kSumHintOutput, kSumRootPayload, kSumProvider, kSumErrorType, kSumPromptName, kSumPromptVersion,
-  kSumToolName, kSumCacheSavings, kSumCostNote, kSumCompletionStart,
+  kSumHintOutput, kSumPayload, kSumProvider, kSumErrorType, kSumPromptName, kSumPromptVersion,
+  kSumToolName, kSumCacheSavings, kSumCostNote, kSumCompletionStart, kSumPayloadPart, kSumStoredBytes,
 };
 
 }  // namespace
@@ -194,7 +195,10 @@ void BindObservation(Statement& stmt, std::string_view project, const EncodedObs
   stmt.BindTextOrNull(i++, encoded.hint_metadata);
   stmt.BindTextOrNull(i++, encoded.hint_input);
   stmt.BindTextOrNull(i++, encoded.hint_output);
-  stmt.BindBlob(i++, encoded.payload);
+  // A payload stored in a partition is not repeated here (payload_partitions.h).
+  const bool inline_payload = encoded.payload_part == kPayloadInline;
+  // An empty blob, not NULL: the column is NOT NULL (a null data pointer would bind NULL).
+  stmt.BindBlob(i++, inline_payload ? std::string_view(encoded.payload) : std::string_view("", 0));
   stmt.BindText(i++, o.provider);
   stmt.BindText(i++, o.error_type);
   stmt.BindText(i++, o.prompt ? std::string_view(o.prompt->name) : std::string_view());
@@ -203,38 +207,29 @@ void BindObservation(Statement& stmt, std::string_view project, const EncodedObs
   stmt.BindDouble(i++, o.cost.cache_savings);
   stmt.BindText(i++, o.cost.note);
   stmt.BindInt(i++, o.completion_start_time_ns);
+  stmt.BindInt(i++, encoded.payload_part);
+  stmt.BindInt(i++, encoded.payload_part > 0 ? static_cast<int64_t>(encoded.payload.size()) : 0);
 }
 
 namespace {
 
-// The SELECT list read by ReadSummaryObservation, with `root_payload` as its kSumRootPayload.
-std::string SummaryColumnsWith(std::string_view root_payload) {
+// The SELECT list read by ReadObservationRow, with `payload` as its kSumPayload: the inline
+// payload column where a read wants it, NULL where not.
+std::string ObservationColumnsWith(std::string_view payload) {
+  // length() of a blob is its stored size, known without reading the blob's (overflow) pages;
+  // a row whose payload is in a partition has an empty blob and its size in payload_bytes.
   return absl::StrCat(
       "id, parent_id, name, type, status, level, start_ns, end_ns, model, environment, release, "
       "input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, "
       "reasoning_tokens, cost_input, cost_output, cost_total, cost_source, retry_count, "
       "hint_trace_name, hint_session_id, hint_user_id, hint_feature, hint_tags, hint_metadata, "
-      "hint_input, hint_output, ", Sv(root_payload), ", provider, error_type, "
-      "prompt_name, prompt_version, tool_name, cache_savings, cost_note, completion_start_ns");
+      "hint_input, hint_output, ", Sv(payload), ", provider, error_type, "
+      "prompt_name, prompt_version, tool_name, cache_savings, cost_note, completion_start_ns, "
+      "payload_part, length(payload) + payload_bytes");
 }
 
-}  // namespace
-
-const std::string& SummaryObservationColumns() {
-  static const auto* sql = new std::string(SummaryColumnsWith("CASE WHEN parent_id = '' THEN payload END"));
-  return *sql;
-}
-
-const std::string& PageSummaryObservationColumns() {
-  // length() of a blob is its stored size, known without reading the blob's (overflow) pages.
-  static const auto* sql = new std::string(absl::StrCat(SummaryColumnsWith("NULL"), ", length(payload)"));
-  return *sql;
-}
-
-int PageSummaryStoredBytesColumn() { return kSumCompletionStart + 1; }
-
-absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, std::string_view trace_id) {
-  if (!row.IsNull(kSumRootPayload)) return DecodePayload(row.Blob(kSumRootPayload));
+// The summary fields of a row; the payload column is not looked at.
+absl::StatusOr<model::Observation> ReadSummaryFields(const Statement& row, std::string_view trace_id) {
   model::Observation o;
   o.id = row.Text(kSumId);
   o.trace_id = trace_id;
@@ -280,6 +275,48 @@ absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, 
   }
   if (!row.IsNull(kSumHintOutput)) {
     TRACKLY_ASSIGN_OR_RETURN(hints.trace_output, ParseJson(row.Text(kSumHintOutput), "hint_output"));
+  }
+  return o;
+}
+
+}  // namespace
+
+const std::string& SummaryObservationColumns() {
+  static const auto* sql =
+      new std::string(ObservationColumnsWith("CASE WHEN parent_id = '' AND payload_part = 0 THEN payload END"));
+  return *sql;
+}
+
+const std::string& PageSummaryObservationColumns() {
+  static const auto* sql = new std::string(ObservationColumnsWith("NULL"));
+  return *sql;
+}
+
+const std::string& FullObservationColumns() {
+  static const auto* sql = new std::string(ObservationColumnsWith("CASE WHEN payload_part = 0 THEN payload END"));
+  return *sql;
+}
+
+int StoredBytesColumn() { return kSumStoredBytes; }
+
+absl::StatusOr<model::Observation> ReadObservationRow(PayloadReader& payloads, const Statement& row,
+                                                      std::string_view trace_id, RowRead what) {
+  const int64_t part = row.Int(kSumPayloadPart);
+  const bool want_payload =
+      what == RowRead::kFull || (what == RowRead::kSummaryWithRoot && row.Text(kSumParentId).empty());
+  if (want_payload) {
+    if (part == kPayloadInline && !row.IsNull(kSumPayload)) return DecodePayload(row.Blob(kSumPayload));
+    if (part > 0) {
+      TRACKLY_ASSIGN_OR_RETURN(std::optional<model::Observation> stored, payloads.Get(part, trace_id, row.Text(kSumId)));
+      if (stored) return *std::move(stored);
+    }
+  }
+  TRACKLY_ASSIGN_OR_RETURN(model::Observation o, ReadSummaryFields(row, trace_id));
+  if (part == kPayloadExpired) {
+    o.payload_expired = true;
+  } else if (part > 0 && what != RowRead::kSummaryWithRoot) {
+    TRACKLY_ASSIGN_OR_RETURN(bool listed, payloads.Listed(part));
+    o.payload_expired = !listed;
   }
   return o;
 }

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "model/observation.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/payload_partitions.h"
 
 namespace trackly::store::sqlite {
 
@@ -24,6 +25,8 @@ struct EncodedObservation {
   std::string hint_metadata;
   std::string hint_input;
   std::string hint_output;
+  // Where `payload` is stored (payload_partitions.h); the writer sets it to a partition.
+  int64_t payload_part = 0;
 };
 
 EncodedObservation EncodeObservation(model::Observation observation, size_t compress_min_bytes);
@@ -32,20 +35,27 @@ EncodedObservation EncodeObservation(model::Observation observation, size_t comp
 const std::string& UpsertObservationSql();
 void BindObservation(Statement& stmt, std::string_view project, const EncodedObservation& encoded);
 
-// SELECT list reading what model::SummarizeTrace and the metrics rollups (model/rollup.h) need
-// of an observation: the summary columns
-// and, for the root only, the payload (the root's input/output feed the trace). Column 0 is the
-// observation id.
+// SELECT lists of an observations row, each read with ReadObservationRow. Column 0 is the
+// observation id; StoredBytesColumn() the stored size of its payload (wherever it is).
+//   SummaryObservationColumns: what model::SummarizeTrace and the metrics rollups
+//     (model/rollup.h) need: the summary columns and, for the root only, the payload (the root's
+//     input/output feed the trace); read with RowRead::kSummaryWithRoot.
+//   PageSummaryObservationColumns: the summary columns only (a Store::ListTraceObservations
+//     summary page; no payload is read); RowRead::kSummary.
+//   FullObservationColumns: every field; RowRead::kFull.
 const std::string& SummaryObservationColumns();
-// SummaryObservationColumns() without any payload (the root's too), followed by the stored size
-// of the payload in column PageSummaryStoredBytesColumn(): a Store::ListTraceObservations
-// summary page, read with ReadSummaryObservation without decoding any payload.
 const std::string& PageSummaryObservationColumns();
-int PageSummaryStoredBytesColumn();
-// Builds the observation of a row selected with SummaryObservationColumns(): the whole decoded
-// payload for the root, otherwise only the fields SummarizeTrace and the rollups read (the rest
-// stay default).
-absl::StatusOr<model::Observation> ReadSummaryObservation(const Statement& row, std::string_view trace_id);
+const std::string& FullObservationColumns();
+int StoredBytesColumn();
+
+enum class RowRead { kSummary, kSummaryWithRoot, kFull };
+// The observation of a row selected with the matching column list above: the whole decoded
+// payload where `what` wants it (wherever it is stored: payload_partitions.h), otherwise only
+// the fields SummarizeTrace and the rollups read (the rest stay default). An observation whose
+// payload has expired gets its summary fields and payload_expired, whatever `what` says (except
+// in kSummaryWithRoot, which the writer reads and does not report expiry from).
+absl::StatusOr<model::Observation> ReadObservationRow(PayloadReader& payloads, const Statement& row,
+                                                      std::string_view trace_id, RowRead what);
 
 // JSON text of a trace's structured columns, serialized once per write and compared with the
 // stored text to tell whether tags, models or the searchable text changed.

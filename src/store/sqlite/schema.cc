@@ -30,9 +30,8 @@ namespace {
 // sessions: the summary row of each session (model::Session), rewritten when one of its traces
 //   changes; listed newest last_ns first.
 //
-// Retention (a later issue) should not delete rows one by one: the place for it is splitting
-// observations/traces into time-partitioned database files (one per day or week, ATTACHed and
-// queried through a UNION ALL view) so expiry drops a file. Nothing here assumes one file.
+// Retention drops tables rather than deleting rows: payloads live in per-day partition tables
+// from layout 7 on (store/sqlite/payload_partitions.h).
 constexpr char kSchema[] = R"sql(
 CREATE TABLE observations(
   project TEXT NOT NULL,
@@ -291,6 +290,30 @@ UPDATE sessions SET (n_observations, n_generations, n_tool_calls, n_retrievals, 
   WHERE traces.project = sessions.project AND traces.session_id = sessions.session_id AND traces.session_id != '');
 )sql";
 
+// Added in layout version 7: retention (store/sqlite/payload_partitions.h).
+//
+// observations gains payload_part (where the payload is: payload_partitions.h) and payload_bytes
+//   (its stored size when it lives in a partition; observations.payload is then empty).
+// payload_partitions: one row per (project, UTC day) partition table payloads_<part_id>.
+// retention_marks: per project, the day before which its payloads have expired, so a late write
+//   into an expired day stores no payload.
+constexpr char kSchemaV7Columns[] = R"sql(
+ALTER TABLE observations ADD COLUMN payload_part INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE observations ADD COLUMN payload_bytes INTEGER NOT NULL DEFAULT 0;
+)sql";
+constexpr char kSchemaV7Tables[] = R"sql(
+CREATE TABLE IF NOT EXISTS payload_partitions(
+  part_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  UNIQUE(project, day)
+);
+CREATE TABLE IF NOT EXISTS retention_marks(
+  project TEXT NOT NULL PRIMARY KEY,
+  payload_before_day INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
 // downgrade, an interrupted tool) upgrades too: ALTER TABLE has no IF NOT EXISTS.
 absl::Status ApplyV3(Connection& db) {
@@ -301,13 +324,23 @@ absl::Status ApplyV3(Connection& db) {
   return db.Exec(kSchemaV3Tables);
 }
 
-// Idempotent, as ApplyV3.
+// Idempotent, as ApplyV3. The rollups are rebuilt once every later step has run (RebuildRollups
+// reads the latest layout's columns).
 absl::Status ApplyV6(Connection& db) {
   TRACKLY_ASSIGN_OR_RETURN(
       int64_t has_columns,
       db.QueryInt("SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'n_observations'"));
-  if (has_columns == 0) TRACKLY_RETURN_IF_ERROR(db.Exec(kSchemaV6));
-  return RebuildRollups(db);
+  if (has_columns == 0) return db.Exec(kSchemaV6);
+  return absl::OkStatus();
+}
+
+// Idempotent, as ApplyV3.
+absl::Status ApplyV7(Connection& db) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      int64_t has_columns,
+      db.QueryInt("SELECT COUNT(*) FROM pragma_table_info('observations') WHERE name = 'payload_part'"));
+  if (has_columns == 0) TRACKLY_RETURN_IF_ERROR(db.Exec(kSchemaV7Columns));
+  return db.Exec(kSchemaV7Tables);
 }
 
 }  // namespace
@@ -332,6 +365,8 @@ absl::Status ApplyStoreSchema(Connection& db) {
   if (status.ok() && *current < 4) status = db.Exec(kSchemaV4);
   if (status.ok() && *current < 5) status = db.Exec(kSchemaV5);
   if (status.ok() && *current < 6) status = ApplyV6(db);
+  if (status.ok() && *current < 7) status = ApplyV7(db);
+  if (status.ok() && *current < 6) status = RebuildRollups(db);
   if (status.ok() && *current < kStoreSchemaVersion) {
     status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));
   }

@@ -11,6 +11,7 @@
 #include "normalize/redaction/rules.h"
 #include "store/list_paging.h"
 #include "store/model_prices.h"
+#include "store/retention.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/list_query.h"
 
@@ -20,7 +21,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 6;
+constexpr int kCatalogSchemaVersion = 7;
 constexpr size_t kMaxProjectNameLength = 64;
 constexpr size_t kMaxUserNameLength = 128;
 
@@ -125,6 +126,17 @@ CREATE TABLE redaction_rules_version(
 INSERT INTO redaction_rules_version(singleton, version) VALUES(0, 0);
 )sql";
 
+// Added in layout version 7: project retention (store/catalog.h RetentionRecord), a row only for
+// a project that has its own (the others follow the server's defaults). IF NOT EXISTS so an
+// upgrade over a file that already has the table (a downgraded user_version) still succeeds.
+constexpr char kCatalogSchemaV7[] = R"sql(
+CREATE TABLE IF NOT EXISTS retention(
+  project TEXT PRIMARY KEY,
+  payload_days INTEGER NOT NULL,
+  summary_days INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
 
 absl::Status CheckProjectName(std::string_view name) {
@@ -213,6 +225,17 @@ absl::Status CheckAuditEvent(const AuditEvent& event) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<RetentionRecord>> ReadRetention(Connection& db, std::string_view project) {
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db.Prepare("SELECT payload_days, summary_days FROM retention WHERE project = ?1"));
+  stmt.BindText(1, project);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return std::optional<RetentionRecord>();
+  return RetentionRecord{.project = std::string(project),
+                         .payload_days = static_cast<int32_t>(stmt.Int(0)),
+                         .summary_days = static_cast<int32_t>(stmt.Int(1))};
+}
+
 absl::Status DeleteCredentialsOfUser(Connection& db, std::string_view name) {
   TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM ui_credentials WHERE user_name = ?1"));
   del.BindText(1, name);
@@ -248,6 +271,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current < 4) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV4));
       if (current < 5) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV5));
       if (current < 6) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV6));
+      if (current < 7) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV7));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -508,6 +532,62 @@ absl::StatusOr<RedactionRulesRecord> SqliteCatalog::PutRedactionRules(std::strin
 absl::StatusOr<int64_t> SqliteCatalog::RedactionRulesVersion() {
   absl::MutexLock lock(&mu_);
   return db_->QueryInt("SELECT version FROM redaction_rules_version");
+}
+
+absl::StatusOr<std::optional<RetentionRecord>> SqliteCatalog::GetRetention(std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
+  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  return ReadRetention(*db_, project);
+}
+
+absl::StatusOr<std::vector<RetentionRecord>> SqliteCatalog::ListRetention() {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement stmt, db_->Prepare("SELECT project, payload_days, summary_days FROM retention ORDER BY project"));
+  std::vector<RetentionRecord> records;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    records.push_back(RetentionRecord{.project = std::string(stmt.Text(0)),
+                                      .payload_days = static_cast<int32_t>(stmt.Int(1)),
+                                      .summary_days = static_cast<int32_t>(stmt.Int(2))});
+  }
+  return records;
+}
+
+absl::StatusOr<RetentionRecord> SqliteCatalog::PutRetention(const RetentionRecord& record) {
+  TRACKLY_RETURN_IF_ERROR(ValidateRetention(record));
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, record.project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", record.project, "\" not found"));
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement insert,
+        db.Prepare("INSERT OR REPLACE INTO retention(project, payload_days, summary_days) VALUES(?1, ?2, ?3)"));
+    insert.BindText(1, record.project);
+    insert.BindInt(2, record.payload_days);
+    insert.BindInt(3, record.summary_days);
+    return insert.Run();
+  }));
+  return record;
+}
+
+absl::StatusOr<std::optional<RetentionRecord>> SqliteCatalog::RemoveRetention(std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  std::optional<RetentionRecord> removed;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    // Read in the same transaction, so what is returned is what this call removed.
+    TRACKLY_ASSIGN_OR_RETURN(removed, ReadRetention(db, project));
+    TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM retention WHERE project = ?1"));
+    del.BindText(1, project);
+    return del.Run();
+  }));
+  return removed;
 }
 
 absl::Status SqliteCatalog::InsertUiCredential(const UiCredential& credential, int64_t now_ns) {

@@ -242,14 +242,17 @@ absl::StatusOr<TraceDetail> SqliteStore::GetTrace(std::string_view project, std:
       if (!found) return absl::NotFoundError(absl::StrCat("trace ", Sv(trace_id), " not found"));
       TRACKLY_ASSIGN_OR_RETURN(out.trace, sqlite::ReadTrace(stmt, 0));
     }
-    TRACKLY_ASSIGN_OR_RETURN(
-        Statement stmt, db.Prepare("SELECT payload FROM observations WHERE project = ?1 AND trace_id = ?2"));
+    TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                             db.Prepare(absl::StrCat("SELECT ", sqlite::FullObservationColumns(),
+                                                     " FROM observations WHERE project = ?1 AND trace_id = ?2")));
     stmt.BindText(1, project);
     stmt.BindText(2, trace_id);
+    sqlite::PayloadReader payloads(db);
     while (true) {
       TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, sqlite::DecodePayload(stmt.Blob(0)));
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation,
+                               sqlite::ReadObservationRow(payloads, stmt, trace_id, sqlite::RowRead::kFull));
       out.observations.push_back(std::move(observation));
     }
     std::sort(out.observations.begin(), out.observations.end(),
@@ -275,8 +278,8 @@ absl::StatusOr<ObservationPage> SqliteStore::ListTraceObservations(const Observa
     // A row value keeps the keyset comparison a range of observations_by_start.
     filter.Add("(start_ns, id) > (?, ?)", after_ns, std::move(after_id));
   }
-  const std::string columns = query.summary_only ? sqlite::PageSummaryObservationColumns()
-                                                 : std::string("payload, length(payload)");
+  const std::string& columns =
+      query.summary_only ? sqlite::PageSummaryObservationColumns() : sqlite::FullObservationColumns();
   const std::string sql = absl::StrCat("SELECT ", columns, " FROM observations WHERE ", filter.Where(),
                                        " ORDER BY start_ns, id LIMIT ", query.limit + 1);
   TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
@@ -297,6 +300,7 @@ absl::StatusOr<ObservationPage> SqliteStore::ListTraceObservations(const Observa
     }
     TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.PrepareOnce(sql));
     filter.Bind(stmt);
+    sqlite::PayloadReader payloads(db);
     while (true) {
       TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -306,14 +310,12 @@ absl::StatusOr<ObservationPage> SqliteStore::ListTraceObservations(const Observa
         break;
       }
       PagedObservation item;
-      if (query.summary_only) {
-        TRACKLY_ASSIGN_OR_RETURN(item.observation, sqlite::ReadSummaryObservation(stmt, query.trace_id));
-        item.observation.trace_hints = {};  // not part of a summary (store.h)
-        item.stored_bytes = stmt.Int(sqlite::PageSummaryStoredBytesColumn());
-      } else {
-        TRACKLY_ASSIGN_OR_RETURN(item.observation, sqlite::DecodePayload(stmt.Blob(0)));
-        item.stored_bytes = stmt.Int(1);
-      }
+      TRACKLY_ASSIGN_OR_RETURN(
+          item.observation,
+          sqlite::ReadObservationRow(payloads, stmt, query.trace_id,
+                                     query.summary_only ? sqlite::RowRead::kSummary : sqlite::RowRead::kFull));
+      if (query.summary_only) item.observation.trace_hints = {};  // not part of a summary (store.h)
+      item.stored_bytes = item.observation.payload_expired ? 0 : stmt.Int(sqlite::StoredBytesColumn());
       out.observations.push_back(std::move(item));
     }
     return out;
@@ -325,17 +327,25 @@ absl::StatusOr<ObservationPage> SqliteStore::ListTraceObservations(const Observa
 absl::StatusOr<model::Observation> SqliteStore::GetObservation(std::string_view project, std::string_view trace_id,
                                                                std::string_view observation_id) {
   TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
-  TRACKLY_ASSIGN_OR_RETURN(
-      Statement stmt,
-      reader.db().Prepare("SELECT payload FROM observations WHERE project = ?1 AND trace_id = ?2 AND id = ?3"));
-  stmt.BindText(1, project);
-  stmt.BindText(2, trace_id);
-  stmt.BindText(3, observation_id);
-  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) {
-    return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found in trace ", Sv(trace_id)));
-  }
-  return sqlite::DecodePayload(stmt.Blob(0));
+  Connection& db = reader.db();
+  // One read transaction: the row and the partition it points at come from the same snapshot.
+  TRACKLY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  absl::StatusOr<model::Observation> observation = [&]() -> absl::StatusOr<model::Observation> {
+    TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                             db.Prepare(absl::StrCat("SELECT ", sqlite::FullObservationColumns(),
+                                                     " FROM observations WHERE project = ?1 AND trace_id = ?2 AND id = ?3")));
+    stmt.BindText(1, project);
+    stmt.BindText(2, trace_id);
+    stmt.BindText(3, observation_id);
+    TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat("observation ", Sv(observation_id), " not found in trace ", Sv(trace_id)));
+    }
+    sqlite::PayloadReader payloads(db);
+    return sqlite::ReadObservationRow(payloads, stmt, trace_id, sqlite::RowRead::kFull);
+  }();
+  db.Exec("COMMIT").IgnoreError();  // a read-only transaction; ending it cannot lose anything
+  return observation;
 }
 
 absl::StatusOr<SessionPage> SqliteStore::ListSessions(const SessionQuery& query) {
@@ -505,6 +515,20 @@ absl::StatusOr<EraseStats> SqliteStore::Erase(const EraseRequest& request) {
   absl::Notification done;
   absl::Status result;
   writer_->Erase(request, &stats, [&](absl::Status status) {
+    result = std::move(status);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  TRACKLY_RETURN_IF_ERROR(result);
+  return stats;
+}
+
+absl::StatusOr<ExpireStats> SqliteStore::Expire(const ExpireRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(ValidateExpireRequest(request));
+  ExpireStats stats;
+  absl::Notification done;
+  absl::Status result;
+  writer_->Expire(request, &stats, [&](absl::Status status) {
     result = std::move(status);
     done.Notify();
   });

@@ -86,6 +86,9 @@ class SqliteStore final : public Store {
   // On the writer thread, alone in its transaction (sqlite::Writer::Erase says how the removal is
   // made physical).
   absl::StatusOr<EraseStats> Erase(const EraseRequest& request) override;
+  // On the writer thread, alone in its transaction, like Erase (sqlite::Writer::Expire says what
+  // is dropped whole and what is cleared per trace).
+  absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request) override;
 
  private:
   // A read connection borrowed from the pool; returned when destroyed.

@@ -176,6 +176,7 @@ absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view p
                                                 " FROM observations WHERE project = ?1 AND trace_id = ?2")));
     scan.BindText(1, project);
     scan.BindText(2, trace_id);
+    PayloadReader payloads(db);
     while (true) {
       TRACKLY_ASSIGN_OR_RETURN(bool row, scan.Step());
       if (!row) break;
@@ -185,7 +186,8 @@ absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view p
         observations.push_back(std::move(*observation));
         continue;
       }
-      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, ReadSummaryObservation(scan, trace_id));
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation observation,
+                               ReadObservationRow(payloads, scan, trace_id, RowRead::kSummaryWithRoot));
       observations.push_back(std::move(observation));
     }
   }
@@ -306,11 +308,10 @@ absl::StatusOr<int64_t> DeleteOfTrace(Connection& db, const std::string& sql, st
   return del.Changes();
 }
 
-// Store::Erase inside the caller's transaction: every row of each named trace, its rollup
+// Inside the caller's transaction: every row of each of `trace_ids`, its payloads, rollup
 // contribution and search text, then its sessions recomputed.
-absl::Status EraseTraces(Connection& db, const EraseRequest& request, EraseStats& stats) {
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> trace_ids, TracesToErase(db, request));
-  const std::string& project = request.project;
+absl::Status EraseTraceIds(Connection& db, const std::string& project, const std::vector<std::string>& trace_ids,
+                           EraseStats& stats) {
   CommitWork work;
   for (const std::string& trace_id : trace_ids) {
     TRACKLY_ASSIGN_OR_RETURN(PreviousTrace previous, ReadPreviousTrace(db, project, trace_id));
@@ -324,6 +325,7 @@ absl::Status EraseTraces(Connection& db, const EraseRequest& request, EraseStats
           DeleteOfTrace(db, "DELETE FROM traces WHERE project = ?1 AND trace_id = ?2", project, trace_id).status());
       TRACKLY_RETURN_IF_ERROR(work.rollups.RemoveTrace(db, project, trace_id));
     }
+    TRACKLY_RETURN_IF_ERROR(DeleteTracePayloads(db, project, trace_id));
     // Fragments first: they are found through the observation ids of the trace.
     TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
                                           "DELETE FROM observation_fragments WHERE project = ?1 AND observation_id IN "
@@ -348,6 +350,124 @@ absl::Status EraseTraces(Connection& db, const EraseRequest& request, EraseStats
     TRACKLY_RETURN_IF_ERROR(db.Exec("INSERT INTO trace_text(trace_text) VALUES('optimize')"));
   }
   return absl::OkStatus();
+}
+
+// The trace ids of `project` whose start time is in [from_ns, to_ns) (the traces_by_start index).
+absl::StatusOr<std::vector<std::string>> TracesStartedIn(Connection& db, std::string_view project, int64_t from_ns,
+                                                         int64_t to_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement select,
+      db.Prepare("SELECT trace_id FROM traces WHERE project = ?1 AND start_ns >= ?2 AND start_ns < ?3"));
+  select.BindText(1, project);
+  select.BindInt(2, from_ns);
+  select.BindInt(3, to_ns);
+  std::vector<std::string> trace_ids;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    trace_ids.emplace_back(select.Text(0));
+  }
+  return trace_ids;
+}
+
+constexpr int64_t kNanosPerDay = int64_t{86'400} * 1'000'000'000;
+
+// The trace-level text of one trace whose payloads expired: its input, output and metadata (in
+// the trace row and in the hint columns of its spans), its search entry, the fragments its spans
+// came in, and the inline payloads of spans written before layout 7 (the partitions hold all
+// later ones and are dropped whole). Row by row, but per trace and once: Expire's mark keeps a
+// trace from being visited again.
+absl::Status ClearTraceText(Connection& db, std::string_view project, std::string_view trace_id,
+                            int64_t before_ns, CommitWork& work, ExpireStats& stats) {
+  TRACKLY_ASSIGN_OR_RETURN(PreviousTrace previous, ReadPreviousTrace(db, project, trace_id));
+  if (!previous.exists) return absl::OkStatus();
+  TRACKLY_ASSIGN_OR_RETURN(Statement clear,
+                           db.Prepare("UPDATE traces SET input = 'null', output = 'null', metadata = '{}' "
+                                      "WHERE project = ?1 AND trace_id = ?2 AND "
+                                      "(input != 'null' OR output != 'null' OR metadata != '{}')"));
+  clear.BindText(1, project);
+  clear.BindText(2, trace_id);
+  TRACKLY_RETURN_IF_ERROR(clear.Run());
+  if (clear.Changes() > 0) {
+    ++stats.traces_cleared;
+    work.text_deletes.push_back(previous.row_id);
+  }
+  TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
+                                        "DELETE FROM observation_fragments WHERE project = ?1 AND observation_id IN "
+                                        "(SELECT id FROM observations WHERE project = ?1 AND trace_id = ?2)",
+                                        project, trace_id)
+                              .status());
+  TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
+                                        "UPDATE observations SET hint_metadata = NULL, hint_input = NULL, "
+                                        "hint_output = NULL WHERE project = ?1 AND trace_id = ?2 AND "
+                                        "(hint_metadata IS NOT NULL OR hint_input IS NOT NULL OR hint_output IS NOT NULL)",
+                                        project, trace_id)
+                              .status());
+  TRACKLY_ASSIGN_OR_RETURN(Statement legacy,
+                           db.Prepare(absl::StrCat("UPDATE observations SET payload = x'', payload_part = ",
+                                                   kPayloadExpired,
+                                                   " WHERE project = ?1 AND trace_id = ?2 AND payload_part = ",
+                                                   kPayloadInline, " AND start_ns < ?3")));
+  legacy.BindText(1, project);
+  legacy.BindText(2, trace_id);
+  legacy.BindInt(3, before_ns);
+  return legacy.Run();
+}
+
+// Store::Expire inside the caller's transaction.
+absl::Status ExpireData(Connection& db, const ExpireRequest& request, ExpireStats& stats) {
+  const std::string& project = request.project;
+  // A summary that expires takes its payloads with it.
+  const int64_t payload_before_day = std::max(request.payload_before_day, request.summary_before_day);
+  if (payload_before_day > 0) {
+    TRACKLY_ASSIGN_OR_RETURN(stats.partitions_dropped, DropPartitionsBefore(db, project, payload_before_day));
+    TRACKLY_ASSIGN_OR_RETURN(int64_t mark, PayloadExpiryMark(db, project));
+    if (payload_before_day > mark) {
+      const int64_t before_ns = payload_before_day * kNanosPerDay;
+      // From the previous mark on: traces before it were cleared then, and a later write into
+      // an expired day is stored without payload (Writer::PlacePayload).
+      TRACKLY_ASSIGN_OR_RETURN(
+          std::vector<std::string> trace_ids,
+          TracesStartedIn(db, project, mark == 0 ? INT64_MIN : mark * kNanosPerDay, before_ns));
+      CommitWork work;
+      for (const std::string& trace_id : trace_ids) {
+        TRACKLY_RETURN_IF_ERROR(ClearTraceText(db, project, trace_id, before_ns, work, stats));
+      }
+      TRACKLY_RETURN_IF_ERROR(UpdateSearchText(db, work));
+      if (!work.text_deletes.empty()) {
+        TRACKLY_RETURN_IF_ERROR(db.Exec("INSERT INTO trace_text(trace_text) VALUES('optimize')"));
+      }
+      TRACKLY_RETURN_IF_ERROR(SetPayloadExpiryMark(db, project, payload_before_day));
+    }
+  }
+  if (request.summary_before_day > 0) {
+    TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> trace_ids,
+                             TracesStartedIn(db, project, INT64_MIN, request.summary_before_day * kNanosPerDay));
+    EraseStats erased;
+    TRACKLY_RETURN_IF_ERROR(EraseTraceIds(db, project, trace_ids, erased));
+    stats.traces_removed = erased.traces;
+  }
+  return absl::OkStatus();
+}
+
+// Empties `encoded` down to its summary: its payload expired before it arrived.
+void StripPayload(EncodedObservation& encoded) {
+  encoded.payload.clear();
+  encoded.hint_metadata.clear();
+  encoded.hint_input.clear();
+  encoded.hint_output.clear();
+  model::Observation& o = encoded.observation;
+  o.input = nullptr;
+  o.output = nullptr;
+  o.metadata = model::Json::object();
+  o.attributes = model::Json::object();
+  o.model_parameters = model::Json::object();
+  o.events.clear();
+  o.trace_hints.trace_input = nullptr;
+  o.trace_hints.trace_output = nullptr;
+  o.trace_hints.trace_metadata = model::Json::object();
+  o.payload_expired = true;
+  encoded.payload_part = kPayloadExpired;
 }
 
 }  // namespace
@@ -433,14 +553,34 @@ void Writer::WriteLoaded(std::string project, Loader load, WriteCallback done) {
 }
 
 void Writer::Erase(EraseRequest request, EraseStats* stats, WriteCallback done) {
+  std::string project = request.project;
+  QueuePurge(
+      std::move(project),
+      [request = std::move(request), stats](Connection& db) -> absl::Status {
+        TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> trace_ids, TracesToErase(db, request));
+        return EraseTraceIds(db, request.project, trace_ids, *stats);
+      },
+      std::move(done));
+}
+
+void Writer::Expire(ExpireRequest request, ExpireStats* stats, WriteCallback done) {
+  std::string project = request.project;
+  QueuePurge(
+      std::move(project),
+      [request = std::move(request), stats](Connection& db) { return ExpireData(db, request, *stats); },
+      std::move(done));
+}
+
+void Writer::QueuePurge(std::string project, std::function<absl::Status(Connection& db)> purge,
+                        WriteCallback done) {
   absl::MutexLock lock(&mu_);
   if (draining_) {
     rejected_.push_back({std::move(done), absl::UnavailableError("store is shutting down")});
     return;
   }
   ++queued_batches_;
-  queue_.push_back(Pending{.project = request.project, .observations = {}, .done = std::move(done),
-                           .erase = std::move(request), .erase_stats = stats});
+  queue_.push_back(
+      Pending{.project = std::move(project), .observations = {}, .done = std::move(done), .purge = std::move(purge)});
 }
 
 void Writer::Reject(WriteCallback done, absl::Status status) {
@@ -492,12 +632,12 @@ void Writer::Run() {
         };
         mu_.AwaitWithTimeout(absl::Condition(&full_or_stopping), absl::Milliseconds(max_batch_wait_ms_));
       }
-      // Always take at least one batch, even one larger than the commit cap; an erasure goes
-      // alone.
+      // Always take at least one batch, even one larger than the commit cap; an erasure or
+      // expiry goes alone.
       while (!queue_.empty()) {
         const Pending& next = queue_.front();
         if (!group.empty() &&
-            (next.erase || group.front().erase || observations + next.queued > max_commit_observations_)) {
+            (next.purge || group.front().purge || observations + next.queued > max_commit_observations_)) {
           break;
         }
         observations += next.queued;
@@ -531,24 +671,29 @@ void Writer::Run() {
 }
 
 absl::Status Writer::Commit(std::vector<Pending>& group) {
-  if (group.size() == 1 && group.front().erase) return CommitErase(group.front());
+  if (group.size() == 1 && group.front().purge) return CommitPurge(group.front());
   TRACKLY_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   absl::Status status = Apply(group);
   if (status.ok()) status = db_->Exec("COMMIT");
   if (!status.ok()) {
     db_->Exec("ROLLBACK").IgnoreError();  // fails harmlessly if COMMIT already ended it
     cache_.Clear();                       // it may hold what was just rolled back
+    partitions_.Forget();                 // likewise partitions created by it
   }
   return status;
 }
 
-absl::Status Writer::CommitErase(Pending& pending) {
+absl::Status Writer::CommitPurge(Pending& pending) {
   TRACKLY_RETURN_IF_ERROR(db_->Exec("PRAGMA secure_delete = ON"));
   absl::Status status = db_->Exec("BEGIN IMMEDIATE");
-  if (status.ok()) status = EraseTraces(*db_, *pending.erase, *pending.erase_stats);
+  if (status.ok()) status = pending.purge(*db_);
   if (status.ok()) status = db_->Exec("COMMIT");
   if (!status.ok()) db_->Exec("ROLLBACK").IgnoreError();
-  cache_.Clear();  // it may hold observations of the erased traces
+  // Each may hold what was just removed (observations of erased traces, roots with expired
+  // input, dropped partitions, an old mark).
+  cache_.Clear();
+  partitions_.Forget();
+  expiry_marks_.clear();
   absl::Status off = db_->Exec("PRAGMA secure_delete = OFF");
   TRACKLY_RETURN_IF_ERROR(status);
   TRACKLY_RETURN_IF_ERROR(off);
@@ -558,17 +703,41 @@ absl::Status Writer::CommitErase(Pending& pending) {
   // left for the next erasure or checkpoint, with a warning.
   TRACKLY_ASSIGN_OR_RETURN(int64_t busy, db_->QueryInt("PRAGMA wal_checkpoint(TRUNCATE)"));
   if (busy != 0) {
-    LogWarn("erasure committed, but a long read kept the WAL from being truncated; older copies of the "
-            "erased pages stay in store.db-wal until it is reused");
+    LogWarn("erasure or expiry committed, but a long read kept the WAL from being truncated; older copies "
+            "of the removed pages stay in store.db-wal until it is reused");
   }
   return absl::OkStatus();
 }
 
 absl::Status Writer::ForgetCacheIfChangedElsewhere() {
   TRACKLY_ASSIGN_OR_RETURN(int64_t data_version, db_->QueryInt("PRAGMA data_version"));
-  if (data_version != data_version_) cache_.Clear();
+  if (data_version != data_version_) {
+    cache_.Clear();
+    partitions_.Forget();  // another process may have expired some
+    expiry_marks_.clear();
+  }
   data_version_ = data_version;
   return absl::OkStatus();
+}
+
+absl::Status Writer::PlacePayload(std::string_view project, EncodedObservation& encoded) {
+  if (encoded.observation.payload_expired) {  // a rewrite of an expired observation
+    encoded.payload_part = kPayloadExpired;
+    return absl::OkStatus();
+  }
+  auto mark = expiry_marks_.find(Sv(project));
+  if (mark == expiry_marks_.end()) {
+    TRACKLY_ASSIGN_OR_RETURN(int64_t day, PayloadExpiryMark(*db_, project));
+    mark = expiry_marks_.emplace(std::string(project), day).first;
+  }
+  const int64_t day = DayOf(encoded.observation.start_time_ns);
+  if (day < mark->second) {
+    StripPayload(encoded);
+    return absl::OkStatus();
+  }
+  TRACKLY_ASSIGN_OR_RETURN(encoded.payload_part, partitions_.PartitionFor(*db_, project, day));
+  return partitions_.Put(*db_, encoded.payload_part, encoded.observation.trace_id, encoded.observation.id,
+                         encoded.payload);
 }
 
 absl::Status Writer::Apply(std::vector<Pending>& group) {
@@ -580,6 +749,7 @@ absl::Status Writer::Apply(std::vector<Pending>& group) {
       // After the writes before it in the group, so it reads what they stored.
       if (pending.load) TRACKLY_RETURN_IF_ERROR(pending.load(*db_, pending.observations));
       for (EncodedObservation& encoded : pending.observations) {
+        TRACKLY_RETURN_IF_ERROR(PlacePayload(pending.project, encoded));
         BindObservation(upsert, pending.project, encoded);
         TRACKLY_RETURN_IF_ERROR(upsert.Run());
         model::Observation& observation = encoded.observation;

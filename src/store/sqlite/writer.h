@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/payload_partitions.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/score_rows.h"
 #include "store/sqlite/sqlite_store.h"
@@ -54,6 +56,15 @@ class Writer {
   // followed by a checkpoint that truncates the WAL, so no older copy of a page stays there.
   void Erase(EraseRequest request, EraseStats* stats, WriteCallback done);
 
+  // Expires what `request` says (Store::Expire, request already validated) in a transaction of
+  // its own, as Erase: ordered with writes, secure_delete on, the WAL truncated after. Adds what it
+  // removed to `*stats` (valid until `done` runs). Payload partitions before the expiry day are
+  // dropped whole; the traces that started before it lose their trace-level text (input, output,
+  // metadata, search entries, the fragments of their spans) row by row, once: a per-project mark
+  // remembers how far expiry has gone, and a later write into an expired day is stored without
+  // its payload.
+  void Expire(ExpireRequest request, ExpireStats* stats, WriteCallback done);
+
   void Drain();
   StoreStats stats() const;
 
@@ -64,9 +75,9 @@ class Writer {
     std::vector<EncodedScore> scores;
     WriteCallback done;
     Loader load;  // set by WriteLoaded() and for fragments: fills `observations` inside the commit
-    // Set by Erase(): this entry erases instead of writing, alone in its commit.
-    std::optional<EraseRequest> erase;
-    EraseStats* erase_stats = nullptr;
+    // Set by Erase() and Expire(): this entry removes data instead of writing, alone in its
+    // commit (CommitPurge).
+    std::function<absl::Status(Connection& db)> purge;
     // What this write added to queued_observations_: its observations, fragments and scores.
     size_t queued = 0;
   };
@@ -83,8 +94,12 @@ class Writer {
   // One transaction for `group`; rolled back on any error.
   absl::Status Commit(std::vector<Pending>& group);
   absl::Status Apply(std::vector<Pending>& group);
-  // Commits one Erase() entry, then truncates the WAL.
-  absl::Status CommitErase(Pending& pending);
+  void QueuePurge(std::string project, std::function<absl::Status(Connection& db)> purge, WriteCallback done);
+  // Commits one Erase() or Expire() entry, then truncates the WAL.
+  absl::Status CommitPurge(Pending& pending);
+  // Where the payload of `encoded` goes (payload_partitions.h): its partition, written here, or
+  // nowhere when it starts in a day `project` has expired (then it is stripped to its summary).
+  absl::Status PlacePayload(std::string_view project, EncodedObservation& encoded);
   // Drops the summary cache when another connection (another process: `trackly cost recompute`
   // on the same data directory) committed since the last commit, as it may have rewritten rows
   // the cache holds. PRAGMA data_version changes exactly then.
@@ -98,6 +113,10 @@ class Writer {
   std::unique_ptr<WalSyncer> syncer_;  // null unless options.sync_full
   SummaryCache cache_;              // used by the writer thread only
   int64_t data_version_ = -1;       // used by the writer thread only
+  PartitionWriter partitions_;      // used by the writer thread only
+  // Per project, the day before which payloads have expired (PayloadExpiryMark), loaded on first
+  // use; used by the writer thread only.
+  absl::flat_hash_map<std::string, int64_t> expiry_marks_;
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
