@@ -6,6 +6,7 @@
 #include "server/metrics_handlers.h"
 #include "server/redaction_handlers.h"
 #include "server/query_handlers.h"
+#include "server/retention_handlers.h"
 #include "store/catalog.h"
 
 namespace trackly::server {
@@ -53,6 +54,15 @@ void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const Catalo
   router.Add(http::verb::get, "/api/v1/redaction", store::kScopeAdmin, GetRedactionHandler(catalog, redaction));
   router.Add(http::verb::put, "/api/v1/redaction", store::kScopeAdmin,
              PutRedactionHandler(catalog, redaction, clock, audit));
+}
+
+void AddRetentionApiRoutes(Router& router, store::Catalog& catalog, const RetentionDefaults& defaults,
+                           RetentionExpirer& expirer, AuditLog& audit) {
+  router.Add(http::verb::get, "/api/v1/retention", store::kScopeAdmin, GetRetentionHandler(catalog, defaults));
+  router.Add(http::verb::put, "/api/v1/retention", store::kScopeAdmin, PutRetentionHandler(catalog, audit));
+  router.Add(http::verb::delete_, "/api/v1/retention", store::kScopeAdmin,
+             DeleteRetentionHandler(catalog, defaults, audit));
+  router.Add(http::verb::post, "/api/v1/retention/run", store::kScopeAdmin, RunRetentionHandler(expirer, audit));
 }
 
 void AddLangsmithRoutes(Router& router, const LangsmithHandler& langsmith) {

@@ -9,6 +9,8 @@
 #include "server/langfuse_ingest_handler.h"
 #include "server/langsmith_handler.h"
 #include "server/otlp_ingest_handler.h"
+#include "server/retention_expirer.h"
+#include "server/retention_policy.h"
 #include "server/router.h"
 #include "server/score_handler.h"
 #include "store/catalog.h"
@@ -50,5 +52,11 @@ void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clo
 // arguments, which must outlive `router`.
 void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const CatalogRedactionSource& redaction,
                            const Clock& clock, AuditLog& audit);
+
+// Adds GET, PUT and DELETE /api/v1/retention and POST /api/v1/retention/run
+// (server/retention_handlers.h); `defaults` is what projects without their own follow. The
+// handlers borrow `catalog`, `expirer` and `audit`, which must outlive `router`.
+void AddRetentionApiRoutes(Router& router, store::Catalog& catalog, const RetentionDefaults& defaults,
+                           RetentionExpirer& expirer, AuditLog& audit);
 
 }  // namespace trackly::server

@@ -35,7 +35,8 @@ HttpServerOptions HttpOptionsOf(const ServerOptions& options, const HostPort& li
 App::App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
          const Clock& clock, std::unique_ptr<CatalogPriceSource> prices,
          std::unique_ptr<CatalogRedactionSource> redaction, std::vector<std::string> cors_origins)
-    : prices_(std::move(prices)),
+    : retention_defaults_(options.retention),
+      prices_(std::move(prices)),
       redaction_(std::move(redaction)),
       normalizer_(*prices_, *redaction_),
       queries_(store, clock),
@@ -47,6 +48,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       rate_limits_(options.rate_limit, clock),
       cors_(std::move(cors_origins)),
       audit_(catalog, clock),
+      expirer_(store, catalog, retention_defaults_, clock),
       dispatcher_(router_, authenticator_, rate_limits_, cors_) {
   ingest::RegisterDecoders(decoders_);
   AddApiRoutes(router_, otlp_, queries_, store, audit_);
@@ -56,6 +58,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
   AddCostApiRoutes(router_, store, catalog, *prices_, clock, audit_);
   AddAdminApiRoutes(router_, catalog, clock, audit_);
   AddRedactionApiRoutes(router_, catalog, *redaction_, clock, audit_);
+  AddRetentionApiRoutes(router_, catalog, retention_defaults_, expirer_, audit_);
   AddMetricsApiRoutes(router_, queries_, *prices_);
 }
 
@@ -92,6 +95,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
                                         : DirectoryUiReader(options.ui_dir);
   if (!ui.ok()) return ui.status();
   app->router_.SetFallback(http::verb::get, StaticFilesHandler(*std::move(ui)));
+  app->expirer_.Start(kRetentionInterval);
   const RequestDispatcher& dispatcher = app->dispatcher_;
   TRACKLY_ASSIGN_OR_RETURN(
       app->http_, HttpServer::Start(HttpOptionsOf(options, listen),

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "base/clock.h"
 #include "ingest/registry.h"
 #include "normalize/batch_normalizer.h"
@@ -28,11 +29,17 @@
 #include "server/otlp_ingest_handler.h"
 #include "server/score_handler.h"
 #include "server/request_dispatcher.h"
+#include "server/retention_expirer.h"
+#include "server/retention_policy.h"
 #include "server/router.h"
 #include "store/catalog.h"
 #include "store/store.h"
 
 namespace trackly::server {
+
+// How often the server applies every project's retention (docs/security.md "Retention"); also
+// once at start and on POST /api/v1/retention/run.
+inline constexpr absl::Duration kRetentionInterval = absl::Hours(1);
 
 // Thread-safe.
 class App {
@@ -51,6 +58,9 @@ class App {
   // What ingested data goes through; a store that writes later (spool/spooled_store.h) takes its
   // MergedPricer from here.
   const normalize::BatchNormalizer& normalizer() const { return normalizer_; }
+  // What projects without retention of their own follow (options retention_payload_days and
+  // retention_summary_days); with EffectiveRetentions (server/retention_policy.h) for expiry.
+  const RetentionDefaults& retention_defaults() const { return retention_defaults_; }
 
   // See HttpServer::BeginShutdown / Wait.
   void BeginShutdown() { http_->BeginShutdown(); }
@@ -61,6 +71,7 @@ class App {
       const Clock& clock, std::unique_ptr<CatalogPriceSource> prices,
       std::unique_ptr<CatalogRedactionSource> redaction, std::vector<std::string> cors_origins);
 
+  const RetentionDefaults retention_defaults_;
   ingest::DecoderRegistry decoders_;
   std::unique_ptr<CatalogPriceSource> prices_;  // the built-in catalog + project prices
   std::unique_ptr<CatalogRedactionSource> redaction_;  // built-in classes + default and project rules
@@ -74,6 +85,7 @@ class App {
   ClientRateLimits rate_limits_;
   CorsPolicy cors_;
   AuditLog audit_;  // before the routes that record into it; writes its queue when destroyed
+  RetentionExpirer expirer_;  // a pass at start, then every kRetentionInterval
   Router router_;
   RequestDispatcher dispatcher_;
   std::unique_ptr<HttpServer> http_;  // last: stopped before the pieces it calls are destroyed

@@ -60,6 +60,9 @@ inline constexpr std::string_view kRedactionUpdate = "redaction.update";  // a p
 inline constexpr std::string_view kTraceDelete = "trace.delete";          // erasure of one trace
 inline constexpr std::string_view kSessionDelete = "session.delete";      // erasure of a session's traces
 inline constexpr std::string_view kUserDataDelete = "user_data.delete";   // erasure of an end user's traces
+inline constexpr std::string_view kRetentionUpdate = "retention.update";  // a project's own retention set
+inline constexpr std::string_view kRetentionRemove = "retention.remove";  // back to the server's defaults
+inline constexpr std::string_view kRetentionRun = "retention.run";  // expiry applied on request, with counts
 }  // namespace audit_action
 
 // Actor forms (store::AuditEvent::actor).

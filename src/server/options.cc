@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "server/cors_policy.h"
+#include "store/retention.h"
 #include "normalize/redaction/redactor.h"
 
 namespace trackly::server {
@@ -153,6 +154,10 @@ const std::vector<Field>& Fields() {
                      "built-in redaction before storing: secrets, cards, emails, phones (comma-separated), all or none"),
       TRACKLY_OPTION("redact_rules", redact_rules,
                      "redaction rules for every project, JSON {\"rules\": [...]} (docs/security.md \"Custom rules\")"),
+      TRACKLY_OPTION("retention_payload_days", retention.payload_days,
+                     "days a project's traces keep their full payloads, for projects without their own retention (0: forever)"),
+      TRACKLY_OPTION("retention_summary_days", retention.summary_days,
+                     "days a project's traces keep their summary, for projects without their own retention (0: forever)"),
       TRACKLY_OPTION("ui_dir", ui_dir, "serve the web UI from this directory instead of the built-in one (UI development)"),
       TRACKLY_OPTION("store", store, "where traces are stored: sqlite (embedded, in the data directory) or clickhouse"),
       TRACKLY_OPTION("clickhouse.url", clickhouse_url, "ClickHouse HTTP interface, http://HOST:PORT (store clickhouse)"),
@@ -368,6 +373,12 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
     if (absl::Status rules = normalize::ParseRedactionRulesText(options.redact_rules).status(); !rules.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("option redact_rules: ", rules.message()));
     }
+  }
+  if (absl::Status retention = store::ValidateRetention({.payload_days = options.retention.payload_days,
+                                                          .summary_days = options.retention.summary_days});
+      !retention.ok()) {
+    // ValidateRetention names the field ("payload_days: ..."); the option is that name prefixed.
+    return absl::InvalidArgumentError(absl::StrCat("option retention_", retention.message()));
   }
   if (options.store != "sqlite" && options.store != "clickhouse") {
     return absl::InvalidArgumentError(

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "ingest/decoder.h"
 #include "server/client_rate_limits.h"
+#include "server/retention_policy.h"
 
 namespace trackly::server {
 
@@ -64,6 +65,9 @@ struct ServerOptions {
   // Redaction rules applied to every project next to its own, as the JSON text
   // {"rules": [...]} (normalize/redaction/rules.h); empty = none.
   std::string redact_rules;
+  // Retention of projects without their own (docs/security.md "Retention"): full payloads for
+  // retention_payload_days days, then the summary until retention_summary_days; 0 = keep forever.
+  RetentionDefaults retention;
   // Directory of a built web UI (web/dist) to serve at "/" instead of the one built into the
   // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;

@@ -108,6 +108,45 @@ TEST(OptionsTest, RedactionRulesFromTheConfigFileAreChecked) {
               HasSubstr("option redact_rules: rule \"broken\": invalid RE2 pattern"));
 }
 
+TEST(OptionsTest, RetentionDefaultsComeFromEverySourceAndKeepForeverByDefault) {
+  absl::StatusOr<ServerOptions> defaults = LoadServerOptions({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->retention.payload_days, 0);
+  EXPECT_EQ(defaults->retention.summary_days, 0);
+
+  TempConfig config("retention_payload_days = 7\nretention_summary_days = 30\n");
+  OptionSources sources;
+  sources.config_path = config.path();
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->retention.payload_days, 7);   // config file
+  EXPECT_EQ(options->retention.summary_days, 30);  // config file
+  sources.env = FakeEnv({{"TRACKLY_RETENTION_SUMMARY_DAYS", "90"}});
+  sources.flags = {{"retention-payload-days", "14"}};
+  options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->retention.payload_days, 14);  // flag
+  EXPECT_EQ(options->retention.summary_days, 90);  // environment
+  EXPECT_TRUE(ValidateServerOptions(*options).ok());
+}
+
+TEST(OptionsTest, RejectsBadRetentionDefaultsNamingTheOption) {
+  struct Case {
+    int32_t payload_days;
+    int32_t summary_days;
+    std::string message;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {-1, 0, "option retention_payload_days: must be from 0 (keep forever) to 36500 days, got -1"},
+           {0, 36501, "option retention_summary_days: must be from 0 (keep forever) to 36500 days, got 36501"},
+           {40, 30, "option retention_payload_days: must not be more than summary_days (30) when both are set, got 40"},
+       }) {
+    ServerOptions options;
+    options.retention = {.payload_days = c.payload_days, .summary_days = c.summary_days};
+    EXPECT_EQ(ValidateServerOptions(options), absl::InvalidArgumentError(c.message));
+  }
+}
+
 TEST(OptionsTest, UnknownTomlKeyIsNamed) {
   TempConfig config("[decode]\nmax_spans = 5\n");
   OptionSources sources;

@@ -60,6 +60,7 @@ export interface Observation {
   service_name: string | null;
   retry_count?: number;
   redactions?: number; // secrets and personal data the server replaced (docs/security.md); absent when none
+  payload_expired?: boolean; // the project's retention removed the payload (docs/security.md "Retention"); absent while kept
 }
 
 // An observation as a summary page lists it (GET /api/v1/traces/{id}/observations?fields=summary):

@@ -113,6 +113,12 @@ function ObservationDetail({ obs, scores }: { obs: Observation; scores: readonly
           ]} />
         </Section>
       )}
+      {obs.payload_expired && (
+        <p className="muted payload-expired">
+          Input, output, events, metadata and attributes of this step have expired under the project's
+          retention; its timing, tokens and cost are kept.
+        </p>
+      )}
       {!isEmpty(obs.model_parameters) && <Section title="Model parameters"><JsonView value={obs.model_parameters} /></Section>}
       <Payload title={obs.type === 'tool' ? 'Arguments' : 'Input'} value={obs.input} />
       <Payload title={obs.type === 'tool' ? 'Result' : 'Output'} value={obs.output} />
