@@ -40,9 +40,13 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       redaction_(std::move(redaction)),
       normalizer_(*prices_, *redaction_),
       queries_(store, clock),
-      otlp_(decoders_, normalizer_, store, options.decode, options.max_body_bytes),
-      langsmith_(normalizer_, store, clock, options.decode, options.max_body_bytes),
-      langfuse_(normalizer_, store, options.decode, options.max_body_bytes),
+      finisher_(store, clock, TraceFinisherOptions{.quiet = absl::Milliseconds(options.trace_finish_delay_ms)}),
+      ingest_store_(store, [this](std::string_view project, std::string_view trace_id) {
+        finisher_.Touch(project, trace_id);
+      }),
+      otlp_(decoders_, normalizer_, ingest_store_, options.decode, options.max_body_bytes),
+      langsmith_(normalizer_, ingest_store_, clock, options.decode, options.max_body_bytes),
+      langfuse_(normalizer_, ingest_store_, options.decode, options.max_body_bytes),
       scores_(normalizer_, store, clock),
       authenticator_(catalog, clock, options.auth ? "" : options.default_project),
       rate_limits_(options.rate_limit, clock),
@@ -96,6 +100,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
   if (!ui.ok()) return ui.status();
   app->router_.SetFallback(http::verb::get, StaticFilesHandler(*std::move(ui)));
   app->expirer_.Start(kRetentionInterval);
+  app->finisher_.Start();
   const RequestDispatcher& dispatcher = app->dispatcher_;
   TRACKLY_ASSIGN_OR_RETURN(
       app->http_, HttpServer::Start(HttpOptionsOf(options, listen),

@@ -28,6 +28,8 @@
 #include "server/options.h"
 #include "server/otlp_ingest_handler.h"
 #include "server/score_handler.h"
+#include "server/trace_finisher.h"
+#include "server/write_watching_store.h"
 #include "server/request_dispatcher.h"
 #include "server/retention_expirer.h"
 #include "server/retention_policy.h"
@@ -77,6 +79,8 @@ class App {
   std::unique_ptr<CatalogRedactionSource> redaction_;  // built-in classes + default and project rules
   normalize::BatchNormalizer normalizer_;
   query::QueryService queries_;
+  TraceFinisher finisher_;  // evaluates the traces the ingest handlers' writes touch
+  WriteWatchingStore ingest_store_;  // the store, telling finisher_ what each ingest write touched
   OtlpIngestHandler otlp_;
   LangsmithHandler langsmith_;
   LangfuseIngestHandler langfuse_;

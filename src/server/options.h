@@ -68,6 +68,9 @@ struct ServerOptions {
   // Retention of projects without their own (docs/security.md "Retention"): full payloads for
   // retention_payload_days days, then the summary until retention_summary_days; 0 = keep forever.
   RetentionDefaults retention;
+  // How long a trace must go without a new span before the server evaluates it (stop reason and
+  // findings stored as scores; server/trace_finisher.h, docs/insight.md).
+  int trace_finish_delay_ms = 30'000;
   // Directory of a built web UI (web/dist) to serve at "/" instead of the one built into the
   // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;

@@ -1,0 +1,148 @@
+#include "server/trace_finisher.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "analysis/pathologies.h"
+#include "analysis/run_profile.h"
+#include "base/log.h"
+#include "base/status.h"
+
+namespace trackly::server {
+namespace {
+
+// Traces whose scores are written together (bounds what a pass holds in memory).
+constexpr size_t kTracesPerWrite = 500;
+// The nice value of the evaluation thread (0 is normal, 19 the lowest priority).
+constexpr int kEvaluationNice = 10;
+
+}  // namespace
+
+std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns) {
+  const std::string& trace_id = detail.trace.id;
+  auto score = [&](std::string name, model::Json value, std::string comment) {
+    // A fixed id per trace and name: a re-evaluation replaces the score instead of adding one.
+    return model::Score{.id = absl::StrCat(name, ":", trace_id),
+                        .trace_id = trace_id,
+                        .name = std::move(name),
+                        .value = std::move(value),
+                        .comment = std::move(comment),
+                        .source = std::string(kEvaluationSource),
+                        .time_ns = now_ns};
+  };
+  std::vector<model::Score> scores;
+  const analysis::RunProfile profile = analysis::ProfileRun(detail.observations);
+  scores.push_back(score("trackly.stop_reason", std::string(analysis::ToString(profile.stop_reason)),
+                         profile.stop_evidence));
+  const std::vector<analysis::Finding> findings =
+      analysis::DetectPathologies(detail.observations, analysis::PathologyOptions(), now_ns);
+  // Findings come ordered by kind: one score per run of the same kind.
+  for (auto it = findings.begin(); it != findings.end();) {
+    auto end = std::find_if(it, findings.end(), [&](const analysis::Finding& f) { return f.kind != it->kind; });
+    std::vector<std::string> messages;
+    for (auto f = it; f != end; ++f) messages.push_back(f->message);
+    scores.push_back(score(absl::StrCat("trackly.finding.", Sv(analysis::ToString(it->kind))), true,
+                           absl::StrJoin(messages, " ")));
+    it = end;
+  }
+  return scores;
+}
+
+TraceFinisher::TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+TraceFinisher::~TraceFinisher() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void TraceFinisher::Touch(std::string_view project, std::string_view trace_id) {
+  const int64_t now = clock_.NowNanos();
+  absl::MutexLock lock(&mu_);
+  last_touch_ns_[Key(project, trace_id)] = now;
+}
+
+size_t TraceFinisher::pending() const {
+  absl::MutexLock lock(&mu_);
+  return last_touch_ns_.size();
+}
+
+int64_t TraceFinisher::FinishDue() {
+  std::vector<Key> due;
+  {
+    const int64_t quiet_before = clock_.NowNanos() - absl::ToInt64Nanoseconds(options_.quiet);
+    absl::MutexLock lock(&mu_);
+    std::vector<std::pair<int64_t, Key>> waiting;  // only filled when over max_pending
+    for (const auto& [key, touched] : last_touch_ns_) {
+      if (touched <= quiet_before) {
+        due.push_back(key);
+      } else if (last_touch_ns_.size() > options_.max_pending) {
+        waiting.emplace_back(touched, key);
+      }
+    }
+    if (last_touch_ns_.size() - due.size() > options_.max_pending) {
+      const size_t excess = last_touch_ns_.size() - due.size() - options_.max_pending;
+      std::partial_sort(waiting.begin(), waiting.begin() + excess, waiting.end());
+      for (size_t i = 0; i < excess; ++i) due.push_back(std::move(waiting[i].second));
+    }
+    for (const Key& key : due) last_touch_ns_.erase(key);
+  }
+  // The scores of many traces go in one write per project: waiting for one durable write per
+  // trace would make evaluation much slower than ingestion.
+  absl::flat_hash_map<std::string, std::vector<model::Score>> scores;
+  size_t batched = 0;
+  auto flush = [&] {
+    for (auto& [project, batch] : scores) {
+      // Written as a client's scores are; scores do not touch a trace (WriteWatchingStore), so an
+      // evaluation never makes its own trace due.
+      if (absl::Status status = store::WriteAndWait(store_, store::WriteBatch{.project = project,
+                                                                              .scores = std::move(batch)});
+          !status.ok()) {
+        LogWarn("evaluation scores of project ", project, " not stored: ", status.ToString());
+      }
+    }
+    scores.clear();
+    batched = 0;
+  };
+  for (const Key& key : due) {
+    absl::StatusOr<store::TraceDetail> detail = store_.GetTrace(key.first, key.second);
+    if (!detail.ok()) {
+      if (!absl::IsNotFound(detail.status())) {  // erased or expired meanwhile: nothing to evaluate
+        LogWarn("evaluation of trace ", key.second, " in project ", key.first, " failed: ", detail.status().ToString());
+      }
+      continue;
+    }
+    std::vector<model::Score> evaluated = EvaluationScores(*detail, clock_.NowNanos());
+    std::vector<model::Score>& batch = scores[key.first];
+    batch.insert(batch.end(), std::make_move_iterator(evaluated.begin()), std::make_move_iterator(evaluated.end()));
+    if (++batched == kTracesPerWrite) flush();
+  }
+  flush();
+  return static_cast<int64_t>(due.size());
+}
+
+void TraceFinisher::Start() {
+  thread_ = std::thread([this] {
+    // Evaluation is background work: at a lower CPU priority than the threads that ingest and
+    // answer requests, it uses the time they leave and falls behind (bounded by max_pending)
+    // rather than slowing them down. Linux applies a nice value to one thread when given its id.
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kEvaluationNice) != 0) {
+      LogWarn("evaluation thread keeps normal priority: setpriority failed");
+    }
+    while (true) {
+      FinishDue();
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1));
+      if (stopping_) return;
+    }
+  });
+}
+
+}  // namespace trackly::server

@@ -1,0 +1,77 @@
+// Evaluates each trace once it has finished (docs/insight.md "Evaluation at completion"): a trace
+// counts as finished when no write has touched it for a quiet delay (agents send a run's spans
+// within seconds; a late span makes the trace due again). The evaluation runs the analysis layer
+// (analysis/run_profile.h, analysis/pathologies.h) over the stored trace and stores the result as
+// scores from source "trackly", so the trace list filters on them (score=, score_value=), the UI
+// shows them with the trace and the scores API lists them:
+//   trackly.stop_reason         categorical: why the run ended (final_answer, error, …), the
+//                               evidence as its comment;
+//   trackly.finding.<kind>      boolean true, one per kind of pathology found (repeated_tool_call,
+//                               tool_error_storm, …), the findings' messages as its comment.
+// A re-evaluation replaces these scores (their ids are fixed per trace and name); a finding that
+// no longer holds after a late span keeps its earlier score (documented limitation).
+//
+// What is pending lives in memory: traces touched shortly before a restart are not evaluated
+// (they are when touched again).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "model/observation.h"
+#include "store/store.h"
+
+namespace trackly::server {
+
+inline constexpr std::string_view kEvaluationSource = "trackly";
+
+// The scores the evaluation of `detail` (full observations) at `now_ns` gives: stop reason and
+// one per finding kind, each on the trace, timed `now_ns`.
+std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns);
+
+struct TraceFinisherOptions {
+  absl::Duration quiet = absl::Seconds(30);  // no write for this long: the trace is finished
+  // Traces waiting at most; beyond it the longest-waiting ones are evaluated early.
+  size_t max_pending = 100'000;
+};
+
+// Thread-safe.
+class TraceFinisher {
+ public:
+  // `store` and `clock` must outlive the finisher.
+  TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options);
+  ~TraceFinisher();  // stops the background thread, after the evaluation running (if any)
+
+  // A write of `trace_id` in `project` was acknowledged now.
+  void Touch(std::string_view project, std::string_view trace_id);
+  // Evaluates every trace quiet for options.quiet (and the oldest beyond max_pending) and stores
+  // the scores; returns how many traces it evaluated. A trace that no longer exists (erased,
+  // expired) is dropped; one whose evaluation fails is logged and dropped.
+  int64_t FinishDue();
+  size_t pending() const;
+
+  // Starts a thread that calls FinishDue about every second. Call at most once.
+  void Start();
+
+ private:
+  using Key = std::pair<std::string, std::string>;  // (project, trace id)
+
+  store::Store& store_;
+  const Clock& clock_;
+  const TraceFinisherOptions options_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<Key, int64_t> last_touch_ns_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace trackly::server

@@ -1,0 +1,27 @@
+#include "server/write_watching_store.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+
+namespace trackly::server {
+
+void WriteWatchingStore::Write(store::WriteBatch batch, store::WriteCallback done) {
+  absl::flat_hash_set<std::string> traces;
+  for (const model::Observation& o : batch.observations) traces.insert(o.trace_id);
+  for (const model::ObservationFragment& f : batch.fragments) {
+    if (!f.observation.trace_id.empty()) traces.insert(f.observation.trace_id);  // an update may not say
+  }
+  if (traces.empty()) return store_.Write(std::move(batch), std::move(done));
+  std::string project = batch.project;
+  store_.Write(std::move(batch), [this, project = std::move(project), traces = std::move(traces),
+                                  done = std::move(done)](absl::Status status) {
+    if (status.ok()) {
+      for (const std::string& trace_id : traces) touched_(project, trace_id);
+    }
+    done(std::move(status));
+  });
+}
+
+}  // namespace trackly::server
