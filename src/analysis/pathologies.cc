@@ -215,12 +215,7 @@ void ContextBloat(const Run& run, const PathologyOptions& options, std::vector<F
 }
 
 void SuccessAfterFailedTool(const Run& run, std::vector<Finding>& out) {
-  // The final answer: the last model call to end.
-  Index answer = SpanTree::kNone;
-  for (Index i : run.by_time) {
-    if (run.at(i).type != ObservationType::kGeneration) continue;
-    if (answer == SpanTree::kNone || run.tree.end_ns(i) >= run.tree.end_ns(answer)) answer = i;
-  }
+  const Index answer = LastModelCall(run.tree);  // the final answer
   if (answer == SpanTree::kNone || HasToolCalls(run.at(answer).output)) return;
   const std::string text = absl::AsciiStrToLower(OutputText(run.at(answer).output));
   const std::string_view claim = FirstPhrase(text, kSuccessPhrases);

@@ -205,11 +205,7 @@ Decision DecideStop(const SpanTree& tree) {
   if (tree.open(root)) return {StopReason::kUnknown, root, "root still open"};
 
   // 4. The last model call's finish reason.
-  Index last_gen = SpanTree::kNone;
-  for (Index i : tree.preorder()) {
-    if (tree.at(i).type != ObservationType::kGeneration) continue;
-    if (last_gen == SpanTree::kNone || EndsAfter(tree, i, last_gen)) last_gen = i;
-  }
+  const Index last_gen = LastModelCall(tree);
   if (last_gen == SpanTree::kNone) return d;
   const Observation& gen = tree.at(last_gen);
   const std::string reason = FinishReasonOf(gen);

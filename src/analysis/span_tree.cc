@@ -152,4 +152,16 @@ void SpanTree::WalkPreorder() {
   }
 }
 
+SpanTree::Index LastModelCall(const SpanTree& tree) {
+  SpanTree::Index last = SpanTree::kNone;
+  for (SpanTree::Index i = 0; i < tree.size(); ++i) {
+    if (tree.at(i).type != model::ObservationType::kGeneration) continue;
+    if (last == SpanTree::kNone || tree.end_ns(i) > tree.end_ns(last) ||
+        (tree.end_ns(i) == tree.end_ns(last) && tree.Before(last, i))) {
+      last = i;
+    }
+  }
+  return last;
+}
+
 }  // namespace trackly::analysis

@@ -89,4 +89,8 @@ class SpanTree {
   int64_t trace_end_ns_ = 0;
 };
 
+// The model call (generation) that ends last, of two ending together the later in Before order:
+// a run's final answer. kNone when the tree has no model call.
+SpanTree::Index LastModelCall(const SpanTree& tree);
+
 }  // namespace trackly::analysis

@@ -22,7 +22,8 @@ constexpr int kEvaluationNice = 10;
 
 }  // namespace
 
-std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns) {
+std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns,
+                                           std::span<const analysis::ProcessRule> rules) {
   const std::string& trace_id = detail.trace.id;
   auto score = [&](std::string name, model::Json value, std::string comment) {
     // A fixed id per trace and name: a re-evaluation replaces the score instead of adding one.
@@ -49,11 +50,18 @@ std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int
                            absl::StrJoin(messages, " ")));
     it = end;
   }
+  for (const analysis::ProcessRule& rule : rules) {
+    analysis::RuleResult result = analysis::EvaluateProcessRule(rule, detail.observations, detail.trace);
+    if (result.applies) {
+      scores.push_back(score(absl::StrCat("trackly.rule.", rule.name), result.passed, std::move(result.message)));
+    }
+  }
   return scores;
 }
 
-TraceFinisher::TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options)
-    : store_(store), clock_(clock), options_(options) {}
+TraceFinisher::TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options,
+                             ProcessRulesSource rules)
+    : store_(store), clock_(clock), options_(options), rules_(std::move(rules)) {}
 
 TraceFinisher::~TraceFinisher() {
   {
@@ -111,6 +119,21 @@ int64_t TraceFinisher::FinishDue() {
     scores.clear();
     batched = 0;
   };
+  absl::flat_hash_map<std::string, std::vector<analysis::ProcessRule>> rules;  // per project, read once
+  auto rules_of = [&](const std::string& project) -> const std::vector<analysis::ProcessRule>& {
+    auto it = rules.find(project);
+    if (it != rules.end()) return it->second;
+    std::vector<analysis::ProcessRule>& read = rules[project];
+    if (rules_ != nullptr) {
+      absl::StatusOr<std::vector<analysis::ProcessRule>> got = rules_(project);
+      if (got.ok()) {
+        read = *std::move(got);
+      } else {
+        LogWarn("process rules of project ", project, " not checked: ", got.status().ToString());
+      }
+    }
+    return read;
+  };
   for (const Key& key : due) {
     absl::StatusOr<store::TraceDetail> detail = store_.GetTrace(key.first, key.second);
     if (!detail.ok()) {
@@ -119,7 +142,7 @@ int64_t TraceFinisher::FinishDue() {
       }
       continue;
     }
-    std::vector<model::Score> evaluated = EvaluationScores(*detail, clock_.NowNanos());
+    std::vector<model::Score> evaluated = EvaluationScores(*detail, clock_.NowNanos(), rules_of(key.first));
     std::vector<model::Score>& batch = scores[key.first];
     batch.insert(batch.end(), std::make_move_iterator(evaluated.begin()), std::make_move_iterator(evaluated.end()));
     if (++batched == kTracesPerWrite) flush();

@@ -7,7 +7,9 @@
 //   trackly.stop_reason         categorical: why the run ended (final_answer, error, …), the
 //                               evidence as its comment;
 //   trackly.finding.<kind>      boolean true, one per kind of pathology found (repeated_tool_call,
-//                               tool_error_storm, …), the findings' messages as its comment.
+//                               tool_error_storm, …), the findings' messages as its comment;
+//   trackly.rule.<name>         boolean: whether the trace kept the project's process rule of that
+//                               name (analysis/process_rules.h), the result's message as comment.
 // A re-evaluation replaces these scores (their ids are fixed per trace and name); a finding that
 // no longer holds after a late span keeps its earlier score (documented limitation).
 //
@@ -16,6 +18,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -26,6 +30,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "analysis/process_rules.h"
 #include "base/clock.h"
 #include "model/observation.h"
 #include "store/store.h"
@@ -34,9 +39,14 @@ namespace trackly::server {
 
 inline constexpr std::string_view kEvaluationSource = "trackly";
 
-// The scores the evaluation of `detail` (full observations) at `now_ns` gives: stop reason and
-// one per finding kind, each on the trace, timed `now_ns`.
-std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns);
+// The scores the evaluation of `detail` (full observations) at `now_ns` gives: stop reason, one
+// per finding kind and one per rule of `rules` that applies to the trace, each on the trace,
+// timed `now_ns`.
+std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns,
+                                           std::span<const analysis::ProcessRule> rules = {});
+
+// The process rules of a project; an error skips the rules of that project for one pass.
+using ProcessRulesSource = std::function<absl::StatusOr<std::vector<analysis::ProcessRule>>(std::string_view project)>;
 
 struct TraceFinisherOptions {
   absl::Duration quiet = absl::Seconds(30);  // no write for this long: the trace is finished
@@ -47,8 +57,10 @@ struct TraceFinisherOptions {
 // Thread-safe.
 class TraceFinisher {
  public:
-  // `store` and `clock` must outlive the finisher.
-  TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options);
+  // `store` and `clock` must outlive the finisher; `rules` is asked once per project per pass
+  // (null: no rules).
+  TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options,
+                ProcessRulesSource rules = nullptr);
   ~TraceFinisher();  // stops the background thread, after the evaluation running (if any)
 
   // A write of `trace_id` in `project` was acknowledged now.
@@ -68,6 +80,7 @@ class TraceFinisher {
   store::Store& store_;
   const Clock& clock_;
   const TraceFinisherOptions options_;
+  const ProcessRulesSource rules_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, int64_t> last_touch_ns_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -140,6 +140,32 @@ TEST_F(TraceFinisherTest, ScoresAloneDoNotTouchATraceAndAnErasedTraceIsDropped) 
   EXPECT_THAT(ScoresOf(*store_, "t2"), ElementsAre());
 }
 
+TEST_F(TraceFinisherTest, ChecksTheProjectsProcessRulesAndStoresEachResultAsAScore) {
+  int reads = 0;
+  finisher_ = std::make_unique<TraceFinisher>(
+      *store_, clock_, TraceFinisherOptions{.quiet = absl::Seconds(30)},
+      [&reads](std::string_view project) -> absl::StatusOr<std::vector<analysis::ProcessRule>> {
+        ++reads;
+        EXPECT_EQ(project, "p");
+        return analysis::ParseProcessRulesText(R"({"rules": [
+            {"name": "few tools", "kind": "max_tool_calls", "max": 2},
+            {"name": "search first", "kind": "tool_before_answer", "tool": "search"},
+            {"name": "other agents only", "kind": "max_model_calls", "max": 0, "trace_name": "other"}]})");
+      });
+  ASSERT_TRUE(Ingest(LoopingTrace("t1")).ok());
+  ASSERT_TRUE(Ingest(LoopingTrace("t2")).ok());
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 2);
+  EXPECT_EQ(reads, 1);  // once per project per pass
+  EXPECT_THAT(ScoresOf(*store_, "t1"),
+              UnorderedElementsAre("trackly.stop_reason=\"final_answer\"", "trackly.finding.repeated_tool_call=true",
+                                   "trackly.rule.few tools=false", "trackly.rule.search first=true"));
+  absl::StatusOr<store::TracePage> violating = store_->ListTraces(
+      store::TraceQuery{.project = "p", .score_name = "trackly.rule.few tools", .score_max = 0});
+  ASSERT_TRUE(violating.ok()) << violating.status();
+  EXPECT_EQ(violating->traces.size(), 2u);
+}
+
 TEST_F(TraceFinisherTest, BeyondMaxPendingTheLongestWaitingAreEvaluatedEarly) {
   finisher_ = std::make_unique<TraceFinisher>(*store_, clock_,
                                               TraceFinisherOptions{.quiet = absl::Seconds(30), .max_pending = 2});
