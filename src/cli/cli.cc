@@ -18,6 +18,7 @@ int Run(int argc, char** argv) {
   AddDemoCommand(app, &exit_code);
   AddModelsCommand(app, &exit_code);
   AddRedactionCommand(app, &exit_code);
+  AddRulesCommand(app, &exit_code);
   AddRetentionCommand(app, &exit_code);
   AddCostCommand(app, &exit_code);
   AddUiTokenCommand(app, &exit_code);

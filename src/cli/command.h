@@ -30,6 +30,7 @@ void AddUiTokenCommand(CLI::App& app, int* exit_code);   // ui_token_command.cc
 void AddUsersCommand(CLI::App& app, int* exit_code);     // users_command.cc
 void AddAuditCommand(CLI::App& app, int* exit_code);     // audit_command.cc
 void AddRedactionCommand(CLI::App& app, int* exit_code); // redaction_command.cc
+void AddRulesCommand(CLI::App& app, int* exit_code);     // rules_command.cc
 void AddRetentionCommand(CLI::App& app, int* exit_code); // retention_command.cc
 void AddEraseCommand(CLI::App& app, int* exit_code);     // erase_command.cc
 void AddWorkflowCommand(CLI::App& app, int* exit_code);  // workflow_command.cc

@@ -4,6 +4,7 @@
 #include "server/authenticator.h"
 #include "server/cost_handlers.h"
 #include "server/metrics_handlers.h"
+#include "server/process_rules_handlers.h"
 #include "server/redaction_handlers.h"
 #include "server/query_handlers.h"
 #include "server/retention_handlers.h"
@@ -54,6 +55,11 @@ void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const Catalo
   router.Add(http::verb::get, "/api/v1/redaction", store::kScopeAdmin, GetRedactionHandler(catalog, redaction));
   router.Add(http::verb::put, "/api/v1/redaction", store::kScopeAdmin,
              PutRedactionHandler(catalog, redaction, clock, audit));
+}
+
+void AddProcessRulesApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  router.Add(http::verb::get, "/api/v1/rules", store::kScopeRead, GetProcessRulesHandler(catalog));
+  router.Add(http::verb::put, "/api/v1/rules", store::kScopeAdmin, PutProcessRulesHandler(catalog, clock, audit));
 }
 
 void AddRetentionApiRoutes(Router& router, store::Catalog& catalog, const RetentionDefaults& defaults,

@@ -53,6 +53,10 @@ void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clo
 void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const CatalogRedactionSource& redaction,
                            const Clock& clock, AuditLog& audit);
 
+// Adds GET and PUT /api/v1/rules (server/process_rules_handlers.h). The handlers borrow the
+// arguments, which must outlive `router`.
+void AddProcessRulesApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit);
+
 // Adds GET, PUT and DELETE /api/v1/retention and POST /api/v1/retention/run
 // (server/retention_handlers.h); `defaults` is what projects without their own follow. The
 // handlers borrow `catalog`, `expirer` and `audit`, which must outlive `router`.

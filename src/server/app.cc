@@ -40,7 +40,11 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       redaction_(std::move(redaction)),
       normalizer_(*prices_, *redaction_),
       queries_(store, clock),
-      finisher_(store, clock, TraceFinisherOptions{.quiet = absl::Milliseconds(options.trace_finish_delay_ms)}),
+      finisher_(store, clock, TraceFinisherOptions{.quiet = absl::Milliseconds(options.trace_finish_delay_ms)},
+                [&catalog](std::string_view project) -> absl::StatusOr<std::vector<analysis::ProcessRule>> {
+                  TRACKLY_ASSIGN_OR_RETURN(store::ProcessRulesRecord record, catalog.GetProcessRules(project));
+                  return analysis::ParseProcessRulesText(record.rules_json);
+                }),
       ingest_store_(store, [this](std::string_view project, std::string_view trace_id) {
         finisher_.Touch(project, trace_id);
       }),
@@ -62,6 +66,7 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
   AddCostApiRoutes(router_, store, catalog, *prices_, clock, audit_);
   AddAdminApiRoutes(router_, catalog, clock, audit_);
   AddRedactionApiRoutes(router_, catalog, *redaction_, clock, audit_);
+  AddProcessRulesApiRoutes(router_, catalog, clock, audit_);
   AddRetentionApiRoutes(router_, catalog, retention_defaults_, expirer_, audit_);
   AddMetricsApiRoutes(router_, queries_, *prices_);
 }

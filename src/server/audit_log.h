@@ -63,6 +63,7 @@ inline constexpr std::string_view kUserDataDelete = "user_data.delete";   // era
 inline constexpr std::string_view kRetentionUpdate = "retention.update";  // a project's own retention set
 inline constexpr std::string_view kRetentionRemove = "retention.remove";  // back to the server's defaults
 inline constexpr std::string_view kRetentionRun = "retention.run";  // expiry applied on request, with counts
+inline constexpr std::string_view kRulesUpdate = "rules.update";    // a project's process rules replaced
 }  // namespace audit_action
 
 // Actor forms (store::AuditEvent::actor).

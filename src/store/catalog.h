@@ -69,6 +69,14 @@ struct RedactionRulesRecord {
   int64_t updated_ns = 0;                        // when they were last put; 0 = never
 };
 
+// A project's process rules (docs/insight.md "Process rules"): the JSON text {"rules": [...]} that
+// analysis::ParseProcessRulesText reads (analysis/process_rules.h), checked on every finished trace.
+struct ProcessRulesRecord {
+  std::string project;
+  std::string rules_json = R"({"rules":[]})";  // normalized (ProcessRulesToJson), so it reads back equal
+  int64_t updated_ns = 0;                        // when they were last put; 0 = never
+};
+
 // A project's retention (docs/security.md "Retention"): its traces keep their full payloads
 // (inputs, outputs, attributes, events, metadata) for `payload_days` days after the day they
 // started, then only their summary (names, timing, tokens, cost, status) until `summary_days`
@@ -189,6 +197,26 @@ class Catalog {
   // A number that changes whenever any project's rules change, also through another process on
   // the same data directory. Cheap: a server polls it to know when to reload rules.
   virtual absl::StatusOr<int64_t> RedactionRulesVersion() { return Unimplemented(); }
+
+  // --- Project process rules ---
+  // A backend that does not keep them returns Unimplemented from all three (the default). There
+  // is no version counter: the trace finisher reads a project's rules on each pass.
+  // The rules of `project` (no rules and updated_ns 0 when none were put). NotFound if the project
+  // does not exist.
+  virtual absl::StatusOr<ProcessRulesRecord> GetProcessRules(std::string_view /*project*/) {
+    return Unimplemented();
+  }
+  // Every project that has at least one rule, by project.
+  virtual absl::StatusOr<std::vector<ProcessRulesRecord>> ListProcessRules() { return Unimplemented(); }
+  // Replaces the rules of `project` with `rules_json`, validated by
+  // analysis::ParseProcessRulesText: InvalidArgument naming the bad rule (then nothing changes);
+  // NotFound if the project does not exist. An empty list removes the project's rules. Returns
+  // the stored record.
+  virtual absl::StatusOr<ProcessRulesRecord> PutProcessRules(std::string_view /*project*/,
+                                                             std::string_view /*rules_json*/,
+                                                             int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
 
   // --- Project retention ---
   // A backend that does not keep it returns Unimplemented from all four (the default). A project

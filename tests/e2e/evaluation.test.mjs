@@ -1,6 +1,6 @@
 // Evaluation at completion (docs/insight.md): once a trace has had no new span for the finish
-// delay, the real server stores its stop reason and the pathologies found as scores from source
-// "trackly", and the trace list filters on them.
+// delay, the real server stores its stop reason, the pathologies found and the result of each of
+// the project's process rules as scores from source "trackly", and the trace list filters on them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, tempDataDir, removeDir, createKey, getJson } from './harness.mjs';
@@ -33,8 +33,14 @@ async function tracesWith(query) {
 
 before(async () => {
   dataDir = tempDataDir();
-  key = createKey(dataDir, { scopes: 'ingest,read' }).key;
+  key = createKey(dataDir, { scopes: 'ingest,read,admin' }).key;
   server = await startServer(dataDir, ['--trace-finish-delay-ms', '300']);
+  const rules = await fetch(`${server.url}/api/v1/rules`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ rules: [{ name: 'few tools', kind: 'max_tool_calls', max: 2 }] }),
+  });
+  assert.equal(rules.status, 200, await rules.text());
   const sent = await postJson(server, key, jsonRequest([...agentRun(looping, 4), ...agentRun(fine, 1)]));
   assert.equal(sent.status, 200, sent.text);
 });
@@ -54,6 +60,14 @@ test('a finished trace calling one tool again and again is flagged, and the list
   assert.ok(byName['trackly.stop_reason'], JSON.stringify(scores.json.data));
 });
 
+test('a process rule is checked on every finished trace; the list finds the runs that broke it', async () => {
+  assert.deepEqual(await tracesWith('score=trackly.rule.few%20tools&score_max=0'), [looping]);
+  assert.deepEqual(await tracesWith('score=trackly.rule.few%20tools&score_min=1'), [fine]);
+  const scores = await getJson(server, `/api/v1/scores?trace_id=${looping}`, key);
+  const rule = scores.json.data.find((s) => s.name === 'trackly.rule.few tools');
+  assert.equal(rule.comment, '4 tool calls (at most 2)');
+});
+
 test('every finished trace gets a stop reason', async () => {
   const evaluated = await tracesWith('score=trackly.stop_reason');
   // The second trace may be evaluated a moment after the first.
@@ -65,5 +79,5 @@ test('every finished trace gets a stop reason', async () => {
   }
   assert.deepEqual(ids.sort(), [looping, fine].sort());
   const fineScores = await getJson(server, `/api/v1/scores?trace_id=${fine}`, key);
-  assert.deepEqual(fineScores.json.data.map((s) => s.name), ['trackly.stop_reason']);
+  assert.deepEqual(fineScores.json.data.map((s) => s.name).sort(), ['trackly.rule.few tools', 'trackly.stop_reason']);
 });

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "analysis/process_rules.h"
 #include "model/json.h"
 #include "normalize/redaction/rules.h"
 #include "store/list_paging.h"
@@ -21,7 +22,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 7;
+constexpr int kCatalogSchemaVersion = 8;
 constexpr size_t kMaxProjectNameLength = 64;
 constexpr size_t kMaxUserNameLength = 128;
 
@@ -134,6 +135,16 @@ CREATE TABLE IF NOT EXISTS retention(
   project TEXT PRIMARY KEY,
   payload_days INTEGER NOT NULL,
   summary_days INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// Added in layout version 8: project process rules (store/catalog.h ProcessRulesRecord), a row
+// only for a project that has rules. IF NOT EXISTS for the same reason as version 7.
+constexpr char kCatalogSchemaV8[] = R"sql(
+CREATE TABLE IF NOT EXISTS process_rules(
+  project TEXT PRIMARY KEY,
+  rules_json TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql";
 
@@ -272,6 +283,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current < 5) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV5));
       if (current < 6) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV6));
       if (current < 7) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV7));
+      if (current < 8) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV8));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -532,6 +544,61 @@ absl::StatusOr<RedactionRulesRecord> SqliteCatalog::PutRedactionRules(std::strin
 absl::StatusOr<int64_t> SqliteCatalog::RedactionRulesVersion() {
   absl::MutexLock lock(&mu_);
   return db_->QueryInt("SELECT version FROM redaction_rules_version");
+}
+
+absl::StatusOr<ProcessRulesRecord> SqliteCatalog::GetProcessRules(std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
+  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  ProcessRulesRecord record{.project = std::string(project)};
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT rules_json, updated_ns FROM process_rules WHERE project = ?1"));
+  stmt.BindText(1, project);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (found) {
+    record.rules_json = std::string(stmt.Text(0));
+    record.updated_ns = stmt.Int(1);
+  }
+  return record;
+}
+
+absl::StatusOr<std::vector<ProcessRulesRecord>> SqliteCatalog::ListProcessRules() {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT project, rules_json, updated_ns FROM process_rules ORDER BY project"));
+  std::vector<ProcessRulesRecord> records;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    records.push_back(ProcessRulesRecord{
+        .project = std::string(stmt.Text(0)), .rules_json = std::string(stmt.Text(1)), .updated_ns = stmt.Int(2)});
+  }
+  return records;
+}
+
+absl::StatusOr<ProcessRulesRecord> SqliteCatalog::PutProcessRules(std::string_view project,
+                                                                  std::string_view rules_json, int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<analysis::ProcessRule> rules, analysis::ParseProcessRulesText(rules_json));
+  ProcessRulesRecord record{.project = std::string(project),
+                            .rules_json = model::DumpJson(analysis::ProcessRulesToJson(rules)),
+                            .updated_ns = now_ns};
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM process_rules WHERE project = ?1"));
+    del.BindText(1, project);
+    TRACKLY_RETURN_IF_ERROR(del.Run());
+    if (rules.empty()) return absl::OkStatus();
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement insert, db.Prepare("INSERT INTO process_rules(project, rules_json, updated_ns) VALUES(?1, ?2, ?3)"));
+    insert.BindText(1, project);
+    insert.BindText(2, record.rules_json);
+    insert.BindInt(3, now_ns);
+    return insert.Run();
+  }));
+  return record;
 }
 
 absl::StatusOr<std::optional<RetentionRecord>> SqliteCatalog::GetRetention(std::string_view project) {

@@ -1,4 +1,4 @@
-// Projects, API keys, project model prices, redaction rules and retention, UI credentials, users and roles, and the audit log in catalog.db, a small SQLite file beside store.db in the data directory.
+// Projects, API keys, project model prices, redaction rules, process rules and retention, UI credentials, users and roles, and the audit log in catalog.db, a small SQLite file beside store.db in the data directory.
 #pragma once
 
 #include <memory>
@@ -43,6 +43,10 @@ class SqliteCatalog final : public Catalog {
   absl::StatusOr<RedactionRulesRecord> PutRedactionRules(std::string_view project, std::string_view rules_json,
                                                          int64_t now_ns) override;
   absl::StatusOr<int64_t> RedactionRulesVersion() override;
+  absl::StatusOr<ProcessRulesRecord> GetProcessRules(std::string_view project) override;
+  absl::StatusOr<std::vector<ProcessRulesRecord>> ListProcessRules() override;
+  absl::StatusOr<ProcessRulesRecord> PutProcessRules(std::string_view project, std::string_view rules_json,
+                                                     int64_t now_ns) override;
   absl::StatusOr<std::optional<RetentionRecord>> GetRetention(std::string_view project) override;
   absl::StatusOr<std::vector<RetentionRecord>> ListRetention() override;
   absl::StatusOr<RetentionRecord> PutRetention(const RetentionRecord& record) override;

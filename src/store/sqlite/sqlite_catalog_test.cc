@@ -1,0 +1,79 @@
+// SqliteCatalog's upgrade of a layout-7 catalog.db (before process rules) to the layout that keeps
+// them: the data it had stays, rules can be put, and opening again (or over a lowered
+// user_version) does no harm.
+#include "store/sqlite/sqlite_catalog.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "store/sqlite/connection.h"
+
+namespace trackly::store {
+namespace {
+
+constexpr char kRules[] = R"({"rules":[{"name":"few model calls","kind":"max_model_calls","max":10}]})";
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             absl::StrCat("trackly-sqlite-catalog-test-", getpid(), "-", counter++))
+                .string();
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs `sql` on the raw catalog.db of `dir`.
+void ExecRaw(const TempDir& dir, const char* sql) {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(dir.path() + "/catalog.db", /*read_only=*/false, 1000);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Exec(sql).ok()) << sql;
+}
+
+TEST(SqliteCatalogProcessRulesTest, UpgradesALayoutVersion7CatalogKeepingItsDataAndAgainWithoutHarm) {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    ASSERT_TRUE((*catalog)->CreateProject("p", 1).ok());
+    ASSERT_TRUE((*catalog)->PutRetention({.project = "p", .payload_days = 7, .summary_days = 30}).ok());
+  }
+  // What version 7 wrote: no process_rules table.
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(dir, "DROP TABLE process_rules; PRAGMA user_version = 7"));
+  for (int open = 0; open < 2; ++open) {
+    SCOPED_TRACE(open);
+    absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    EXPECT_EQ((*catalog)->GetRetention("p")->value().payload_days, 7);
+    absl::StatusOr<ProcessRulesRecord> got = (*catalog)->GetProcessRules("p");
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->updated_ns, open == 0 ? 0 : 2);
+    ASSERT_TRUE((*catalog)->PutProcessRules("p", kRules, 2).ok());
+  }
+  // A user_version lowered over a file that has the table (as older tests do) upgrades too.
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(dir, "PRAGMA user_version = 7"));
+  absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  absl::StatusOr<std::vector<ProcessRulesRecord>> all = (*catalog)->ListProcessRules();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].project, "p");
+  EXPECT_EQ((*all)[0].updated_ns, 2);
+}
+
+}  // namespace
+}  // namespace trackly::store
