@@ -3,9 +3,7 @@
 // from every file of the data directory, while what was not erased stays.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, tempDataDir, removeDir, createKey, getJson, cli } from './harness.mjs';
+import { startServer, tempDataDir, removeDir, createKey, getJson, cli, filesHolding } from './harness.mjs';
 import { jsonSpan, jsonRequest, postJson, hex } from './otlp_payloads.mjs';
 
 let dataDir, server, admin, reader;
@@ -32,19 +30,8 @@ function spansOf(trace) {
   return [root, llm];
 }
 
-// Every file under the data directory that holds `word`.
-function filesHolding(word) {
-  const found = [];
-  const walk = (dir) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (readFileSync(path).includes(Buffer.from(word))) found.push(path);
-    }
-  };
-  walk(dataDir);
-  return found;
-}
+// Every file of the data directory that holds `word`.
+const filesIn = (word) => filesHolding(dataDir, word);
 
 async function send(method, path, key, body) {
   const res = await fetch(server.url + path, {
@@ -78,7 +65,7 @@ after(() => removeDir(dataDir));
 
 test('the canaries are on disk before the erasure', () => {
   for (const trace of Object.values(traces)) {
-    assert.ok(filesHolding(trace.text).length > 0, `${trace.text} is nowhere on disk, so the later check proves nothing`);
+    assert.ok(filesIn(trace.text).length > 0, `${trace.text} is nowhere on disk, so the later check proves nothing`);
   }
 });
 
@@ -129,7 +116,7 @@ test('after a graceful stop the erased text is in no file of the data directory;
   const { code } = await server.stop();
   assert.equal(code, 0);
   for (const trace of [traces.one, traces.ofUser, traces.ofSession]) {
-    assert.deepEqual(filesHolding(trace.text), [], `${trace.text} survived its erasure`);
+    assert.deepEqual(filesIn(trace.text), [], `${trace.text} survived its erasure`);
   }
-  assert.ok(filesHolding(traces.kept.text).length > 0, 'the trace that was not erased is gone too');
+  assert.ok(filesIn(traces.kept.text).length > 0, 'the trace that was not erased is gone too');
 });

@@ -1,7 +1,7 @@
 // Starts and stops the real trackly binary for end-to-end tests. The server listens on port 0 and
 // prints "trackly listening on http://HOST:PORT"; we wait for that line instead of sleeping.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,4 +72,19 @@ export async function getJson(server, path, key) {
 export function dottedOrderSegment(ms, id) {
   const iso = new Date(ms).toISOString();  // 2026-11-22T02:29:10.455Z
   return iso.replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1000Z') + id;
+}
+
+// Every file under `dir` (recursively) whose bytes contain `word`: proof that erased or expired
+// text is gone from disk, not just from the API.
+export function filesHolding(dir, word) {
+  const found = [];
+  const walk = (at) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (readFileSync(path).includes(Buffer.from(word))) found.push(path);
+    }
+  };
+  walk(dir);
+  return found;
 }

@@ -5,9 +5,7 @@
 // Traces are sent with old timestamps, so the server's real clock is the test's clock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, tempDataDir, removeDir, createKey, getJson, cli } from './harness.mjs';
+import { startServer, tempDataDir, removeDir, createKey, getJson, cli, filesHolding } from './harness.mjs';
 import { jsonSpan, jsonRequest, postJson, hex } from './otlp_payloads.mjs';
 
 const kDayMs = 86_400_000;
@@ -39,19 +37,8 @@ function spansOf(trace) {
   return [root, llm];
 }
 
-// Every file under the data directory that holds `word`.
-function filesHolding(word) {
-  const found = [];
-  const walk = (dir) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (readFileSync(path).includes(Buffer.from(word))) found.push(path);
-    }
-  };
-  walk(dataDir);
-  return found;
-}
+// Every file of the data directory that holds `word`.
+const filesIn = (word) => filesHolding(dataDir, word);
 
 async function send(method, path, body) {
   const res = await fetch(server.url + path, {
@@ -87,7 +74,7 @@ after(async () => {
 
 test('the canaries are on disk and searchable before expiry', async () => {
   for (const trace of Object.values(traces)) {
-    assert.ok(filesHolding(trace.text).length > 0, `${trace.text} is nowhere on disk, so the later check proves nothing`);
+    assert.ok(filesIn(trace.text).length > 0, `${trace.text} is nowhere on disk, so the later check proves nothing`);
     const found = await getJson(server, `/api/v1/traces?q=${trace.text}`, admin);
     assert.deepEqual(found.json.data.map((t) => t.id), [trace.id]);
   }
@@ -153,8 +140,8 @@ test('payloads older than 30 days are unreadable through every API once retentio
 });
 
 test('the expired text is gone from every file of the data directory while the server runs', () => {
-  assert.deepEqual(filesHolding(traces.old.text), [], `${traces.old.text} survived its expiry`);
-  assert.ok(filesHolding(traces.mid.text).length > 0, 'a trace within its retention lost its text');
+  assert.deepEqual(filesIn(traces.old.text), [], `${traces.old.text} survived its expiry`);
+  assert.ok(filesIn(traces.mid.text).length > 0, 'a trace within its retention lost its text');
 });
 
 test('a summary retention removes older traces entirely; a second run removes nothing more', async () => {
@@ -170,7 +157,7 @@ test('a summary retention removes older traces entirely; a second run removes no
   await expectWhole(traces.new);
   const again = await send('POST', '/api/v1/retention/run');
   assert.deepEqual(again.json.expired, { partitions_dropped: 0, traces_cleared: 0, traces_removed: 0 });
-  assert.deepEqual(filesHolding(traces.mid.text), []);
+  assert.deepEqual(filesIn(traces.mid.text), []);
 });
 
 test('retention changes are in the audit log, and the CLI shows the setting', async () => {

@@ -194,6 +194,59 @@ absl::StatusOr<bool> ProjectExists(Connection& db, std::string_view name) {
   return stmt.Step();
 }
 
+// A project's rules document (the tables redaction_rules and process_rules: project, rules_json,
+// updated_ns), read into a record with those three fields. The table names are constants of this
+// file, never input.
+template <typename Record>
+absl::StatusOr<Record> GetRulesDocument(Connection& db, std::string_view table, std::string_view project) {
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  Record record{.project = std::string(project)};
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement stmt, db.Prepare(absl::StrCat("SELECT rules_json, updated_ns FROM ", Sv(table), " WHERE project = ?1")));
+  stmt.BindText(1, project);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (found) {
+    record.rules_json = std::string(stmt.Text(0));
+    record.updated_ns = stmt.Int(1);
+  }
+  return record;
+}
+
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ListRulesDocuments(Connection& db, std::string_view table) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db.Prepare(absl::StrCat("SELECT project, rules_json, updated_ns FROM ", Sv(table), " ORDER BY project")));
+  std::vector<Record> records;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    records.push_back(
+        Record{.project = std::string(stmt.Text(0)), .rules_json = std::string(stmt.Text(1)), .updated_ns = stmt.Int(2)});
+  }
+  return records;
+}
+
+// Inside the caller's write transaction: replaces the document of `project` (NotFound for an
+// unknown project); `empty` removes it instead.
+absl::Status ReplaceRulesDocument(Connection& db, std::string_view table, std::string_view project,
+                                  std::string_view rules_json, bool empty, int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare(absl::StrCat("DELETE FROM ", Sv(table), " WHERE project = ?1")));
+  del.BindText(1, project);
+  TRACKLY_RETURN_IF_ERROR(del.Run());
+  if (empty) return absl::OkStatus();
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement insert,
+      db.Prepare(absl::StrCat("INSERT INTO ", Sv(table), "(project, rules_json, updated_ns) VALUES(?1, ?2, ?3)")));
+  insert.BindText(1, project);
+  insert.BindText(2, rules_json);
+  insert.BindInt(3, now_ns);
+  return insert.Run();
+}
+
 absl::Status CheckUserExists(Connection& db, std::string_view name) {
   TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT 1 FROM users WHERE name = ?1"));
   stmt.BindText(1, name);
@@ -485,32 +538,12 @@ absl::StatusOr<int64_t> SqliteCatalog::ModelPricesVersion() {
 
 absl::StatusOr<RedactionRulesRecord> SqliteCatalog::GetRedactionRules(std::string_view project) {
   absl::MutexLock lock(&mu_);
-  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
-  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
-  RedactionRulesRecord record{.project = std::string(project)};
-  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare("SELECT rules_json, updated_ns FROM redaction_rules WHERE project = ?1"));
-  stmt.BindText(1, project);
-  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (found) {
-    record.rules_json = std::string(stmt.Text(0));
-    record.updated_ns = stmt.Int(1);
-  }
-  return record;
+  return GetRulesDocument<RedactionRulesRecord>(*db_, "redaction_rules", project);
 }
 
 absl::StatusOr<std::vector<RedactionRulesRecord>> SqliteCatalog::ListRedactionRules() {
   absl::MutexLock lock(&mu_);
-  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare("SELECT project, rules_json, updated_ns FROM redaction_rules ORDER BY project"));
-  std::vector<RedactionRulesRecord> records;
-  while (true) {
-    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    records.push_back(RedactionRulesRecord{
-        .project = std::string(stmt.Text(0)), .rules_json = std::string(stmt.Text(1)), .updated_ns = stmt.Int(2)});
-  }
-  return records;
+  return ListRulesDocuments<RedactionRulesRecord>(*db_, "redaction_rules");
 }
 
 absl::StatusOr<RedactionRulesRecord> SqliteCatalog::PutRedactionRules(std::string_view project,
@@ -522,20 +555,7 @@ absl::StatusOr<RedactionRulesRecord> SqliteCatalog::PutRedactionRules(std::strin
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
-    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
-    TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM redaction_rules WHERE project = ?1"));
-    del.BindText(1, project);
-    TRACKLY_RETURN_IF_ERROR(del.Run());
-    if (!rules.empty()) {
-      TRACKLY_ASSIGN_OR_RETURN(
-          Statement insert,
-          db.Prepare("INSERT INTO redaction_rules(project, rules_json, updated_ns) VALUES(?1, ?2, ?3)"));
-      insert.BindText(1, project);
-      insert.BindText(2, record.rules_json);
-      insert.BindInt(3, now_ns);
-      TRACKLY_RETURN_IF_ERROR(insert.Run());
-    }
+    TRACKLY_RETURN_IF_ERROR(ReplaceRulesDocument(db, "redaction_rules", project, record.rules_json, rules.empty(), now_ns));
     return db.Exec("UPDATE redaction_rules_version SET version = version + 1");
   }));
   return record;
@@ -548,32 +568,12 @@ absl::StatusOr<int64_t> SqliteCatalog::RedactionRulesVersion() {
 
 absl::StatusOr<ProcessRulesRecord> SqliteCatalog::GetProcessRules(std::string_view project) {
   absl::MutexLock lock(&mu_);
-  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
-  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
-  ProcessRulesRecord record{.project = std::string(project)};
-  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare("SELECT rules_json, updated_ns FROM process_rules WHERE project = ?1"));
-  stmt.BindText(1, project);
-  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (found) {
-    record.rules_json = std::string(stmt.Text(0));
-    record.updated_ns = stmt.Int(1);
-  }
-  return record;
+  return GetRulesDocument<ProcessRulesRecord>(*db_, "process_rules", project);
 }
 
 absl::StatusOr<std::vector<ProcessRulesRecord>> SqliteCatalog::ListProcessRules() {
   absl::MutexLock lock(&mu_);
-  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare("SELECT project, rules_json, updated_ns FROM process_rules ORDER BY project"));
-  std::vector<ProcessRulesRecord> records;
-  while (true) {
-    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    records.push_back(ProcessRulesRecord{
-        .project = std::string(stmt.Text(0)), .rules_json = std::string(stmt.Text(1)), .updated_ns = stmt.Int(2)});
-  }
-  return records;
+  return ListRulesDocuments<ProcessRulesRecord>(*db_, "process_rules");
 }
 
 absl::StatusOr<ProcessRulesRecord> SqliteCatalog::PutProcessRules(std::string_view project,
@@ -585,18 +585,7 @@ absl::StatusOr<ProcessRulesRecord> SqliteCatalog::PutProcessRules(std::string_vi
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
-    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
-    TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM process_rules WHERE project = ?1"));
-    del.BindText(1, project);
-    TRACKLY_RETURN_IF_ERROR(del.Run());
-    if (rules.empty()) return absl::OkStatus();
-    TRACKLY_ASSIGN_OR_RETURN(
-        Statement insert, db.Prepare("INSERT INTO process_rules(project, rules_json, updated_ns) VALUES(?1, ?2, ?3)"));
-    insert.BindText(1, project);
-    insert.BindText(2, record.rules_json);
-    insert.BindInt(3, now_ns);
-    return insert.Run();
+    return ReplaceRulesDocument(db, "process_rules", project, record.rules_json, rules.empty(), now_ns);
   }));
   return record;
 }

@@ -509,12 +509,16 @@ absl::StatusOr<RewriteStats> SqliteStore::RewriteObservations(const RewriteRange
   return total;
 }
 
-absl::StatusOr<EraseStats> SqliteStore::Erase(const EraseRequest& request) {
-  TRACKLY_RETURN_IF_ERROR(ValidateEraseRequest(request));
-  EraseStats stats;
+namespace {
+
+// Queues a purge (sqlite::Writer::Erase or Expire: `queue(request, &stats, done)`) and waits for
+// the writer thread to finish it.
+template <typename Stats, typename Request, typename Queue>
+absl::StatusOr<Stats> PurgeAndWait(const Request& request, Queue queue) {
+  Stats stats;
   absl::Notification done;
   absl::Status result;
-  writer_->Erase(request, &stats, [&](absl::Status status) {
+  queue(request, &stats, [&](absl::Status status) {
     result = std::move(status);
     done.Notify();
   });
@@ -523,18 +527,20 @@ absl::StatusOr<EraseStats> SqliteStore::Erase(const EraseRequest& request) {
   return stats;
 }
 
+}  // namespace
+
+absl::StatusOr<EraseStats> SqliteStore::Erase(const EraseRequest& request) {
+  TRACKLY_RETURN_IF_ERROR(ValidateEraseRequest(request));
+  return PurgeAndWait<EraseStats>(request, [this](EraseRequest r, EraseStats* stats, WriteCallback done) {
+    writer_->Erase(std::move(r), stats, std::move(done));
+  });
+}
+
 absl::StatusOr<ExpireStats> SqliteStore::Expire(const ExpireRequest& request) {
   TRACKLY_RETURN_IF_ERROR(ValidateExpireRequest(request));
-  ExpireStats stats;
-  absl::Notification done;
-  absl::Status result;
-  writer_->Expire(request, &stats, [&](absl::Status status) {
-    result = std::move(status);
-    done.Notify();
+  return PurgeAndWait<ExpireStats>(request, [this](ExpireRequest r, ExpireStats* stats, WriteCallback done) {
+    writer_->Expire(std::move(r), stats, std::move(done));
   });
-  done.WaitForNotification();
-  TRACKLY_RETURN_IF_ERROR(result);
-  return stats;
 }
 
 }  // namespace trackly::store
