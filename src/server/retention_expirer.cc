@@ -8,12 +8,10 @@
 namespace trackly::server {
 namespace {
 
-constexpr int64_t kNanosPerDay = int64_t{86'400} * 1'000'000'000;
-
 // The first day that is not wholly older than `days` days at `now_ns`; 0 for "forever".
 int64_t ExpiryDay(int32_t days, int64_t now_ns) {
   if (days <= 0) return 0;
-  return std::max<int64_t>(0, store::DayOf(now_ns - days * kNanosPerDay));
+  return std::max<int64_t>(0, store::DayOf(now_ns - days * store::kNanosPerDay));
 }
 
 }  // namespace

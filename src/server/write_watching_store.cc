@@ -13,9 +13,9 @@ void WriteWatchingStore::Write(store::WriteBatch batch, store::WriteCallback don
   for (const model::ObservationFragment& f : batch.fragments) {
     if (!f.observation.trace_id.empty()) traces.insert(f.observation.trace_id);  // an update may not say
   }
-  if (traces.empty()) return store_.Write(std::move(batch), std::move(done));
+  if (traces.empty()) return backing_.Write(std::move(batch), std::move(done));
   std::string project = batch.project;
-  store_.Write(std::move(batch), [this, project = std::move(project), traces = std::move(traces),
+  backing_.Write(std::move(batch), [this, project = std::move(project), traces = std::move(traces),
                                   done = std::move(done)](absl::Status status) {
     if (status.ok()) {
       for (const std::string& trace_id : traces) touched_(project, trace_id);

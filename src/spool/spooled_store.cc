@@ -116,7 +116,7 @@ absl::Status SpooledStore::StartShipping(FinishMergedFor finish_merged_for) {
 }
 
 SpooledStore::SpooledStore(store::Store& backing, SpooledStoreOptions options, std::unique_ptr<Spool> spool)
-    : backing_(backing), options_(std::move(options)), spool_(std::move(spool)) {}
+    : ForwardingStore(backing), options_(std::move(options)), spool_(std::move(spool)) {}
 
 SpooledStore::~SpooledStore() { Drain(); }
 

@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "spool/spool.h"
-#include "store/store.h"
+#include "store/forwarding_store.h"
 
 namespace trackly::spool {
 
@@ -42,14 +42,13 @@ struct SpooledStoreOptions {
 using FinishMergedFor = std::function<store::ObservationRewrite(std::string_view project)>;
 
 // Thread-safe (the Store contract).
-class SpooledStore final : public store::Store {
+class SpooledStore final : public store::ForwardingStore {
  public:
   // Opens (recovers) the spool in front of `backing`, which must outlive this store. Writes are
   // acknowledged at once; nothing ships before StartShipping. As Spool::Open for its errors.
   static absl::StatusOr<std::unique_ptr<SpooledStore>> Open(store::Store& backing, SpooledStoreOptions options);
   ~SpooledStore() override;  // Drain()
 
-  store::Capabilities capabilities() const override { return backing_.capabilities(); }
   // The backing store's figures, with the spool's in `spool`.
   store::StoreStats stats() const override;
   void Write(store::WriteBatch batch, store::WriteCallback done) override;
@@ -63,39 +62,6 @@ class SpooledStore final : public store::Store {
   // DeadlineExceeded after `timeout`.
   absl::Status Flush(absl::Duration timeout);
 
-  absl::StatusOr<store::TracePage> ListTraces(const store::TraceQuery& query) override {
-    return backing_.ListTraces(query);
-  }
-  absl::StatusOr<store::TraceDetail> GetTrace(std::string_view project, std::string_view trace_id) override {
-    return backing_.GetTrace(project, trace_id);
-  }
-  absl::StatusOr<store::ObservationPage> ListTraceObservations(const store::ObservationQuery& query) override {
-    return backing_.ListTraceObservations(query);
-  }
-  absl::StatusOr<model::Observation> GetObservation(std::string_view project, std::string_view trace_id,
-                                                    std::string_view observation_id) override {
-    return backing_.GetObservation(project, trace_id, observation_id);
-  }
-  absl::StatusOr<store::SessionPage> ListSessions(const store::SessionQuery& query) override {
-    return backing_.ListSessions(query);
-  }
-  absl::StatusOr<store::ScorePage> ListScores(const store::ScoreQuery& query) override {
-    return backing_.ListScores(query);
-  }
-  absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view project,
-                                                       std::string_view observation_id) override {
-    return backing_.FindTraceIdOfObservation(project, observation_id);
-  }
-  absl::StatusOr<store::SessionDetail> GetSession(std::string_view project, std::string_view session_id) override {
-    return backing_.GetSession(project, session_id);
-  }
-  absl::StatusOr<store::RewriteStats> RewriteObservations(const store::RewriteRange& range,
-                                                          const store::ObservationRewrite& rewrite) override {
-    return backing_.RewriteObservations(range, rewrite);
-  }
-  absl::StatusOr<store::MetricsResult> QueryMetrics(const store::MetricsQuery& query) override {
-    return backing_.QueryMetrics(query);
-  }
   // Ships everything acknowledged first (so nothing still in the spool brings an erased trace
   // back), then the backing store's Erase. Unavailable, naming the ship lag, when the spool does
   // not ship within erase_flush_timeout (the backing store is down).
@@ -112,7 +78,6 @@ class SpooledStore final : public store::Store {
   // saying that `action` cannot run yet, when it does not.
   absl::Status ShipAcknowledged(std::string_view action);
 
-  store::Store& backing_;
   const SpooledStoreOptions options_;
   FinishMergedFor finish_merged_for_;  // set by StartShipping, then read by the shipper thread
   std::unique_ptr<Spool> spool_;

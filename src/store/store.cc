@@ -82,7 +82,6 @@ absl::Status ValidateExpireRequest(const ExpireRequest& request) {
 }
 
 int64_t DayOf(int64_t time_ns) {
-  constexpr int64_t kNanosPerDay = int64_t{86'400} * 1'000'000'000;
   int64_t day = time_ns / kNanosPerDay;
   if (time_ns % kNanosPerDay < 0) --day;  // floor, not truncation, before 1970
   return day;

@@ -363,7 +363,8 @@ absl::Status ValidateEraseRequest(const EraseRequest& request);
 absl::Status ValidateExpireRequest(const ExpireRequest& request);
 
 // The UTC day (days since 1970-01-01) of a time in nanoseconds since the epoch; days before 1970
-// are negative.
+// are negative. Day d starts at d * kNanosPerDay.
+inline constexpr int64_t kNanosPerDay = int64_t{86'400} * 1'000'000'000;
 int64_t DayOf(int64_t time_ns);
 
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.

@@ -370,8 +370,6 @@ absl::StatusOr<std::vector<std::string>> TracesStartedIn(Connection& db, std::st
   return trace_ids;
 }
 
-constexpr int64_t kNanosPerDay = int64_t{86'400} * 1'000'000'000;
-
 // The trace-level text of one trace whose payloads expired: its input, output and metadata (in
 // the trace row and in the hint columns of its spans), its search entry, the fragments its spans
 // came in, and the inline payloads of spans written before layout 7 (the partitions hold all
