@@ -6,12 +6,47 @@
 # trackly_test(NAME SRCS a_test.cc DEPS lib ...)
 #   A GoogleTest executable registered with CTest, run from the source dir of its folder. In the
 #   Tsan build it also links the abseil annotations for ThreadSanitizer (top-level CMakeLists.txt).
+#
+# Both compile against a precompiled header of the standard library, abseil and nlohmann/json
+# (tests: plus GoogleTest), which most of the tree includes: it roughly halves the time spent
+# parsing headers in a clean build. The PCH is force-included, so a missing #include can go
+# unnoticed; configure with -DTRACKLY_PCH=OFF to check a change's includes.
+
+option(TRACKLY_PCH "Compile with precompiled headers (faster clean builds)" ON)
+
+# The headers precompiled for every target (keep to widely used, stable ones).
+set(TRACKLY_PCH_HEADERS
+    <algorithm> <cstdint> <functional> <memory> <optional> <string> <string_view> <utility> <vector>
+    <nlohmann/json.hpp>
+    <absl/container/flat_hash_map.h> <absl/status/status.h> <absl/status/statusor.h>
+    <absl/strings/str_cat.h> <absl/synchronization/mutex.h> <absl/time/time.h>)
+
+# An object library whose only job is to build a PCH that other targets reuse (REUSE_FROM needs
+# a target that owns it).
+function(trackly_pch_target name)
+  cmake_parse_arguments(ARG "" "" "HEADERS;DEPS" ${ARGN})
+  file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/${name}.cc CONTENT "// Anchor of the ${name} precompiled header.\n")
+  add_library(${name} OBJECT ${PROJECT_BINARY_DIR}/${name}.cc)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_precompile_headers(${name} PRIVATE ${ARG_HEADERS})
+endfunction()
+
+if(TRACKLY_PCH)
+  set(pch_deps absl::status absl::statusor absl::strings absl::synchronization absl::time
+      absl::flat_hash_map nlohmann_json::nlohmann_json)
+  trackly_pch_target(trackly_pch HEADERS ${TRACKLY_PCH_HEADERS} DEPS ${pch_deps})
+  trackly_pch_target(trackly_test_pch HEADERS ${TRACKLY_PCH_HEADERS} <gmock/gmock.h> <gtest/gtest.h>
+                     DEPS ${pch_deps} GTest::gmock GTest::gtest)
+endif()
 
 function(trackly_library name)
   cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
   add_library(trackly_${name} STATIC ${ARG_SRCS})
   target_include_directories(trackly_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_BINARY_DIR}/src)
   target_link_libraries(trackly_${name} PUBLIC ${ARG_DEPS})
+  if(TRACKLY_PCH)
+    target_precompile_headers(trackly_${name} REUSE_FROM trackly_pch)
+  endif()
 endfunction()
 
 function(trackly_test name)
@@ -24,5 +59,8 @@ function(trackly_test name)
   target_compile_definitions(${name} PRIVATE
       TRACKLY_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
       TRACKLY_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+  if(TRACKLY_PCH)
+    target_precompile_headers(${name} REUSE_FROM trackly_test_pch)
+  endif()
   add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
