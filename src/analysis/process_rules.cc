@@ -3,12 +3,12 @@
 #include <cmath>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/span_tree.h"
 #include "analysis/tool_calls.h"
 #include "base/status.h"
+#include "model/rules_document.h"
 
 namespace trackly::analysis {
 namespace {
@@ -212,34 +212,8 @@ std::string_view ToString(RuleKind kind) {
 }
 
 absl::StatusOr<std::vector<ProcessRule>> ParseProcessRulesText(std::string_view text) {
-  const Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) {
-    return absl::InvalidArgumentError(R"(rules: must be a JSON object {"rules": [...]})");
-  }
-  for (const auto& [key, value] : json.items()) {
-    if (key != "rules") return absl::InvalidArgumentError(absl::StrCat(key, ": unknown field"));
-  }
-  auto list = json.find("rules");
-  if (list == json.end() || !list->is_array()) return absl::InvalidArgumentError("rules: must be an array");
-  if (list->size() > kMaxProcessRules) {
-    return absl::InvalidArgumentError(absl::StrCat("rules: more than ", kMaxProcessRules, " rules"));
-  }
-  std::vector<ProcessRule> rules;
-  absl::flat_hash_set<std::string> names;
-  for (size_t i = 0; i < list->size(); ++i) {
-    const Json& item = (*list)[i];
-    std::string which = absl::StrCat("rule ", i);
-    if (item.is_object() && item.contains("name") && item["name"].is_string()) {
-      absl::StrAppend(&which, " (\"", item["name"].get<std::string>(), "\")");
-    }
-    absl::StatusOr<ProcessRule> rule = ParseRule(item);
-    if (!rule.ok()) return absl::InvalidArgumentError(absl::StrCat(which, ": ", rule.status().message()));
-    if (!names.insert(rule->name).second) {
-      return absl::InvalidArgumentError(absl::StrCat(which, ": name: used by an earlier rule"));
-    }
-    rules.push_back(*std::move(rule));
-  }
-  return rules;
+  return model::ParseRulesDocument<ProcessRule>(text, kMaxProcessRules,
+                                                [](const Json& item) { return ParseRule(item); });
 }
 
 Json ProcessRulesToJson(const std::vector<ProcessRule>& rules) {

@@ -19,6 +19,7 @@ int Run(int argc, char** argv) {
   AddModelsCommand(app, &exit_code);
   AddRedactionCommand(app, &exit_code);
   AddRulesCommand(app, &exit_code);
+  AddAlertsCommand(app, &exit_code);
   AddRetentionCommand(app, &exit_code);
   AddCostCommand(app, &exit_code);
   AddUiTokenCommand(app, &exit_code);
@@ -26,6 +27,7 @@ int Run(int argc, char** argv) {
   AddAuditCommand(app, &exit_code);
   AddEraseCommand(app, &exit_code);
   AddWorkflowCommand(app, &exit_code);
+  AddTailCommand(app, &exit_code);
   // Subcommand callbacks run inside parse(), so this is the edge for every exception a command
   // could let through (CLI11's, nlohmann's, std::bad_alloc).
   try {

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <system_error>
 
 #include <pwd.h>
@@ -61,6 +64,15 @@ absl::Status RecordCliAudit(store::Catalog& catalog, std::string_view project, s
   absl::Status recorded = server::RecordAudit(
       catalog, SystemClock::Get(), server::MakeEvent(project, server::CliActor(OsUserName()), action, target, details));
   return recorded.ok() ? recorded : server::UnrecordedChangeError(recorded);
+}
+
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& file) {
+  if (file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError(absl::StrCat("--file: cannot read '", file, "'"));
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
 }
 
 void PrintTable(const std::vector<std::vector<std::string>>& rows) {

@@ -31,9 +31,11 @@ void AddUsersCommand(CLI::App& app, int* exit_code);     // users_command.cc
 void AddAuditCommand(CLI::App& app, int* exit_code);     // audit_command.cc
 void AddRedactionCommand(CLI::App& app, int* exit_code); // redaction_command.cc
 void AddRulesCommand(CLI::App& app, int* exit_code);     // rules_command.cc
+void AddAlertsCommand(CLI::App& app, int* exit_code);    // alerts_command.cc
 void AddRetentionCommand(CLI::App& app, int* exit_code); // retention_command.cc
 void AddEraseCommand(CLI::App& app, int* exit_code);     // erase_command.cc
 void AddWorkflowCommand(CLI::App& app, int* exit_code);  // workflow_command.cc
+void AddTailCommand(CLI::App& app, int* exit_code);      // tail_command.cc
 
 // The default data directory when --data is not given: $TRACKLY_DATA, else "./trackly-data".
 inline constexpr char kDataDirEnv[] = "TRACKLY_DATA";
@@ -56,6 +58,10 @@ absl::Status CheckProject(store::Catalog& catalog, const std::string& project);
 // before reporting success; an error says the change was made but not recorded.
 absl::Status RecordCliAudit(store::Catalog& catalog, std::string_view project, std::string_view action,
                             std::string_view target, const model::Json& details = nullptr);
+
+// The text of `file`, or of stdin when it is "-" (a command's --file). NotFound naming the file
+// when it cannot be read.
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& file);
 
 // Prints `rows` on stdout as left-aligned columns two spaces apart (the first row is the header).
 void PrintTable(const std::vector<std::vector<std::string>>& rows);

@@ -2,11 +2,8 @@
 // directory's catalog, beside a running server (whose trace finisher reads them on each pass, so a
 // change applies to traces finished from then on). Changes are recorded in the audit log with the
 // same details as the API's (server/process_rules_handlers.h).
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -73,15 +70,6 @@ absl::StatusOr<std::vector<analysis::ProcessRule>> StoredRules(const store::Proc
   return rules;
 }
 
-absl::StatusOr<std::string> ReadInput(const std::string& file) {
-  if (file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream in(file);
-  if (!in) return absl::NotFoundError(absl::StrCat("--file: cannot read '", file, "'"));
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 absl::Status ShowRules(const RulesArgs& args) {
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
@@ -92,7 +80,7 @@ absl::Status ShowRules(const RulesArgs& args) {
 }
 
 absl::Status SetRules(const RulesArgs& args) {
-  TRACKLY_ASSIGN_OR_RETURN(std::string text, ReadInput(args.file));
+  TRACKLY_ASSIGN_OR_RETURN(std::string text, ReadFileOrStdin(args.file));
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
   const std::string source = args.file == "-" ? "stdin" : absl::StrCat("--file '", args.file, "'");

@@ -261,6 +261,47 @@ std::string FormatCost(double usd) {
   return absl::StrFormat("$%.4f", usd);
 }
 
+std::string FormatTailLine(const model::Json& entry) {
+  auto text = [&](const char* key) -> std::string {
+    auto it = entry.find(key);
+    return it != entry.end() && it->is_string() ? OneLine(it->get<std::string>()) : "";
+  };
+  auto number = [&](const model::Json& value) { return value.is_number() ? value.get<double>() : 0.0; };
+  // Columns as wide as their usual content: a line cannot know the widths of lines to come.
+  auto cell = [](std::string value, size_t width, Align align = Align::kLeft) {
+    if (value.empty()) value = "-";
+    value = Truncate(value, width);
+    std::string padding(width - DisplayWidth(value), ' ');
+    return align == Align::kLeft ? absl::StrCat(value, padding) : absl::StrCat(padding, value);
+  };
+  const std::string start = text("start_time");  // 2026-11-22T03:04:05.557000Z
+  const std::string status = text("status");
+  const bool is_error = status == "error" || text("level") == "ERROR";
+  std::string type = text("type");
+  if (type.empty() && entry.value("update", false)) type = "update";
+  const model::Json latency = entry.value("latency_ms", model::Json(nullptr));
+  const model::Json usage = entry.value("usage", model::Json::object());
+  int64_t tokens = static_cast<int64_t>(number(usage.value("total_tokens", model::Json(0))));
+  if (tokens == 0) {
+    tokens = static_cast<int64_t>(number(usage.value("input_tokens", model::Json(0))) +
+                                  number(usage.value("output_tokens", model::Json(0))));
+  }
+  const double cost = number(entry.value("cost", model::Json::object()).value("total", model::Json(0)));
+  std::string status_text = status;
+  if (text("level") == "ERROR" && status != "error") absl::StrAppend(&status_text, " ERROR");
+  std::string line = absl::StrJoin(
+      {cell(start.size() >= 23 ? start.substr(11, 12) : "", 12), MarkFor(is_error),
+       cell(text("trace_id").substr(0, 8), 8), cell(type, 10), cell(text("name"), 32), cell(text("model"), 20),
+       cell(latency.is_number()                                  ? FormatDurationMs(latency.get<double>())
+            : !start.empty() && text("end_time").empty() ? "open"
+                                                         : "-",
+            8, Align::kRight),
+       cell(FormatTokens(tokens), 9, Align::kRight), cell(FormatCost(cost), 9, Align::kRight), status_text},
+      Sv(kColumnGap));
+  line.erase(line.find_last_not_of(' ') + 1);
+  return line;
+}
+
 std::vector<std::string> FormatTraceList(std::span<const model::Trace> traces) {
   if (traces.empty()) return {"no traces"};
   Table table({Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,

@@ -1,4 +1,4 @@
-// Terminal rendering of traces for `trackly traces` and `trackly trace`: pure functions from the
+// Terminal rendering of traces for `trackly traces`, `trackly trace` and `trackly tail`: pure functions from the
 // canonical model to text lines (no trailing newlines), so the layout is unit-tested without a
 // store or a terminal. Columns are aligned by display width (one column per UTF-8 code point);
 // times are shown in UTC.
@@ -44,6 +44,13 @@ std::vector<std::string> FormatTraceTree(const model::Trace& trace,
 // counts, then the merged step tree, one line per step marked "=" same, "~" changed (with why and
 // the deltas), "+" added, "-" removed, and under a changed step its line diffs when present.
 std::vector<std::string> FormatTraceDiff(const model::Json& diff);
+
+// One span of the live tail (an entry of GET /api/v1/tail, docs/api.md) as one line with
+// fixed-width columns, so lines printed as spans arrive stay aligned: start time (UTC, to the
+// millisecond), error mark, the trace id's first 8 characters, type ("update" for an update that
+// did not say), name, model, latency ("open" while open), total tokens, cost, status (with the
+// level when it is ERROR). Long names and models are cut with "…"; a missing value is "-".
+std::string FormatTailLine(const model::Json& entry);
 
 // Marks a finding. Also used in tests.
 inline constexpr char kFindingMark[] = "⚠";

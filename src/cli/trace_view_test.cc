@@ -283,5 +283,53 @@ TEST(FormatTraceDiffTest, MarksEachStepAndShowsTotalsAndLineDiffs) {
                           "      output:", "      - old answer", "      + new answer", "+   tool:search  \"search\""));
 }
 
+// An entry of GET /api/v1/tail, with `overrides` replacing fields.
+model::Json TailEntry(model::Json overrides = model::Json::object()) {
+  model::Json entry = {{"seq", 1}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"id", "00f067aa0ba902b7"},
+                       {"type", "generation"}, {"name", "chat"}, {"model", "gpt-4o"}, {"status", "ok"},
+                       {"level", "DEFAULT"}, {"start_time", "2026-11-22T03:04:05.557000Z"},
+                       {"end_time", "2026-11-22T03:04:06.790000Z"}, {"latency_ms", 1233.0},
+                       {"usage", {{"input_tokens", 1000}, {"output_tokens", 234}, {"total_tokens", 1234}}},
+                       {"cost", {{"total", 0.0123}, {"currency", "USD"}}}, {"update", false}};
+  entry.update(overrides);
+  return entry;
+}
+
+TEST(FormatTailLineTest, ShowsOneSpanInFixedColumns) {
+  EXPECT_EQ(FormatTailLine(TailEntry()),
+            "03:04:05.557     4bf92f35  generation  chat                              gpt-4o                   "
+            "1.23s      1,234    $0.0123  ok");
+  // The same columns whatever the values' widths.
+  const std::string other = FormatTailLine(
+      TailEntry({{"name", "a much longer name than the column has room for"}, {"model", nullptr}}));
+  for (const std::string needle : {"1.23s", "1,234", "$0.0123"}) {
+    EXPECT_EQ(EndColumn(other, needle), EndColumn(FormatTailLine(TailEntry()), needle)) << other;
+  }
+  EXPECT_THAT(other, HasSubstr("a much longer name than the col…"));
+}
+
+TEST(FormatTailLineTest, MarksErrorsAndShowsWhatIsNotKnown) {
+  struct Case {
+    model::Json overrides;
+    std::vector<std::string> parts;
+  };
+  const std::vector<Case> cases = {
+      {{{"status", "error"}}, {kErrorMark, "  error"}},
+      {{{"level", "ERROR"}}, {kErrorMark, "ok ERROR"}},
+      {{{"latency_ms", nullptr}, {"end_time", nullptr}}, {"    open"}},
+      {{{"type", nullptr}, {"update", true}, {"start_time", nullptr}, {"latency_ms", nullptr}},
+       {"-" + std::string(16, ' ') + "4bf92f35  update", "       -"}},
+      {{{"trace_id", nullptr}, {"usage", {{"input_tokens", 5}, {"output_tokens", 2}, {"total_tokens", 0}}}},
+       {"-" + std::string(9, ' ') + "generation", "      7  "}},
+      {{{"name", "line\nbreak"}}, {"line break"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.overrides.dump());
+    const std::string line = FormatTailLine(TailEntry(c.overrides));
+    for (const std::string& part : c.parts) EXPECT_THAT(line, HasSubstr(part));
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace trackly::cli

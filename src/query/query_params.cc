@@ -237,6 +237,18 @@ absl::StatusOr<std::vector<std::string_view>> CommaList(std::string_view value) 
   return items;
 }
 
+// A time grain item of a group_by list (minute, hour or day) into `grain`: true when `item` is
+// one, false when it is something else; InvalidArgument for a second grain.
+absl::StatusOr<bool> TakeTimeGrain(std::string_view item, store::TimeGrain& grain) {
+  for (store::TimeGrain candidate : {store::TimeGrain::kMinute, store::TimeGrain::kHour, store::TimeGrain::kDay}) {
+    if (item != store::ToString(candidate)) continue;
+    if (grain != store::TimeGrain::kNone) return absl::InvalidArgumentError("has more than one of minute, hour, day");
+    grain = candidate;
+    return true;
+  }
+  return false;
+}
+
 std::string MeasureNames() {
   std::vector<std::string> names;
   for (int m = 0; m <= static_cast<int>(store::Measure::kCostPerSuccessfulRun); ++m) {
@@ -282,17 +294,8 @@ const std::map<std::string, Setter<MetricsParams>, std::less<>>& MetricsSetters(
          [](std::string_view v, P& p) -> absl::Status {
            TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string_view> items, CommaList(v));
            for (std::string_view item : items) {
-             const store::TimeGrain grain = item == "minute" ? store::TimeGrain::kMinute
-                                            : item == "hour" ? store::TimeGrain::kHour
-                                            : item == "day"  ? store::TimeGrain::kDay
-                                                             : store::TimeGrain::kNone;
-             if (grain != store::TimeGrain::kNone) {
-               if (p.query.time_grain != store::TimeGrain::kNone) {
-                 return absl::InvalidArgumentError("has more than one of minute, hour, day");
-               }
-               p.query.time_grain = grain;
-               continue;
-             }
+             TRACKLY_ASSIGN_OR_RETURN(bool grain, TakeTimeGrain(item, p.query.time_grain));
+             if (grain) continue;
              model::MetricsDimension dimension;
              if (!model::ParseMetricsDimension(item, &dimension)) {
                return absl::InvalidArgumentError(absl::StrCat("has unknown dimension '", Sv(item),
@@ -316,6 +319,53 @@ const std::map<std::string, Setter<MetricsParams>, std::less<>>& MetricsSetters(
     }
     return out;
   }();
+  return *setters;
+}
+
+// The parameters of GET /api/v1/metrics/scores (ParseScoreMetricsQuery).
+const std::map<std::string, Setter<store::ScoreMetricsQuery>, std::less<>>& ScoreMetricsSetters() {
+  using Q = store::ScoreMetricsQuery;
+  static const auto* const setters = new std::map<std::string, Setter<Q>, std::less<>>{
+      {"name", Text(&Q::name)},
+      {"name_prefix", Text(&Q::name_prefix)},
+      {"source", Text(&Q::source)},
+      {"from", [](std::string_view v, Q& q) { return ParseTime(v, &q.from_ns); }},
+      {"to", [](std::string_view v, Q& q) { return ParseTime(v, &q.to_ns); }},
+      {"measures",
+       [](std::string_view v, Q& q) -> absl::Status {
+         TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string_view> items, CommaList(v));
+         for (std::string_view item : items) {
+           store::ScoreMeasure measure;
+           if (!store::ParseScoreMeasure(item, &measure)) {
+             return absl::InvalidArgumentError(
+                 absl::StrCat("has unknown measure '", Sv(item), "' (known: ", store::ScoreMeasureNames(), ")"));
+           }
+           if (std::find(q.measures.begin(), q.measures.end(), measure) != q.measures.end()) {
+             return absl::InvalidArgumentError(absl::StrCat("repeats '", Sv(item), "'"));
+           }
+           q.measures.push_back(measure);
+         }
+         return absl::OkStatus();
+       }},
+      {"group_by",
+       [](std::string_view v, Q& q) -> absl::Status {
+         TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string_view> items, CommaList(v));
+         for (std::string_view item : items) {
+           TRACKLY_ASSIGN_OR_RETURN(bool grain, TakeTimeGrain(item, q.time_grain));
+           if (grain) continue;
+           store::ScoreDimension dimension;
+           if (!store::ParseScoreDimension(item, &dimension)) {
+             return absl::InvalidArgumentError(
+                 absl::StrCat("has unknown dimension '", Sv(item), "' (known: minute, hour, day, name, value, source)"));
+           }
+           if (std::find(q.group_by.begin(), q.group_by.end(), dimension) != q.group_by.end()) {
+             return absl::InvalidArgumentError(absl::StrCat("repeats '", Sv(item), "'"));
+           }
+           q.group_by.push_back(dimension);
+         }
+         return absl::OkStatus();
+       }},
+  };
   return *setters;
 }
 
@@ -387,6 +437,18 @@ absl::StatusOr<store::MetricsQuery> ParseMetricsQuery(const QueryParams& params,
   if (query.measures.empty()) query.measures.push_back(store::Measure::kCount);
   query.level = parsed.level.value_or(ImpliesTraceLevel(query) ? store::MetricsLevel::kTrace
                                                                 : store::MetricsLevel::kObservation);
+  return query;
+}
+
+absl::StatusOr<store::ScoreMetricsQuery> ParseScoreMetricsQuery(const QueryParams& params,
+                                                                 std::string_view project) {
+  store::ScoreMetricsQuery query;
+  query.project = std::string(project);
+  TRACKLY_RETURN_IF_ERROR(Apply(params, ScoreMetricsSetters(), query));
+  if (!query.name.empty() && !query.name_prefix.empty()) {
+    return absl::InvalidArgumentError("parameter 'name_prefix' cannot be combined with 'name': give one of them");
+  }
+  if (query.measures.empty()) query.measures.push_back(store::ScoreMeasure::kCount);
   return query;
 }
 

@@ -49,6 +49,12 @@ absl::StatusOr<store::ObservationQuery> ParseObservationQuery(const QueryParams&
 // check (store::RollupKindFor).
 absl::StatusOr<store::MetricsQuery> ParseMetricsQuery(const QueryParams& params, std::string_view project);
 
+// GET /api/v1/metrics/scores (docs/api.md "Metrics"): name or name_prefix (not both), source,
+// from, to (score time); measures (comma-separated, default count); group_by (comma-separated
+// name, value, source and at most one of minute, hour, day). Same rules as ParseTraceQuery.
+absl::StatusOr<store::ScoreMetricsQuery> ParseScoreMetricsQuery(const QueryParams& params,
+                                                                 std::string_view project);
+
 // GET /api/v1/metrics/what-if: the stored usage of `model` priced as `as`, over [from, to).
 struct WhatIfQuery {
   std::string model;  // required

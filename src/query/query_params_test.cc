@@ -171,6 +171,65 @@ TEST(QueryParamsTest, BadMetricsParametersNameTheParameter) {
               ::testing::StartsWith("parameter 'measures' has unknown measure 'p42_latency' (known: count, "));
 }
 
+TEST(QueryParamsTest, ScoreMetricsQueryParsesFiltersMeasuresAndGroups) {
+  using store::ScoreDimension;
+  using store::ScoreMeasure;
+  struct Case {
+    QueryParams params;
+    store::ScoreMetricsQuery expected;
+  };
+  const std::vector<Case> cases = {
+      {{}, {.project = "p", .measures = {ScoreMeasure::kCount}}},
+      {{{"name_prefix", "trackly.rule."}, {"group_by", "name"}, {"measures", "true_rate,count"}},
+       {.project = "p", .name_prefix = "trackly.rule.", .measures = {ScoreMeasure::kTrueRate, ScoreMeasure::kCount},
+        .group_by = {ScoreDimension::kName}}},
+      {{{"name", "trackly.stop_reason"}, {"group_by", "value,day,source"}, {"source", "trackly"}, {"from", "120"},
+        {"to", "240"}, {"measures", "traces,avg,min,max,true_count,false_count"}},
+       {.project = "p", .name = "trackly.stop_reason", .source = "trackly", .from_ns = 120'000'000'000,
+        .to_ns = 240'000'000'000,
+        .measures = {ScoreMeasure::kTraces, ScoreMeasure::kAvg, ScoreMeasure::kMin, ScoreMeasure::kMax,
+                     ScoreMeasure::kTrueCount, ScoreMeasure::kFalseCount},
+        .group_by = {ScoreDimension::kValue, ScoreDimension::kSource}, .time_grain = store::TimeGrain::kDay}},
+      {{{"name", ""}, {"name_prefix", "x"}}, {.project = "p", .name_prefix = "x", .measures = {ScoreMeasure::kCount}}},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<store::ScoreMetricsQuery> query = ParseScoreMetricsQuery(c.params, "p");
+    ASSERT_TRUE(query.ok()) << query.status();
+    EXPECT_EQ(query->project, c.expected.project);
+    EXPECT_EQ(query->name, c.expected.name);
+    EXPECT_EQ(query->name_prefix, c.expected.name_prefix);
+    EXPECT_EQ(query->source, c.expected.source);
+    EXPECT_EQ(query->from_ns, c.expected.from_ns);
+    EXPECT_EQ(query->to_ns, c.expected.to_ns);
+    EXPECT_EQ(query->measures, c.expected.measures);
+    EXPECT_EQ(query->group_by, c.expected.group_by);
+    EXPECT_EQ(query->time_grain, c.expected.time_grain);
+  }
+}
+
+TEST(QueryParamsTest, BadScoreMetricsParametersNameTheParameter) {
+  const std::vector<std::pair<QueryParams, std::string>> cases = {
+      {{{"name", "a"}, {"name_prefix", "b"}},
+       "parameter 'name_prefix' cannot be combined with 'name': give one of them"},
+      {{{"measures", "count,,avg"}}, "parameter 'measures' has an empty item, got 'count,,avg'"},
+      {{{"measures", "avg,avg"}}, "parameter 'measures' repeats 'avg', got 'avg,avg'"},
+      {{{"group_by", "value,value"}}, "parameter 'group_by' repeats 'value', got 'value,value'"},
+      {{{"group_by", "day,minute"}}, "parameter 'group_by' has more than one of minute, hour, day, got 'day,minute'"},
+      {{{"group_by", "model"}},
+       "parameter 'group_by' has unknown dimension 'model' (known: minute, hour, day, name, value, source), got "
+       "'model'"},
+      {{{"measures", "cost"}},
+       "parameter 'measures' has unknown measure 'cost' (known: count, traces, avg, min, max, true_count, "
+       "false_count, true_rate), got 'cost'"},
+      {{{"from", "later"}}, "parameter 'from' must be an RFC 3339 time or a Unix timestamp, got 'later'"},
+      {{{"from", "200"}, {"to", "100"}}, "parameter 'from' must be before 'to'"},
+      {{{"level", "trace"}}, "unknown parameter 'level'"},
+  };
+  for (const auto& [params, message] : cases) {
+    EXPECT_EQ(ParseScoreMetricsQuery(params, "p").status(), absl::InvalidArgumentError(message)) << message;
+  }
+}
+
 TEST(QueryParamsTest, WhatIfNeedsModelAsFromAndTo) {
   absl::StatusOr<WhatIfQuery> query = ParseWhatIfQuery({{"model", "a"}, {"as", "b"}, {"from", "1"}, {"to", "2"}});
   ASSERT_TRUE(query.ok()) << query.status();

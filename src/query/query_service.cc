@@ -43,6 +43,31 @@ model::Json ArrayJson(const std::vector<T>& items) {
   return out;
 }
 
+// {"granularity", "data"} of a metrics answer (GET /api/v1/metrics and /metrics/scores): each row
+// {"time"?, <dimension>..., <measure>...} under the API names (ToString) of `group_by` and
+// `measures`; counts as integers, a measure without a value as null.
+template <typename Dimension, typename Measure>
+model::Json MetricsJson(const store::MetricsResult& result, store::TimeGrain grain,
+                        const std::vector<Dimension>& group_by, const std::vector<Measure>& measures) {
+  using model::ToString;
+  using store::ToString;
+  model::Json data = model::Json::array();
+  for (const store::MetricsRow& row : result.rows) {
+    model::Json item = model::Json::object();
+    if (grain != store::TimeGrain::kNone) item["time"] = model::FormatRfc3339Micros(row.time_ns);
+    for (size_t i = 0; i < group_by.size(); ++i) item[std::string(ToString(group_by[i]))] = row.group[i];
+    for (size_t i = 0; i < measures.size(); ++i) {
+      const std::optional<double>& value = row.values[i];
+      model::Json json = nullptr;
+      if (value) json = store::IsCountMeasure(measures[i]) ? model::Json(std::llround(*value)) : model::Json(*value);
+      item[std::string(ToString(measures[i]))] = std::move(json);
+    }
+    data.push_back(std::move(item));
+  }
+  model::Json granularity = grain == store::TimeGrain::kNone ? model::Json(nullptr) : model::Json(store::ToString(grain));
+  return model::Json{{"granularity", std::move(granularity)}, {"data", std::move(data)}};
+}
+
 }  // namespace
 
 model::Json TraceDetailJson(const store::TraceDetail& detail) {
@@ -195,25 +220,15 @@ absl::StatusOr<model::Json> QueryService::GetSession(std::string_view project,
 absl::StatusOr<model::Json> QueryService::Metrics(std::string_view project, const QueryParams& params) {
   TRACKLY_ASSIGN_OR_RETURN(store::MetricsQuery query, ParseMetricsQuery(params, project));
   TRACKLY_ASSIGN_OR_RETURN(store::MetricsResult result, store_.QueryMetrics(query));
-  model::Json data = model::Json::array();
-  for (const store::MetricsRow& row : result.rows) {
-    model::Json item = model::Json::object();
-    if (query.time_grain != store::TimeGrain::kNone) item["time"] = model::FormatRfc3339Micros(row.time_ns);
-    for (size_t i = 0; i < query.group_by.size(); ++i) item[std::string(model::ToString(query.group_by[i]))] = row.group[i];
-    for (size_t i = 0; i < query.measures.size(); ++i) {
-      const std::optional<double>& value = row.values[i];
-      const store::Measure measure = query.measures[i];
-      model::Json json = nullptr;
-      if (value) json = store::IsCountMeasure(measure) ? model::Json(std::llround(*value)) : model::Json(*value);
-      item[std::string(store::ToString(measure))] = std::move(json);
-    }
-    data.push_back(std::move(item));
-  }
-  model::Json granularity =
-      query.time_grain == store::TimeGrain::kNone ? model::Json(nullptr) : model::Json(store::ToString(query.time_grain));
-  return model::Json{{"level", query.level == store::MetricsLevel::kTrace ? "trace" : "observation"},
-                     {"granularity", std::move(granularity)},
-                     {"data", std::move(data)}};
+  model::Json out = MetricsJson(result, query.time_grain, query.group_by, query.measures);
+  out["level"] = query.level == store::MetricsLevel::kTrace ? "trace" : "observation";
+  return out;
+}
+
+absl::StatusOr<model::Json> QueryService::ScoreMetrics(std::string_view project, const QueryParams& params) {
+  TRACKLY_ASSIGN_OR_RETURN(store::ScoreMetricsQuery query, ParseScoreMetricsQuery(params, project));
+  TRACKLY_ASSIGN_OR_RETURN(store::MetricsResult result, store_.QueryScoreMetrics(query));
+  return MetricsJson(result, query.time_grain, query.group_by, query.measures);
 }
 
 absl::StatusOr<model::Json> QueryService::WhatIf(std::string_view project, const QueryParams& params,

@@ -62,6 +62,10 @@ class QueryService {
   // GET /api/v1/metrics → {"level", "granularity", "data":[{"time"?, <dimension>..., <measure>...}]}
   // (docs/api.md "Metrics"); a measure without a value (a rate of nothing) is null.
   absl::StatusOr<model::Json> Metrics(std::string_view project, const QueryParams& params);
+  // GET /api/v1/metrics/scores → {"granularity", "data":[{"time"?, <group_by field>..., <measure>...}]}
+  // (docs/api.md "Metrics"): aggregates of the project's scores (ParseScoreMetricsQuery,
+  // store::Store::QueryScoreMetrics); counts are integers, a measure without a value is null.
+  absl::StatusOr<model::Json> ScoreMetrics(std::string_view project, const QueryParams& params);
   // GET /api/v1/metrics/what-if → the stored usage of model A over [from, to) priced at B's
   // current prices in `prices`, the difference to what it cost, and a 30-day projection. The
   // calls are priced as `calls` calls of their average usage, so a price with prompt-size tiers

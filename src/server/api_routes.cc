@@ -8,6 +8,7 @@
 #include "server/redaction_handlers.h"
 #include "server/query_handlers.h"
 #include "server/retention_handlers.h"
+#include "server/tail_handler.h"
 #include "store/catalog.h"
 
 namespace trackly::server {
@@ -62,6 +63,13 @@ void AddProcessRulesApiRoutes(Router& router, store::Catalog& catalog, const Clo
   router.Add(http::verb::put, "/api/v1/rules", store::kScopeAdmin, PutProcessRulesHandler(catalog, clock, audit));
 }
 
+void AddAlertApiRoutes(Router& router, const AlertApi& api) {
+  router.Add(http::verb::get, "/api/v1/alerts", store::kScopeRead, GetAlertsHandler(api));
+  router.Add(http::verb::put, "/api/v1/alerts", store::kScopeAdmin, PutAlertsHandler(api));
+  router.Add(http::verb::get, "/api/v1/alerts/events", store::kScopeRead, ListAlertEventsHandler(api));
+  router.Add(http::verb::post, "/api/v1/alerts/test", store::kScopeAdmin, TestAlertHandler(api));
+}
+
 void AddRetentionApiRoutes(Router& router, store::Catalog& catalog, const RetentionDefaults& defaults,
                            RetentionExpirer& expirer, AuditLog& audit) {
   router.Add(http::verb::get, "/api/v1/retention", store::kScopeAdmin, GetRetentionHandler(catalog, defaults));
@@ -102,6 +110,11 @@ void AddScoreRoutes(Router& router, const ScoreHandler& scores) {
 void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const CatalogPriceSource& prices) {
   router.Add(http::verb::get, "/api/v1/metrics", store::kScopeRead, MetricsHandler(queries));
   router.Add(http::verb::get, "/api/v1/metrics/what-if", store::kScopeRead, WhatIfHandler(queries, prices));
+  router.Add(http::verb::get, "/api/v1/metrics/scores", store::kScopeRead, ScoreMetricsHandler(queries));
+}
+
+void AddTailApiRoutes(Router& router, LiveTail& tail) {
+  router.Add(http::verb::get, "/api/v1/tail", store::kScopeRead, TailHandler(tail));
 }
 
 void AddAdminApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit) {

@@ -2,12 +2,14 @@
 #pragma once
 
 #include "base/clock.h"
+#include "server/alert_handlers.h"
 #include "query/query_service.h"
 #include "server/audit_log.h"
 #include "server/catalog_price_source.h"
 #include "server/catalog_redaction_source.h"
 #include "server/langfuse_ingest_handler.h"
 #include "server/langsmith_handler.h"
+#include "server/live_tail.h"
 #include "server/otlp_ingest_handler.h"
 #include "server/retention_expirer.h"
 #include "server/retention_policy.h"
@@ -43,6 +45,10 @@ void AddScoreRoutes(Router& router, const ScoreHandler& scores);
 // The handlers borrow the arguments, which must outlive `router`.
 void AddMetricsApiRoutes(Router& router, query::QueryService& queries, const CatalogPriceSource& prices);
 
+// Adds GET /api/v1/tail, the live tail (server/tail_handler.h). The handler borrows `tail`, which
+// must outlive `router`.
+void AddTailApiRoutes(Router& router, LiveTail& tail);
+
 // Adds the UI sign-in and settings routes (/api/v1/ui/*, /api/v1/keys, /api/v1/projects,
 // /api/v1/members, /api/v1/audit; server/admin_handlers.h). The handlers borrow the arguments,
 // which must outlive `router`.
@@ -56,6 +62,10 @@ void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const Catalo
 // Adds GET and PUT /api/v1/rules (server/process_rules_handlers.h). The handlers borrow the
 // arguments, which must outlive `router`.
 void AddProcessRulesApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit);
+
+// Adds GET and PUT /api/v1/alerts, GET /api/v1/alerts/events and POST /api/v1/alerts/test
+// (server/alert_handlers.h). The handlers borrow what `api` refers to, which must outlive `router`.
+void AddAlertApiRoutes(Router& router, const AlertApi& api);
 
 // Adds GET, PUT and DELETE /api/v1/retention and POST /api/v1/retention/run
 // (server/retention_handlers.h); `defaults` is what projects without their own follow. The

@@ -45,9 +45,10 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
                   TRACKLY_ASSIGN_OR_RETURN(store::ProcessRulesRecord record, catalog.GetProcessRules(project));
                   return analysis::ParseProcessRulesText(record.rules_json);
                 }),
-      ingest_store_(store, [this](std::string_view project, std::string_view trace_id) {
-        finisher_.Touch(project, trace_id);
-      }),
+      live_tail_(clock),
+      ingest_store_(
+          store, [this](std::string_view project, std::string_view trace_id) { finisher_.Touch(project, trace_id); },
+          [this](const store::WriteBatch& batch) { return live_tail_.BeforeWrite(batch); }),
       otlp_(decoders_, normalizer_, ingest_store_, options.decode, options.max_body_bytes),
       langsmith_(normalizer_, ingest_store_, clock, options.decode, options.max_body_bytes),
       langfuse_(normalizer_, ingest_store_, options.decode, options.max_body_bytes),
@@ -57,6 +58,13 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
       cors_(std::move(cors_origins)),
       audit_(catalog, clock),
       expirer_(store, catalog, retention_defaults_, clock),
+      webhooks_(WebhookOptions{.allow_private = options.alert_webhooks_allow_private}, clock),
+      test_webhooks_(WebhookOptions{.allow_private = options.alert_webhooks_allow_private, .max_attempts = 1}, clock),
+      alerts_(store, catalog, clock,
+              [this](std::string url, std::string body, std::string secret, std::function<void(WebhookResult)> done) {
+                webhooks_.Send(std::move(url), std::move(body), std::move(secret), std::move(done));
+              },
+              AlertEvaluatorOptions{.interval = absl::Seconds(options.alert_interval_s)}),
       dispatcher_(router_, authenticator_, rate_limits_, cors_) {
   ingest::RegisterDecoders(decoders_);
   AddApiRoutes(router_, otlp_, queries_, store, audit_);
@@ -68,7 +76,20 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
   AddRedactionApiRoutes(router_, catalog, *redaction_, clock, audit_);
   AddProcessRulesApiRoutes(router_, catalog, clock, audit_);
   AddRetentionApiRoutes(router_, catalog, retention_defaults_, expirer_, audit_);
+  AddAlertApiRoutes(
+      router_, AlertApi{.catalog = catalog,
+                        .evaluator = alerts_,
+                        .authenticator = authenticator_,
+                        .clock = clock,
+                        .audit = audit_,
+                        .allow_private_webhooks = options.alert_webhooks_allow_private,
+                        .send_test = [this](std::string url, std::string body, std::string secret,
+                                            std::function<void(WebhookResult)> done) {
+                          test_webhooks_.Send(std::move(url), std::move(body), std::move(secret), std::move(done));
+                        },
+                        .interval_s = options.alert_interval_s});
   AddMetricsApiRoutes(router_, queries_, *prices_);
+  AddTailApiRoutes(router_, live_tail_);
 }
 
 absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, store::Store& store,
@@ -106,6 +127,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(const ServerOptions& options, st
   app->router_.SetFallback(http::verb::get, StaticFilesHandler(*std::move(ui)));
   app->expirer_.Start(kRetentionInterval);
   app->finisher_.Start();
+  app->alerts_.Start();
+  app->live_tail_.Start();
   const RequestDispatcher& dispatcher = app->dispatcher_;
   TRACKLY_ASSIGN_OR_RETURN(
       app->http_, HttpServer::Start(HttpOptionsOf(options, listen),

@@ -2,8 +2,8 @@
 // wired around a Store and a Catalog. It owns the pieces and has no logic of its own.
 //
 // Shutdown order (DESIGN.md: ack only after a durable write): BeginShutdown() stops accepting,
-// Wait() returns once every request in flight has been answered, then the owner calls
-// Store::Drain(). Destroying the App writes the audit log's queued view events.
+// Wait() returns once every request in flight has been answered and the traces waiting to be
+// evaluated have been, then the owner calls Store::Drain(). Destroying the App writes the audit log's queued view events.
 #pragma once
 
 #include <memory>
@@ -16,6 +16,7 @@
 #include "ingest/registry.h"
 #include "normalize/batch_normalizer.h"
 #include "query/query_service.h"
+#include "server/alert_evaluator.h"
 #include "server/audit_log.h"
 #include "server/authenticator.h"
 #include "server/catalog_price_source.h"
@@ -25,10 +26,12 @@
 #include "server/http_server.h"
 #include "server/langfuse_ingest_handler.h"
 #include "server/langsmith_handler.h"
+#include "server/live_tail.h"
 #include "server/options.h"
 #include "server/otlp_ingest_handler.h"
 #include "server/score_handler.h"
 #include "server/trace_finisher.h"
+#include "server/webhook_sender.h"
 #include "server/write_watching_store.h"
 #include "server/request_dispatcher.h"
 #include "server/retention_expirer.h"
@@ -42,6 +45,8 @@ namespace trackly::server {
 // How often the server applies every project's retention (docs/security.md "Retention"); also
 // once at start and on POST /api/v1/retention/run.
 inline constexpr absl::Duration kRetentionInterval = absl::Hours(1);
+// How long a stopping server spends evaluating the traces still pending (App::Wait).
+inline constexpr absl::Duration kShutdownEvaluationBudget = absl::Seconds(10);
 
 // Thread-safe.
 class App {
@@ -64,9 +69,20 @@ class App {
   // retention_summary_days); with EffectiveRetentions (server/retention_policy.h) for expiry.
   const RetentionDefaults& retention_defaults() const { return retention_defaults_; }
 
-  // See HttpServer::BeginShutdown / Wait.
-  void BeginShutdown() { http_->BeginShutdown(); }
-  void Wait() { http_->Wait(); }
+  // Answers waiting live tail requests (server/live_tail.h), so nothing waits for its timeout.
+  ~App() { live_tail_.Shutdown(); }
+
+  // See HttpServer::BeginShutdown / Wait; also answers waiting live tail requests.
+  void BeginShutdown() {
+    live_tail_.Shutdown();
+    http_->BeginShutdown();
+  }
+  // Then evaluates the traces still waiting for their quiet delay (TraceFinisher::Drain), so a
+  // restart loses none of their evaluations unless it takes over kShutdownEvaluationBudget.
+  void Wait() {
+    http_->Wait();
+    finisher_.Drain(kShutdownEvaluationBudget);
+  }
 
  private:
   App(const ServerOptions& options, store::Store& store, store::Catalog& catalog,
@@ -80,7 +96,8 @@ class App {
   normalize::BatchNormalizer normalizer_;
   query::QueryService queries_;
   TraceFinisher finisher_;  // evaluates the traces the ingest handlers' writes touch
-  WriteWatchingStore ingest_store_;  // the store, telling finisher_ what each ingest write touched
+  LiveTail live_tail_;  // the spans each acknowledged ingest write brought, for GET /api/v1/tail
+  WriteWatchingStore ingest_store_;  // the store, telling finisher_ and live_tail_ what each ingest write brought
   OtlpIngestHandler otlp_;
   LangsmithHandler langsmith_;
   LangfuseIngestHandler langfuse_;
@@ -90,6 +107,9 @@ class App {
   CorsPolicy cors_;
   AuditLog audit_;  // before the routes that record into it; writes its queue when destroyed
   RetentionExpirer expirer_;  // a pass at start, then every kRetentionInterval
+  WebhookSender webhooks_;       // alert deliveries; outlives alerts_, so open ones are reported failed
+  WebhookSender test_webhooks_;  // POST /api/v1/alerts/test: one attempt, no retries
+  AlertEvaluator alerts_;        // every project's alert rules, every alert_interval_s
   Router router_;
   RequestDispatcher dispatcher_;
   std::unique_ptr<HttpServer> http_;  // last: stopped before the pieces it calls are destroyed

@@ -18,6 +18,12 @@ Handler MetricsHandler(query::QueryService& queries) {
   };
 }
 
+Handler ScoreMetricsHandler(query::QueryService& queries) {
+  return [&queries](RequestContext context, Responder respond) {
+    respond(JsonOrError(queries.ScoreMetrics(context.project, context.query)));
+  };
+}
+
 Handler WhatIfHandler(query::QueryService& queries, const CatalogPriceSource& prices) {
   return [&queries, &prices](RequestContext context, Responder respond) {
     respond(JsonOrError(queries.WhatIf(context.project, context.query, *prices.Current())));

@@ -71,6 +71,12 @@ struct ServerOptions {
   // How long a trace must go without a new span before the server evaluates it (stop reason and
   // findings stored as scores; server/trace_finisher.h, docs/insight.md).
   int trace_finish_delay_ms = 30'000;
+  // Seconds between two evaluations of every project's alert rules (server/alert_evaluator.h,
+  // docs/insight.md "Alerts").
+  int alert_interval_s = 60;
+  // Deliver alert webhooks to private, loopback and link-local addresses too (on-premises
+  // receivers, tests); off, such URLs are refused when set and such addresses when resolved.
+  bool alert_webhooks_allow_private = false;
   // Directory of a built web UI (web/dist) to serve at "/" instead of the one built into the
   // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;

@@ -147,6 +147,32 @@ TEST(OptionsTest, RejectsBadRetentionDefaultsNamingTheOption) {
   }
 }
 
+TEST(OptionsTest, AlertOptionsComeFromEverySourceWithSafeDefaults) {
+  absl::StatusOr<ServerOptions> defaults = LoadServerOptions({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->alert_interval_s, 60);
+  EXPECT_FALSE(defaults->alert_webhooks_allow_private);
+
+  TempConfig config("alert_interval_s = 30\nalert_webhooks_allow_private = true\n");
+  OptionSources sources;
+  sources.config_path = config.path();
+  absl::StatusOr<ServerOptions> options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->alert_interval_s, 30);             // config file
+  EXPECT_TRUE(options->alert_webhooks_allow_private);   // config file
+  sources.env = FakeEnv({{"TRACKLY_ALERT_WEBHOOKS_ALLOW_PRIVATE", "false"}});
+  sources.flags = {{"alert-interval-s", "1"}};
+  options = LoadServerOptions(sources);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->alert_interval_s, 1);              // flag
+  EXPECT_FALSE(options->alert_webhooks_allow_private);  // environment
+  EXPECT_TRUE(ValidateServerOptions(*options).ok());
+
+  options->alert_interval_s = 0;
+  EXPECT_EQ(ValidateServerOptions(*options),
+            absl::InvalidArgumentError("option alert_interval_s must be at least 1, got 0"));
+}
+
 TEST(OptionsTest, UnknownTomlKeyIsNamed) {
   TempConfig config("[decode]\nmax_spans = 5\n");
   OptionSources sources;

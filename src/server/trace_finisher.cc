@@ -102,6 +102,27 @@ int64_t TraceFinisher::FinishDue() {
     }
     for (const Key& key : due) last_touch_ns_.erase(key);
   }
+  return Evaluate(due, /*deadline_ns=*/0);
+}
+
+int64_t TraceFinisher::Drain(absl::Duration budget) {
+  std::vector<Key> due;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (auto& [key, touched] : last_touch_ns_) due.push_back(key);
+    last_touch_ns_.clear();
+  }
+  if (thread_.joinable()) thread_.join();
+  const int64_t evaluated = Evaluate(due, clock_.NowNanos() + absl::ToInt64Nanoseconds(budget));
+  if (evaluated < static_cast<int64_t>(due.size())) {
+    LogWarn("shutdown: ", due.size() - evaluated, " traces not evaluated within ", absl::FormatDuration(budget),
+            "; each is when it next gets a span");
+  }
+  return evaluated;
+}
+
+int64_t TraceFinisher::Evaluate(const std::vector<Key>& due, int64_t deadline_ns) {
   // The scores of many traces go in one write per project: waiting for one durable write per
   // trace would make evaluation much slower than ingestion.
   absl::flat_hash_map<std::string, std::vector<model::Score>> scores;
@@ -134,7 +155,10 @@ int64_t TraceFinisher::FinishDue() {
     }
     return read;
   };
+  int64_t evaluated = 0;
   for (const Key& key : due) {
+    if (deadline_ns != 0 && clock_.NowNanos() >= deadline_ns) break;
+    ++evaluated;
     absl::StatusOr<store::TraceDetail> detail = store_.GetTrace(key.first, key.second);
     if (!detail.ok()) {
       if (!absl::IsNotFound(detail.status())) {  // erased or expired meanwhile: nothing to evaluate
@@ -148,7 +172,7 @@ int64_t TraceFinisher::FinishDue() {
     if (++batched == kTracesPerWrite) flush();
   }
   flush();
-  return static_cast<int64_t>(due.size());
+  return evaluated;
 }
 
 void TraceFinisher::Start() {

@@ -13,8 +13,9 @@
 // A re-evaluation replaces these scores (their ids are fixed per trace and name); a finding that
 // no longer holds after a late span keeps its earlier score (documented limitation).
 //
-// What is pending lives in memory: traces touched shortly before a restart are not evaluated
-// (they are when touched again).
+// What is pending lives in memory. A server that stops evaluates it first (Drain, within a
+// budget); one that crashes leaves the traces touched shortly before unevaluated until they are
+// touched again.
 #pragma once
 
 #include <cstdint>
@@ -74,8 +75,17 @@ class TraceFinisher {
   // Starts a thread that calls FinishDue about every second. Call at most once.
   void Start();
 
+  // For a stopping server: stops the thread, then evaluates every pending trace, due or not, until
+  // `budget` has passed (the rest are logged and dropped). Returns how many it evaluated. Touch
+  // after Drain records traces that are never evaluated.
+  int64_t Drain(absl::Duration budget);
+
  private:
   using Key = std::pair<std::string, std::string>;  // (project, trace id)
+
+  // Evaluates `due` in order and stores the scores; stops early once the clock reaches
+  // `deadline_ns` (0: no deadline). Returns how many it read.
+  int64_t Evaluate(const std::vector<Key>& due, int64_t deadline_ns);
 
   store::Store& store_;
   const Clock& clock_;

@@ -179,5 +179,21 @@ TEST_F(TraceFinisherTest, BeyondMaxPendingTheLongestWaitingAreEvaluatedEarly) {
   EXPECT_THAT(ScoresOf(*store_, "b"), ElementsAre());
 }
 
+TEST_F(TraceFinisherTest, DrainEvaluatesEveryPendingTraceBeforeItsQuietDelayWithinTheBudget) {
+  ASSERT_TRUE(Ingest(LoopingTrace("a")).ok());
+  ASSERT_TRUE(Ingest(LoopingTrace("b")).ok());
+  EXPECT_EQ(finisher_->Drain(absl::Seconds(10)), 2);  // the fake clock stands still: within budget
+  EXPECT_EQ(finisher_->pending(), 0u);
+  EXPECT_THAT(ScoresOf(*store_, "a"), testing::SizeIs(2));
+  EXPECT_THAT(ScoresOf(*store_, "b"), testing::SizeIs(2));
+}
+
+TEST_F(TraceFinisherTest, DrainStopsAtItsBudgetAndDropsTheRest) {
+  ASSERT_TRUE(Ingest(LoopingTrace("a")).ok());
+  EXPECT_EQ(finisher_->Drain(absl::ZeroDuration()), 0);
+  EXPECT_EQ(finisher_->pending(), 0u);
+  EXPECT_THAT(ScoresOf(*store_, "a"), ElementsAre());
+}
+
 }  // namespace
 }  // namespace trackly::server

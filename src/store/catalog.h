@@ -77,6 +77,55 @@ struct ProcessRulesRecord {
   int64_t updated_ns = 0;                        // when they were last put; 0 = never
 };
 
+// A project's alert rules (docs/insight.md "Alerts"): the JSON text {"rules": [...]} that
+// store::ParseAlertRulesText reads (store/alert_rules.h), and the secret its webhook deliveries
+// are signed with.
+struct AlertRulesRecord {
+  std::string project;
+  std::string rules_json = R"({"rules":[]})";  // normalized (AlertRulesToJson), so it reads back equal
+  int64_t updated_ns = 0;                        // when they were last put; 0 = never
+  std::string webhook_secret;                    // "" until the project's first put gave it one
+};
+
+// What an alert event says happened to a rule: it started or stopped breaking its condition.
+enum class AlertState { kFiring = 1, kResolved = 2 };
+inline std::string_view ToString(AlertState state) { return state == AlertState::kFiring ? "firing" : "resolved"; }
+
+// Where an alert event's webhook delivery stands.
+struct AlertDelivery {
+  enum class State { kPending = 1, kDelivered = 2, kFailed = 3 };
+  State state = State::kPending;
+  int attempts = 0;     // requests made so far
+  int http_status = 0;  // of the last response; 0 when there was none
+  std::string error;    // why it failed; "" otherwise
+};
+inline std::string_view ToString(AlertDelivery::State state) {
+  return state == AlertDelivery::State::kPending ? "pending" : state == AlertDelivery::State::kDelivered ? "delivered" : "failed";
+}
+
+// One transition of an alert rule, with its delivery.
+struct AlertEvent {
+  int64_t id = 0;       // assigned by AppendAlertEvent: unique, increasing in append order
+  std::string project;
+  std::string alert;    // the rule's name
+  int64_t time_ns = 0;  // when it was evaluated; > 0
+  AlertState state = AlertState::kFiring;
+  double value = 0;      // what the metric measured
+  double threshold = 0;  // the rule's threshold then
+  std::string rule_fingerprint;  // identifies the rule's definition then (server/alert_evaluator.h)
+  AlertDelivery delivery;
+};
+
+// A project's alert events newest first (by id).
+struct AlertEventQuery {
+  std::string project;  // required
+  std::string alert;    // only this rule's events; "" = every rule's
+  int limit = 50;       // 1..kMaxListLimit (store/store.h)
+};
+
+// A project keeps its newest this many alert events; appending more drops the oldest.
+inline constexpr int kMaxAlertEventsPerProject = 1000;
+
 // A project's retention (docs/security.md "Retention"): its traces keep their full payloads
 // (inputs, outputs, attributes, events, metadata) for `payload_days` days after the day they
 // started, then only their summary (names, timing, tokens, cost, status) until `summary_days`
@@ -215,6 +264,39 @@ class Catalog {
   virtual absl::StatusOr<ProcessRulesRecord> PutProcessRules(std::string_view /*project*/,
                                                              std::string_view /*rules_json*/,
                                                              int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+
+  // --- Project alert rules and events ---
+  // A backend that does not keep them returns Unimplemented from all six (the default).
+  // The rules and webhook secret of `project` (no rules, updated_ns 0 and no secret when none were
+  // put). NotFound if the project does not exist.
+  virtual absl::StatusOr<AlertRulesRecord> GetAlertRules(std::string_view /*project*/) { return Unimplemented(); }
+  // Every project that has at least one rule, by project, each with its secret.
+  virtual absl::StatusOr<std::vector<AlertRulesRecord>> ListAlertRules() { return Unimplemented(); }
+  // Replaces the rules of `project` with `rules_json`, validated by store::ParseAlertRulesText
+  // without a webhook check (the caller applies the server's address policy first):
+  // InvalidArgument naming the bad rule (then nothing changes); NotFound if the project does not
+  // exist. An empty list removes the project's rules. A project without a webhook secret gets
+  // `new_secret` in the same step (the caller draws it from a CSPRNG; the catalog has none; "" gives
+  // none); one that has a secret keeps it. Returns the stored record, with the secret.
+  virtual absl::StatusOr<AlertRulesRecord> PutAlertRules(std::string_view /*project*/, std::string_view /*rules_json*/,
+                                                         std::string_view /*new_secret*/, int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+  // Appends `event` durably (its id is ignored) and returns the id it got; then the project's
+  // events beyond the newest kMaxAlertEventsPerProject are dropped. InvalidArgument for an event
+  // without alert name or time_ns; NotFound if the project does not exist.
+  virtual absl::StatusOr<int64_t> AppendAlertEvent(const AlertEvent& /*event*/) { return Unimplemented(); }
+  // Sets the delivery of event `id` of `project`, durably. NotFound when the project has no such
+  // event (also once it was dropped as too old).
+  virtual absl::Status UpdateAlertDelivery(std::string_view /*project*/, int64_t /*id*/,
+                                           const AlertDelivery& /*delivery*/) {
+    return Unimplemented();
+  }
+  // The events matching `query`, newest first. InvalidArgument for a limit outside
+  // 1..kMaxListLimit or a missing project.
+  virtual absl::StatusOr<std::vector<AlertEvent>> ListAlertEvents(const AlertEventQuery& /*query*/) {
     return Unimplemented();
   }
 

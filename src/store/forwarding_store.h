@@ -47,6 +47,9 @@ class ForwardingStore : public Store {
   absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override {
     return backing_.QueryMetrics(query);
   }
+  absl::StatusOr<MetricsResult> QueryScoreMetrics(const ScoreMetricsQuery& query) override {
+    return backing_.QueryScoreMetrics(query);
+  }
 
  protected:
   // `backing` must outlive this store.

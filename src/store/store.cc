@@ -24,6 +24,10 @@ absl::StatusOr<MetricsResult> Store::QueryMetrics(const MetricsQuery&) {
   return absl::UnimplementedError("this store backend has no metrics rollups");
 }
 
+absl::StatusOr<MetricsResult> Store::QueryScoreMetrics(const ScoreMetricsQuery&) {
+  return absl::UnimplementedError("this store backend cannot aggregate scores");
+}
+
 absl::StatusOr<EraseStats> Store::Erase(const EraseRequest&) {
   return absl::UnimplementedError("this store backend cannot erase traces");
 }

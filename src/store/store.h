@@ -15,6 +15,7 @@
 #include "model/observation.h"
 #include "model/observation_fragment.h"
 #include "store/metrics_query.h"
+#include "store/score_metrics.h"
 
 namespace trackly::store {
 
@@ -342,6 +343,17 @@ class Store {
   // (RollupKindFor), no measure, a repeated dimension or from >= to; Unimplemented for a
   // backend without rollups (the default).
   virtual absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query);
+
+  // Aggregates over the project's scores (store/score_metrics.h), e.g. the pass rate of each
+  // process rule or the traces flagged per finding kind. Each stored score counts once, as last
+  // written (a replaced score with its latest name, value, source and time; an erased or expired
+  // one not at all), in the time bucket of its score time. One row per (time bucket, group) with
+  // at least one score, ordered by time, then group (bytewise); a measure without a value (an
+  // average or rate of nothing) is nullopt. Reads the matching scores themselves, not rollups: the
+  // cost grows with the number of scores in the range (and of the name or prefix, when given).
+  // Another project's scores are never counted. InvalidArgument naming the field for a query
+  // ValidateScoreMetricsQuery rejects; Unimplemented for a backend without it (the default).
+  virtual absl::StatusOr<MetricsResult> QueryScoreMetrics(const ScoreMetricsQuery& query);
 };
 
 // The value `trace` is ordered by under `order`, as an int64 for a keyset cursor: the start time,

@@ -383,6 +383,86 @@ absl::StatusOr<MetricsResult> ClickHouseStore::QueryMetrics(const MetricsQuery& 
   return clickhouse::QueryRollups(*db_, query);
 }
 
+absl::StatusOr<MetricsResult> ClickHouseStore::QueryScoreMetrics(const ScoreMetricsQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(ValidateScoreMetricsQuery(query));
+  const ScoreTimeRange range = ScoreMetricsRange(query);
+  Filter filter;
+  if (!query.name.empty()) filter.Add("name", absl::StrCat("$0 = ", Quote(query.name)));
+  if (!query.name_prefix.empty()) {
+    // Bytes, as substring and length count them (startsWith is younger than 18.16).
+    filter.Add("name", absl::StrCat("substring($0, 1, ", query.name_prefix.size(), ") = ", Quote(query.name_prefix)));
+  }
+  if (!query.source.empty()) filter.Add("source", absl::StrCat("$0 = ", Quote(query.source)));
+  // A score row's day is the day of its time.
+  if (range.from_ns != 0) {
+    filter.Add("time_ns", absl::StrCat("$0 >= ", range.from_ns));
+    filter.AddCandidate(absl::StrCat("day >= ", clickhouse::DayLiteral(range.from_ns)));
+  }
+  if (range.to_ns != 0) {
+    filter.Add("time_ns", absl::StrCat("$0 < ", range.to_ns));
+    filter.AddCandidate(absl::StrCat("day <= ", clickhouse::DayLiteral(range.to_ns)));
+  }
+  // Each score's latest row decides (a replaced score counts once, as last written).
+  constexpr char kCollapsed[] =
+      "id, argMax(trace_id, version) AS trace_id_, argMax(name, version) AS name_, argMax(value, version) AS "
+      "value_, argMax(source, version) AS source_, argMax(time_ns, version) AS time_ns_";
+  // `value_` is the value's JSON text (rows.h): `num` is a number, or a boolean as 1 or 0 (a JSON
+  // number starts with '-' or a digit), else nan, which the aggregates skip.
+  constexpr char kNumeric[] =
+      "multiIf(value_ = 'true', 1., value_ = 'false', 0., substring(value_, 1, 1) IN ('-', '0', '1', '2', '3', '4', "
+      "'5', '6', '7', '8', '9'), toFloat64OrZero(value_), nan) AS num";
+
+  const int64_t grain_ns = GrainNs(query.time_grain);
+  // The bucket start, floored also before 1970 (% keeps the dividend's sign).
+  const std::string bucket =
+      grain_ns == 0 ? "toInt64(0)"
+                    : absl::StrFormat("toInt64(time_ns_ - (((time_ns_ %% toInt64(%d)) + toInt64(%d)) %% toInt64(%d)))",
+                                      grain_ns, grain_ns, grain_ns);
+  std::vector<std::string> keys = {absl::StrCat(bucket, " AS bucket_")};
+  std::vector<std::string> key_names = {"bucket_"};
+  for (size_t i = 0; i < query.group_by.size(); ++i) {
+    std::string expression;
+    switch (query.group_by[i]) {
+      case ScoreDimension::kName: expression = "name_"; break;
+      // A categorical value's string, unescaped: visitParamExtractString reads a JSON string out
+      // of an object (JSONExtractString is younger than 18.16).
+      case ScoreDimension::kValue:
+        expression = "if(substring(value_, 1, 1) = '\"', visitParamExtractString(concat('{\"v\":', value_, '}'), 'v'), value_)";
+        break;
+      case ScoreDimension::kSource: expression = "source_"; break;
+    }
+    key_names.push_back(absl::StrCat("key", i, "_"));
+    keys.push_back(absl::StrCat(expression, " AS ", key_names.back()));
+  }
+  const std::string sql = absl::StrCat(
+      "SELECT ", absl::StrJoin(keys, ", "), ", count(), ",
+      NeedsDistinctTraces(query.measures) ? "uniqExact(trace_id_)" : "toUInt64(0)",
+      ", countIf(NOT isNaN(num)), sumIf(num, NOT isNaN(num)), minIf(num, NOT isNaN(num)), maxIf(num, NOT isNaN(num)), "
+      "countIf(value_ = 'true'), countIf(value_ = 'false') FROM (SELECT trace_id_, name_, value_, source_, time_ns_, ",
+      kNumeric, " FROM (", filter.CollapsedQuery("scores", "id", kCollapsed, query.project), ") WHERE ",
+      filter.LatestWhere(), ") GROUP BY ", absl::StrJoin(key_names, ", "), " FORMAT RowBinary");
+  TRACKLY_ASSIGN_OR_RETURN(std::string rows, db_->Select(sql));
+  std::vector<ScoreGroup> groups;
+  RowBinaryReader in(rows, "aggregating scores");
+  while (!in.AtEnd()) {
+    ScoreGroup group;
+    group.time_ns = in.Int64();
+    for (size_t i = 0; i < query.group_by.size(); ++i) group.group.push_back(in.String());
+    ScoreAggregates& a = group.aggregates;
+    a.count = static_cast<int64_t>(in.UInt64());
+    a.traces = static_cast<int64_t>(in.UInt64());
+    a.numeric_count = static_cast<int64_t>(in.UInt64());
+    a.numeric_sum = in.Float64();
+    a.numeric_min = in.Float64();
+    a.numeric_max = in.Float64();
+    a.true_count = static_cast<int64_t>(in.UInt64());
+    a.false_count = static_cast<int64_t>(in.UInt64());
+    TRACKLY_RETURN_IF_ERROR(in.status());
+    groups.push_back(std::move(group));
+  }
+  return ScoreMetricsResult(query, std::move(groups));
+}
+
 absl::StatusOr<RewriteStats> ClickHouseStore::RewriteObservations(const RewriteRange& range,
                                                                  const ObservationRewrite& rewrite) {
   if (range.project.empty()) return absl::InvalidArgumentError("project: required");

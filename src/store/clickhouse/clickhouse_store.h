@@ -97,6 +97,10 @@ class ClickHouseStore final : public Store {
   absl::StatusOr<std::string> FindTraceIdOfObservation(std::string_view project,
                                                        std::string_view observation_id) override;
   absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override;
+  // One GROUP BY over the newest row of each of the project's scores that a row in the range
+  // (and of the name, prefix or source) names; day partitions outside the range are skipped when
+  // looking for them.
+  absl::StatusOr<MetricsResult> QueryScoreMetrics(const ScoreMetricsQuery& query) override;
   // Lists the range's traces, then rewrites them kRewriteTracesPerJob at a time on the worker
   // thread (ordered with this node's writes). Each job inserts its changed observations in one
   // insert, then their summaries; a job that fails leaves its traces' summaries as they were

@@ -10,6 +10,7 @@
 #include "analysis/process_rules.h"
 #include "model/json.h"
 #include "normalize/redaction/rules.h"
+#include "store/alert_rules.h"
 #include "store/list_paging.h"
 #include "store/model_prices.h"
 #include "store/retention.h"
@@ -22,7 +23,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 8;
+constexpr int kCatalogSchemaVersion = 9;
 constexpr size_t kMaxProjectNameLength = 64;
 constexpr size_t kMaxUserNameLength = 128;
 
@@ -148,6 +149,40 @@ CREATE TABLE IF NOT EXISTS process_rules(
 ) WITHOUT ROWID;
 )sql";
 
+// Added in layout version 9: project alert rules (store/catalog.h AlertRulesRecord), a row only
+// for a project that has rules; each project's webhook signing secret, kept when its rules are
+// removed so a receiver's configuration stays valid; and the alert events (store/catalog.h
+// AlertEvent), the newest kMaxAlertEventsPerProject of each project. IF NOT EXISTS for the same
+// reason as version 7.
+constexpr char kCatalogSchemaV9[] = R"sql(
+CREATE TABLE IF NOT EXISTS alert_rules(
+  project TEXT PRIMARY KEY,
+  rules_json TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_webhook_secrets(
+  project TEXT PRIMARY KEY,
+  secret TEXT NOT NULL,
+  created_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_events(
+  id INTEGER PRIMARY KEY,
+  project TEXT NOT NULL,
+  alert TEXT NOT NULL,
+  time_ns INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  value REAL NOT NULL,
+  threshold REAL NOT NULL,
+  rule_fingerprint TEXT NOT NULL,
+  delivery TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_events_by_project ON alert_events(project, id);
+CREATE INDEX IF NOT EXISTS alert_events_by_alert ON alert_events(project, alert, id);
+)sql";
+
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
 
 absl::Status CheckProjectName(std::string_view name) {
@@ -194,7 +229,7 @@ absl::StatusOr<bool> ProjectExists(Connection& db, std::string_view name) {
   return stmt.Step();
 }
 
-// A project's rules document (the tables redaction_rules and process_rules: project, rules_json,
+// A project's rules document (the tables redaction_rules, process_rules and alert_rules: project, rules_json,
 // updated_ns), read into a record with those three fields. The table names are constants of this
 // file, never input.
 template <typename Record>
@@ -300,6 +335,31 @@ absl::StatusOr<std::optional<RetentionRecord>> ReadRetention(Connection& db, std
                          .summary_days = static_cast<int32_t>(stmt.Int(1))};
 }
 
+// The project's webhook signing secret, "" when it has none.
+absl::StatusOr<std::string> ReadWebhookSecret(Connection& db, std::string_view project) {
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT secret FROM alert_webhook_secrets WHERE project = ?1"));
+  stmt.BindText(1, project);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  return found ? std::string(stmt.Text(0)) : std::string();
+}
+
+// The stored text of an alert event's state and delivery state, back (DataLoss for anything else:
+// only this file writes them).
+absl::StatusOr<AlertState> ParseAlertState(std::string_view text) {
+  for (AlertState state : {AlertState::kFiring, AlertState::kResolved}) {
+    if (ToString(state) == text) return state;
+  }
+  return absl::DataLossError(absl::StrCat("alert event state \"", Sv(text), "\" is unknown"));
+}
+
+absl::StatusOr<AlertDelivery::State> ParseDeliveryState(std::string_view text) {
+  using State = AlertDelivery::State;
+  for (State state : {State::kPending, State::kDelivered, State::kFailed}) {
+    if (ToString(state) == text) return state;
+  }
+  return absl::DataLossError(absl::StrCat("alert delivery state \"", Sv(text), "\" is unknown"));
+}
+
 absl::Status DeleteCredentialsOfUser(Connection& db, std::string_view name) {
   TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM ui_credentials WHERE user_name = ?1"));
   del.BindText(1, name);
@@ -337,6 +397,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current < 6) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV6));
       if (current < 7) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV7));
       if (current < 8) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV8));
+      if (current < 9) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV9));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -588,6 +649,140 @@ absl::StatusOr<ProcessRulesRecord> SqliteCatalog::PutProcessRules(std::string_vi
     return ReplaceRulesDocument(db, "process_rules", project, record.rules_json, rules.empty(), now_ns);
   }));
   return record;
+}
+
+absl::StatusOr<AlertRulesRecord> SqliteCatalog::GetAlertRules(std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(AlertRulesRecord record, GetRulesDocument<AlertRulesRecord>(*db_, "alert_rules", project));
+  TRACKLY_ASSIGN_OR_RETURN(record.webhook_secret, ReadWebhookSecret(*db_, project));
+  return record;
+}
+
+absl::StatusOr<std::vector<AlertRulesRecord>> SqliteCatalog::ListAlertRules() {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<AlertRulesRecord> records, ListRulesDocuments<AlertRulesRecord>(*db_, "alert_rules"));
+  for (AlertRulesRecord& record : records) {
+    TRACKLY_ASSIGN_OR_RETURN(record.webhook_secret, ReadWebhookSecret(*db_, record.project));
+  }
+  return records;
+}
+
+absl::StatusOr<AlertRulesRecord> SqliteCatalog::PutAlertRules(std::string_view project, std::string_view rules_json,
+                                                              std::string_view new_secret, int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<AlertRule> rules, ParseAlertRulesText(rules_json));
+  AlertRulesRecord record{.project = std::string(project),
+                          .rules_json = model::DumpJson(AlertRulesToJson(rules)),
+                          .updated_ns = now_ns};
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_RETURN_IF_ERROR(ReplaceRulesDocument(db, "alert_rules", project, record.rules_json, rules.empty(), now_ns));
+    TRACKLY_ASSIGN_OR_RETURN(record.webhook_secret, ReadWebhookSecret(db, project));
+    if (!record.webhook_secret.empty() || new_secret.empty()) return absl::OkStatus();
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement insert,
+        db.Prepare("INSERT INTO alert_webhook_secrets(project, secret, created_ns) VALUES(?1, ?2, ?3)"));
+    insert.BindText(1, project);
+    insert.BindText(2, new_secret);
+    insert.BindInt(3, now_ns);
+    record.webhook_secret = std::string(new_secret);
+    return insert.Run();
+  }));
+  return record;
+}
+
+absl::StatusOr<int64_t> SqliteCatalog::AppendAlertEvent(const AlertEvent& event) {
+  if (event.alert.empty()) return absl::InvalidArgumentError("alert event alert: required");
+  if (event.time_ns <= 0) return absl::InvalidArgumentError("alert event time_ns: must be > 0");
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  int64_t id = 0;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, event.project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", event.project, "\" not found"));
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement insert,
+        db.Prepare("INSERT INTO alert_events(project, alert, time_ns, state, value, threshold, rule_fingerprint, "
+                   "delivery, attempts, http_status, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    insert.BindText(1, event.project);
+    insert.BindText(2, event.alert);
+    insert.BindInt(3, event.time_ns);
+    insert.BindText(4, ToString(event.state));
+    insert.BindDouble(5, event.value);
+    insert.BindDouble(6, event.threshold);
+    insert.BindText(7, event.rule_fingerprint);
+    insert.BindText(8, ToString(event.delivery.state));
+    insert.BindInt(9, event.delivery.attempts);
+    insert.BindInt(10, event.delivery.http_status);
+    insert.BindText(11, event.delivery.error);
+    TRACKLY_RETURN_IF_ERROR(insert.Run());
+    TRACKLY_ASSIGN_OR_RETURN(id, db.QueryInt("SELECT last_insert_rowid()"));
+    // Keeps the newest events of the project: the ones at or below the id kMax places down go.
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement prune,
+        db.Prepare(absl::StrCat("DELETE FROM alert_events WHERE project = ?1 AND id <= (SELECT id FROM alert_events "
+                                "WHERE project = ?1 ORDER BY id DESC LIMIT 1 OFFSET ",
+                                kMaxAlertEventsPerProject, ")")));
+    prune.BindText(1, event.project);
+    return prune.Run();
+  }));
+  return id;
+}
+
+absl::Status SqliteCatalog::UpdateAlertDelivery(std::string_view project, int64_t id, const AlertDelivery& delivery) {
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(Statement update,
+                             db.Prepare("UPDATE alert_events SET delivery = ?3, attempts = ?4, http_status = ?5, "
+                                        "error = ?6 WHERE project = ?1 AND id = ?2"));
+    update.BindText(1, project);
+    update.BindInt(2, id);
+    update.BindText(3, ToString(delivery.state));
+    update.BindInt(4, delivery.attempts);
+    update.BindInt(5, delivery.http_status);
+    update.BindText(6, delivery.error);
+    TRACKLY_RETURN_IF_ERROR(update.Run());
+    TRACKLY_ASSIGN_OR_RETURN(int64_t changed, db.QueryInt("SELECT changes()"));
+    if (changed == 0) {
+      return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" has no alert event ", id));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<AlertEvent>> SqliteCatalog::ListAlertEvents(const AlertEventQuery& query) {
+  if (query.project.empty()) return absl::InvalidArgumentError("alert event query without project");
+  TRACKLY_RETURN_IF_ERROR(CheckListLimit(query.limit));
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("SELECT id, project, alert, time_ns, state, value, threshold, rule_fingerprint, delivery, attempts, "
+                   "http_status, error FROM alert_events WHERE project = ?1 AND (?2 = '' OR alert = ?2) "
+                   "ORDER BY id DESC LIMIT ?3"));
+  stmt.BindText(1, query.project);
+  stmt.BindText(2, query.alert);
+  stmt.BindInt(3, query.limit);
+  std::vector<AlertEvent> events;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    TRACKLY_ASSIGN_OR_RETURN(AlertState state, ParseAlertState(stmt.Text(4)));
+    TRACKLY_ASSIGN_OR_RETURN(AlertDelivery::State delivery, ParseDeliveryState(stmt.Text(8)));
+    events.push_back(AlertEvent{.id = stmt.Int(0),
+                                .project = std::string(stmt.Text(1)),
+                                .alert = std::string(stmt.Text(2)),
+                                .time_ns = stmt.Int(3),
+                                .state = state,
+                                .value = stmt.Double(5),
+                                .threshold = stmt.Double(6),
+                                .rule_fingerprint = std::string(stmt.Text(7)),
+                                .delivery = AlertDelivery{.state = delivery,
+                                                          .attempts = static_cast<int>(stmt.Int(9)),
+                                                          .http_status = static_cast<int>(stmt.Int(10)),
+                                                          .error = std::string(stmt.Text(11))}});
+  }
+  return events;
 }
 
 absl::StatusOr<std::optional<RetentionRecord>> SqliteCatalog::GetRetention(std::string_view project) {

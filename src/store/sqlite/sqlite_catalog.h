@@ -1,4 +1,4 @@
-// Projects, API keys, project model prices, redaction rules, process rules and retention, UI credentials, users and roles, and the audit log in catalog.db, a small SQLite file beside store.db in the data directory.
+// Projects, API keys, project model prices, redaction rules, process rules, alert rules and events and retention, UI credentials, users and roles, and the audit log in catalog.db, a small SQLite file beside store.db in the data directory.
 #pragma once
 
 #include <memory>
@@ -47,6 +47,13 @@ class SqliteCatalog final : public Catalog {
   absl::StatusOr<std::vector<ProcessRulesRecord>> ListProcessRules() override;
   absl::StatusOr<ProcessRulesRecord> PutProcessRules(std::string_view project, std::string_view rules_json,
                                                      int64_t now_ns) override;
+  absl::StatusOr<AlertRulesRecord> GetAlertRules(std::string_view project) override;
+  absl::StatusOr<std::vector<AlertRulesRecord>> ListAlertRules() override;
+  absl::StatusOr<AlertRulesRecord> PutAlertRules(std::string_view project, std::string_view rules_json,
+                                                 std::string_view new_secret, int64_t now_ns) override;
+  absl::StatusOr<int64_t> AppendAlertEvent(const AlertEvent& event) override;
+  absl::Status UpdateAlertDelivery(std::string_view project, int64_t id, const AlertDelivery& delivery) override;
+  absl::StatusOr<std::vector<AlertEvent>> ListAlertEvents(const AlertEventQuery& query) override;
   absl::StatusOr<std::optional<RetentionRecord>> GetRetention(std::string_view project) override;
   absl::StatusOr<std::vector<RetentionRecord>> ListRetention() override;
   absl::StatusOr<RetentionRecord> PutRetention(const RetentionRecord& record) override;

@@ -1,6 +1,6 @@
-// SqliteCatalog's upgrade of a layout-7 catalog.db (before process rules) to the layout that keeps
-// them: the data it had stays, rules can be put, and opening again (or over a lowered
-// user_version) does no harm.
+// SqliteCatalog's upgrades of an older catalog.db: layout 7 (before process rules) and layout 8
+// (before alerts) to the current layout. The data it had stays, the new things can be put, and
+// opening again (or over a lowered user_version) does no harm.
 #include "store/sqlite/sqlite_catalog.h"
 
 #include <unistd.h>
@@ -73,6 +73,38 @@ TEST(SqliteCatalogProcessRulesTest, UpgradesALayoutVersion7CatalogKeepingItsData
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].project, "p");
   EXPECT_EQ((*all)[0].updated_ns, 2);
+}
+
+TEST(SqliteCatalogAlertsTest, UpgradesALayoutVersion8CatalogKeepingItsDataAndAgainWithoutHarm) {
+  constexpr char kAlerts[] =
+      R"({"rules":[{"name":"errors","metric":{"measure":"error_rate"},"window_minutes":5,"condition":"above",)"
+      R"("threshold":0.1,"webhook":"https://hooks.example.com/t"}]})";
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    ASSERT_TRUE((*catalog)->CreateProject("p", 1).ok());
+    ASSERT_TRUE((*catalog)->PutProcessRules("p", kRules, 2).ok());
+  }
+  // What version 8 wrote: no alert tables.
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(
+      dir, "DROP TABLE alert_rules; DROP TABLE alert_webhook_secrets; DROP TABLE alert_events; PRAGMA user_version = 8"));
+  for (int open = 0; open < 2; ++open) {
+    SCOPED_TRACE(open);
+    absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    EXPECT_EQ((*catalog)->GetProcessRules("p")->updated_ns, 2);
+    absl::StatusOr<AlertRulesRecord> got = (*catalog)->GetAlertRules("p");
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->webhook_secret, open == 0 ? "" : "whsec_1");
+    ASSERT_TRUE((*catalog)->PutAlertRules("p", kAlerts, "whsec_1", 3).ok());
+    ASSERT_TRUE((*catalog)->AppendAlertEvent({.project = "p", .alert = "errors", .time_ns = 4}).ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(dir, "PRAGMA user_version = 8"));
+  absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ((*catalog)->ListAlertRules()->size(), 1u);
+  EXPECT_EQ((*catalog)->ListAlertEvents({.project = "p"})->size(), 2u);
 }
 
 }  // namespace

@@ -41,6 +41,28 @@ std::string FtsQuery(std::string_view text) {
   return absl::StrJoin(phrases, " ");
 }
 
+// The smallest string greater than every string that starts with `prefix` (bytewise), or "" when
+// there is none (a prefix of only 0xff bytes): the upper bound of a prefix range.
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+// The SQL of a score column Store::QueryScoreMetrics groups by. `value` holds the value's JSON
+// text (score_rows.h): a categorical value is grouped by its string, a number or boolean by its
+// JSON text.
+std::string ScoreDimensionSql(ScoreDimension dimension) {
+  switch (dimension) {
+    case ScoreDimension::kName: return "name";
+    case ScoreDimension::kValue:
+      return "CASE WHEN substr(value, 1, 1) = '\"' THEN json_extract(value, '$') ELSE value END";
+    case ScoreDimension::kSource: return "source";
+  }
+  return "''";
+}
+
 }  // namespace
 
 class SqliteStore::Reader {
@@ -437,6 +459,71 @@ absl::StatusOr<MetricsResult> SqliteStore::QueryMetrics(const MetricsQuery& quer
   absl::StatusOr<MetricsResult> result = sqlite::QueryRollups(db, query);
   db.Exec("COMMIT").IgnoreError();  // a read-only transaction; ending it cannot lose anything
   return result;
+}
+
+absl::StatusOr<MetricsResult> SqliteStore::QueryScoreMetrics(const ScoreMetricsQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(ValidateScoreMetricsQuery(query));
+  const ScoreTimeRange range = ScoreMetricsRange(query);
+  Filter filter;
+  filter.Add("project = ?", query.project);
+  if (!query.name.empty()) filter.Add("name = ?", query.name);
+  if (!query.name_prefix.empty()) {
+    // A range rather than LIKE (case-insensitive, with wildcards to escape), so scores_by_name
+    // serves it.
+    filter.Add("name >= ?", query.name_prefix);
+    if (std::string end = PrefixEnd(query.name_prefix); !end.empty()) filter.Add("name < ?", std::move(end));
+  }
+  if (!query.source.empty()) filter.Add("source = ?", query.source);
+  if (range.from_ns != 0) filter.Add("time_ns >= ?", range.from_ns);
+  if (range.to_ns != 0) filter.Add("time_ns < ?", range.to_ns);
+
+  // The bucket start, floored also before 1970 (SQLite's % truncates toward zero).
+  const int64_t grain_ns = GrainNs(query.time_grain);
+  const std::string bucket =
+      grain_ns == 0 ? "0" : absl::StrCat("time_ns - (((time_ns % ", grain_ns, ") + ", grain_ns, ") % ", grain_ns, ")");
+  // GROUP BY the columns by position, which also leaves out the constant bucket when not grouped
+  // by time (SQLite reads a literal integer there as a position).
+  std::vector<std::string> keys = {bucket};
+  std::vector<std::string> positions;
+  if (grain_ns != 0) positions.push_back("1");
+  for (ScoreDimension dimension : query.group_by) {
+    keys.push_back(ScoreDimensionSql(dimension));
+    positions.push_back(absl::StrCat(keys.size()));
+  }
+  const bool distinct_traces = NeedsDistinctTraces(query.measures);
+  // `num`: numbers, and booleans as 1 and 0 (a JSON number starts with '-' or a digit); NULL for
+  // a categorical value, which aggregates then skip.
+  const std::string sql = absl::StrCat(
+      "SELECT ", absl::StrJoin(keys, ", "), ", COUNT(*), ", distinct_traces ? "COUNT(DISTINCT trace_id)" : "0",
+      ", COUNT(num), TOTAL(num), MIN(num), MAX(num), COUNT(CASE WHEN value = 'true' THEN 1 END), "
+      "COUNT(CASE WHEN value = 'false' THEN 1 END) FROM (SELECT trace_id, name, value, source, time_ns, "
+      "CASE WHEN value = 'true' THEN 1.0 WHEN value = 'false' THEN 0.0 "
+      "WHEN substr(value, 1, 1) IN ('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9') THEN CAST(value AS REAL) "
+      "END AS num FROM scores WHERE ",
+      filter.Where(), ")", positions.empty() ? "" : " GROUP BY ", absl::StrJoin(positions, ", "));
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, reader.db().PrepareOnce(sql));
+  filter.Bind(stmt);
+  std::vector<ScoreGroup> groups;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    ScoreGroup group;
+    int column = 0;
+    group.time_ns = stmt.Int(column++);
+    for (size_t i = 0; i < query.group_by.size(); ++i) group.group.emplace_back(stmt.Text(column++));
+    ScoreAggregates& a = group.aggregates;
+    a.count = stmt.Int(column++);
+    a.traces = stmt.Int(column++);
+    a.numeric_count = stmt.Int(column++);
+    a.numeric_sum = stmt.Double(column++);
+    a.numeric_min = stmt.Double(column++);
+    a.numeric_max = stmt.Double(column++);
+    a.true_count = stmt.Int(column++);
+    a.false_count = stmt.Int(column++);
+    groups.push_back(std::move(group));
+  }
+  return ScoreMetricsResult(query, std::move(groups));
 }
 
 absl::StatusOr<SessionDetail> SqliteStore::GetSession(std::string_view project, std::string_view session_id) {

@@ -79,6 +79,9 @@ class SqliteStore final : public Store {
                                                        std::string_view observation_id) override;
   // Reads the rollup tables on a read connection (store/sqlite/rollups.h).
   absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override;
+  // One GROUP BY over the project's scores in the range (served by scores_by_time, or
+  // scores_by_name when a name or prefix is given), on a read connection.
+  absl::StatusOr<MetricsResult> QueryScoreMetrics(const ScoreMetricsQuery& query) override;
   // Lists the range's traces on a read connection, then rewrites them kRewriteTracesPerCommit
   // at a time through the writer thread (store/sqlite/observation_rewriter.h).
   absl::StatusOr<RewriteStats> RewriteObservations(const RewriteRange& range,

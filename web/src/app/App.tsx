@@ -10,6 +10,8 @@ import { SessionPage } from '../sessions/SessionPage';
 import { ProjectsSection, SettingsPage } from '../settings/SettingsPage';
 import { AuditPage } from '../audit/AuditPage';
 import { WorkflowPage } from '../workflow/WorkflowPage';
+import { AlertsPage } from '../alerts/AlertsPage';
+import { LivePage } from '../live/LivePage';
 
 // The dashboard and its chart library load when it is first opened.
 const DashboardPage = lazy(() => import('../dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
@@ -28,6 +30,8 @@ function Page({ path, search, auth }: { path: string; search: string; auth: Sign
   if (section === 'settings') return <SettingsPage auth={auth} />;
   if (section === 'audit') return <AuditPage search={search} />;
   if (section === 'workflow') return <WorkflowPage search={search} />;
+  if (section === 'alerts') return <AlertsPage />;
+  if (section === 'live') return <LivePage search={search} />;
   if (section === 'dashboard') {
     return <Suspense fallback={<p className="loading">Loading…</p>}><DashboardPage search={search} /></Suspense>;
   }
@@ -66,9 +70,11 @@ export function App() {
         <span className="brand">Trackly</span>
         <nav>
           <Link to="/traces" className={section === 'traces' ? 'active' : ''}>Traces</Link>
+          <Link to="/live" className={section === 'live' ? 'active' : ''}>Live</Link>
           <Link to="/sessions" className={section === 'sessions' ? 'active' : ''}>Sessions</Link>
           <Link to="/dashboard" className={section === 'dashboard' ? 'active' : ''}>Dashboard</Link>
           <Link to="/workflow" className={section === 'workflow' ? 'active' : ''}>Workflow</Link>
+          <Link to="/alerts" className={section === 'alerts' ? 'active' : ''}>Alerts</Link>
           <Link to="/settings" className={section === 'settings' ? 'active' : ''}>Settings</Link>
           {canAdmin(auth) && <Link to="/audit" className={section === 'audit' ? 'active' : ''}>Audit</Link>}
         </nav>

@@ -1,6 +1,7 @@
 // The dashboard: totals for a time range, then cost, tokens, latency, traces and errors over it,
-// each chart broken down by a dimension of the metrics API, and a "What if" panel that prices a
-// model's calls at another model's prices (WhatIfPanel). The range, filters and breakdowns
+// each chart broken down by a dimension of the metrics API, the server's evaluations of the
+// finished traces (EvaluationsPanel: rule pass rates, findings, stop reasons), and a "What if"
+// panel that prices a model's calls at another model's prices (WhatIfPanel). The range, filters and breakdowns
 // are the URL (dashboard/metrics.ts), so a view is a link that can be shared.
 import { useMemo, useState, type FormEvent } from 'react';
 import { useApi } from '../app/api';
@@ -14,6 +15,7 @@ import {
   panelPath, parseDashboard, summarize, tilesPath, timeWindow,
   type DashboardState, type MetricsAnswer, type PanelSpec, type Percentile, type TimeWindow, type Totals,
 } from './metrics';
+import { EvaluationsPanel } from './EvaluationsPanel';
 import { TimeChart } from './TimeChart';
 import { WhatIfPanel } from './WhatIfPanel';
 
@@ -131,6 +133,7 @@ export function DashboardPage({ search }: { search: string }) {
         <>
           <div className="dashboard-grid">
             {kPanels.map((spec) => <Panel key={spec.id} spec={spec} state={state} period={period} />)}
+            <EvaluationsPanel state={state} period={period} />
           </div>
           <WhatIfPanel state={state} period={period} />
         </>
