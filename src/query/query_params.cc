@@ -12,15 +12,14 @@
 #include "absl/strings/str_split.h"
 #include "base/status.h"
 #include "model/time_format.h"
+#include "query/param_setters.h"
 
 namespace trackly::query {
 namespace {
 
 
-// Sets one field of a query from a parameter value, or says why the value is bad (the caller
-// prefixes the parameter name).
 template <typename Query>
-using Setter = std::function<absl::Status(std::string_view value, Query& query)>;
+using Setter = ParamSetter<Query>;
 
 absl::Status ParseLimit(std::string_view value, int* out) {
   int limit = 0;
@@ -37,15 +36,6 @@ absl::Status ParseTime(std::string_view value, int64_t* out) {
     return absl::InvalidArgumentError("must be an RFC 3339 time or a Unix timestamp");
   }
   *out = *ns;
-  return absl::OkStatus();
-}
-
-absl::Status ParseNonNegative(std::string_view value, double* out) {
-  double number = 0;
-  if (!absl::SimpleAtod(Sv(value), &number) || !std::isfinite(number) || number < 0) {
-    return absl::InvalidArgumentError("must be a non-negative number");
-  }
-  *out = number;
   return absl::OkStatus();
 }
 
@@ -192,32 +182,6 @@ const std::map<std::string, Setter<store::ObservationQuery>, std::less<>>& Obser
   return *setters;
 }
 
-template <typename Query>
-absl::Status Apply(const QueryParams& params,
-                   const std::map<std::string, Setter<Query>, std::less<>>& setters, Query& query) {
-  std::map<std::string_view, bool> seen;
-  for (const auto& [name, value] : params) {
-    auto it = setters.find(name);
-    if (it == setters.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown parameter '", name, "'"));
-    }
-    if (seen[it->first]) {
-      return absl::InvalidArgumentError(absl::StrCat("parameter '", name, "' is repeated"));
-    }
-    seen[it->first] = true;
-    if (value.empty()) continue;
-    if (absl::Status status = it->second(value, query); !status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("parameter '", name, "' ", status.message(), ", got '", value, "'"));
-    }
-  }
-  if constexpr (requires { query.from_ns; }) {  // a query with a time range
-    if (query.from_ns != 0 && query.to_ns != 0 && query.from_ns >= query.to_ns) {
-      return absl::InvalidArgumentError("parameter 'from' must be before 'to'");
-    }
-  }
-  return absl::OkStatus();
-}
 
 // What the metrics parameters set before the level is settled (ParseMetricsQuery).
 struct MetricsParams {
@@ -414,9 +378,18 @@ const std::map<std::string, Setter<DiffQuery>, std::less<>>& DiffSetters() {
 
 }  // namespace
 
+absl::Status ParseNonNegative(std::string_view value, double* out) {
+  double number = 0;
+  if (!absl::SimpleAtod(Sv(value), &number) || !std::isfinite(number) || number < 0) {
+    return absl::InvalidArgumentError("must be a non-negative number");
+  }
+  *out = number;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DiffQuery> ParseDiffQuery(const QueryParams& params) {
   DiffQuery query;
-  TRACKLY_RETURN_IF_ERROR(Apply(params, DiffSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, DiffSetters(), query));
   if (query.against.empty()) {
     return absl::InvalidArgumentError("parameter 'against' is required (a trace id, or 'typical')");
   }
@@ -429,7 +402,7 @@ absl::StatusOr<DiffQuery> ParseDiffQuery(const QueryParams& params) {
 
 absl::StatusOr<store::MetricsQuery> ParseMetricsQuery(const QueryParams& params, std::string_view project) {
   MetricsParams parsed;
-  TRACKLY_RETURN_IF_ERROR(Apply(params, MetricsSetters(), parsed));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, MetricsSetters(), parsed));
   store::MetricsQuery query = std::move(parsed.query);
   query.project = std::string(project);
   query.from_ns = parsed.from_ns;
@@ -444,7 +417,7 @@ absl::StatusOr<store::ScoreMetricsQuery> ParseScoreMetricsQuery(const QueryParam
                                                                  std::string_view project) {
   store::ScoreMetricsQuery query;
   query.project = std::string(project);
-  TRACKLY_RETURN_IF_ERROR(Apply(params, ScoreMetricsSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, ScoreMetricsSetters(), query));
   if (!query.name.empty() && !query.name_prefix.empty()) {
     return absl::InvalidArgumentError("parameter 'name_prefix' cannot be combined with 'name': give one of them");
   }
@@ -454,7 +427,7 @@ absl::StatusOr<store::ScoreMetricsQuery> ParseScoreMetricsQuery(const QueryParam
 
 absl::StatusOr<WhatIfQuery> ParseWhatIfQuery(const QueryParams& params) {
   WhatIfQuery query;
-  TRACKLY_RETURN_IF_ERROR(Apply(params, WhatIfSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, WhatIfSetters(), query));
   for (const auto& [name, value] : {std::pair<const char*, bool>{"model", query.model.empty()},
                                     {"as", query.as.empty()},
                                     {"from", query.from_ns == 0},
@@ -468,7 +441,7 @@ absl::StatusOr<store::TraceQuery> ParseTraceQuery(const QueryParams& params,
                                                   std::string_view project) {
   store::TraceQuery query;
   query.project = std::string(project);
-  TRACKLY_RETURN_IF_ERROR(Apply(params, TraceSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, TraceSetters(), query));
   if (query.score_name.empty() && (query.score_min || query.score_max || !query.score_value.empty())) {
     return absl::InvalidArgumentError("parameters 'score_min', 'score_max' and 'score_value' need 'score' (its name)");
   }
@@ -479,21 +452,21 @@ absl::StatusOr<store::SessionQuery> ParseSessionQuery(const QueryParams& params,
                                                       std::string_view project) {
   store::SessionQuery query;
   query.project = std::string(project);
-  TRACKLY_RETURN_IF_ERROR(Apply(params, SessionSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, SessionSetters(), query));
   return query;
 }
 
 absl::StatusOr<store::ScoreQuery> ParseScoreQuery(const QueryParams& params, std::string_view project) {
   store::ScoreQuery query;
   query.project = std::string(project);
-  TRACKLY_RETURN_IF_ERROR(Apply(params, ScoreSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, ScoreSetters(), query));
   return query;
 }
 
 absl::StatusOr<store::AuditQuery> ParseAuditQuery(const QueryParams& params, std::string_view project) {
   store::AuditQuery query;
   query.project = std::string(project);
-  TRACKLY_RETURN_IF_ERROR(Apply(params, AuditSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, AuditSetters(), query));
   return query;
 }
 
@@ -502,7 +475,7 @@ absl::StatusOr<store::ObservationQuery> ParseObservationQuery(const QueryParams&
   store::ObservationQuery query;
   query.project = std::string(project);
   query.trace_id = std::string(trace_id);
-  TRACKLY_RETURN_IF_ERROR(Apply(params, ObservationSetters(), query));
+  TRACKLY_RETURN_IF_ERROR(ApplyParams(params, ObservationSetters(), query));
   return query;
 }
 

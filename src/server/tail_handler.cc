@@ -1,16 +1,14 @@
 #include "server/tail_handler.h"
 
-#include <cmath>
-#include <functional>
 #include <limits>
 #include <map>
-#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/codec.h"
 #include "model/time_format.h"
+#include "query/param_setters.h"
 #include "server/http_status.h"
 #include "store/store.h"
 
@@ -19,22 +17,13 @@ namespace {
 
 using model::Json;
 
-// Sets one field of a request from a parameter's value, or says what the value must be.
-using Setter = std::function<absl::Status(std::string_view value, TailRequest& request)>;
+using query::ParseNonNegative;
+using Setter = query::ParamSetter<TailRequest>;
 
 absl::Status ParseInteger(std::string_view value, int64_t min, int64_t max, int64_t* out) {
   int64_t number = 0;
   if (!absl::SimpleAtoi(Sv(value), &number) || number < min || number > max) {
     return absl::InvalidArgumentError(absl::StrCat("must be an integer from ", min, " to ", max));
-  }
-  *out = number;
-  return absl::OkStatus();
-}
-
-absl::Status ParseNonNegative(std::string_view value, double* out) {
-  double number = 0;
-  if (!absl::SimpleAtod(Sv(value), &number) || !std::isfinite(number) || number < 0) {
-    return absl::InvalidArgumentError("must be a non-negative number");
   }
   *out = number;
   return absl::OkStatus();
@@ -47,8 +36,8 @@ Setter Text(std::string TailFilter::*member) {
   };
 }
 
-const std::map<std::string, Setter, std::less<>>& Setters() {
-  static const auto* const setters = new std::map<std::string, Setter, std::less<>>{
+const query::ParamSetters<TailRequest>& Setters() {
+  static const auto* const setters = new query::ParamSetters<TailRequest>{
       {"after",
        [](std::string_view v, TailRequest& r) {
          int64_t after = 0;
@@ -103,18 +92,7 @@ Json TimeOrNull(int64_t ns) { return ns == 0 ? Json(nullptr) : Json(model::Forma
 
 absl::StatusOr<TailRequest> ParseTailRequest(const query::QueryParams& params) {
   TailRequest request;
-  std::map<std::string_view, bool> seen;
-  for (const auto& [name, value] : params) {
-    auto it = Setters().find(name);
-    if (it == Setters().end()) return absl::InvalidArgumentError(absl::StrCat("unknown parameter '", name, "'"));
-    if (std::exchange(seen[it->first], true)) {
-      return absl::InvalidArgumentError(absl::StrCat("parameter '", name, "' is repeated"));
-    }
-    if (value.empty()) continue;
-    if (absl::Status status = it->second(value, request); !status.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("parameter '", name, "' ", status.message(), ", got '", value, "'"));
-    }
-  }
+  TRACKLY_RETURN_IF_ERROR(query::ApplyParams(params, Setters(), request));
   return request;
 }
 
