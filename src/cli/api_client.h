@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cli/keep_alive_http.h"
 #include "cli/otlp_http_exporter.h"
 
 namespace trackly::cli {
@@ -39,13 +40,11 @@ class ApiClient {
   absl::StatusOr<ApiResponse> Get(std::string_view target, absl::Duration timeout);
 
  private:
-  struct Connection;
   ApiClient(ApiClientOptions options, HttpEndpoint endpoint);
-  absl::StatusOr<ApiResponse> GetOnce(std::string_view target, absl::Duration timeout);
 
   ApiClientOptions options_;
   HttpEndpoint endpoint_;  // path: the base path
-  std::unique_ptr<Connection> connection_;  // null until the first request, and after a failure
+  KeepAliveHttpConnection connection_;
 };
 
 }  // namespace trackly::cli

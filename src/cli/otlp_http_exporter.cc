@@ -1,11 +1,6 @@
 #include "cli/otlp_http_exporter.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "cli/keep_alive_http.h"
 #include "cli/otlp_request.h"
 #include "model/json.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -20,9 +16,7 @@
 namespace trackly::cli {
 namespace {
 
-namespace beast = boost::beast;
 namespace http = boost::beast::http;
-using tcp = boost::asio::ip::tcp;
 
 int64_t RejectedSpans(OtlpFormat format, const std::string& body) {
   if (body.empty()) return 0;
@@ -44,19 +38,6 @@ int64_t RejectedSpans(OtlpFormat format, const std::string& body) {
 }
 
 }  // namespace
-
-// The socket and the io_context that drives it. Beast's timeouts only apply to asynchronous
-// operations, so each step starts one and runs the context until it completes.
-struct OtlpHttpExporter::Connection {
-  boost::asio::io_context io;
-  beast::tcp_stream stream{io};
-  beast::flat_buffer buffer;
-
-  void Run() {
-    io.restart();
-    io.run();
-  }
-};
 
 absl::StatusOr<OtlpFormat> ParseOtlpFormat(std::string_view text) {
   if (text == "json") return OtlpFormat::kJson;
@@ -123,7 +104,9 @@ absl::StatusOr<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
 }
 
 OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options, HttpEndpoint endpoint)
-    : options_(std::move(options)), endpoint_(std::move(endpoint)) {}
+    : options_(std::move(options)),
+      endpoint_(std::move(endpoint)),
+      connection_(std::make_unique<KeepAliveHttpConnection>(endpoint_.host, endpoint_.port)) {}
 
 OtlpHttpExporter::~OtlpHttpExporter() = default;
 
@@ -134,36 +117,7 @@ absl::StatusOr<ExportResponse> OtlpHttpExporter::Export(std::span<const model::R
   } else {
     TRACKLY_ASSIGN_OR_RETURN(body, EncodeOtlpProtobuf(spans));
   }
-  const bool reused = connection_ != nullptr;
-  absl::StatusOr<ExportResponse> response = PostOnce(body);
-  if (!response.ok() && reused && absl::IsUnavailable(response.status())) {
-    // The server may have closed an idle keep-alive connection; try once on a fresh one.
-    response = PostOnce(body);
-  }
-  return response;
-}
-
-absl::StatusOr<ExportResponse> OtlpHttpExporter::PostOnce(const std::string& body) {
-  const std::string where = absl::StrCat("http://", endpoint_.host, ":", endpoint_.port);
-  const auto timeout = absl::ToChronoMilliseconds(options_.timeout);
-  beast::error_code ec;
-  if (connection_ == nullptr) {
-    auto connection = std::make_unique<Connection>();
-    tcp::resolver resolver(connection->io);
-    tcp::resolver::results_type addresses = resolver.resolve(endpoint_.host, endpoint_.port, ec);
-    if (ec) {
-      return absl::UnavailableError(absl::StrCat("cannot resolve ", endpoint_.host, ": ", ec.message()));
-    }
-    connection->stream.expires_after(timeout);
-    connection->stream.async_connect(addresses, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-    connection->Run();
-    if (ec) {
-      return absl::UnavailableError(absl::StrCat("cannot connect to ", where, ": ", ec.message()));
-    }
-    connection_ = std::move(connection);
-  }
-
-  http::request<http::string_body> request{http::verb::post, endpoint_.path, 11};
+  KeepAliveHttpConnection::Request request{http::verb::post, endpoint_.path, 11};
   request.set(http::field::host, absl::StrCat(endpoint_.host, ":", endpoint_.port));
   request.set(http::field::user_agent, "trackly-demo");
   request.set(http::field::content_type, options_.format == OtlpFormat::kJson
@@ -173,30 +127,16 @@ absl::StatusOr<ExportResponse> OtlpHttpExporter::PostOnce(const std::string& bod
     request.set(http::field::authorization, absl::StrCat("Bearer ", options_.api_key));
   }
   request.keep_alive(true);
-  request.body() = body;
+  request.body() = std::move(body);
   request.prepare_payload();
-
-  Connection& c = *connection_;
-  c.stream.expires_after(timeout);
-  http::async_write(c.stream, request, [&](beast::error_code e, size_t) { ec = e; });
-  c.Run();
-  if (!ec) {
-    http::response<http::string_body> response;
-    c.stream.expires_after(timeout);
-    http::async_read(c.stream, c.buffer, response, [&](beast::error_code e, size_t) { ec = e; });
-    c.Run();
-    if (!ec) {
-      if (!response.keep_alive()) connection_.reset();
-      ExportResponse out;
-      out.http_status = static_cast<int>(response.result_int());
-      out.body = std::move(response.body());
-      if (out.http_status == 200) out.rejected_spans = RejectedSpans(options_.format, out.body);
-      return out;
-    }
-  }
-  connection_.reset();
-  return absl::UnavailableError(
-      absl::StrCat("no answer from ", where, endpoint_.path, ": ", ec.message()));
+  // Ingest is idempotent, so the connection may send it twice (a reused connection's retry).
+  TRACKLY_ASSIGN_OR_RETURN(KeepAliveHttpConnection::Response response,
+                           connection_->Exchange(request, options_.timeout, options_.timeout));
+  ExportResponse out;
+  out.http_status = static_cast<int>(response.result_int());
+  out.body = std::move(response.body());
+  if (out.http_status == 200) out.rejected_spans = RejectedSpans(options_.format, out.body);
+  return out;
 }
 
 }  // namespace trackly::cli

@@ -15,6 +15,8 @@
 
 namespace trackly::cli {
 
+class KeepAliveHttpConnection;
+
 enum class OtlpFormat { kJson, kProtobuf };
 
 // "json" | "protobuf" (also "proto"); InvalidArgument otherwise.
@@ -60,13 +62,11 @@ class OtlpHttpExporter {
   absl::StatusOr<ExportResponse> Export(std::span<const model::RawSpan> spans);
 
  private:
-  struct Connection;
   OtlpHttpExporter(OtlpHttpExporterOptions options, HttpEndpoint endpoint);
-  absl::StatusOr<ExportResponse> PostOnce(const std::string& body);
 
   OtlpHttpExporterOptions options_;
   HttpEndpoint endpoint_;
-  std::unique_ptr<Connection> connection_;  // null until the first export
+  std::unique_ptr<KeepAliveHttpConnection> connection_;  // cli/keep_alive_http.h
 };
 
 }  // namespace trackly::cli
