@@ -26,9 +26,13 @@ absl::StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_sp
     } else if (c == '%') {
       int high = i + 2 < text.size() ? HexValue(text[i + 1]) : -1;
       int low = high >= 0 ? HexValue(text[i + 2]) : -1;
-      if (low < 0 || (high == 0 && low == 0)) {
+      if (low < 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("bad percent escape in '", Sv(text.substr(0, 200)), "'"));
+      }
+      if (high == 0 && low == 0) {  // a NUL would end the value early in every C API it reaches
+        return absl::InvalidArgumentError(
+            absl::StrCat("'%00' (a NUL byte) is not allowed, in '", Sv(text.substr(0, 200)), "'"));
       }
       out.push_back(static_cast<char>(high * 16 + low));
       i += 2;

@@ -29,6 +29,12 @@ TEST(RequestTargetTest, RejectsNonOriginFormAndBadEscapes) {
   }
 }
 
+TEST(RequestTargetTest, SaysANulByteIsRefused) {
+  absl::StatusOr<RequestTarget> target = ParseRequestTarget("/x?a=b%00c");
+  ASSERT_EQ(target.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(target.status().message().find("NUL"), absl::string_view::npos) << target.status();
+}
+
 TEST(RequestTargetTest, PlusIsSpaceOnlyInQueries) {
   EXPECT_EQ(*PercentDecode("a+b%2B", true), "a b+");
   EXPECT_EQ(*PercentDecode("a+b%2B", false), "a+b+");
