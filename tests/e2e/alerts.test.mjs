@@ -3,7 +3,8 @@
 // 127.0.0.1 (allowed by --alert-webhooks-allow-private). Error spans make a rule fire; the
 // receiver answers 500 to the first attempt, so the delivery is retried and then delivered, each
 // attempt with a valid HMAC signature; the events list shows it delivered; good spans resolve the
-// rule; a test delivery answers with its outcome; the CLI shows the rules and their last events.
+// rule; the Alerts page in Chromium shows the rule and both events; a test delivery answers with
+// its outcome; the CLI shows the rules and their last events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDataDir, removeDir, createKey, getJson, cli, BINARY } from './harness.mjs';
 import { jsonSpan, jsonRequest, postJson } from './otlp_payloads.mjs';
+import { launchBrowser, loginLink } from './browser.mjs';
 
 let dataDir, server, key, receiver, hookUrl, secret;
 // Every request the receiver got: {headers, body (string), status answered}.
@@ -162,6 +164,27 @@ test('staying above the threshold sends nothing more; good spans resolve the rul
   assert.deepEqual(received.slice(firingSeen).map((r) => JSON.parse(r.body).state), ['resolved']);
   const events = await eventsWhen((data) => data.length === 2 && data[0].delivery === 'delivered');
   assert.deepEqual(events.map((e) => `${e.state} ${e.delivery}`), ['resolved delivered', 'firing delivered']);
+});
+
+test('the Alerts page shows the rule with its state and both events with their deliveries', async () => {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(loginLink(server, dataDir, 'default', '/alerts'));
+    const rules = page.locator('.alerts-table');
+    await rules.getByText('search errors').waitFor();
+    const rule = await rules.locator('tbody tr').first().innerText();
+    assert.match(rule, /search errors/);
+    assert.match(rule, /\bok\b/);  // resolved by the good spans
+    assert.match(rule, /hooks\/trackly/);
+    const events = await page.locator('.alert-events-table tbody tr').allInnerTexts();
+    assert.equal(events.length, 2, events.join('\n'));
+    assert.match(events[0], /search errors\s+resolved/);
+    assert.match(events[1], /search errors\s+firing/);
+    for (const event of events) assert.match(event, /delivered/);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('a test delivery goes to the webhook now and answers with its outcome', async () => {
