@@ -10,6 +10,7 @@
 #include "analysis/span_tree.h"
 #include "analysis/trace_diff.h"
 #include "base/status.h"
+#include "model/rollup.h"
 #include "model/summary.h"
 
 namespace trackly::analysis {
@@ -36,6 +37,39 @@ double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 // total / count, 0 when there is nothing to divide by.
 double Mean(double total, int64_t count) { return count == 0 ? 0 : total / static_cast<double>(count); }
 
+// Pre-order of a trie of `n` nodes (parent_of(i): an index or -1 for a root), roots and siblings
+// ordered by key_of(i): an explicit stack, so a 100k-deep path cannot overflow the call stack.
+template <typename ParentOf, typename KeyOf>
+std::vector<int32_t> TriePreorder(size_t n, ParentOf parent_of, KeyOf key_of) {
+  std::vector<size_t> offsets(n + 2, 0);  // children of node c at [offsets[c + 1], offsets[c + 2])
+  for (size_t i = 0; i < n; ++i) ++offsets[static_cast<size_t>(parent_of(i) + 1) + 1];
+  for (size_t c = 1; c < offsets.size(); ++c) offsets[c] += offsets[c - 1];
+  std::vector<int32_t> children(n);
+  std::vector<size_t> fill(offsets.begin(), offsets.end() - 1);
+  for (size_t i = 0; i < n; ++i) children[fill[static_cast<size_t>(parent_of(i) + 1)]++] = static_cast<int32_t>(i);
+  auto by_key = [&](int32_t a, int32_t b) { return key_of(static_cast<size_t>(a)) < key_of(static_cast<size_t>(b)); };
+  for (size_t c = 0; c + 1 < offsets.size(); ++c) {
+    std::sort(children.begin() + static_cast<ptrdiff_t>(offsets[c]),
+              children.begin() + static_cast<ptrdiff_t>(offsets[c + 1]), by_key);
+  }
+  std::vector<int32_t> order;
+  order.reserve(n);
+  std::vector<int32_t> stack;
+  // Pushed in reverse so the first by key is visited first.
+  auto push_children = [&](int32_t parent) {
+    const size_t c = static_cast<size_t>(parent + 1);
+    for (size_t k = offsets[c + 1]; k > offsets[c]; --k) stack.push_back(children[k - 1]);
+  };
+  push_children(-1);
+  while (!stack.empty()) {
+    const int32_t node = stack.back();
+    stack.pop_back();
+    order.push_back(node);
+    push_children(node);
+  }
+  return order;
+}
+
 struct NodeAcc {
   int32_t key = 0;
   int32_t parent = -1;
@@ -44,6 +78,7 @@ struct NodeAcc {
   int64_t calls = 0;
   int64_t last_run = -1;  // the last run counted in `runs`
   double cost_usd = 0;
+  int64_t cost_nusd = 0;  // each span's cost rounded once, for the rollup
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t total_tokens = 0;
@@ -81,6 +116,7 @@ class GraphBuilder {
       }
       ++acc.calls;
       acc.cost_usd += o.cost.total;
+      acc.cost_nusd += model::ToNanoUsd(o.cost.total);
       acc.input_tokens += o.usage.input_tokens;
       acc.output_tokens += o.usage.output_tokens;
       acc.total_tokens += o.usage.total_tokens;
@@ -92,6 +128,54 @@ class GraphBuilder {
     for (const Index i : tree.preorder()) AddSequence(tree.children(i), r);
 
     AddRunTotals(tree);
+  }
+
+  // The additive form of what was added: nodes in order of first appearance (a parent before its
+  // children), durations as microseconds in the sketches, as the metrics rollups keep them.
+  model::WorkflowRollup Rollup() const {
+    model::WorkflowRollup rollup;
+    std::vector<int32_t> index(nodes_.size());
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      const NodeAcc& acc = nodes_[n];
+      const int32_t parent = acc.parent < 0 ? -1 : index[static_cast<size_t>(acc.parent)];
+      const int32_t i = rollup.FindOrAddNode(parent, keys_[static_cast<size_t>(acc.key)]);
+      index[n] = i;
+      model::WorkflowNodeValues& v = rollup.mutable_node(i);
+      v.runs += acc.runs;
+      v.calls += acc.calls;
+      v.errors += acc.errors;
+      v.cost_nusd += acc.cost_nusd;
+      v.input_tokens += acc.input_tokens;
+      v.output_tokens += acc.output_tokens;
+      v.total_tokens += acc.total_tokens;
+      if (parent >= 0) {
+        model::WorkflowEdgeValues& e = rollup.mutable_edge(
+            {.kind = static_cast<int32_t>(WorkflowEdgeKind::kContains), .from = parent, .to = i});
+        e.runs += acc.runs;
+        e.count += acc.calls;
+      }
+    }
+    for (size_t s = 0; s < sample_ns_.size(); ++s) {
+      rollup.mutable_node(index[static_cast<size_t>(sample_nodes_[s])]).latency.Add(sample_ns_[s] / 1000);
+    }
+    for (const EdgeAcc& acc : edges_) {
+      model::WorkflowEdgeValues& e =
+          rollup.mutable_edge({.kind = static_cast<int32_t>(WorkflowEdgeKind::kThen),
+                               .from = index[static_cast<size_t>(acc.from)],
+                               .to = index[static_cast<size_t>(acc.to)]});
+      e.runs += acc.runs;
+      e.count += acc.count;
+    }
+    model::WorkflowTotalsValues& t = rollup.mutable_totals();
+    t.runs = runs_;
+    t.spans = static_cast<int64_t>(spans_);
+    t.model_calls = static_cast<int64_t>(model_calls_);
+    t.tool_calls = static_cast<int64_t>(tool_calls_);
+    t.errors = static_cast<int64_t>(errors_);
+    t.cost_nusd = cost_nusd_;
+    t.total_tokens = static_cast<int64_t>(total_tokens_);
+    for (const int64_t ns : run_latency_ns_) t.latency.Add(ns / 1000);
+    return rollup;
   }
 
   WorkflowGraph Finish() {
@@ -186,6 +270,7 @@ class GraphBuilder {
     }
     spans_ += static_cast<double>(tree.size());
     cost_usd_ += cost_usd;
+    cost_nusd_ += model::ToNanoUsd(cost_usd);
     total_tokens_ += static_cast<double>(total_tokens);
     run_latency_ns_.push_back(tree.trace_end_ns() - tree.trace_start_ns());
   }
@@ -206,40 +291,9 @@ class GraphBuilder {
     }
   }
 
-  // Pre-order of the trie with roots and siblings by key: an explicit stack, so a 100k-deep path
-  // cannot overflow the call stack.
   std::vector<int32_t> CanonicalOrder() const {
-    const size_t n = nodes_.size();
-    std::vector<size_t> offsets(n + 2, 0);  // children of node c at [offsets[c + 1], offsets[c + 2])
-    for (const NodeAcc& acc : nodes_) ++offsets[static_cast<size_t>(acc.parent + 1) + 1];
-    for (size_t c = 1; c < offsets.size(); ++c) offsets[c] += offsets[c - 1];
-    std::vector<int32_t> children(n);
-    std::vector<size_t> fill(offsets.begin(), offsets.end() - 1);
-    for (size_t i = 0; i < n; ++i) children[fill[static_cast<size_t>(nodes_[i].parent + 1)]++] = static_cast<int32_t>(i);
-    auto by_key = [&](int32_t a, int32_t b) {
-      return keys_[static_cast<size_t>(nodes_[static_cast<size_t>(a)].key)] <
-             keys_[static_cast<size_t>(nodes_[static_cast<size_t>(b)].key)];
-    };
-    for (size_t c = 0; c + 1 < offsets.size(); ++c) {
-      std::sort(children.begin() + static_cast<ptrdiff_t>(offsets[c]),
-                children.begin() + static_cast<ptrdiff_t>(offsets[c + 1]), by_key);
-    }
-    std::vector<int32_t> order;
-    order.reserve(n);
-    std::vector<int32_t> stack;
-    // Pushed in reverse so the first by key is visited first.
-    auto push_children = [&](int32_t parent) {
-      const size_t c = static_cast<size_t>(parent + 1);
-      for (size_t k = offsets[c + 1]; k > offsets[c]; --k) stack.push_back(children[k - 1]);
-    };
-    push_children(-1);
-    while (!stack.empty()) {
-      const int32_t node = stack.back();
-      stack.pop_back();
-      order.push_back(node);
-      push_children(node);
-    }
-    return order;
+    return TriePreorder(nodes_.size(), [&](size_t i) { return nodes_[i].parent; },
+                        [&](size_t i) -> std::string_view { return keys_[static_cast<size_t>(nodes_[i].key)]; });
   }
 
   // Buckets the durations by node (a counting sort: each node's calls are known), then selects
@@ -287,6 +341,7 @@ class GraphBuilder {
   std::vector<int64_t> sample_ns_;
   int64_t runs_ = 0;
   double spans_ = 0, model_calls_ = 0, tool_calls_ = 0, errors_ = 0, cost_usd_ = 0, total_tokens_ = 0;
+  int64_t cost_nusd_ = 0;  // each run's leaf-carrier cost rounded once, for the rollup
   std::vector<int64_t> run_latency_ns_;
 };
 
@@ -353,6 +408,73 @@ WorkflowGraph BuildWorkflowGraph(std::span<const std::vector<Observation>> runs)
   GraphBuilder builder;
   for (const std::vector<Observation>& run : runs) builder.AddRun(run);
   return builder.Finish();
+}
+
+model::WorkflowRollup WorkflowRollupOfRun(std::span<const Observation> run) {
+  GraphBuilder builder;
+  builder.AddRun(run);
+  return builder.Rollup();
+}
+
+WorkflowGraph WorkflowGraphOfRollup(const model::WorkflowRollup& rollup) {
+  const std::vector<model::WorkflowRollup::Node>& all = rollup.nodes();
+  const std::vector<int32_t> preorder = TriePreorder(
+      all.size(), [&](size_t i) { return all[i].parent; }, [&](size_t i) -> std::string_view { return all[i].key; });
+  // Pre-order visits a parent first, so a zero node's subtree is skipped with it.
+  std::vector<int32_t> renumbered(all.size(), -1);
+  WorkflowGraph graph;
+  const model::WorkflowTotalsValues& t = rollup.totals();
+  const int64_t runs = t.runs;
+  for (const int32_t old : preorder) {
+    const model::WorkflowRollup::Node& from = all[static_cast<size_t>(old)];
+    const int32_t parent = from.parent < 0 ? -1 : renumbered[static_cast<size_t>(from.parent)];
+    if (from.values.IsZero() || (from.parent >= 0 && parent < 0)) continue;
+    const model::WorkflowNodeValues& v = from.values;
+    renumbered[static_cast<size_t>(old)] = static_cast<int32_t>(graph.nodes.size());
+    WorkflowNode& node = graph.nodes.emplace_back();
+    node.key = from.key;
+    node.parent = parent;
+    node.depth = parent < 0 ? 1 : graph.nodes[static_cast<size_t>(parent)].depth + 1;
+    node.runs = v.runs;
+    node.calls = v.calls;
+    node.calls_per_run = Mean(static_cast<double>(v.calls), runs);
+    node.latency_p50_ms = v.latency.Quantile(0.5) / 1e3;
+    node.latency_p95_ms = v.latency.Quantile(0.95) / 1e3;
+    node.cost_usd = static_cast<double>(v.cost_nusd) / 1e9;
+    node.mean_cost_usd = Mean(node.cost_usd, v.calls);
+    node.input_tokens = v.input_tokens;
+    node.output_tokens = v.output_tokens;
+    node.total_tokens = v.total_tokens;
+    node.mean_total_tokens = Mean(static_cast<double>(v.total_tokens), v.calls);
+    node.errors = v.errors;
+  }
+  // kContains edges follow from the nodes (a child's runs and calls); kThen edges come from the
+  // rollup, without those that came back to zero or touch a skipped node.
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const WorkflowNode& node = graph.nodes[n];
+    if (node.parent < 0) continue;
+    graph.edges.push_back({WorkflowEdgeKind::kContains, node.parent, static_cast<int32_t>(n), node.runs, node.calls});
+  }
+  for (const auto& [key, values] : rollup.edges()) {
+    if (key.kind != static_cast<int32_t>(WorkflowEdgeKind::kThen) || (values.runs == 0 && values.count == 0)) continue;
+    const int32_t from = renumbered[static_cast<size_t>(key.from)];
+    const int32_t to = renumbered[static_cast<size_t>(key.to)];
+    if (from < 0 || to < 0) continue;
+    graph.edges.push_back({WorkflowEdgeKind::kThen, from, to, values.runs, values.count});
+  }
+  std::sort(graph.edges.begin(), graph.edges.end(), [](const WorkflowEdge& a, const WorkflowEdge& b) {
+    return std::tie(a.kind, a.from, a.to) < std::tie(b.kind, b.from, b.to);
+  });
+  graph.totals.runs = runs;
+  graph.totals.spans_per_run = Mean(static_cast<double>(t.spans), runs);
+  graph.totals.model_calls_per_run = Mean(static_cast<double>(t.model_calls), runs);
+  graph.totals.tool_calls_per_run = Mean(static_cast<double>(t.tool_calls), runs);
+  graph.totals.errors_per_run = Mean(static_cast<double>(t.errors), runs);
+  graph.totals.cost_per_run_usd = Mean(static_cast<double>(t.cost_nusd) / 1e9, runs);
+  graph.totals.total_tokens_per_run = Mean(static_cast<double>(t.total_tokens), runs);
+  graph.totals.latency_p50_ms = t.latency.Quantile(0.5) / 1e3;
+  graph.totals.latency_p95_ms = t.latency.Quantile(0.95) / 1e3;
+  return graph;
 }
 
 std::string WorkflowPath(const WorkflowGraph& graph, int32_t node, int32_t max_steps) {

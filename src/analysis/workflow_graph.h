@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/observation.h"
+#include "model/workflow_rollup.h"
 
 namespace trackly::analysis {
 
@@ -97,6 +98,21 @@ struct WorkflowGraph {
 // as in span_tree.h; each two consecutive siblings make one kThen transition, parallel siblings
 // included. Every run given counts in totals.runs, an empty one too. O(S log S), iterative.
 WorkflowGraph BuildWorkflowGraph(std::span<const std::vector<model::Observation>> runs);
+
+// The additive form of one run's graph (model/workflow_rollup.h; docs/insight.md "Maintained at
+// completion"), by BuildWorkflowGraph's rules: the same nodes, kContains and kThen edges and run
+// totals, each span's cost rounded to nano-USD once (model::ToNanoUsd) and the run's leaf-carrier
+// cost once, durations in the sketches as whole microseconds. Nodes are numbered in order of first
+// appearance (parents first). Summing the rollups of runs (WorkflowRollup::Add) in any order gives
+// the same rollup; adding one with sign -1 takes it back exactly.
+model::WorkflowRollup WorkflowRollupOfRun(std::span<const model::Observation> run);
+
+// The graph of a (summed) rollup, shaped as BuildWorkflowGraph's: nodes in pre-order with roots and
+// siblings by key, nodes whose values are all zero skipped with their subtrees, per-run means
+// over totals.runs. For the rollups of a set of runs it equals BuildWorkflowGraph of those runs
+// but for the percentiles, which come from the sketches (within 1 % of the exact ones, on
+// microsecond-truncated durations), and for costs, which are sums of nano-USD-rounded values.
+WorkflowGraph WorkflowGraphOfRollup(const model::WorkflowRollup& rollup);
 
 // The path of a node for display: its keys from the root joined by " > ", e.g.
 // "agent:planner > tool:search". Paths deeper than `max_steps` keep their last max_steps - 1 keys

@@ -1,6 +1,7 @@
 #include "analysis/workflow_graph.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -409,6 +410,145 @@ TEST(WorkflowGraphTest, HundredThousandSiblingsAreOneLoop) {
   const WorkflowGraph g = BuildWorkflowGraph(RunsOf(run));
   EXPECT_EQ(ThenLines(g), (std::vector<std::string>{"agent:batch > tool:embed then tool:embed runs=1 count=99999"}));
   EXPECT_EQ(g.nodes[1].calls, 100'000);
+}
+
+// The sum of the runs' rollups, added in the order given.
+model::WorkflowRollup SumOfRollups(const std::vector<std::vector<Observation>>& runs) {
+  model::WorkflowRollup sum;
+  for (const std::vector<Observation>& run : runs) sum.Add(WorkflowRollupOfRun(run));
+  return sum;
+}
+
+// `got` (from rollups) equals `want` (exact) but for percentiles within the sketch's 1 % and costs
+// summed from nano-USD-rounded values (at most 0.5e-9 USD per span or run away).
+void ExpectGraphFromRollup(const WorkflowGraph& got, const WorkflowGraph& want, const std::string& label) {
+  SCOPED_TRACE(label);
+  auto near_ms = [](double a, double b) { return std::abs(a - b) <= 0.01 * std::abs(b) + 1e-9; };
+  auto near_usd = [](double a, double b, int64_t n) { return std::abs(a - b) <= 1e-9 * static_cast<double>(n) + 1e-12; };
+  ASSERT_EQ(got.nodes.size(), want.nodes.size());
+  for (size_t i = 0; i < want.nodes.size(); ++i) {
+    WorkflowNode g = got.nodes[i];
+    const WorkflowNode& w = want.nodes[i];
+    EXPECT_TRUE(near_ms(g.latency_p50_ms, w.latency_p50_ms)) << w.key << " p50 " << g.latency_p50_ms << " vs " << w.latency_p50_ms;
+    EXPECT_TRUE(near_ms(g.latency_p95_ms, w.latency_p95_ms)) << w.key << " p95 " << g.latency_p95_ms << " vs " << w.latency_p95_ms;
+    EXPECT_TRUE(near_usd(g.cost_usd, w.cost_usd, w.calls)) << w.key << " cost " << g.cost_usd << " vs " << w.cost_usd;
+    EXPECT_TRUE(near_usd(g.mean_cost_usd, w.mean_cost_usd, 1)) << w.key;
+    g.latency_p50_ms = w.latency_p50_ms;
+    g.latency_p95_ms = w.latency_p95_ms;
+    g.cost_usd = w.cost_usd;
+    g.mean_cost_usd = w.mean_cost_usd;
+    EXPECT_EQ(g, w) << "node " << i;
+  }
+  EXPECT_EQ(got.edges, want.edges);
+  WorkflowRunTotals t = got.totals;
+  EXPECT_TRUE(near_ms(t.latency_p50_ms, want.totals.latency_p50_ms)) << t.latency_p50_ms << " vs " << want.totals.latency_p50_ms;
+  EXPECT_TRUE(near_ms(t.latency_p95_ms, want.totals.latency_p95_ms)) << t.latency_p95_ms << " vs " << want.totals.latency_p95_ms;
+  EXPECT_TRUE(near_usd(t.cost_per_run_usd, want.totals.cost_per_run_usd, 1)) << t.cost_per_run_usd;
+  t.latency_p50_ms = want.totals.latency_p50_ms;
+  t.latency_p95_ms = want.totals.latency_p95_ms;
+  t.cost_per_run_usd = want.totals.cost_per_run_usd;
+  EXPECT_EQ(t, want.totals);
+}
+
+// Sets of runs for the rollup tests: shapes of the other tests plus costs that do not round to
+// nano-USD, open spans, errors and an empty run.
+std::vector<std::pair<std::string, std::vector<std::vector<Observation>>>> RollupCases() {
+  std::vector<Observation> optional = PlannerRun(1);
+  optional.push_back(Tool("calc", "root", 500, 510, "calculator"));
+  std::vector<std::vector<Observation>> priced;
+  for (int i = 0; i < 25; ++i) {
+    std::vector<Observation> run = PlannerRun(1 + i % 3, 7 * (i + 1));
+    run[0].cost.total = 0.1 / 3 * (i % 4);  // a wrapper repeating its call's cost
+    run[1].cost.total = 0.1 / 3 * (i % 4);
+    run[1].usage = {.input_tokens = 10 + i, .output_tokens = i, .total_tokens = 10 + 2 * i};
+    if (i % 7 == 0) run[2].status = Status::kError;
+    if (i % 6 == 0) run.back().end_time_ns = 0;  // open: runs to the trace's last time
+    priced.push_back(std::move(run));
+  }
+  std::vector<std::vector<Observation>> mixed = Release(false, 30, 3);
+  for (std::vector<Observation>& run : Release(true, 30, 4)) mixed.push_back(std::move(run));
+  return {
+      {"OneRun", RunsOf(PlannerRun(1))},
+      {"LoopsAndOptionalBranch", RunsOf(PlannerRun(3), PlannerRun(1), optional, PlannerRun(2))},
+      {"PricedErroredAndOpenSpans", priced},
+      {"TwoReleases", mixed},
+      {"EmptyRunCounts", RunsOf(PlannerRun(2), std::vector<Observation>{})},
+      {"DeepChain", RunsOf(Chain(50), Chain(20))},
+  };
+}
+
+TEST(WorkflowGraphTest, GraphOfSummedRollupsIsTheGraphOfTheRuns) {
+  for (const auto& [name, runs] : RollupCases()) {
+    ExpectGraphFromRollup(WorkflowGraphOfRollup(SumOfRollups(runs)), BuildWorkflowGraph(runs), name);
+  }
+}
+
+TEST(WorkflowGraphTest, SummedRollupDoesNotDependOnTheOrderOfRuns) {
+  std::mt19937 rng(11);
+  for (auto [name, runs] : RollupCases()) {
+    model::WorkflowRollup want = SumOfRollups(runs);
+    want.Compact();
+    const WorkflowGraph want_graph = WorkflowGraphOfRollup(want);
+    for (int trial = 0; trial < 3; ++trial) {
+      std::shuffle(runs.begin(), runs.end(), rng);
+      for (std::vector<Observation>& run : runs) std::shuffle(run.begin(), run.end(), rng);
+      const model::WorkflowRollup got = SumOfRollups(runs);
+      // Node numbers follow the order runs were added in; the graph and every sum do not.
+      EXPECT_EQ(WorkflowGraphOfRollup(got), want_graph) << name << " trial " << trial;
+      EXPECT_EQ(got.totals(), want.totals()) << name << " trial " << trial;
+    }
+  }
+}
+
+TEST(WorkflowGraphTest, TakingARunBackRestoresThePreviousRollup) {
+  for (const auto& [name, runs] : RollupCases()) {
+    SCOPED_TRACE(name);
+    const model::WorkflowRollup before = SumOfRollups(runs);
+    model::WorkflowRollup changed = before;
+    std::vector<Observation> extra = PlannerRun(4, 33);
+    extra.push_back(Tool("late", "root", 960, 990, "only_in_this_run"));
+    const model::WorkflowRollup rollup = WorkflowRollupOfRun(extra);
+    changed.Add(rollup);
+    EXPECT_NE(WorkflowGraphOfRollup(changed), WorkflowGraphOfRollup(before));
+    changed.Add(rollup, -1);
+    // The nodes the run added stay with zero values until Compact; the graph skips them already.
+    EXPECT_EQ(WorkflowGraphOfRollup(changed), WorkflowGraphOfRollup(before));
+    changed.Compact();
+    model::WorkflowRollup compacted = before;
+    compacted.Compact();
+    EXPECT_EQ(changed, compacted);
+  }
+  // Every run taken back leaves nothing.
+  model::WorkflowRollup sum = SumOfRollups(RunsOf(PlannerRun(2), PlannerRun(1)));
+  sum.Add(WorkflowRollupOfRun(PlannerRun(1)), -1);
+  sum.Add(WorkflowRollupOfRun(PlannerRun(2)), -1);
+  EXPECT_TRUE(sum.IsZero());
+  EXPECT_EQ(WorkflowGraphOfRollup(sum), WorkflowGraph{});
+}
+
+TEST(WorkflowGraphTest, RollupOfARunKeepsItsCostsInNanoUsdAndDurationsInMicroseconds) {
+  std::vector<Observation> run = PlannerRun(2, 25);
+  run[1].cost.total = 0.1 / 3;
+  run[1].usage.total_tokens = 70;
+  const model::WorkflowRollup rollup = WorkflowRollupOfRun(run);
+  EXPECT_EQ(rollup.totals().runs, 1);
+  EXPECT_EQ(rollup.totals().spans, 5);
+  EXPECT_EQ(rollup.totals().model_calls, 2);
+  EXPECT_EQ(rollup.totals().tool_calls, 2);
+  EXPECT_EQ(rollup.totals().cost_nusd, 33'333'333);
+  EXPECT_EQ(rollup.totals().total_tokens, 70);
+  EXPECT_EQ(rollup.totals().latency.count(), 1);
+  ASSERT_EQ(rollup.nodes().size(), 4u);
+  EXPECT_EQ(rollup.nodes()[0].key, "agent:planner");
+  const model::WorkflowRollup::Node& search = rollup.nodes()[2];
+  ASSERT_EQ(search.key, "tool:search");
+  EXPECT_EQ(search.parent, 0);
+  EXPECT_EQ(search.values.calls, 2);
+  EXPECT_EQ(search.values.runs, 1);
+  EXPECT_NEAR(search.values.latency.Quantile(0.5), 25'000, 250);
+  EXPECT_EQ(rollup.nodes()[1].values.cost_nusd, 33'333'333);
+  // One contains edge per child, one then edge per distinct transition.
+  EXPECT_EQ(rollup.edges().size(), 3u + 3u);
 }
 
 }  // namespace

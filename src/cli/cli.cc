@@ -19,6 +19,7 @@ int Run(int argc, char** argv) {
   AddModelsCommand(app, &exit_code);
   AddRedactionCommand(app, &exit_code);
   AddRulesCommand(app, &exit_code);
+  AddSamplingCommand(app, &exit_code);
   AddAlertsCommand(app, &exit_code);
   AddRetentionCommand(app, &exit_code);
   AddCostCommand(app, &exit_code);

@@ -31,6 +31,7 @@ void AddUsersCommand(CLI::App& app, int* exit_code);     // users_command.cc
 void AddAuditCommand(CLI::App& app, int* exit_code);     // audit_command.cc
 void AddRedactionCommand(CLI::App& app, int* exit_code); // redaction_command.cc
 void AddRulesCommand(CLI::App& app, int* exit_code);     // rules_command.cc
+void AddSamplingCommand(CLI::App& app, int* exit_code);  // sampling_command.cc
 void AddAlertsCommand(CLI::App& app, int* exit_code);    // alerts_command.cc
 void AddRetentionCommand(CLI::App& app, int* exit_code); // retention_command.cc
 void AddEraseCommand(CLI::App& app, int* exit_code);     // erase_command.cc

@@ -1,7 +1,9 @@
-// `trackly workflow --name AGENT [--release R | --since …]`: the workflow graph of an agent's
-// recent runs; with --before-release/--after-release (or --before-since … --after-until …) what
+// `trackly workflow --name AGENT [--release R | --since …] [--limit N]`: the workflow graph of an
+// agent's runs; with --before-release/--after-release (or --before-since … --after-until …) what
 // changed between two sets of runs (query/workflow.h, the same answers as GET /api/v1/workflow
-// and /api/v1/workflow/diff). Reads the data directory of the embedded store.
+// and /api/v1/workflow/diff). Read from the workflow rollups of the runs evaluated at completion
+// (the last 7 days unless --since/--until say otherwise), or with --limit from the newest runs
+// themselves. Reads the data directory of the embedded store.
 #include <iostream>
 #include <memory>
 
@@ -22,7 +24,7 @@ struct WorkflowArgs {
   std::string data_dir;
   std::string project = "default";
   std::string name;
-  int limit = query::kDefaultWorkflowRuns;
+  int limit = 0;  // 0: read the rollups; else the newest `limit` runs per side
   std::string release, since, until;                       // one graph
   std::string before_release, before_since, before_until;  // a diff
   std::string after_release, after_since, after_until;
@@ -50,6 +52,8 @@ void PrintGraph(const model::Json& graph) {
       t.at("model_calls_per_run").get<double>(), t.at("tool_calls_per_run").get<double>(),
       t.at("errors_per_run").get<double>(), FormatCost(t.at("cost_per_run").get<double>()),
       FormatDurationMs(t.at("latency_p50_ms").get<double>()), FormatDurationMs(t.at("latency_p95_ms").get<double>()))};
+  lines.push_back(graph.value("source", "") == "runs" ? "  read from the newest runs themselves (--limit)"
+                                                     : "  read from the rollups of the runs evaluated at completion");
   for (const std::string& line : lines) std::cout << line << "\n";
   std::cout << "\n";
   std::vector<std::vector<std::string>> rows = {{"STEP", "RUNS", "CALLS/RUN", "P50", "P95", "MEAN COST", "ERRORS"}};
@@ -110,7 +114,8 @@ std::vector<std::string> FormatDiff(const model::Json& diff) {
 
 absl::Status Workflow(const WorkflowArgs& args) {
   const int64_t now_ns = SystemClock::Get().NowNanos();
-  query::QueryParams params = {{"name", args.name}, {"limit", absl::StrCat(args.limit)}};
+  query::QueryParams params = {{"name", args.name}};
+  if (args.limit != 0) params.emplace_back("limit", absl::StrCat(args.limit));
   const bool diff = !args.before_release.empty() || !args.before_since.empty() || !args.before_until.empty() ||
                     !args.after_release.empty() || !args.after_since.empty() || !args.after_until.empty();
   if (diff) {
@@ -150,10 +155,11 @@ absl::Status Workflow(const WorkflowArgs& args) {
 void AddWorkflowCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<WorkflowArgs>();
   CLI::App* workflow = app.add_subcommand(
-      "workflow", "The graph of an agent's steps over its recent runs, or what changed between two sets of runs");
+      "workflow", "The graph of an agent's steps over its runs, or what changed between two sets of runs");
   workflow->add_option("--name", args->name, "The agent: the trace name of its runs")->required();
   workflow->add_option("--project", args->project, "Project")->capture_default_str();
-  workflow->add_option("--limit", args->limit, "Runs read per side, newest first (1..1000)")->capture_default_str();
+  workflow->add_option("--limit", args->limit,
+                       "Read the newest N runs per side themselves (1..1000) instead of the rollups of evaluated runs");
   workflow->add_option("--release", args->release, "Only runs of this release");
   workflow->add_option("--since", args->since, "Runs that started at or after: 30m, 1h, 2d (ago) or a timestamp");
   workflow->add_option("--until", args->until, "Runs that started before: same forms");

@@ -13,11 +13,20 @@
 namespace trackly::query {
 namespace {
 
+// The default range of a graph read from the rollups: the last 7 days.
+constexpr int64_t kDefaultRollupRangeNs = 7 * store::kNanosPerDay;
+
 // The traces one side of a graph aggregates.
 struct RunSelection {
   store::TraceQuery query;
   bool selects = false;  // a release, environment or time bound was given
 };
+
+// Where a graph is read from: the workflow rollups maintained at completion, or the newest
+// `limit` runs themselves (exact; also covers runs finished before the rollups existed).
+enum class Source { kRollups, kRuns };
+
+std::string_view ToString(Source source) { return source == Source::kRollups ? "rollups" : "runs"; }
 
 // Sets `field` of `side` from a parameter (release, environment, from, to); false for another name.
 absl::StatusOr<bool> SetSideField(std::string_view field, const std::string& value, RunSelection& side) {
@@ -39,7 +48,8 @@ absl::StatusOr<bool> SetSideField(std::string_view field, const std::string& val
 // Reads the parameters: `name` and `limit` for both sides, the others for the side whose prefix
 // they carry ("" for a single graph).
 absl::Status ParseParams(const QueryParams& params, std::string_view project,
-                         std::vector<std::pair<std::string, RunSelection*>> sides) {
+                         std::vector<std::pair<std::string, RunSelection*>> sides, Source& source) {
+  source = Source::kRollups;
   std::string name;
   int limit = kDefaultWorkflowRuns;
   std::vector<std::string> seen;
@@ -58,6 +68,7 @@ absl::Status ParseParams(const QueryParams& params, std::string_view project,
         return absl::InvalidArgumentError(
             absl::StrCat("parameter 'limit' must be an integer from 1 to ", kMaxWorkflowRuns, ", got '", value, "'"));
       }
+      source = Source::kRuns;
       continue;
     }
     bool known = false;
@@ -107,6 +118,32 @@ absl::StatusOr<std::vector<std::vector<model::Observation>>> LoadRuns(store::Sto
   return runs;
 }
 
+// The graph of one side: its rollups merged (a `from` defaulting to 7 days before `to` or now), or
+// its newest query.limit runs aggregated.
+absl::StatusOr<analysis::WorkflowGraph> ReadGraph(store::Store& store, const store::TraceQuery& query, Source source,
+                                                  int64_t now_ns) {
+  if (source == Source::kRuns) {
+    TRACKLY_ASSIGN_OR_RETURN(auto runs, LoadRuns(store, query));
+    return analysis::BuildWorkflowGraph(runs);
+  }
+  store::WorkflowRollupQuery rollups{.project = query.project, .name = query.name, .from_ns = query.from_ns,
+                                     .to_ns = query.to_ns};
+  if (!query.environment.empty()) rollups.environment = query.environment;
+  if (!query.release.empty()) rollups.release = query.release;
+  if (rollups.from_ns == 0) rollups.from_ns = (rollups.to_ns != 0 ? rollups.to_ns : now_ns) - kDefaultRollupRangeNs;
+  TRACKLY_ASSIGN_OR_RETURN(model::WorkflowRollup rollup, store.QueryWorkflowRollup(rollups));
+  return analysis::WorkflowGraphOfRollup(rollup);
+}
+
+// Whether `store` keeps workflow rollups; a backend without them (Unimplemented) is read run by
+// run instead, and the answer says so ("source": "runs").
+Source SourceFor(store::Store& store, std::string_view project, Source asked) {
+  if (asked == Source::kRuns) return Source::kRuns;
+  // A query every backend rejects before reading anything: no name.
+  const absl::Status probe = store.QueryWorkflowRollup(store::WorkflowRollupQuery{.project = std::string(project)}).status();
+  return absl::IsUnimplemented(probe) ? Source::kRuns : Source::kRollups;
+}
+
 model::Json TotalsJson(const analysis::WorkflowRunTotals& t) {
   return model::Json{{"runs", t.runs},
                      {"spans_per_run", t.spans_per_run},
@@ -133,11 +170,14 @@ model::Json EdgeJson(const analysis::WorkflowGraph& graph, const analysis::Workf
 
 }  // namespace
 
-absl::StatusOr<model::Json> WorkflowGraphJson(store::Store& store, std::string_view project, const QueryParams& params) {
+absl::StatusOr<model::Json> WorkflowGraphJson(store::Store& store, std::string_view project, const QueryParams& params,
+                                              const Clock& clock) {
   RunSelection selection;
-  TRACKLY_RETURN_IF_ERROR(ParseParams(params, project, {{"", &selection}}));
-  TRACKLY_ASSIGN_OR_RETURN(auto runs, LoadRuns(store, selection.query));
-  const analysis::WorkflowGraph graph = analysis::BuildWorkflowGraph(runs);
+  Source source;
+  TRACKLY_RETURN_IF_ERROR(ParseParams(params, project, {{"", &selection}}, source));
+  source = SourceFor(store, project, source);
+  TRACKLY_ASSIGN_OR_RETURN(const analysis::WorkflowGraph graph,
+                           ReadGraph(store, selection.query, source, clock.NowNanos()));
   model::Json nodes = model::Json::array();
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const analysis::WorkflowNode& n = graph.nodes[i];
@@ -158,22 +198,25 @@ absl::StatusOr<model::Json> WorkflowGraphJson(store::Store& store, std::string_v
   model::Json edges = model::Json::array();
   for (const analysis::WorkflowEdge& edge : graph.edges) edges.push_back(EdgeJson(graph, edge, /*paths=*/false));
   return model::Json{{"name", selection.query.name},
+                     {"source", ToString(source)},
                      {"totals", TotalsJson(graph.totals)},
                      {"nodes", std::move(nodes)},
                      {"edges", std::move(edges)}};
 }
 
-absl::StatusOr<model::Json> WorkflowDiffJson(store::Store& store, std::string_view project, const QueryParams& params) {
+absl::StatusOr<model::Json> WorkflowDiffJson(store::Store& store, std::string_view project, const QueryParams& params,
+                                             const Clock& clock) {
   RunSelection before, after;
-  TRACKLY_RETURN_IF_ERROR(ParseParams(params, project, {{"before_", &before}, {"after_", &after}}));
+  Source source;
+  TRACKLY_RETURN_IF_ERROR(ParseParams(params, project, {{"before_", &before}, {"after_", &after}}, source));
   if (!before.selects || !after.selects) {
     return absl::InvalidArgumentError(
         "each side needs a release, environment or time range (before_release=…, after_release=…, before_from=…)");
   }
-  TRACKLY_ASSIGN_OR_RETURN(auto before_runs, LoadRuns(store, before.query));
-  TRACKLY_ASSIGN_OR_RETURN(auto after_runs, LoadRuns(store, after.query));
-  const analysis::WorkflowGraph old_graph = analysis::BuildWorkflowGraph(before_runs);
-  const analysis::WorkflowGraph new_graph = analysis::BuildWorkflowGraph(after_runs);
+  source = SourceFor(store, project, source);
+  const int64_t now_ns = clock.NowNanos();
+  TRACKLY_ASSIGN_OR_RETURN(const analysis::WorkflowGraph old_graph, ReadGraph(store, before.query, source, now_ns));
+  TRACKLY_ASSIGN_OR_RETURN(const analysis::WorkflowGraph new_graph, ReadGraph(store, after.query, source, now_ns));
   const analysis::WorkflowGraphDiff diff = analysis::DiffWorkflowGraphs(old_graph, new_graph);
   auto paths = [](const analysis::WorkflowGraph& graph, const std::vector<int32_t>& nodes) {
     model::Json out = model::Json::array();
@@ -200,6 +243,7 @@ absl::StatusOr<model::Json> WorkflowDiffJson(store::Store& store, std::string_vi
                      {"moved", std::move(what)}});
   }
   return model::Json{{"name", before.query.name},
+                     {"source", ToString(source)},
                      {"before", TotalsJson(diff.before_totals)},
                      {"after", TotalsJson(diff.after_totals)},
                      {"new_nodes", paths(new_graph, diff.new_nodes)},

@@ -11,7 +11,6 @@
 #include "model/json.h"
 #include "server/alert_evaluator.h"
 #include "server/audit_log.h"
-#include "server/authenticator.h"
 #include "server/router.h"
 #include "store/alert_rules.h"
 #include "store/catalog.h"
@@ -37,7 +36,6 @@ model::Json AlertEventJson(const store::AlertEvent& event);
 struct AlertApi {
   store::Catalog& catalog;
   AlertEvaluator& evaluator;
-  Authenticator& authenticator;  // tells whether a reader also holds the admin scope (for the secret)
   const Clock& clock;
   AuditLog& audit;
   bool allow_private_webhooks = false;  // the server's alert_webhooks_allow_private (CheckWebhookUrl)

@@ -35,16 +35,11 @@ class AlertsApiTest : public RunningAppTestBase {
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStoreAndCatalog());
-    admin_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
-    read_key_ = AddKey("p1", store::kScopeRead);
-    ingest_key_ = AddKey("p1", store::kScopeIngest);
-    other_key_ = AddKey("p2", store::kScopeRead | store::kScopeAdmin);
+    AddSettingsKeys();
     ServerOptions options;
     options.io_threads = 2;
     StartApp(options);
   }
-
-  static Json Body(const HttpResponse& response) { return Json::parse(response.body(), nullptr, false); }
 
   Json Get(const std::string& target, const std::string& key) {
     HttpResponse got = SendWithKey(http::verb::get, target, key);
@@ -59,7 +54,6 @@ class AlertsApiTest : public RunningAppTestBase {
     return rules;
   }
 
-  std::string admin_key_, read_key_, ingest_key_, other_key_;
 };
 
 TEST_F(AlertsApiTest, GetIsEmptyThenPutStoresNormalizedRulesThatGetReadsBackWithTheirState) {

@@ -8,6 +8,7 @@
 #include "server/redaction_handlers.h"
 #include "server/query_handlers.h"
 #include "server/retention_handlers.h"
+#include "server/sampling_handlers.h"
 #include "server/tail_handler.h"
 #include "store/catalog.h"
 
@@ -61,6 +62,11 @@ void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const Catalo
 void AddProcessRulesApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
   router.Add(http::verb::get, "/api/v1/rules", store::kScopeRead, GetProcessRulesHandler(catalog));
   router.Add(http::verb::put, "/api/v1/rules", store::kScopeAdmin, PutProcessRulesHandler(catalog, clock, audit));
+}
+
+void AddSamplingApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit) {
+  router.Add(http::verb::get, "/api/v1/sampling", store::kScopeRead, GetSamplingHandler(catalog, clock));
+  router.Add(http::verb::put, "/api/v1/sampling", store::kScopeAdmin, PutSamplingHandler(catalog, clock, audit));
 }
 
 void AddAlertApiRoutes(Router& router, const AlertApi& api) {

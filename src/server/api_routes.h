@@ -63,6 +63,10 @@ void AddRedactionApiRoutes(Router& router, store::Catalog& catalog, const Catalo
 // arguments, which must outlive `router`.
 void AddProcessRulesApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit);
 
+// Adds GET and PUT /api/v1/sampling (server/sampling_handlers.h). The handlers borrow the
+// arguments, which must outlive `router`.
+void AddSamplingApiRoutes(Router& router, store::Catalog& catalog, const Clock& clock, AuditLog& audit);
+
 // Adds GET and PUT /api/v1/alerts, GET /api/v1/alerts/events and POST /api/v1/alerts/test
 // (server/alert_handlers.h). The handlers borrow what `api` refers to, which must outlive `router`.
 void AddAlertApiRoutes(Router& router, const AlertApi& api);

@@ -44,7 +44,18 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
                 [&catalog](std::string_view project) -> absl::StatusOr<std::vector<analysis::ProcessRule>> {
                   TRACKLY_ASSIGN_OR_RETURN(store::ProcessRulesRecord record, catalog.GetProcessRules(project));
                   return analysis::ParseProcessRulesText(record.rules_json);
-                }),
+                },
+                SamplingHooks{
+                    .policy = [&catalog](std::string_view project) -> absl::StatusOr<analysis::SamplingPolicy> {
+                      absl::StatusOr<store::SamplingPolicyRecord> record = catalog.GetSamplingPolicy(project);
+                      if (absl::IsUnimplemented(record.status())) return analysis::SamplingPolicy{};  // keep all
+                      if (!record.ok()) return record.status();
+                      return analysis::ParseSamplingPolicyText(record->policy_json);
+                    },
+                    .record_counts = [&catalog](std::string_view project, int64_t day,
+                                                const store::SamplingTally& tally) {
+                      return catalog.AddSamplingCounts(project, day, tally);
+                    }}),
       live_tail_(clock),
       ingest_store_(
           store, [this](std::string_view project, std::string_view trace_id) { finisher_.Touch(project, trace_id); },
@@ -75,11 +86,11 @@ App::App(const ServerOptions& options, store::Store& store, store::Catalog& cata
   AddAdminApiRoutes(router_, catalog, clock, audit_);
   AddRedactionApiRoutes(router_, catalog, *redaction_, clock, audit_);
   AddProcessRulesApiRoutes(router_, catalog, clock, audit_);
+  AddSamplingApiRoutes(router_, catalog, clock, audit_);
   AddRetentionApiRoutes(router_, catalog, retention_defaults_, expirer_, audit_);
   AddAlertApiRoutes(
       router_, AlertApi{.catalog = catalog,
                         .evaluator = alerts_,
-                        .authenticator = authenticator_,
                         .clock = clock,
                         .audit = audit_,
                         .allow_private_webhooks = options.alert_webhooks_allow_private,

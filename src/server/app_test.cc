@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -247,7 +249,7 @@ TEST_F(AppTest, WorkflowGraphAndItsDiffShowTheBranchANewReleaseAdded) {
   // Three runs of "wf-agent" in release v1 (search), three in v2 (search, then fetch_page).
   Json spans = Json::array();
   auto add_run = [&](int run, const std::string& release, bool fetch) {
-    const std::string trace_id = absl::StrCat("0000000000000000000000000000000", run);
+    const std::string trace_id = absl::StrCat("0000000000000000000000000000000", run + 1);  // never the all-zero id
     const int64_t start_ms = 1700000000000 + run * 10000;
     auto span = [&](const std::string& id, const std::string& parent, const std::string& name, int offset_ms, Json attributes) {
       Json span = {{"traceId", trace_id}, {"spanId", id}, {"name", name}, {"kind", 1},
@@ -270,21 +272,56 @@ TEST_F(AppTest, WorkflowGraphAndItsDiffShowTheBranchANewReleaseAdded) {
   Json request = {{"resourceSpans", {{{"scopeSpans", {{{"scope", {{"name", "test"}}}, {"spans", spans}}}}}}}};
   ASSERT_EQ(Post("/v1/traces", ingest_key_, request.dump()).result(), http::status::ok);
 
-  HttpResponse graph = Get("/api/v1/workflow?name=wf-agent&release=v2", read_key_);
-  ASSERT_EQ(graph.result(), http::status::ok) << graph.body();
-  Json g = Body(graph);
-  EXPECT_EQ(g["totals"]["runs"], 3);
-  EXPECT_EQ(g["totals"]["tool_calls_per_run"], 2.0);
-  EXPECT_EQ(g["nodes"].size(), 3u) << g.dump();
+  // The runs (2023-11-14) are older than the default 7 days before the test's clock, so every
+  // read of the rollups names its range.
+  const std::string range = "from=2023-11-14T00:00:00Z&to=2023-11-15T00:00:00Z";
+  // Not evaluated yet (the fake clock stands still): the rollups have no run; `limit` reads the
+  // runs themselves.
+  HttpResponse early = Get("/api/v1/workflow?name=wf-agent&" + range, read_key_);
+  ASSERT_EQ(early.result(), http::status::ok) << early.body();
+  EXPECT_EQ(Body(early)["source"], "rollups");
+  EXPECT_EQ(Body(early)["totals"]["runs"], 0);
+  HttpResponse exact = Get("/api/v1/workflow?name=wf-agent&release=v2&limit=10", read_key_);
+  ASSERT_EQ(exact.result(), http::status::ok) << exact.body();
+  EXPECT_EQ(Body(exact)["source"], "runs");
+  EXPECT_EQ(Body(exact)["totals"]["runs"], 3);
 
-  HttpResponse diff = Get("/api/v1/workflow/diff?name=wf-agent&before_release=v1&after_release=v2", read_key_);
-  ASSERT_EQ(diff.result(), http::status::ok) << diff.body();
-  Json d = Body(diff);
-  EXPECT_EQ(d["before"]["tool_calls_per_run"], 1.0);
-  EXPECT_EQ(d["after"]["tool_calls_per_run"], 2.0);
-  ASSERT_EQ(d["new_nodes"].size(), 1u) << d.dump();
-  EXPECT_THAT(d["new_nodes"][0].get<std::string>(), ::testing::HasSubstr("tool:fetch_page"));
-  EXPECT_TRUE(d["vanished_nodes"].empty());
+  // Past the quiet delay, the finisher's thread (about once a second) evaluates the six runs and
+  // records them in the rollups.
+  clock_.Advance(int64_t{31} * 1'000'000'000);
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);;) {
+    HttpResponse all = Get("/api/v1/workflow?name=wf-agent&" + range, read_key_);
+    ASSERT_EQ(all.result(), http::status::ok) << all.body();
+    if (Body(all)["totals"]["runs"] == 6) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "runs not evaluated: " << all.body();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // between polls, not instead of one
+  }
+
+  for (const std::string& source : {"rollups", "runs"}) {
+    SCOPED_TRACE(source);
+    const std::string how = source == "rollups" ? range : "limit=200";
+    HttpResponse graph = Get("/api/v1/workflow?name=wf-agent&release=v2&" + how, read_key_);
+    ASSERT_EQ(graph.result(), http::status::ok) << graph.body();
+    Json g = Body(graph);
+    EXPECT_EQ(g["source"], source);
+    EXPECT_EQ(g["totals"]["runs"], 3);
+    EXPECT_EQ(g["totals"]["tool_calls_per_run"], 2.0);
+    EXPECT_EQ(g["nodes"].size(), 3u) << g.dump();
+    EXPECT_NEAR(g["totals"]["latency_p50_ms"].get<double>(), 300, 3) << g.dump();
+
+    const std::string sides = source == "rollups" ? "&before_from=2023-11-14T00:00:00Z&after_from=2023-11-14T00:00:00Z"
+                                                  : "&limit=200";
+    HttpResponse diff =
+        Get("/api/v1/workflow/diff?name=wf-agent&before_release=v1&after_release=v2" + sides, read_key_);
+    ASSERT_EQ(diff.result(), http::status::ok) << diff.body();
+    Json d = Body(diff);
+    EXPECT_EQ(d["source"], source);
+    EXPECT_EQ(d["before"]["tool_calls_per_run"], 1.0);
+    EXPECT_EQ(d["after"]["tool_calls_per_run"], 2.0);
+    ASSERT_EQ(d["new_nodes"].size(), 1u) << d.dump();
+    EXPECT_THAT(d["new_nodes"][0].get<std::string>(), ::testing::HasSubstr("tool:fetch_page"));
+    EXPECT_TRUE(d["vanished_nodes"].empty());
+  }
 
   EXPECT_EQ(Get("/api/v1/workflow", read_key_).result(), http::status::bad_request);
   EXPECT_EQ(Get("/api/v1/workflow/diff?name=wf-agent&before_release=v1", read_key_).result(),

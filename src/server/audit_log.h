@@ -64,6 +64,7 @@ inline constexpr std::string_view kRetentionUpdate = "retention.update";  // a p
 inline constexpr std::string_view kRetentionRemove = "retention.remove";  // back to the server's defaults
 inline constexpr std::string_view kRetentionRun = "retention.run";  // expiry applied on request, with counts
 inline constexpr std::string_view kRulesUpdate = "rules.update";    // a project's process rules replaced
+inline constexpr std::string_view kSamplingUpdate = "sampling.update";  // a project's tail sampling policy replaced
 inline constexpr std::string_view kAlertsUpdate = "alerts.update";  // a project's alert rules replaced
 }  // namespace audit_action
 

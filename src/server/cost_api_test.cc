@@ -81,15 +81,11 @@ class CostApiTest : public RunningAppTestBase {
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStoreAndCatalog());
-    admin_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
-    read_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead);
-    other_project_key_ = AddKey("p2", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
+    AddSettingsKeys();
     ServerOptions options;
     options.io_threads = 2;
     StartApp(options);
   }
-
-  static Json Body(const HttpResponse& response) { return Json::parse(response.body(), nullptr, false); }
 
   // The stored trace and its observations, via the query API.
   Json GetTrace(const std::string& key) {
@@ -106,7 +102,6 @@ class CostApiTest : public RunningAppTestBase {
     return Json();
   }
 
-  std::string admin_key_, read_key_, other_project_key_;
 };
 
 TEST_F(CostApiTest, CustomPriceAddedThroughTheApiPricesTheNextIngest) {
@@ -125,9 +120,9 @@ TEST_F(CostApiTest, CustomPriceAddedThroughTheApiPricesTheNextIngest) {
   EXPECT_DOUBLE_EQ(detail["trace"]["cost"]["total"].get<double>(), 10.0);
 
   // Another project does not get p1's price.
-  ASSERT_EQ(SendWithKey(http::verb::post, "/v1/traces", other_project_key_, ChatRequest({"acme-ft-1"})).result(),
+  ASSERT_EQ(SendWithKey(http::verb::post, "/v1/traces", other_key_, ChatRequest({"acme-ft-1"})).result(),
             http::status::ok);
-  Json other = ObservationById(GetTrace(other_project_key_), "b000000000000001");
+  Json other = ObservationById(GetTrace(other_key_), "b000000000000001");
   EXPECT_THAT(other["cost"]["note"].get<std::string>(), HasSubstr("no price for model"));
 }
 
@@ -142,7 +137,7 @@ TEST_F(CostApiTest, ListShowsProjectPricesFirstThenBuiltIns) {
   EXPECT_EQ(data[0]["scope"], "project");
   EXPECT_EQ(data[1]["scope"], "builtin");
   // p2 sees only the built-ins.
-  EXPECT_EQ(Body(SendWithKey(http::verb::get, "/api/v1/models", other_project_key_))["data"][0]["scope"], "builtin");
+  EXPECT_EQ(Body(SendWithKey(http::verb::get, "/api/v1/models", other_key_))["data"][0]["scope"], "builtin");
 }
 
 TEST_F(CostApiTest, InvalidPatternIs400NamingTheField) {

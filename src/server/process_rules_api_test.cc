@@ -31,16 +31,11 @@ class ProcessRulesApiTest : public RunningAppTestBase {
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStoreAndCatalog());
-    admin_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
-    read_key_ = AddKey("p1", store::kScopeRead);
-    ingest_key_ = AddKey("p1", store::kScopeIngest);
-    other_key_ = AddKey("p2", store::kScopeRead | store::kScopeAdmin);
+    AddSettingsKeys();
     ServerOptions options;
     options.io_threads = 2;
     StartApp(options);
   }
-
-  static Json Body(const HttpResponse& response) { return Json::parse(response.body(), nullptr, false); }
 
   Json GetRules(const std::string& key) {
     HttpResponse got = SendWithKey(http::verb::get, "/api/v1/rules", key);
@@ -55,7 +50,6 @@ class ProcessRulesApiTest : public RunningAppTestBase {
     return Body(audit)["data"];
   }
 
-  std::string admin_key_, read_key_, ingest_key_, other_key_;
 };
 
 TEST_F(ProcessRulesApiTest, GetIsEmptyThenPutStoresNormalizedRulesThatGetReadsBack) {

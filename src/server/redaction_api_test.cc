@@ -55,16 +55,12 @@ class RedactionApiTest : public RunningAppTestBase {
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStoreAndCatalog());
-    admin_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
-    read_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead);
-    other_key_ = AddKey("p2", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
+    AddSettingsKeys();
     ServerOptions options;
     options.io_threads = 2;
     options.redact = "secrets";
     StartApp(options);
   }
-
-  static Json Body(const HttpResponse& response) { return Json::parse(response.body(), nullptr, false); }
 
   // Ingests one span into the key's project and returns it as stored.
   Json IngestAndRead(const std::string& key, const std::string& span_id) {
@@ -80,7 +76,6 @@ class RedactionApiTest : public RunningAppTestBase {
     return Json();
   }
 
-  std::string admin_key_, read_key_, other_key_;
 };
 
 TEST_F(RedactionApiTest, PutRulesApplyToTheNextBatchAndAreCounted) {

@@ -60,6 +60,7 @@ void RequestDispatcher::Dispatch(HttpRequest request, const boost::asio::ip::add
     context.key_id = principal->key_id;
     context.user = std::move(principal->user);
     context.role = principal->role;
+    context.scopes = principal->scopes;
     context.raw_io = principal->raw_io;
   }
   context.path_params = std::move(match->path_params);

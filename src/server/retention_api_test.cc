@@ -26,16 +26,12 @@ class RetentionApiTest : public RunningAppTestBase {
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStoreAndCatalog());
-    admin_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
-    read_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead);
-    other_key_ = AddKey("p2", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
+    AddSettingsKeys();
     ServerOptions options;
     options.io_threads = 2;
     options.retention = {.payload_days = 7, .summary_days = 30};
     StartApp(options);
   }
-
-  static Json Body(const HttpResponse& response) { return Json::parse(response.body(), nullptr, false); }
 
   Json Retention(const std::string& key) {
     HttpResponse got = SendWithKey(http::verb::get, "/api/v1/retention", key);
@@ -56,7 +52,6 @@ class RetentionApiTest : public RunningAppTestBase {
     return out;
   }
 
-  std::string admin_key_, read_key_, other_key_;
 };
 
 const Json kDefault = {{"payload_days", 7}, {"summary_days", 30}, {"source", "default"}};

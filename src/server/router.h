@@ -27,6 +27,7 @@ struct RequestContext {
   std::string key_id;                    // set when authenticated by an API key
   std::string user;                      // set for a signed-in user's session
   std::optional<store::Role> role;       // the user's role in `project`, when it has one
+  uint32_t scopes = 0;                   // store::Scope bits the caller holds in `project`
   bool raw_io = true;                    // false: hide inputs, outputs and messages (server/roles.h)
 };
 

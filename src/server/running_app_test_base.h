@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "gtest/gtest.h"
+#include "model/json.h"
 #include "server/api_key.h"
 #include "server/app.h"
 #include "server/http_test_client.h"
@@ -86,6 +87,21 @@ class RunningAppTestBase : public testing::Test {
     return SendRequest(method, target, std::move(headers), std::move(body));
   }
 
+  // The keys of a test of a project's settings API: admin_key_ (p1: ingest, read, admin),
+  // read_key_ (p1: ingest, read), ingest_key_ (p1: ingest only) and other_key_ (p2: ingest,
+  // read, admin). Call between OpenStoreAndCatalog and StartApp.
+  void AddSettingsKeys() {
+    admin_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
+    read_key_ = AddKey("p1", store::kScopeIngest | store::kScopeRead);
+    ingest_key_ = AddKey("p1", store::kScopeIngest);
+    other_key_ = AddKey("p2", store::kScopeIngest | store::kScopeRead | store::kScopeAdmin);
+  }
+
+  // A response body as JSON; a discarded value when it is not JSON.
+  static model::Json Body(const HttpResponse& response) {
+    return model::Json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
+  }
+
   std::string AddKey(const std::string& project, uint32_t scopes) {
     absl::StatusOr<GeneratedKey> key = GenerateApiKey(project, scopes, 1);
     EXPECT_TRUE(key.ok());
@@ -99,6 +115,7 @@ class RunningAppTestBase : public testing::Test {
   std::unique_ptr<store::SqliteCatalog> catalog_;
   std::unique_ptr<App> app_;
   std::unique_ptr<HttpTestClient> client_;
+  std::string admin_key_, read_key_, ingest_key_, other_key_;  // set by AddSettingsKeys
 };
 
 }  // namespace trackly::server

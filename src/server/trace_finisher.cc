@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "analysis/pathologies.h"
 #include "analysis/run_profile.h"
+#include "analysis/workflow_graph.h"
 #include "base/log.h"
 #include "base/status.h"
 
@@ -20,7 +21,34 @@ constexpr size_t kTracesPerWrite = 500;
 // The nice value of the evaluation thread (0 is normal, 19 the lowest priority).
 constexpr int kEvaluationNice = 10;
 
+// The scores stored on a trace (feedback, a client's evaluations), every page.
+std::vector<model::Score> StoredScores(store::Store& store, const std::string& project, const std::string& trace_id) {
+  std::vector<model::Score> all;
+  store::ScoreQuery query{.project = project, .trace_id = trace_id, .limit = store::kMaxListLimit};
+  while (true) {
+    absl::StatusOr<store::ScorePage> page = store.ListScores(query);
+    if (!page.ok()) {
+      LogWarn("scores of trace ", trace_id, " in project ", project, " not read for sampling: ", page.status().ToString());
+      return all;
+    }
+    all.insert(all.end(), std::make_move_iterator(page->scores.begin()), std::make_move_iterator(page->scores.end()));
+    if (page->next_cursor.empty()) return all;
+    query.cursor = std::move(page->next_cursor);
+  }
+}
+
 }  // namespace
+
+std::optional<store::WorkflowRun> WorkflowRunOf(const store::TraceDetail& detail) {
+  const model::Trace& trace = detail.trace;
+  if (trace.name.empty()) return std::nullopt;
+  return store::WorkflowRun{.trace_id = trace.id,
+                            .name = trace.name,
+                            .environment = trace.environment,
+                            .release = trace.release,
+                            .start_ns = trace.start_time_ns,
+                            .rollup = analysis::WorkflowRollupOfRun(detail.observations)};
+}
 
 std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns,
                                            std::span<const analysis::ProcessRule> rules) {
@@ -60,8 +88,8 @@ std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int
 }
 
 TraceFinisher::TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options,
-                             ProcessRulesSource rules)
-    : store_(store), clock_(clock), options_(options), rules_(std::move(rules)) {}
+                             ProcessRulesSource rules, SamplingHooks sampling)
+    : store_(store), clock_(clock), options_(options), rules_(std::move(rules)), sampling_(std::move(sampling)) {}
 
 TraceFinisher::~TraceFinisher() {
   {
@@ -126,6 +154,13 @@ int64_t TraceFinisher::Evaluate(const std::vector<Key>& due, int64_t deadline_ns
   // The scores of many traces go in one write per project: waiting for one durable write per
   // trace would make evaluation much slower than ingestion.
   absl::flat_hash_map<std::string, std::vector<model::Score>> scores;
+  absl::flat_hash_map<std::string, std::vector<store::WorkflowRun>> runs;  // per project, as the scores
+  // Tail sampling, per project: the traces to drop at the next flush, their evaluation scores
+  // (written only if the drop fails, so they are not written just to be deleted), and the
+  // decisions of the whole pass.
+  absl::flat_hash_map<std::string, std::vector<std::string>> drops;
+  absl::flat_hash_map<std::string, std::vector<model::Score>> held_scores;
+  absl::flat_hash_map<std::string, store::SamplingTally> tallies;
   size_t batched = 0;
   auto flush = [&] {
     for (auto& [project, batch] : scores) {
@@ -138,6 +173,40 @@ int64_t TraceFinisher::Evaluate(const std::vector<Key>& due, int64_t deadline_ns
       }
     }
     scores.clear();
+    // Each run's contribution to its agent's workflow graph (docs/insight.md "Maintained at
+    // completion"), replacing the one of an earlier evaluation.
+    for (auto& [project, batch] : runs) {
+      if (absl::Status status = store_.RecordWorkflowRuns(project, std::move(batch));
+          !status.ok() && !absl::IsUnimplemented(status)) {  // a backend without workflow rollups
+        LogWarn("workflow runs of project ", project, " not recorded: ", status.ToString());
+      }
+    }
+    runs.clear();
+    // Last, so a dropped trace's workflow run is recorded first and still counts in its graph.
+    for (auto& [project, ids] : drops) {
+      {
+        // A trace touched again since this pass took it (a late span) is left for its next
+        // evaluation, which decides it anew with that span, rather than dropped with the span.
+        absl::MutexLock lock(&mu_);
+        std::erase_if(ids, [&](const std::string& id) { return last_touch_ns_.contains(Key(project, id)); });
+      }
+      if (ids.empty()) continue;
+      const int64_t decided = static_cast<int64_t>(ids.size());
+      absl::StatusOr<store::EraseStats> dropped = store_.DropSampledOut(project, ids);
+      if (dropped.ok()) {
+        tallies[project].dropped += decided;
+        continue;
+      }
+      LogWarn(decided, " sampled-out traces of project ", project, " kept: ", dropped.status().ToString());
+      // Not dropped: they stay, evaluated like any other trace, and are not counted.
+      if (absl::Status status = store::WriteAndWait(store_, store::WriteBatch{.project = project,
+                                                                              .scores = std::move(held_scores[project])});
+          !status.ok()) {
+        LogWarn("evaluation scores of project ", project, " not stored: ", status.ToString());
+      }
+    }
+    drops.clear();
+    held_scores.clear();
     batched = 0;
   };
   absl::flat_hash_map<std::string, std::vector<analysis::ProcessRule>> rules;  // per project, read once
@@ -155,6 +224,21 @@ int64_t TraceFinisher::Evaluate(const std::vector<Key>& due, int64_t deadline_ns
     }
     return read;
   };
+  absl::flat_hash_map<std::string, analysis::SamplingPolicy> policies;  // per project, read once
+  auto policy_of = [&](const std::string& project) -> const analysis::SamplingPolicy& {
+    auto it = policies.find(project);
+    if (it != policies.end()) return it->second;
+    analysis::SamplingPolicy& read = policies[project];  // disabled unless read
+    if (sampling_.policy != nullptr) {
+      absl::StatusOr<analysis::SamplingPolicy> got = sampling_.policy(project);
+      if (got.ok()) {
+        read = *std::move(got);
+      } else {
+        LogWarn("sampling policy of project ", project, " not read, keeping every trace: ", got.status().ToString());
+      }
+    }
+    return read;
+  };
   int64_t evaluated = 0;
   for (const Key& key : due) {
     if (deadline_ns != 0 && clock_.NowNanos() >= deadline_ns) break;
@@ -167,11 +251,35 @@ int64_t TraceFinisher::Evaluate(const std::vector<Key>& due, int64_t deadline_ns
       continue;
     }
     std::vector<model::Score> evaluated = EvaluationScores(*detail, clock_.NowNanos(), rules_of(key.first));
-    std::vector<model::Score>& batch = scores[key.first];
+    const analysis::SamplingPolicy& policy = policy_of(key.first);
+    bool keep = true;
+    if (policy.enabled) {
+      std::vector<model::Score> others;
+      if (!policy.keep_scores_below.empty()) others = StoredScores(store_, key.first, key.second);
+      const analysis::SampleDecision decision = analysis::Decide(policy, detail->trace, evaluated, others);
+      keep = decision.keep;
+      if (keep) {
+        store::SamplingTally& tally = tallies[key.first];
+        ++tally.kept;
+        ++tally.kept_by_reason[std::string(analysis::ToString(decision.reason))];
+      } else {
+        drops[key.first].push_back(key.second);
+      }
+    }
+    std::vector<model::Score>& batch = keep ? scores[key.first] : held_scores[key.first];
     batch.insert(batch.end(), std::make_move_iterator(evaluated.begin()), std::make_move_iterator(evaluated.end()));
+    if (std::optional<store::WorkflowRun> run = WorkflowRunOf(*detail)) runs[key.first].push_back(*std::move(run));
     if (++batched == kTracesPerWrite) flush();
   }
   flush();
+  if (sampling_.record_counts != nullptr && !tallies.empty()) {
+    const int64_t day = store::DayOf(clock_.NowNanos());
+    for (const auto& [project, tally] : tallies) {
+      if (absl::Status status = sampling_.record_counts(project, day, tally); !status.ok()) {
+        LogWarn("sampling counts of project ", project, " not recorded: ", status.ToString());
+      }
+    }
+  }
   return evaluated;
 }
 

@@ -10,6 +10,14 @@
 //                               tool_error_storm, …), the findings' messages as its comment;
 //   trackly.rule.<name>         boolean: whether the trace kept the project's process rule of that
 //                               name (analysis/process_rules.h), the result's message as comment.
+// It also records the run's contribution to the workflow graph of its trace name
+// (Store::RecordWorkflowRuns; docs/insight.md "Workflow graph", "Maintained at completion") in the
+// same pass as the scores; a trace without a name has no workflow.
+// Then, when the project has a tail sampling policy (analysis/sampling.h; docs/insight.md "Tail
+// sampling"), it decides whether to keep the trace; the traces it drops are removed with
+// Store::DropSampledOut, in one call per project per batch, after the batch's scores and workflow
+// runs are stored (their evaluation scores are not written), and the decisions are counted per
+// project and UTC day through SamplingHooks::record_counts, once per project per pass.
 // A re-evaluation replaces these scores (their ids are fixed per trace and name); a finding that
 // no longer holds after a late span keeps its earlier score (documented limitation).
 //
@@ -20,6 +28,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,8 +41,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "analysis/process_rules.h"
+#include "analysis/sampling.h"
 #include "base/clock.h"
 #include "model/observation.h"
+#include "store/catalog.h"
 #include "store/store.h"
 
 namespace trackly::server {
@@ -46,8 +57,23 @@ inline constexpr std::string_view kEvaluationSource = "trackly";
 std::vector<model::Score> EvaluationScores(const store::TraceDetail& detail, int64_t now_ns,
                                            std::span<const analysis::ProcessRule> rules = {});
 
+// The workflow run of an evaluated trace (`detail` with full observations): its rollup keyed by the
+// trace's name, environment, release and start; nullopt for a trace without a name.
+std::optional<store::WorkflowRun> WorkflowRunOf(const store::TraceDetail& detail);
+
 // The process rules of a project; an error skips the rules of that project for one pass.
 using ProcessRulesSource = std::function<absl::StatusOr<std::vector<analysis::ProcessRule>>(std::string_view project)>;
+
+// Tail sampling (docs/insight.md "Tail sampling"). Either may be null: no policy (every trace
+// kept, nothing counted), or counts not recorded.
+struct SamplingHooks {
+  // The policy of a project, asked once per project per pass; an error keeps every trace of that
+  // project for that pass.
+  std::function<absl::StatusOr<analysis::SamplingPolicy>(std::string_view project)> policy;
+  // Adds what a pass decided in `project` to its counts of `day` (store::DayOf of the pass).
+  std::function<absl::Status(std::string_view project, int64_t day, const store::SamplingTally& tally)>
+      record_counts;
+};
 
 struct TraceFinisherOptions {
   absl::Duration quiet = absl::Seconds(30);  // no write for this long: the trace is finished
@@ -59,9 +85,9 @@ struct TraceFinisherOptions {
 class TraceFinisher {
  public:
   // `store` and `clock` must outlive the finisher; `rules` is asked once per project per pass
-  // (null: no rules).
+  // (null: no rules), `sampling` likewise.
   TraceFinisher(store::Store& store, const Clock& clock, TraceFinisherOptions options,
-                ProcessRulesSource rules = nullptr);
+                ProcessRulesSource rules = nullptr, SamplingHooks sampling = {});
   ~TraceFinisher();  // stops the background thread, after the evaluation running (if any)
 
   // A write of `trace_id` in `project` was acknowledged now.
@@ -91,6 +117,7 @@ class TraceFinisher {
   const Clock& clock_;
   const TraceFinisherOptions options_;
   const ProcessRulesSource rules_;
+  const SamplingHooks sampling_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, int64_t> last_touch_ns_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,18 +1,24 @@
 // TraceFinisher over a real embedded store with a fake clock: a trace is evaluated once quiet, its
 // stop reason and findings stored as scores the trace list filters on; a late span makes it due
-// again; a trace gone meanwhile is dropped.
+// again; a trace gone meanwhile is dropped; tail sampling keeps what its policy says and drops the
+// rest after their workflow runs are recorded.
 #include "server/trace_finisher.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "analysis/sampling.h"
 #include "analysis/test_trace.h"
+#include "analysis/workflow_graph.h"
+#include "model/summary.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/write_watching_store.h"
@@ -193,6 +199,228 @@ TEST_F(TraceFinisherTest, DrainStopsAtItsBudgetAndDropsTheRest) {
   EXPECT_EQ(finisher_->Drain(absl::ZeroDuration()), 0);
   EXPECT_EQ(finisher_->pending(), 0u);
   EXPECT_THAT(ScoresOf(*store_, "a"), ElementsAre());
+}
+
+// The workflow graph of trace name "root" (LoopingTrace's root span names the trace) as recorded.
+analysis::WorkflowGraph RecordedGraph(store::Store& store, std::optional<std::string> release = std::nullopt) {
+  absl::StatusOr<model::WorkflowRollup> rollup =
+      store.QueryWorkflowRollup(store::WorkflowRollupQuery{.project = "p", .name = "root", .release = std::move(release)});
+  EXPECT_TRUE(rollup.ok()) << rollup.status();
+  return rollup.ok() ? analysis::WorkflowGraphOfRollup(*rollup) : analysis::WorkflowGraph{};
+}
+
+TEST_F(TraceFinisherTest, RecordsEachEvaluatedRunInItsAgentsWorkflowGraphOnce) {
+  std::vector<model::Observation> t1 = LoopingTrace("t1");
+  std::vector<model::Observation> t2 = LoopingTrace("t2");
+  for (model::Observation& o : t1) o.release = "v1";
+  for (model::Observation& o : t2) o.release = "v1";
+  ASSERT_TRUE(Ingest(t1).ok());
+  ASSERT_TRUE(Ingest(t2).ok());
+  EXPECT_EQ(RecordedGraph(*store_).totals.runs, 0);  // not evaluated yet
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 2);
+  // The runs as stored (the finisher reads them back from the store).
+  model::WorkflowRollup want;
+  for (const char* id : {"t1", "t2"}) {
+    absl::StatusOr<store::TraceDetail> stored = store_->GetTrace("p", id);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    want.Add(analysis::WorkflowRollupOfRun(stored->observations));
+  }
+  EXPECT_EQ(RecordedGraph(*store_), analysis::WorkflowGraphOfRollup(want));
+  EXPECT_EQ(RecordedGraph(*store_).totals.tool_calls_per_run, 3);
+
+  // A late span with another release: the re-evaluation replaces t1's contribution.
+  model::Observation extra = Tool("s4", "root", 810, 850, "search", {{"q", "weather in Lyon"}});
+  extra.trace_id = "t1";
+  extra.release = "v2";
+  ASSERT_TRUE(Ingest({extra}).ok());
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 1);
+  absl::StatusOr<store::TraceDetail> t1_now = store_->GetTrace("p", "t1");
+  ASSERT_TRUE(t1_now.ok()) << t1_now.status();
+  absl::StatusOr<store::TraceDetail> t2_now = store_->GetTrace("p", "t2");
+  ASSERT_TRUE(t2_now.ok()) << t2_now.status();
+  want = analysis::WorkflowRollupOfRun(t1_now->observations);
+  want.Add(analysis::WorkflowRollupOfRun(t2_now->observations));
+  EXPECT_EQ(RecordedGraph(*store_), analysis::WorkflowGraphOfRollup(want));
+  EXPECT_EQ(RecordedGraph(*store_).totals.runs, 2);
+  EXPECT_EQ(RecordedGraph(*store_, t1_now->trace.release).totals.runs, t1_now->trace.release == "v1" ? 2 : 1);
+}
+
+TEST(WorkflowRunOfTest, KeysTheRunByItsTraceAndSkipsATraceWithoutAName) {
+  struct Case {
+    const char* name;
+    std::string trace_name;
+    bool recorded;
+  };
+  const Case cases[] = {{"Named", "planner", true}, {"Unnamed", "", false}};
+  for (const Case& c : cases) {
+    store::TraceDetail detail;
+    detail.observations = LoopingTrace("t1");
+    detail.trace = model::SummarizeTrace(detail.observations);
+    detail.trace.name = c.trace_name;
+    detail.trace.environment = "prod";
+    detail.trace.release = "v3";
+    const std::optional<store::WorkflowRun> run = WorkflowRunOf(detail);
+    ASSERT_EQ(run.has_value(), c.recorded) << c.name;
+    if (!run) continue;
+    EXPECT_EQ(run->trace_id, "t1");
+    EXPECT_EQ(run->name, "planner");
+    EXPECT_EQ(run->environment, "prod");
+    EXPECT_EQ(run->release, "v3");
+    EXPECT_EQ(run->start_ns, detail.trace.start_time_ns);
+    EXPECT_EQ(run->rollup, analysis::WorkflowRollupOfRun(detail.observations));
+  }
+}
+
+// A run that answers at once: no finding, status ok (or error).
+std::vector<model::Observation> CleanTrace(const std::string& trace_id, bool failed = false) {
+  std::vector<model::Observation> trace = {Obs("root", "", 0, 200, model::ObservationType::kAgent),
+                                           Gen("answer", "root", 10, 150, 50, "Done.", "stop")};
+  for (model::Observation& o : trace) {
+    o.trace_id = trace_id;
+    o.usage.output_tokens = 5;
+  }
+  if (failed) trace[1].status = model::Status::kError;
+  return trace;
+}
+
+class TraceSamplingTest : public TraceFinisherTest {
+ protected:
+  // Replaces the finisher with one that samples with `policy` (JSON, or an error when it does not
+  // parse) and records its counts in counts_.
+  void UsePolicy(std::string policy) {
+    finisher_ = std::make_unique<TraceFinisher>(
+        *store_, clock_, TraceFinisherOptions{.quiet = absl::Seconds(30)}, nullptr,
+        SamplingHooks{.policy = [this, policy](std::string_view) -> absl::StatusOr<analysis::SamplingPolicy> {
+                        ++policy_reads_;
+                        return analysis::ParseSamplingPolicyText(policy);
+                      },
+                      .record_counts = [this](std::string_view project, int64_t day,
+                                              const store::SamplingTally& tally) -> absl::Status {
+                        counts_.push_back({std::string(project), day, tally});
+                        return absl::OkStatus();
+                      }});
+  }
+
+  // Trace ids of project p, sorted.
+  std::vector<std::string> Stored() {
+    absl::StatusOr<store::TracePage> page = store_->ListTraces(store::TraceQuery{.project = "p", .limit = 100});
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> ids;
+    if (page.ok()) {
+      for (const model::Trace& trace : page->traces) ids.push_back(trace.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  // Runs of project p as the metrics rollups count them.
+  double RunsCounted() {
+    absl::StatusOr<store::MetricsResult> result = store_->QueryMetrics(
+        store::MetricsQuery{.project = "p", .level = store::MetricsLevel::kTrace, .measures = {store::Measure::kCount}});
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() && !result->rows.empty() ? result->rows[0].values[0].value_or(0) : 0;
+  }
+
+  struct Counted {
+    std::string project;
+    int64_t day = 0;
+    store::SamplingTally tally;
+  };
+  int policy_reads_ = 0;
+  std::vector<Counted> counts_;
+};
+
+TEST_F(TraceSamplingTest, KeepsErrorsAndFindingsDropsTheRestAndCountsBothButMetricsCountEveryRun) {
+  UsePolicy(R"({"enabled": true, "keep_fraction": 0})");
+  ASSERT_TRUE(Ingest(CleanTrace("ok1")).ok());
+  ASSERT_TRUE(Ingest(CleanTrace("ok2")).ok());
+  ASSERT_TRUE(Ingest(CleanTrace("err", /*failed=*/true)).ok());
+  ASSERT_TRUE(Ingest(LoopingTrace("loop")).ok());
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 4);
+  EXPECT_EQ(policy_reads_, 1);  // once per project per pass
+  EXPECT_THAT(Stored(), ElementsAre("err", "loop"));
+  EXPECT_TRUE(absl::IsNotFound(store_->GetTrace("p", "ok1").status()));
+  EXPECT_THAT(ScoresOf(*store_, "ok1"), ElementsAre());  // not written just to be deleted
+  EXPECT_THAT(ScoresOf(*store_, "err"), UnorderedElementsAre("trackly.stop_reason=\"error\""));
+  // One record per project per pass, on the day of the pass.
+  ASSERT_EQ(counts_.size(), 1u);
+  EXPECT_EQ(counts_[0].project, "p");
+  EXPECT_EQ(counts_[0].day, store::DayOf(clock_.NowNanos()));
+  EXPECT_EQ(counts_[0].tally, (store::SamplingTally{.kept = 2, .dropped = 2,
+                                                    .kept_by_reason = {{"error", 1}, {"finding", 1}}}));
+  // Dashboards and workflow graphs still count all four runs.
+  EXPECT_EQ(RunsCounted(), 4);
+  if (!absl::IsUnimplemented(store_->QueryWorkflowRollup(store::WorkflowRollupQuery{.project = "p", .name = "root"})
+                                 .status())) {
+    EXPECT_EQ(RecordedGraph(*store_).totals.runs, 4);
+  }
+}
+
+TEST_F(TraceSamplingTest, KeepsATraceWhoseFeedbackIsBelowTheFloor) {
+  UsePolicy(R"({"enabled": true, "keep_fraction": 0, "keep_scores_below": [{"name": "user_feedback", "value": 0.5}]})");
+  ASSERT_TRUE(Ingest(CleanTrace("liked")).ok());
+  ASSERT_TRUE(Ingest(CleanTrace("disliked")).ok());
+  for (const auto& [trace_id, value] : {std::pair{"liked", 1.0}, std::pair{"disliked", 0.0}}) {
+    ASSERT_TRUE(store::WriteAndWait(*watched_, store::WriteBatch{.project = "p",
+                                                                 .scores = {model::Score{.id = absl::StrCat("fb-", trace_id),
+                                                                                         .trace_id = trace_id,
+                                                                                         .name = "user_feedback",
+                                                                                         .value = value}}})
+                    .ok());
+  }
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 2);
+  EXPECT_THAT(Stored(), ElementsAre("disliked"));
+  ASSERT_EQ(counts_.size(), 1u);
+  EXPECT_EQ(counts_[0].tally, (store::SamplingTally{.kept = 1, .dropped = 1, .kept_by_reason = {{"low_score", 1}}}));
+}
+
+TEST_F(TraceSamplingTest, ADisabledOrUnreadablePolicyKeepsEveryTraceAndCountsNothing) {
+  for (const char* policy : {R"({"enabled": false, "keep_fraction": 0})", "not json"}) {
+    SCOPED_TRACE(policy);
+    UsePolicy(policy);
+    ASSERT_TRUE(Ingest(CleanTrace("a")).ok());
+    clock_.Advance(31 * kSecond);
+    ASSERT_EQ(finisher_->FinishDue(), 1);
+    EXPECT_THAT(Stored(), ElementsAre("a"));
+    EXPECT_THAT(counts_, testing::IsEmpty());
+  }
+}
+
+TEST_F(TraceSamplingTest, ALateSpanOfADroppedTraceStartsItAnewAndItIsDecidedAgain) {
+  UsePolicy(R"({"enabled": true, "keep_fraction": 0})");
+  ASSERT_TRUE(Ingest(CleanTrace("t1")).ok());
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 1);
+  ASSERT_THAT(Stored(), ElementsAre());
+  // A failing span arrives afterwards: the trace is back, with that span alone, and kept as an error.
+  model::Observation late = Obs("late", "root", 300, 400);
+  late.trace_id = "t1";
+  late.status = model::Status::kError;
+  ASSERT_TRUE(Ingest({late}).ok());
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 1);
+  EXPECT_THAT(Stored(), ElementsAre("t1"));
+  ASSERT_EQ(counts_.size(), 2u);
+  EXPECT_EQ(counts_[1].tally, (store::SamplingTally{.kept = 1, .kept_by_reason = {{"error", 1}}}));
+}
+
+TEST_F(TraceSamplingTest, ATraceTouchedAgainDuringItsPassIsLeftForItsNextEvaluation) {
+  // The policy is read while the pass runs: a span of t1 acknowledged then is simulated there.
+  finisher_ = std::make_unique<TraceFinisher>(
+      *store_, clock_, TraceFinisherOptions{.quiet = absl::Seconds(30)}, nullptr,
+      SamplingHooks{.policy = [this](std::string_view) -> absl::StatusOr<analysis::SamplingPolicy> {
+        finisher_->Touch("p", "t1");
+        return analysis::ParseSamplingPolicyText(R"({"enabled": true, "keep_fraction": 0})");
+      }});
+  ASSERT_TRUE(Ingest(CleanTrace("t1")).ok());
+  clock_.Advance(31 * kSecond);
+  ASSERT_EQ(finisher_->FinishDue(), 1);
+  EXPECT_THAT(Stored(), ElementsAre("t1"));  // not dropped: it is pending again
+  EXPECT_EQ(finisher_->pending(), 1u);
 }
 
 }  // namespace

@@ -182,6 +182,14 @@ absl::StatusOr<store::EraseStats> SpooledStore::Erase(const store::EraseRequest&
   return backing_.Erase(request);
 }
 
+absl::StatusOr<store::EraseStats> SpooledStore::DropSampledOut(std::string_view project,
+                                                               const std::vector<std::string>& trace_ids) {
+  TRACKLY_RETURN_IF_ERROR(store::ValidateDropSampledOut(project, trace_ids));
+  if (trace_ids.empty()) return store::EraseStats{};
+  TRACKLY_RETURN_IF_ERROR(ShipAcknowledged("drop sampled-out traces"));
+  return backing_.DropSampledOut(project, trace_ids);
+}
+
 absl::StatusOr<store::ExpireStats> SpooledStore::Expire(const store::ExpireRequest& request) {
   TRACKLY_RETURN_IF_ERROR(store::ValidateExpireRequest(request));
   TRACKLY_RETURN_IF_ERROR(ShipAcknowledged("expire"));

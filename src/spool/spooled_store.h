@@ -13,8 +13,8 @@
 //   backing store and waited for; a segment that fails is retried (backoff, for ever) as a whole.
 //   Writes of the backing store are idempotent upserts (store.h), so a segment shipped twice
 //   (a retry after a lost answer, or a crash before the spool deleted it) leaves no duplicates.
-// - Every other method (reads, metrics, RewriteObservations) is the backing store's; Erase and
-//   Expire ship the spool first.
+// - Every other method (reads, metrics, RewriteObservations) is the backing store's; Erase,
+//   DropSampledOut and Expire ship the spool first.
 #pragma once
 
 #include <functional>
@@ -66,6 +66,10 @@ class SpooledStore final : public store::ForwardingStore {
   // back), then the backing store's Erase. Unavailable, naming the ship lag, when the spool does
   // not ship within erase_flush_timeout (the backing store is down).
   absl::StatusOr<store::EraseStats> Erase(const store::EraseRequest& request) override;
+  // Likewise: ships everything acknowledged first (so a span of a dropped trace still in the spool
+  // is not shipped after the drop), then the backing store's DropSampledOut. Unavailable as Erase.
+  absl::StatusOr<store::EraseStats> DropSampledOut(std::string_view project,
+                                                   const std::vector<std::string>& trace_ids) override;
   // Likewise: ships everything acknowledged first (so the spool cannot bring an expired payload
   // back after the backing store's Expire), then the backing store's Expire. Unavailable as Erase.
   absl::StatusOr<store::ExpireStats> Expire(const store::ExpireRequest& request) override;

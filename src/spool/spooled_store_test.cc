@@ -256,5 +256,19 @@ TEST_F(SpooledStoreTest, ExpireChecksTheRequestBeforeShipping) {
   EXPECT_EQ(backing.expire_calls.load(), 0);
 }
 
+TEST_F(SpooledStoreTest, DropSampledOutShipsWhatWasAcknowledgedFirst) {
+  auto spooled = SpooledStore::Open(*sqlite_, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
+  ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", "a"), Span("t2", "a")}}).ok());
+  // Acknowledged from the spool, perhaps not shipped yet: the drop must still find t1.
+  absl::StatusOr<store::EraseStats> dropped = (*spooled)->DropSampledOut("p", {"t1"});
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(dropped->traces, 1);
+  EXPECT_TRUE(absl::IsNotFound(sqlite_->GetTrace("p", "t1").status()));
+  EXPECT_TRUE(sqlite_->GetTrace("p", "t2").ok());
+  EXPECT_EQ((*spooled)->DropSampledOut("", {"t1"}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace trackly::spool

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,30 @@ struct ProcessRulesRecord {
   std::string project;
   std::string rules_json = R"({"rules":[]})";  // normalized (ProcessRulesToJson), so it reads back equal
   int64_t updated_ns = 0;                        // when they were last put; 0 = never
+};
+
+// A project's tail sampling policy (docs/insight.md "Tail sampling"): the JSON text that
+// analysis::ParseSamplingPolicyText reads (analysis/sampling.h), applied to every finished trace.
+struct SamplingPolicyRecord {
+  std::string project;
+  std::string policy_json = R"({"enabled":false})";  // normalized (SamplingPolicyToJson) once put
+  int64_t updated_ns = 0;                              // when it was last put; 0 = never
+};
+
+// What tail sampling decided over some traces of one project: how many it kept (and for which
+// reason: analysis::ToString(SampleReason), e.g. "error", "fraction") and how many it dropped.
+struct SamplingTally {
+  int64_t kept = 0;
+  int64_t dropped = 0;
+  std::map<std::string, int64_t> kept_by_reason;  // sums to `kept`
+  bool operator==(const SamplingTally&) const = default;
+};
+
+// One project's tally of one UTC day (days since 1970-01-01, store::DayOf), the day of the decisions.
+struct SamplingDayCounts {
+  int64_t day = 0;
+  SamplingTally tally;
+  bool operator==(const SamplingDayCounts&) const = default;
 };
 
 // A project's alert rules (docs/insight.md "Alerts"): the JSON text {"rules": [...]} that
@@ -264,6 +289,39 @@ class Catalog {
   virtual absl::StatusOr<ProcessRulesRecord> PutProcessRules(std::string_view /*project*/,
                                                              std::string_view /*rules_json*/,
                                                              int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+
+  // --- Project tail sampling ---
+  // A backend that does not keep it returns Unimplemented from all five (the default). There is
+  // no version counter: the trace finisher reads a project's policy on each pass.
+  // The policy of `project` (the default, disabled, with updated_ns 0 when none was put). NotFound
+  // if the project does not exist.
+  virtual absl::StatusOr<SamplingPolicyRecord> GetSamplingPolicy(std::string_view /*project*/) {
+    return Unimplemented();
+  }
+  // Every project that has a policy of its own, by project.
+  virtual absl::StatusOr<std::vector<SamplingPolicyRecord>> ListSamplingPolicies() { return Unimplemented(); }
+  // Replaces the policy of `project` with `policy_json`, validated by
+  // analysis::ParseSamplingPolicyText: InvalidArgument naming the field (then nothing changes);
+  // NotFound if the project does not exist. Returns the stored (normalized) record.
+  virtual absl::StatusOr<SamplingPolicyRecord> PutSamplingPolicy(std::string_view /*project*/,
+                                                                 std::string_view /*policy_json*/,
+                                                                 int64_t /*now_ns*/) {
+    return Unimplemented();
+  }
+  // Adds `tally` to the counts of `project` on `day`, durably, in one step (the trace finisher
+  // calls it once per project per pass). A project that does not exist (removed meanwhile) is
+  // NotFound; an empty tally is OK and changes nothing; a negative count is InvalidArgument.
+  virtual absl::Status AddSamplingCounts(std::string_view /*project*/, int64_t /*day*/,
+                                         const SamplingTally& /*tally*/) {
+    return Unimplemented();
+  }
+  // The counts of `project` on each day in [from_day, to_day] that has any, oldest first.
+  // NotFound if the project does not exist.
+  virtual absl::StatusOr<std::vector<SamplingDayCounts>> ListSamplingCounts(std::string_view /*project*/,
+                                                                            int64_t /*from_day*/,
+                                                                            int64_t /*to_day*/) {
     return Unimplemented();
   }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "store/store.h"
 
@@ -43,12 +44,22 @@ class ForwardingStore : public Store {
     return backing_.RewriteObservations(range, rewrite);
   }
   absl::StatusOr<EraseStats> Erase(const EraseRequest& request) override { return backing_.Erase(request); }
+  absl::StatusOr<EraseStats> DropSampledOut(std::string_view project,
+                                            const std::vector<std::string>& trace_ids) override {
+    return backing_.DropSampledOut(project, trace_ids);
+  }
   absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request) override { return backing_.Expire(request); }
   absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override {
     return backing_.QueryMetrics(query);
   }
   absl::StatusOr<MetricsResult> QueryScoreMetrics(const ScoreMetricsQuery& query) override {
     return backing_.QueryScoreMetrics(query);
+  }
+  absl::Status RecordWorkflowRuns(std::string_view project, std::vector<WorkflowRun> runs) override {
+    return backing_.RecordWorkflowRuns(project, std::move(runs));
+  }
+  absl::StatusOr<model::WorkflowRollup> QueryWorkflowRollup(const WorkflowRollupQuery& query) override {
+    return backing_.QueryWorkflowRollup(query);
   }
 
  protected:

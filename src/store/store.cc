@@ -28,8 +28,20 @@ absl::StatusOr<MetricsResult> Store::QueryScoreMetrics(const ScoreMetricsQuery&)
   return absl::UnimplementedError("this store backend cannot aggregate scores");
 }
 
+absl::Status Store::RecordWorkflowRuns(std::string_view, std::vector<WorkflowRun>) {
+  return absl::UnimplementedError("this store backend has no workflow rollups");
+}
+
+absl::StatusOr<model::WorkflowRollup> Store::QueryWorkflowRollup(const WorkflowRollupQuery&) {
+  return absl::UnimplementedError("this store backend has no workflow rollups");
+}
+
 absl::StatusOr<EraseStats> Store::Erase(const EraseRequest&) {
   return absl::UnimplementedError("this store backend cannot erase traces");
+}
+
+absl::StatusOr<EraseStats> Store::DropSampledOut(std::string_view, const std::vector<std::string>&) {
+  return absl::UnimplementedError("this store backend cannot drop sampled-out traces");
 }
 
 absl::StatusOr<ExpireStats> Store::Expire(const ExpireRequest&) {
@@ -83,6 +95,40 @@ absl::Status ValidateExpireRequest(const ExpireRequest& request) {
     return absl::InvalidArgumentError(absl::StrCat("summary_before_day: ", request.summary_before_day, " is negative"));
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateDropSampledOut(std::string_view project, const std::vector<std::string>& trace_ids) {
+  if (project.empty()) return absl::InvalidArgumentError("project: required");
+  for (const std::string& trace_id : trace_ids) {
+    if (trace_id.empty()) return absl::InvalidArgumentError("trace id: must not be empty");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWorkflowRuns(std::string_view project, const std::vector<WorkflowRun>& runs) {
+  if (project.empty()) return absl::InvalidArgumentError("project: required");
+  for (const WorkflowRun& run : runs) {
+    if (run.trace_id.empty()) return absl::InvalidArgumentError("workflow run: trace_id required");
+    if (run.name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("workflow run of trace ", run.trace_id, ": name required"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWorkflowRollupQuery(const WorkflowRollupQuery& query) {
+  if (query.project.empty()) return absl::InvalidArgumentError("project: required");
+  if (query.name.empty()) return absl::InvalidArgumentError("name: required");
+  if (query.from_ns != 0 && query.to_ns != 0 && query.from_ns >= query.to_ns) {
+    return absl::InvalidArgumentError("from: must be before to");
+  }
+  return absl::OkStatus();
+}
+
+int64_t HourOf(int64_t time_ns) {
+  int64_t hour = time_ns / kNanosPerHour;
+  if (time_ns % kNanosPerHour < 0) --hour;
+  return hour;
 }
 
 int64_t DayOf(int64_t time_ns) {

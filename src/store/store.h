@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "model/observation.h"
 #include "model/observation_fragment.h"
+#include "model/workflow_rollup.h"
 #include "store/metrics_query.h"
 #include "store/score_metrics.h"
 
@@ -236,6 +237,30 @@ struct ExpireStats {
   int64_t traces_removed = 0;      // traces removed entirely (summary expiry)
 };
 
+// One finished run's contribution to the workflow rollups (Store::RecordWorkflowRuns): its
+// WorkflowRollup alone, keyed by what the trace summary says when it is recorded.
+struct WorkflowRun {
+  std::string trace_id;
+  std::string name;         // the trace's name
+  std::string environment;  // the trace's
+  std::string release;      // the trace's
+  int64_t start_ns = 0;     // the trace's start: the run counts in this hour
+  model::WorkflowRollup rollup;
+};
+
+// The workflow rollups of one trace name (Store::QueryWorkflowRollup). Runs count in the UTC
+// hour of their start; the query covers every hour that overlaps [from_ns, to_ns).
+struct WorkflowRollupQuery {
+  std::string project;  // required
+  std::string name;     // required: the trace name
+  std::optional<std::string> environment;  // exact match when set
+  std::optional<std::string> release;      // exact match when set
+  int64_t from_ns = 0;  // 0 = unbounded
+  int64_t to_ns = 0;    // 0 = unbounded
+};
+
+inline constexpr int64_t kNanosPerHour = int64_t{3'600} * 1'000'000'000;
+
 // Thread-safe: any method may be called from any thread, concurrently.
 //
 // Writes: Write() enqueues and returns at once. `done` is called exactly once:
@@ -321,6 +346,18 @@ class Store {
   // project); Unavailable when draining; Unimplemented for a backend without it (the default).
   virtual absl::StatusOr<EraseStats> Erase(const EraseRequest& request);
 
+  // Tail sampling (docs/insight.md "Tail sampling"): removes each trace of `project` named in
+  // `trace_ids` as Erase removes a trace (its observations, fragments, the scores on it, its
+  // full-text entries and summary; its sessions recomputed) but KEEPS what it contributed to the
+  // metrics rollups (QueryMetrics) and workflow rollups (QueryWorkflowRollup), so dashboards,
+  // alerts and workflow graphs still count every run; an Erase naming the trace (by id, user or
+  // session) or a summary Expire of its start day still takes that share. Not an erasure: the
+  // backend may leave the bytes in free pages or unmerged parts until its normal housekeeping.
+  // Ids with no trace are skipped. Ordered with writes like Erase; blocks until done. InvalidArgument for a missing
+  // project or an empty id; Unavailable when draining; Unimplemented for a backend without it
+  // (the default).
+  virtual absl::StatusOr<EraseStats> DropSampledOut(std::string_view project, const std::vector<std::string>& trace_ids);
+
   // Retention (docs/security.md "Retention"): removes what `request` says has expired. Payloads
   // are removed by dropping whole partitions (how, per backend: the doc), never row by row on the
   // write path; once it returns OK no read returns an expired payload: GetTrace, GetObservation
@@ -354,6 +391,20 @@ class Store {
   // Another project's scores are never counted. InvalidArgument naming the field for a query
   // ValidateScoreMetricsQuery rejects; Unimplemented for a backend without it (the default).
   virtual absl::StatusOr<MetricsResult> QueryScoreMetrics(const ScoreMetricsQuery& query);
+
+  // Workflow rollups (docs/insight.md "Workflow graph"), written at a trace's completion by the
+  // server's evaluation (server/trace_finisher.h): replaces each run's previous contribution, if
+  // it has one, with the one given (a re-evaluated trace, whose hour, name, environment or release
+  // may have changed, is counted once), durably when it returns OK. Erase removes a trace's
+  // contribution with the trace; Expire removes the hours whose day's summaries expired.
+  // InvalidArgument for a missing project or a run without trace id or name; Unavailable when
+  // draining; Unimplemented for a backend without it (the default).
+  virtual absl::Status RecordWorkflowRuns(std::string_view project, std::vector<WorkflowRun> runs);
+  // The sum of the contributions of the runs `query` selects: a read of the rollups kept per
+  // (name, environment, release, hour), never of observations, so its cost grows with the hours
+  // and distinct nodes in range, not with the runs. InvalidArgument for a missing project or
+  // name or from >= to (both set); Unimplemented for a backend without it (the default).
+  virtual absl::StatusOr<model::WorkflowRollup> QueryWorkflowRollup(const WorkflowRollupQuery& query);
 };
 
 // The value `trace` is ordered by under `order`, as an int64 for a keyset cursor: the start time,
@@ -374,10 +425,26 @@ absl::Status ValidateEraseRequest(const EraseRequest& request);
 // InvalidArgument naming the problem unless `request` has a project and no negative day.
 absl::Status ValidateExpireRequest(const ExpireRequest& request);
 
+// InvalidArgument naming the problem for a missing project or an empty trace id. Every backend's
+// DropSampledOut checks this first.
+absl::Status ValidateDropSampledOut(std::string_view project, const std::vector<std::string>& trace_ids);
+
 // The UTC day (days since 1970-01-01) of a time in nanoseconds since the epoch; days before 1970
 // are negative. Day d starts at d * kNanosPerDay.
 inline constexpr int64_t kNanosPerDay = int64_t{86'400} * 1'000'000'000;
 int64_t DayOf(int64_t time_ns);
+
+// InvalidArgument naming the problem for a missing project or a run without trace id or name.
+// Every backend's RecordWorkflowRuns checks this first.
+absl::Status ValidateWorkflowRuns(std::string_view project, const std::vector<WorkflowRun>& runs);
+
+// InvalidArgument naming the problem for a missing project or name, or from_ns >= to_ns when
+// both are set. Every backend's QueryWorkflowRollup checks this first.
+absl::Status ValidateWorkflowRollupQuery(const WorkflowRollupQuery& query);
+
+// The UTC hour (hours since 1970-01-01) of a time in nanoseconds since the epoch, floored like
+// DayOf: the bucket of a workflow run.
+int64_t HourOf(int64_t time_ns);
 
 // Writes and waits: the synchronous form of Store::Write, for the CLI and tests.
 absl::Status WriteAndWait(Store& store, WriteBatch batch);

@@ -22,6 +22,7 @@
 #include "store/clickhouse/rows.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/sql.h"
+#include "store/clickhouse/workflow.h"
 #include "store/clickhouse/writer.h"
 #include "store/list_paging.h"
 #include "store/sqlite/payload.h"
@@ -558,10 +559,32 @@ absl::StatusOr<EraseStats> ClickHouseStore::Erase(const EraseRequest& request) {
       *writer_, [&] { return clickhouse::EraseTraces(*db_, *writer_, request, kMutationTimeout); });
 }
 
+absl::StatusOr<EraseStats> ClickHouseStore::DropSampledOut(std::string_view project,
+                                                           const std::vector<std::string>& trace_ids) {
+  TRACKLY_RETURN_IF_ERROR(ValidateDropSampledOut(project, trace_ids));
+  return RunOnWorker<EraseStats>(*writer_, [&] {
+    return clickhouse::DropSampledOutTraces(*db_, *writer_, std::string(project), trace_ids, kMutationTimeout);
+  });
+}
+
 absl::StatusOr<ExpireStats> ClickHouseStore::Expire(const ExpireRequest& request) {
   TRACKLY_RETURN_IF_ERROR(ValidateExpireRequest(request));
   return RunOnWorker<ExpireStats>(
       *writer_, [&] { return clickhouse::ExpireProject(*db_, *writer_, request, kMutationTimeout); });
+}
+
+absl::Status ClickHouseStore::RecordWorkflowRuns(std::string_view project, std::vector<WorkflowRun> runs) {
+  TRACKLY_RETURN_IF_ERROR(ValidateWorkflowRuns(project, runs));
+  return RunOnWorker<bool>(*writer_, [&]() -> absl::StatusOr<bool> {
+           TRACKLY_RETURN_IF_ERROR(
+               clickhouse::RecordWorkflowRuns(*db_, project, std::move(runs), writer_->NextVersion()));
+           return true;
+         })
+      .status();
+}
+
+absl::StatusOr<model::WorkflowRollup> ClickHouseStore::QueryWorkflowRollup(const WorkflowRollupQuery& query) {
+  return clickhouse::QueryWorkflowRollup(*db_, query);
 }
 
 }  // namespace trackly::store

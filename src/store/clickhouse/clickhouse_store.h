@@ -33,6 +33,10 @@
 //
 //  - Metrics: per-trace rollup rows written with the summaries, collapsed like them at query
 //    time (rollups.h); a query reads the rollup rows of its time range, never observations.
+//  - Workflow rollups: signed per-item deltas per (name, environment, release, hour) in a
+//    SummingMergeTree, summed at query time (workflow.h). Unlike the tables above they are not
+//    upserts: a RecordWorkflowRuns that fails between its two inserts, or two nodes recording the
+//    same trace at the same moment, can leave a run's difference counted twice or not taken back.
 //  - Retention (Expire): whole day partitions dropped or cleared where they hold one project's
 //    rows only, mutations elsewhere (expirer.h). An observation whose payload expired keeps its
 //    summary column; its payload and trace_payload columns are empty, which reads take as
@@ -46,6 +50,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"
@@ -109,9 +114,19 @@ class ClickHouseStore final : public Store {
                                                    const ObservationRewrite& rewrite) override;
   // On the worker thread, with mutations it waits for (clickhouse/eraser.h).
   absl::StatusOr<EraseStats> Erase(const EraseRequest& request) override;
+  // On the worker thread, as Erase but keeping the rollup rows (clickhouse/eraser.h
+  // DropSampledOutTraces): mutations it waits for.
+  absl::StatusOr<EraseStats> DropSampledOut(std::string_view project,
+                                            const std::vector<std::string>& trace_ids) override;
   // On the worker thread: partitions dropped or cleared whole where they hold only the project's
   // rows, mutations it waits for elsewhere (clickhouse/expirer.h).
   absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request) override;
+  // On the worker thread: one read of the runs' previous contributions, one insert of signed cell
+  // deltas, one insert of the runs' rows (clickhouse/workflow.h, which says what a failure
+  // between the inserts or two nodes recording one trace at once leave behind).
+  absl::Status RecordWorkflowRuns(std::string_view project, std::vector<WorkflowRun> runs) override;
+  // One GROUP BY over the cells of the name and hours in range; exact before any merge.
+  absl::StatusOr<model::WorkflowRollup> QueryWorkflowRollup(const WorkflowRollupQuery& query) override;
 
  private:
   ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr<clickhouse::HttpClient> client,

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -26,6 +27,7 @@
 #include "store/clickhouse/rows.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/test_server.h"
+#include "store/clickhouse/workflow.h"
 #include "store/conformance/store_conformance.h"
 
 namespace trackly::store {
@@ -618,6 +620,260 @@ TEST_F(ClickHouseStoreTest, HasNoFullTextSearchAndSaysSo) {
   EXPECT_FALSE((*store)->capabilities().full_text_search);
   EXPECT_EQ((*store)->ListTraces(TraceQuery{.project = "p", .text = "x"}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The workflow rollup as plain maps (items by path, zero items left out), so two rollups compare
+// equal whatever order their nodes were added in.
+struct FlatWorkflow {
+  model::WorkflowTotalsValues totals;
+  std::map<std::vector<std::string>, model::WorkflowNodeValues> nodes;
+  std::map<std::tuple<int32_t, std::vector<std::string>, std::vector<std::string>>, model::WorkflowEdgeValues> edges;
+  bool operator==(const FlatWorkflow&) const = default;
+};
+
+FlatWorkflow Flatten(const model::WorkflowRollup& rollup) {
+  FlatWorkflow flat{.totals = rollup.totals(), .nodes = {}, .edges = {}};
+  std::vector<std::vector<std::string>> paths(rollup.nodes().size());
+  for (size_t i = 0; i < rollup.nodes().size(); ++i) {
+    const model::WorkflowRollup::Node& node = rollup.nodes()[i];
+    if (node.parent >= 0) paths[i] = paths[static_cast<size_t>(node.parent)];
+    paths[i].push_back(node.key);
+    if (!node.values.IsZero()) flat.nodes[paths[i]] = node.values;
+  }
+  for (const auto& [key, values] : rollup.edges()) {
+    if (values == model::WorkflowEdgeValues{}) continue;
+    flat.edges[{key.kind, paths[static_cast<size_t>(key.from)], paths[static_cast<size_t>(key.to)]}] = values;
+  }
+  return flat;
+}
+
+std::string Describe(const FlatWorkflow& flat) {
+  std::string out = absl::StrCat("runs ", flat.totals.runs, " spans ", flat.totals.spans, " cost ", flat.totals.cost_nusd,
+                                 " latency n ", flat.totals.latency.count(), ";");
+  for (const auto& [path, v] : flat.nodes) {
+    absl::StrAppend(&out, " [", absl::StrJoin(path, "/"), "] runs ", v.runs, " calls ", v.calls, " errors ", v.errors,
+                    " cost ", v.cost_nusd, " p50 ", v.latency.Quantile(0.5), ";");
+  }
+  for (const auto& [key, v] : flat.edges) {
+    absl::StrAppend(&out, " ", std::get<0>(key), ":", absl::StrJoin(std::get<1>(key), "/"), "->",
+                    absl::StrJoin(std::get<2>(key), "/"), " ", v.runs, "x", v.count, ";");
+  }
+  return out;
+}
+
+// One run of a small agent: a root step calling `tool` twice, then a step whose key has bytes that
+// need quoting or could break a naive path encoding.
+model::WorkflowRollup AgentRun(const std::string& tool, int64_t latency_us, int64_t cost_nusd, bool error = false) {
+  model::WorkflowRollup run;
+  const int32_t root = run.FindOrAddNode(-1, "agent:plan");
+  const int32_t call = run.FindOrAddNode(root, tool);
+  const int32_t odd = run.FindOrAddNode(root, std::string("tool:a/b'\\\0,\xff", 11));
+  model::WorkflowNodeValues& r = run.mutable_node(root);
+  r.runs = 1;
+  r.calls = 1;
+  r.latency.Add(latency_us);
+  model::WorkflowNodeValues& c = run.mutable_node(call);
+  c.runs = 1;
+  c.calls = 2;
+  c.errors = error ? 1 : 0;
+  c.cost_nusd = cost_nusd;
+  c.input_tokens = 10;
+  c.output_tokens = 5;
+  c.total_tokens = 15;
+  c.latency.Add(latency_us / 3, 2);
+  model::WorkflowNodeValues& o = run.mutable_node(odd);
+  o.runs = 1;
+  o.calls = 1;
+  o.latency.Add(0);
+  run.mutable_edge({.kind = 0, .from = root, .to = call}) = {.runs = 1, .count = 2};
+  run.mutable_edge({.kind = 0, .from = root, .to = odd}) = {.runs = 1, .count = 1};
+  run.mutable_edge({.kind = 1, .from = call, .to = odd}) = {.runs = 1, .count = 1};
+  model::WorkflowTotalsValues& t = run.mutable_totals();
+  t.runs = 1;
+  t.spans = 4;
+  t.tool_calls = 3;
+  t.errors = error ? 1 : 0;
+  t.cost_nusd = cost_nusd;
+  t.total_tokens = 15;
+  t.latency.Add(latency_us);
+  return run;
+}
+
+WorkflowRun RecordOf(std::string trace_id, std::string release, int64_t start_ns, model::WorkflowRollup rollup) {
+  return WorkflowRun{.trace_id = std::move(trace_id), .name = "agent", .environment = "prod",
+                     .release = std::move(release), .start_ns = start_ns, .rollup = std::move(rollup)};
+}
+
+TEST(ClickHouseWorkflowTest, SketchBucketsRoundTripThroughTheLatencyMapForm) {
+  const std::vector<std::vector<int64_t>> cases = {{}, {0}, {0, 0, 5}, {1, 1'000, 1'000'000, 3'600'000'000}, {-3, 7}};
+  for (const std::vector<int64_t>& values : cases) {
+    model::LatencySketch sketch;
+    for (int64_t value : values) sketch.Add(value);
+    std::vector<int64_t> buckets;
+    std::vector<int64_t> counts;
+    for (const auto& [bucket, count] : clickhouse::SketchBuckets(sketch)) {
+      buckets.push_back(bucket);
+      counts.push_back(count);
+    }
+    EXPECT_TRUE(std::is_sorted(buckets.begin(), buckets.end())) << absl::StrJoin(values, ",");
+    absl::StatusOr<model::LatencySketch> back = clickhouse::SketchOfBuckets(buckets, counts);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(*back, sketch) << absl::StrJoin(values, ",");
+  }
+  // sumMap may hand back a bucket whose counts cancelled.
+  absl::StatusOr<model::LatencySketch> cancelled = clickhouse::SketchOfBuckets({3, 9}, {0, 2});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->count(), 2);
+  EXPECT_EQ(clickhouse::SketchOfBuckets({3}, {}).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(clickhouse::SketchOfBuckets({9, 3}, {1, 1}).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Re-recorded runs leave signed rows until ClickHouse merges them; a query must sum to the same
+// graph before and after OPTIMIZE, and the merge must collapse the rows.
+TEST_F(ClickHouseStoreTest, WorkflowRollupIsExactBeforeAnyMergeAndAfterThem) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  const int64_t day0 = int64_t{20'500} * kDayNs;
+  model::WorkflowRollup expected;
+  for (int batch = 0; batch < 5; ++batch) {
+    std::vector<WorkflowRun> runs;
+    for (int i = 0; i < 10; ++i) {
+      const int n = batch * 10 + i;
+      runs.push_back(RecordOf(absl::StrCat("t", n), "v1", day0 + (n % 3) * kNanosPerHour,
+                              AgentRun(n % 2 == 0 ? "tool:search" : "tool:fetch", 1'000 * (n + 1), 7 * n, n % 5 == 0)));
+    }
+    ASSERT_TRUE((*store)->RecordWorkflowRuns("p", std::move(runs)).ok());
+  }
+  // Re-evaluated: t0..t9 move to release v2 and a later hour, with another tool and cost.
+  std::vector<WorkflowRun> again;
+  for (int n = 0; n < 10; ++n) {
+    again.push_back(RecordOf(absl::StrCat("t", n), "v2", day0 + 5 * kNanosPerHour, AgentRun("tool:browse", 500, 3)));
+  }
+  ASSERT_TRUE((*store)->RecordWorkflowRuns("p", std::move(again)).ok());
+  for (int n = 0; n < 50; ++n) {
+    expected.Add(n < 10 ? AgentRun("tool:browse", 500, 3)
+                        : AgentRun(n % 2 == 0 ? "tool:search" : "tool:fetch", 1'000 * (n + 1), 7 * n, n % 5 == 0));
+  }
+  model::WorkflowRollup v2;
+  for (int n = 0; n < 10; ++n) v2.Add(AgentRun("tool:browse", 500, 3));
+
+  const uint64_t raw_rows = Count("SELECT count() FROM workflow_cells");
+  EXPECT_GT(raw_rows, Count("SELECT count() FROM (SELECT 1 FROM workflow_cells GROUP BY name, hour, environment, "
+                            "release, item, edge_kind, path, to_path)"))
+      << "expected unmerged rows";
+  for (bool merged : {false, true}) {
+    if (merged) {
+      HttpClient client(server_->client_options());
+      for (const char* table : {"workflow_cells", "workflow_runs"}) {
+        ASSERT_TRUE(client.Query(absl::StrCat("OPTIMIZE TABLE ", table, " FINAL"), {{"database", database_}}).ok());
+      }
+      EXPECT_LT(Count("SELECT count() FROM workflow_cells"), raw_rows);
+      EXPECT_EQ(Count("SELECT count() FROM workflow_runs"), 50u);
+    }
+    absl::StatusOr<model::WorkflowRollup> all = (*store)->QueryWorkflowRollup({.project = "p", .name = "agent"});
+    ASSERT_TRUE(all.ok()) << all.status();
+    EXPECT_EQ(Describe(Flatten(*all)), Describe(Flatten(expected))) << "merged " << merged;
+    EXPECT_EQ(Flatten(*all), Flatten(expected)) << "merged " << merged;
+    absl::StatusOr<model::WorkflowRollup> released =
+        (*store)->QueryWorkflowRollup({.project = "p", .name = "agent", .release = "v2"});
+    ASSERT_TRUE(released.ok()) << released.status();
+    EXPECT_EQ(Flatten(*released), Flatten(v2)) << "merged " << merged;
+    // Only hour 5 holds v2's runs; hours 0..2 hold what is left of v1.
+    absl::StatusOr<model::WorkflowRollup> late = (*store)->QueryWorkflowRollup(
+        {.project = "p", .name = "agent", .from_ns = day0 + 4 * kNanosPerHour, .to_ns = day0 + 5 * kNanosPerHour + 1});
+    ASSERT_TRUE(late.ok()) << late.status();
+    EXPECT_EQ(Flatten(*late), Flatten(v2)) << "merged " << merged;
+  }
+}
+
+// The same trace twice in one call counts as recorded in turn; recording it again with the same
+// contribution (a retried evaluation) changes nothing.
+TEST_F(ClickHouseStoreTest, WorkflowRunNamedTwiceOrRecordedAgainCountsOnce) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  const int64_t start = int64_t{20'500} * kDayNs;
+  std::vector<WorkflowRun> runs = {RecordOf("t", "v1", start, AgentRun("tool:a", 100, 1)),
+                                   RecordOf("t", "v2", start + kNanosPerHour, AgentRun("tool:b", 200, 2))};
+  ASSERT_TRUE((*store)->RecordWorkflowRuns("p", runs).ok());
+  ASSERT_TRUE((*store)->RecordWorkflowRuns("p", {runs[1]}).ok());
+  absl::StatusOr<model::WorkflowRollup> all = (*store)->QueryWorkflowRollup({.project = "p", .name = "agent"});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(Flatten(*all), Flatten(AgentRun("tool:b", 200, 2)));
+}
+
+// An erasure takes each run back once, even when it is run again before its deletion of the run
+// rows is applied (the tombstone row), and leaves other projects' runs alone.
+TEST_F(ClickHouseStoreTest, WorkflowErasureTakesBackOnceEvenWhenRepeated) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  const int64_t start = int64_t{20'500} * kDayNs;
+  for (const char* project : {"p", "q"}) {
+    ASSERT_TRUE((*store)->RecordWorkflowRuns(project, {RecordOf("a", "v1", start, AgentRun("tool:a", 100, 1)),
+                                                       RecordOf("b", "v1", start, AgentRun("tool:b", 300, 5))})
+                    .ok());
+  }
+  HttpClient client(server_->client_options());
+  absl::StatusOr<clickhouse::ServerInfo> info = clickhouse::DescribeServer(client);
+  ASSERT_TRUE(info.ok()) << info.status();
+  clickhouse::Database db(client, database_, *info);
+  // Twice back to back, as a retry would, then the mutations are waited for. Versions above
+  // the store's (its clock's nanoseconds), as the store's next versions would be.
+  constexpr uint64_t kLater = std::numeric_limits<uint64_t>::max() - 10;
+  ASSERT_TRUE(clickhouse::TakeBackWorkflowRuns(db, "p", {"a"}, kLater).ok());
+  ASSERT_TRUE(clickhouse::TakeBackWorkflowRuns(db, "p", {"a"}, kLater + 1).ok());
+  ASSERT_TRUE(clickhouse::WaitForMutations(db, absl::Minutes(1), "test erasure").ok());
+  absl::StatusOr<model::WorkflowRollup> p = (*store)->QueryWorkflowRollup({.project = "p", .name = "agent"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(Flatten(*p), Flatten(AgentRun("tool:b", 300, 5)));
+  EXPECT_EQ(Count("SELECT count() FROM workflow_runs WHERE project = 'p' AND trace_id = 'a'"), 0u);
+
+  ASSERT_TRUE((*store)->Erase(EraseRequest{.project = "p", .trace_id = "b"}).ok());
+  p = (*store)->QueryWorkflowRollup({.project = "p", .name = "agent"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(Flatten(*p), Flatten(model::WorkflowRollup{}));
+  EXPECT_EQ(Count("SELECT count() FROM workflow_runs WHERE project = 'p'"), 0u);
+  model::WorkflowRollup both = AgentRun("tool:a", 100, 1);
+  both.Add(AgentRun("tool:b", 300, 5));
+  absl::StatusOr<model::WorkflowRollup> q = (*store)->QueryWorkflowRollup({.project = "q", .name = "agent"});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(Flatten(*q), Flatten(both));
+}
+
+// Expiry drops the cells of the expired days (whole partitions where the project is alone) and
+// every row of a run counted there, even an older row of it on a later day, so a later record of
+// the trace takes back nothing that is gone.
+TEST_F(ClickHouseStoreTest, WorkflowExpiryDropsOldHoursAndEveryRowOfTheRunsCountedThere) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*server_, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int64_t kDay = 20'500;
+  const int64_t day0 = kDay * kDayNs;
+  // "moved" was first counted on day 5, then re-evaluated with its start on day 1.
+  ASSERT_TRUE((*store)->RecordWorkflowRuns("p", {RecordOf("moved", "v1", day0 + 5 * kDayNs, AgentRun("tool:a", 100, 1)),
+                                                 RecordOf("old", "v1", day0, AgentRun("tool:b", 100, 1)),
+                                                 RecordOf("new", "v1", day0 + 4 * kDayNs, AgentRun("tool:c", 100, 1))})
+                  .ok());
+  ASSERT_TRUE((*store)->RecordWorkflowRuns("p", {RecordOf("moved", "v1", day0 + kDayNs, AgentRun("tool:a", 100, 1))}).ok());
+  ASSERT_TRUE((*store)->RecordWorkflowRuns("q", {RecordOf("old", "v1", day0, AgentRun("tool:b", 100, 1))}).ok());
+
+  absl::StatusOr<ExpireStats> stats = (*store)->Expire(ExpireRequest{.project = "p", .summary_before_day = kDay + 3});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_GE(stats->partitions_dropped, 1);  // day kDay + 1 of workflow_cells and workflow_runs
+  EXPECT_EQ(Count("SELECT count() FROM workflow_runs WHERE project = 'p' AND trace_id IN ('moved', 'old')"), 0u);
+  EXPECT_EQ(Count("SELECT count() FROM workflow_cells WHERE project = 'p' AND hour < (20500 + 3) * 24"), 0u);
+  absl::StatusOr<model::WorkflowRollup> p = (*store)->QueryWorkflowRollup({.project = "p", .name = "agent"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(Flatten(*p), Flatten(AgentRun("tool:c", 100, 1)));
+  absl::StatusOr<model::WorkflowRollup> q = (*store)->QueryWorkflowRollup({.project = "q", .name = "agent"});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(Flatten(*q), Flatten(AgentRun("tool:b", 100, 1)));
+
+  // Recorded again later: counted once, nothing stale taken back.
+  ASSERT_TRUE((*store)->RecordWorkflowRuns("p", {RecordOf("moved", "v1", day0 + 6 * kDayNs, AgentRun("tool:a", 100, 1))}).ok());
+  p = (*store)->QueryWorkflowRollup({.project = "p", .name = "agent"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  model::WorkflowRollup expected = AgentRun("tool:c", 100, 1);
+  expected.Add(AgentRun("tool:a", 100, 1));
+  EXPECT_EQ(Flatten(*p), Flatten(expected));
 }
 
 }  // namespace

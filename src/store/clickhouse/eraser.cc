@@ -6,7 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "model/rollup.h"
 #include "store/clickhouse/sql.h"
+#include "store/clickhouse/workflow.h"
 
 namespace trackly::store::clickhouse {
 namespace {
@@ -14,6 +16,8 @@ namespace {
 // Every table and the column naming the trace of a row; observation_fragments and sessions are
 // deleted by other keys.
 constexpr const char* kTablesByTraceId[] = {"observations", "traces", "scores", "rollups", "rollup_cells"};
+// The rollup tables among them, which tail sampling keeps (Store::DropSampledOut).
+bool IsRollupTable(std::string_view table) { return table == "rollups" || table == "rollup_cells"; }
 
 // The traces the request names whose latest summary matches (a trace id is taken as given: its
 // scores may exist without a trace).
@@ -22,12 +26,25 @@ absl::StatusOr<std::vector<std::string>> TracesToErase(const Database& db, const
   const char* column = request.session_id.empty() ? "user_id" : "session_id";
   const std::string value = Quote(request.session_id.empty() ? request.user_id : request.session_id);
   const std::string project = Quote(request.project);
-  return ReadStrings(db,
-                     absl::StrCat("SELECT trace_id FROM (SELECT trace_id, argMax(", column,
-                                  ", version) AS latest FROM traces WHERE project = ", project,
-                                  " AND trace_id IN (SELECT trace_id FROM traces WHERE project = ", project, " AND ",
-                                  column, " = ", value, ") GROUP BY trace_id) WHERE latest = ", value),
-                     "reading the traces to erase");
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::vector<std::string> trace_ids,
+      ReadStrings(db,
+                  absl::StrCat("SELECT trace_id FROM (SELECT trace_id, argMax(", column,
+                               ", version) AS latest FROM traces WHERE project = ", project,
+                               " AND trace_id IN (SELECT trace_id FROM traces WHERE project = ", project, " AND ",
+                               column, " = ", value, ") GROUP BY trace_id) WHERE latest = ", value),
+                  "reading the traces to erase"));
+  // Traces tail sampling dropped have no summary left, only their rollup rows, whose per-user key
+  // (model::RollupKind::kTraceByUser) names the user and session: dims [user, session].
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::vector<std::string> dropped,
+      ReadStrings(db,
+                  absl::StrCat("SELECT DISTINCT trace_id FROM rollups WHERE project = ", project,
+                               " AND kind = ", static_cast<int>(model::RollupKind::kTraceByUser), " AND dims[", request.session_id.empty() ? 1 : 2, "] = ", value,
+                               " AND trace_id NOT IN (SELECT trace_id FROM traces WHERE project = ", project, ")"),
+                  "reading the dropped traces to erase"));
+  trace_ids.insert(trace_ids.end(), dropped.begin(), dropped.end());
+  return trace_ids;
 }
 
 }  // namespace
@@ -68,7 +85,7 @@ absl::StatusOr<TraceRemoval> ReadTraceRemoval(const Database& db, const std::str
 }
 
 absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRemoval& removal,
-                               absl::Duration mutation_timeout, std::string_view what) {
+                               absl::Duration mutation_timeout, std::string_view what, bool keep_rollups) {
   const std::string project = Quote(removal.project);
   // A mutation rewrites every part it touches, so none is issued where no row is left (retention
   // may have dropped the partitions already).
@@ -80,6 +97,7 @@ absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRe
   };
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(removal.trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     for (const char* table : kTablesByTraceId) {
+      if (keep_rollups && IsRollupTable(table)) continue;
       TRACKLY_RETURN_IF_ERROR(delete_where(table, absl::StrCat("trace_id IN ", InList(chunk))));
     }
     return absl::OkStatus();
@@ -104,7 +122,21 @@ absl::StatusOr<EraseStats> EraseTraces(const Database& db, Writer& writer, const
   TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> trace_ids, TracesToErase(db, request));
   if (trace_ids.empty()) return EraseStats{};
   TRACKLY_ASSIGN_OR_RETURN(TraceRemoval removal, ReadTraceRemoval(db, request.project, std::move(trace_ids)));
+  // Erasure only (tail sampling keeps workflow rollups): the traces' contributions are taken back
+  // and their workflow_runs rows deleted by a mutation ApplyTraceRemoval's wait covers.
+  TRACKLY_RETURN_IF_ERROR(TakeBackWorkflowRuns(db, removal.project, removal.trace_ids, writer.NextVersion()));
   TRACKLY_RETURN_IF_ERROR(ApplyTraceRemoval(db, writer, removal, mutation_timeout, "erasure"));
+  return removal.stats;
+}
+
+absl::StatusOr<EraseStats> DropSampledOutTraces(const Database& db, Writer& writer, const std::string& project,
+                                               std::vector<std::string> trace_ids, absl::Duration mutation_timeout) {
+  if (trace_ids.empty()) return EraseStats{};
+  TRACKLY_ASSIGN_OR_RETURN(TraceRemoval removal, ReadTraceRemoval(db, project, std::move(trace_ids)));
+  // Neither the rollups nor the workflow tables: dashboards, alerts and workflow graphs count
+  // every run, the dropped ones included.
+  TRACKLY_RETURN_IF_ERROR(
+      ApplyTraceRemoval(db, writer, removal, mutation_timeout, "tail sampling", /*keep_rollups=*/true));
   return removal.stats;
 }
 

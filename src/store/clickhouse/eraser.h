@@ -1,8 +1,9 @@
 // Store::Erase on ClickHouse (docs/security.md "Erasure").
 //
 // Every row of the erased traces is removed with ALTER TABLE … DELETE mutations (observations,
-// their fragments, traces, scores, rollups, rollup cells, and every row of the sessions they were
-// in), and the eraser waits until ClickHouse reports them done (system.mutations), because a
+// their fragments, traces, scores, rollups, rollup cells, workflow runs, and every row of the
+// sessions they were in; their contributions to the workflow cells are first taken back,
+// workflow.h), and the eraser waits until ClickHouse reports them done (system.mutations), because a
 // mutation rewrites the data parts without the rows: only then are they gone from disk and from
 // every read. Mutations rewrite whole parts, so an erasure costs time proportional to the parts
 // holding the traces; erasure is rare and never on the ingest path. Then the sessions that keep
@@ -46,7 +47,14 @@ absl::StatusOr<TraceRemoval> ReadTraceRemoval(const Database& db, const std::str
 // ids, issued only where a row still matches) and every row of their sessions, waits for the
 // mutations (DeadlineExceeded naming `what` after `mutation_timeout`), then summarizes afresh the
 // sessions that keep traces.
+// With `keep_rollups` (tail sampling) the traces' rollup rows stay.
 absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRemoval& removal,
-                               absl::Duration mutation_timeout, std::string_view what);
+                               absl::Duration mutation_timeout, std::string_view what, bool keep_rollups = false);
+
+// Store::DropSampledOut on ClickHouse, worker thread only: ApplyTraceRemoval keeping the rollups
+// (and never touching the workflow tables), so one mutation per table and chunk of ids, not per
+// trace; the finisher batches a pass's drops into one call. Arguments already validated.
+absl::StatusOr<EraseStats> DropSampledOutTraces(const Database& db, Writer& writer, const std::string& project,
+                                               std::vector<std::string> trace_ids, absl::Duration mutation_timeout);
 
 }  // namespace trackly::store::clickhouse

@@ -12,6 +12,7 @@
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/rows.h"
 #include "store/clickhouse/sql.h"
+#include "store/clickhouse/workflow.h"
 
 namespace trackly::store::clickhouse {
 namespace {
@@ -96,6 +97,23 @@ class TableExpiry {
   ExpireStats& stats_;
 };
 
+// The rollup rows of the traces tail sampling dropped (eraser.h DropSampledOutTraces) in the days
+// before `before_day`: with no summary left, no trace id finds them. Every rollup row of the project
+// before that day belongs to a trace that started before it, so what is left there goes.
+absl::Status ExpireDroppedRollups(const Database& db, const std::string& project, int64_t before_day,
+                                  absl::Duration mutation_timeout) {
+  bool issued = false;
+  for (const char* table : {"rollups", "rollup_cells"}) {
+    const std::string where =
+        absl::StrCat("project = ", Quote(project), " AND day < ", DayLiteral(before_day * kNanosPerDay));
+    TRACKLY_ASSIGN_OR_RETURN(int64_t rows, ReadCount(db, absl::StrCat("SELECT count() FROM ", table, " WHERE ", where)));
+    if (rows == 0) continue;
+    TRACKLY_RETURN_IF_ERROR(db.Execute(absl::StrCat("ALTER TABLE ", table, " DELETE WHERE ", where)));
+    issued = true;
+  }
+  return issued ? WaitForMutations(db, mutation_timeout, "expiry") : absl::OkStatus();
+}
+
 absl::Status ExpireSummaries(const Database& db, Writer& writer, const ExpireRequest& request,
                              absl::Duration mutation_timeout, ExpireStats& stats) {
   const int64_t before_day = request.summary_before_day;
@@ -110,7 +128,7 @@ absl::Status ExpireSummaries(const Database& db, Writer& writer, const ExpireReq
                                " AND day < ", DayLiteral(before_day * kNanosPerDay),
                                ") GROUP BY trace_id) WHERE start_ns_ < ", before_day * kNanosPerDay),
                   "reading the traces to expire"));
-  if (trace_ids.empty()) return absl::OkStatus();
+  if (trace_ids.empty()) return ExpireDroppedRollups(db, request.project, before_day, mutation_timeout);
   // Read before any partition goes: the removal needs the traces' sessions and fragments.
   TRACKLY_ASSIGN_OR_RETURN(TraceRemoval removal, ReadTraceRemoval(db, request.project, std::move(trace_ids)));
   TableExpiry expiry(db, request.project, stats);
@@ -121,7 +139,24 @@ absl::Status ExpireSummaries(const Database& db, Writer& writer, const ExpireReq
   // and rows in partitions shared with other projects) goes by mutations.
   TRACKLY_RETURN_IF_ERROR(ApplyTraceRemoval(db, writer, removal, mutation_timeout, "expiry"));
   stats.traces_removed = removal.stats.traces;
-  return absl::OkStatus();
+  return ExpireDroppedRollups(db, request.project, before_day, mutation_timeout);
+}
+
+// The workflow rollups of the hours before the day (workflow.h): the cells' partitions dropped
+// (the project's rows deleted where shared) and every workflow_runs row of the runs whose latest
+// contribution is in those hours. Nothing is taken back: the cells it was counted in go too.
+absl::Status ExpireWorkflowRollups(const Database& db, const ExpireRequest& request, absl::Duration mutation_timeout,
+                                   ExpireStats& stats) {
+  const int64_t before_day = request.summary_before_day;
+  // Read before any partition goes; the rows of these runs on later days (older records of a run
+  // that moved back in time) are deleted by trace id.
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> runs,
+                           ReadWorkflowRunsBefore(db, request.project, before_day * kNanosPerDay / kNanosPerHour));
+  TableExpiry expiry(db, request.project, stats);
+  TRACKLY_RETURN_IF_ERROR(expiry.Run("workflow_cells", before_day, "1", {"DROP"}, "DELETE"));
+  TRACKLY_RETURN_IF_ERROR(expiry.Run("workflow_runs", before_day, "1", {"DROP"}, "DELETE"));
+  TRACKLY_RETURN_IF_ERROR(DeleteWorkflowRuns(db, request.project, runs));
+  return WaitForMutations(db, mutation_timeout, "expiry");
 }
 
 absl::Status ExpirePayloads(const Database& db, const ExpireRequest& request, absl::Duration mutation_timeout,
@@ -151,6 +186,7 @@ absl::StatusOr<ExpireStats> ExpireProject(const Database& db, Writer& writer, co
   ExpireStats stats;
   if (request.summary_before_day > 0) {
     TRACKLY_RETURN_IF_ERROR(ExpireSummaries(db, writer, request, mutation_timeout, stats));
+    TRACKLY_RETURN_IF_ERROR(ExpireWorkflowRollups(db, request, mutation_timeout, stats));
   }
   if (request.payload_before_day > 0) TRACKLY_RETURN_IF_ERROR(ExpirePayloads(db, request, mutation_timeout, stats));
   return stats;

@@ -22,9 +22,12 @@ namespace trackly::store::clickhouse {
 // Worker thread only (run as a Writer job, so it is ordered with this node's writes). `request`
 // is valid (ValidateExpireRequest). First the summary tier: the traces of the project whose
 // (latest) start is before summary_before_day are removed as EraseTraces removes them, the
-// partitions before that day holding only the project's rows dropped whole. Then the payload
-// tier, for rows before payload_before_day: observations' payload and trace_payload columns
-// cleared, traces' input, output and metadata cleared, fragments removed. A row's day is its
+// partitions before that day holding only the project's rows dropped whole, and the workflow
+// rollups of the hours before that day likewise (workflow cells, and the runs counted there), and
+// the metrics rollup rows left before that day (those of traces tail sampling dropped, which no
+// summary finds: eraser.h DropSampledOutTraces).
+// Then the payload tier, for rows before payload_before_day: observations' payload and
+// trace_payload columns cleared, traces' input, output and metadata cleared, fragments removed. A row's day is its
 // partition's (an observation's start, a trace's start, a fragment's event time). Another node
 // that inserts a row of another project into such a partition between the check and the drop or
 // clear loses it (docs/scale-out.md "Retention"). DeadlineExceeded when ClickHouse has not

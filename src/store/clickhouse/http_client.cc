@@ -98,18 +98,21 @@ absl::StatusOr<std::string> HttpClient::Send(const std::string& target, const st
   std::unique_ptr<Connection> connection = TakeIdle();
   const bool reused = connection != nullptr;
   if (!reused) connection = std::make_unique<Connection>();
-  absl::StatusOr<std::string> response = SendOn(*connection, target, body);
-  if (!response.ok() && reused && absl::IsUnavailable(response.status())) {
-    // The server may have closed the idle keep-alive connection; try once on a fresh one.
+  bool timed_out = false;
+  absl::StatusOr<std::string> response = SendOn(*connection, target, body, &timed_out);
+  if (!response.ok() && reused && absl::IsUnavailable(response.status()) && !timed_out) {
+    // The server may have closed the idle keep-alive connection; try once on a fresh one. Not
+    // after a timeout: the server may still be running the request, and an insert into a
+    // SummingMergeTree (workflow.h) sent twice would count twice.
     connection = std::make_unique<Connection>();
-    response = SendOn(*connection, target, body);
+    response = SendOn(*connection, target, body, &timed_out);
   }
   if (connection->stream.socket().is_open()) ReturnIdle(std::move(connection));
   return response;
 }
 
 absl::StatusOr<std::string> HttpClient::SendOn(Connection& c, const std::string& target,
-                                               const std::string_view* body) {
+                                               const std::string_view* body, bool* timed_out) {
   const auto timeout = std::chrono::milliseconds(options_.timeout_ms);
   const std::string where = absl::StrCat("ClickHouse at ", options_.host, ":", options_.port);
   beast::error_code error;
@@ -135,6 +138,7 @@ absl::StatusOr<std::string> HttpClient::SendOn(Connection& c, const std::string&
   http::async_write(c.stream, request, [&](beast::error_code e, size_t) { error = e; });
   c.Run();
   if (error) {
+    *timed_out = error == beast::error::timeout;
     c.stream.socket().close();
     return absl::UnavailableError(absl::StrCat(where, ": sending the request failed: ", error.message()));
   }
@@ -143,6 +147,7 @@ absl::StatusOr<std::string> HttpClient::SendOn(Connection& c, const std::string&
   http::async_read(c.stream, c.buffer, parser, [&](beast::error_code e, size_t) { error = e; });
   c.Run();
   if (error) {
+    *timed_out = error == beast::error::timeout;
     c.stream.socket().close();
     return absl::UnavailableError(absl::StrCat(where, ": reading the response failed: ", error.message()));
   }

@@ -13,8 +13,10 @@
 //    any other non-200 → Internal. The message names the HTTP code and carries ClickHouse's error
 //    text (trimmed), e.g. "ClickHouse HTTP 404: Code: 60, ... Table t1.x doesn't exist".
 //  - A request that fails on a pooled connection the server had already closed is retried once
-//    on a fresh connection; callers only send idempotent requests (SELECTs, IF NOT EXISTS DDL,
-//    inserts into ReplacingMergeTree tables), so a retry cannot double anything.
+//    on a fresh connection; one that timed out is not (the server may still be running it).
+//    Most requests are idempotent anyway (SELECTs, IF NOT EXISTS DDL, inserts into
+//    ReplacingMergeTree tables); the workflow cells' insert (workflow.h) is not, and would count
+//    twice if a connection broke (not timed out) after the server had received it.
 // Thread-safe: any number of threads may call at once; each request uses a connection of its
 // own, taken from the pool (or newly opened) and returned after a complete response.
 #pragma once
@@ -66,7 +68,10 @@ class HttpClient {
 
   // POSTs `body` to `target`, or GETs `target` when `body` is null.
   absl::StatusOr<std::string> Send(const std::string& target, const std::string_view* body);
-  absl::StatusOr<std::string> SendOn(Connection& connection, const std::string& target, const std::string_view* body);
+  // Sets `*timed_out` when it failed because the request or its response took longer than
+  // timeout_ms (the server may still be running it).
+  absl::StatusOr<std::string> SendOn(Connection& connection, const std::string& target, const std::string_view* body,
+                                     bool* timed_out);
   std::unique_ptr<Connection> TakeIdle();
   void ReturnIdle(std::unique_ptr<Connection> connection);
 

@@ -49,6 +49,11 @@ void RowBinaryWriter::StringArray(std::span<const std::string> values) {
   for (const std::string& value : values) String(value);
 }
 
+void RowBinaryWriter::Int64Array(std::span<const int64_t> values) {
+  Leb128(values.size());
+  for (int64_t value : values) Int64(value);
+}
+
 bool RowBinaryReader::Take(size_t size, const char** bytes) {
   if (failed_ || data_.size() < size) {
     failed_ = true;
@@ -105,6 +110,13 @@ std::vector<std::string> RowBinaryReader::StringArray() {
   uint64_t count = Leb128();
   std::vector<std::string> values;
   for (uint64_t i = 0; i < count && !failed_; ++i) values.push_back(String());
+  return values;
+}
+
+std::vector<int64_t> RowBinaryReader::Int64Array() {
+  uint64_t count = Leb128();
+  std::vector<int64_t> values;
+  for (uint64_t i = 0; i < count && !failed_; ++i) values.push_back(Int64());
   return values;
 }
 

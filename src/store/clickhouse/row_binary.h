@@ -32,6 +32,7 @@ class RowBinaryWriter {
   void Float64(double value);
   void DateOfNanos(int64_t unix_ns);  // a Date: DaysSinceEpoch(unix_ns)
   void StringArray(std::span<const std::string> values);
+  void Int64Array(std::span<const int64_t> values);
 
   const std::string& data() const { return data_; }
   std::string Release() { return std::move(data_); }
@@ -58,6 +59,7 @@ class RowBinaryReader {
   uint8_t UInt8();
   double Float64();
   std::vector<std::string> StringArray();
+  std::vector<int64_t> Int64Array();
 
   absl::Status status() const;
 

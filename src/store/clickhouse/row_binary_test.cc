@@ -17,6 +17,7 @@ TEST(RowBinaryTest, RoundTripsEveryType) {
   out.UInt8(7);
   out.Float64(0.1 + 0.2);
   out.StringArray(std::vector<std::string>{"red", "blue"});
+  out.Int64Array(std::vector<int64_t>{-1, 0, std::numeric_limits<int64_t>::max()});
   RowBinaryReader in(out.data(), "test");
   EXPECT_EQ(in.String(), "");
   EXPECT_EQ(in.String(), std::string(300, 'x'));
@@ -26,6 +27,7 @@ TEST(RowBinaryTest, RoundTripsEveryType) {
   EXPECT_EQ(in.UInt8(), 7);
   EXPECT_EQ(in.Float64(), 0.1 + 0.2);
   EXPECT_EQ(in.StringArray(), (std::vector<std::string>{"red", "blue"}));
+  EXPECT_EQ(in.Int64Array(), (std::vector<int64_t>{-1, 0, std::numeric_limits<int64_t>::max()}));
   EXPECT_TRUE(in.AtEnd());
   EXPECT_TRUE(in.status().ok()) << in.status();
 }

@@ -42,6 +42,8 @@ class Writer {
   // Worker thread only (inside a Job): writes the summary of each of `session_ids` over the
   // traces whose latest summary names it now (a tombstone, trace_count 0, for one with none).
   absl::Status WriteSessionSummaries(const std::string& project, const std::set<std::string>& session_ids);
+  // Worker thread only (inside a Job): a row version, the clock but always above the previous one.
+  uint64_t NextVersion();
   void Drain();
   StoreStats stats() const;
 
@@ -63,8 +65,6 @@ class Writer {
   // sessions those traces left or joined.
   absl::Status WriteSummariesOf(const std::string& project, const std::vector<model::Observation>& observations);
   absl::Status WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids);
-  // A row version: the clock, but always above the previous one (worker thread only).
-  uint64_t NextVersion();
 
   const Database& db_;
   const Clock& clock_;

@@ -75,26 +75,6 @@ absl::Status WriteTrace(Store& store, const std::string& project, std::vector<Ob
                                         .scores = std::move(scores)});
 }
 
-std::vector<std::string> TraceIds(Store& store, const std::string& project) {
-  absl::StatusOr<TracePage> page = store.ListTraces(TraceQuery{.project = project, .limit = 100});
-  EXPECT_TRUE(page.ok()) << page.status();
-  std::vector<std::string> ids;
-  if (page.ok()) {
-    for (const model::Trace& trace : page->traces) ids.push_back(trace.id);
-  }
-  return ids;
-}
-
-std::vector<std::string> ScoreIds(Store& store, const std::string& project) {
-  absl::StatusOr<ScorePage> page = store.ListScores(ScoreQuery{.project = project, .limit = 100});
-  EXPECT_TRUE(page.ok()) << page.status();
-  std::vector<std::string> ids;
-  if (page.ok()) {
-    for (const model::Score& score : page->scores) ids.push_back(score.id);
-  }
-  return ids;
-}
-
 // Runs per user id of `project` (the kTraceByUser rollup), as "user=count".
 std::vector<std::string> RunsPerUser(Store& store, const std::string& project) {
   absl::StatusOr<MetricsResult> result = store.QueryMetrics(
@@ -135,8 +115,8 @@ void WriteFixture(Store& store) {
 
 // Project q is exactly as WriteFixture left it.
 void ExpectOtherProjectUntouched(Store& store) {
-  EXPECT_THAT(TraceIds(store, "q"), ElementsAre("t1"));
-  EXPECT_THAT(ScoreIds(store, "q"), ElementsAre("sc1"));
+  EXPECT_THAT(StoredTraceIds(store, "q"), ElementsAre("t1"));
+  EXPECT_THAT(StoredScoreIds(store, "q"), ElementsAre("sc1"));
   absl::StatusOr<TraceDetail> detail = store.GetTrace("q", "t1");
   ASSERT_TRUE(detail.ok()) << detail.status();
   EXPECT_EQ(detail->observations.size(), 2u);
@@ -162,8 +142,8 @@ TEST_P(StoreConformanceTest, EraseRemovesOneTraceWithItsObservationsFragmentsAnd
   EXPECT_TRUE(absl::IsNotFound(store_->GetObservation("p", "t1", "t1-gen").status()) ||
               absl::IsUnimplemented(store_->GetObservation("p", "t1", "t1-gen").status()));
   EXPECT_TRUE(absl::IsNotFound(store_->FindTraceIdOfObservation("p", "t1-frag").status()));
-  EXPECT_THAT(TraceIds(*store_, "p"), ElementsAre("t4", "t3", "t2"));
-  EXPECT_THAT(ScoreIds(*store_, "p"), UnorderedElementsAre("sc2", "sc3"));
+  EXPECT_THAT(StoredTraceIds(*store_, "p"), ElementsAre("t4", "t3", "t2"));
+  EXPECT_THAT(StoredScoreIds(*store_, "p"), UnorderedElementsAre("sc2", "sc3"));
   absl::StatusOr<TracePage> tagged = store_->ListTraces(TraceQuery{.project = "p", .tag = "tag-t1"});
   ASSERT_TRUE(tagged.ok()) << tagged.status();
   EXPECT_THAT(tagged->traces, IsEmpty());
@@ -194,7 +174,7 @@ TEST_P(StoreConformanceTest, EraseRemovesEveryTraceOfASessionAndTheSession) {
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->traces, 3);
   EXPECT_EQ(stats->scores, 3);
-  EXPECT_THAT(TraceIds(*store_, "p"), ElementsAre("t4"));
+  EXPECT_THAT(StoredTraceIds(*store_, "p"), ElementsAre("t4"));
   EXPECT_TRUE(absl::IsNotFound(store_->GetSession("p", "s1").status()));
   absl::StatusOr<SessionPage> sessions = store_->ListSessions(SessionQuery{.project = "p"});
   ASSERT_TRUE(sessions.ok()) << sessions.status();
@@ -210,7 +190,7 @@ TEST_P(StoreConformanceTest, EraseRemovesEveryTraceOfAUserAndTheirMetrics) {
   EXPECT_EQ(stats->traces, 2);
   EXPECT_EQ(stats->observations, 5);
   EXPECT_EQ(stats->scores, 2);
-  EXPECT_THAT(TraceIds(*store_, "p"), ElementsAre("t4", "t3"));
+  EXPECT_THAT(StoredTraceIds(*store_, "p"), ElementsAre("t4", "t3"));
   absl::StatusOr<TracePage> ann = store_->ListTraces(TraceQuery{.project = "p", .user_id = "ann"});
   ASSERT_TRUE(ann.ok()) << ann.status();
   EXPECT_THAT(ann->traces, IsEmpty());
@@ -228,7 +208,7 @@ TEST_P(StoreConformanceTest, EraseIsDurable) {
   ERASE_TEST_SETUP();
   ASSERT_TRUE(store_->Erase(EraseRequest{.project = "p", .user_id = "bob"}).ok());
   Reopen();
-  EXPECT_THAT(TraceIds(*store_, "p"), ElementsAre("t2", "t1"));
+  EXPECT_THAT(StoredTraceIds(*store_, "p"), ElementsAre("t2", "t1"));
   EXPECT_TRUE(absl::IsNotFound(store_->GetSession("p", "s2").status()));
   ExpectOtherProjectUntouched(*store_);
 }
@@ -243,7 +223,7 @@ TEST_P(StoreConformanceTest, EraseOfWhatDoesNotExistChangesNothing) {
     ASSERT_TRUE(stats.ok()) << stats.status();
     EXPECT_EQ(stats->traces + stats->observations + stats->scores, 0);
   }
-  EXPECT_THAT(TraceIds(*store_, "p"), ElementsAre("t4", "t3", "t2", "t1"));
+  EXPECT_THAT(StoredTraceIds(*store_, "p"), ElementsAre("t4", "t3", "t2", "t1"));
   ExpectOtherProjectUntouched(*store_);
 }
 
@@ -254,7 +234,7 @@ TEST_P(StoreConformanceTest, EraseRemovesTheScoresOfATraceThatHasNoObservations)
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->traces, 0);
   EXPECT_EQ(stats->scores, 1);
-  EXPECT_THAT(ScoreIds(*store_, "p"), UnorderedElementsAre("sc1", "sc2", "sc3"));
+  EXPECT_THAT(StoredScoreIds(*store_, "p"), UnorderedElementsAre("sc1", "sc2", "sc3"));
 }
 
 TEST_P(StoreConformanceTest, EraseAWriteAfterTheErasureStartsTheTraceAnew) {
@@ -277,7 +257,7 @@ TEST_P(StoreConformanceTest, EraseRejectsARequestWithoutExactlyOneSelector) {
     absl::Status status = store_->Erase(request).status();
     EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
   }
-  EXPECT_THAT(TraceIds(*store_, "p"), ElementsAre("t4", "t3", "t2", "t1"));
+  EXPECT_THAT(StoredTraceIds(*store_, "p"), ElementsAre("t4", "t3", "t2", "t1"));
 }
 
 }  // namespace

@@ -169,6 +169,27 @@ bool HasMetrics(Store& store) { return !absl::IsUnimplemented(store.QueryMetrics
 bool HasRewrite(Store& store) {
   return !absl::IsUnimplemented(store.RewriteObservations(RewriteRange{}, [](Observation&) { return false; }).status());
 }
+
+std::vector<std::string> StoredTraceIds(Store& store, const std::string& project, const std::string& text) {
+  absl::StatusOr<TracePage> page = store.ListTraces(TraceQuery{.project = project, .limit = 100, .text = text});
+  EXPECT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> ids;
+  if (page.ok()) {
+    for (const model::Trace& trace : page->traces) ids.push_back(trace.id);
+  }
+  return ids;
+}
+
+std::vector<std::string> StoredScoreIds(Store& store, const std::string& project) {
+  absl::StatusOr<ScorePage> page = store.ListScores(ScoreQuery{.project = project, .limit = 100});
+  EXPECT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> ids;
+  if (page.ok()) {
+    for (const model::Score& score : page->scores) ids.push_back(score.id);
+  }
+  return ids;
+}
+
 bool HasErase(Store& store) { return !absl::IsUnimplemented(store.Erase(EraseRequest{}).status()); }
 bool HasExpire(Store& store) { return !absl::IsUnimplemented(store.Expire(ExpireRequest{}).status()); }
 bool HasObservationPages(Store& store) {

@@ -49,6 +49,12 @@ bool HasObservationPages(Store& store);   // ListTraceObservations
 bool HasErase(Store& store);              // Erase
 bool HasExpire(Store& store);             // Expire
 
+// The ids of the first 100 traces of `project` in the list's order (newest first), with `text`
+// as the full-text filter when given; the ids of its first 100 scores. A failed read fails the
+// test and gives what was read.
+std::vector<std::string> StoredTraceIds(Store& store, const std::string& project, const std::string& text = "");
+std::vector<std::string> StoredScoreIds(Store& store, const std::string& project);
+
 // Test-name generator for INSTANTIATE_TEST_SUITE_P.
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info);
 

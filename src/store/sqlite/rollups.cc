@@ -131,7 +131,10 @@ absl::Status RollupWriter::SubtractStored(Connection& db, std::string_view proje
   read.BindText(2, trace_id);
   TRACKLY_ASSIGN_OR_RETURN(bool found, read.Step());
   if (!found) return absl::OkStatus();
-  std::string_view in = read.Blob(0);
+  return SubtractBody(project, trace_id, read.Blob(0));
+}
+
+absl::Status RollupWriter::SubtractBody(std::string_view project, std::string_view trace_id, std::string_view in) {
   while (!in.empty()) {
     Entry entry;
     int64_t kind = 0;
@@ -155,6 +158,59 @@ absl::Status RollupWriter::RemoveTrace(Connection& db, std::string_view project,
   TRACKLY_RETURN_IF_ERROR(SubtractStored(db, project, trace_id));
   TRACKLY_ASSIGN_OR_RETURN(
       Statement del, db.Prepare("DELETE FROM rollup_contributions WHERE project = ?1 AND trace_id = ?2"));
+  del.BindText(1, project);
+  del.BindText(2, trace_id);
+  return del.Run();
+}
+
+absl::Status RollupWriter::SampleOutTrace(Connection& db, std::string_view project, std::string_view trace_id) {
+  std::string body;
+  {
+    TRACKLY_ASSIGN_OR_RETURN(
+        Statement read, db.Prepare("SELECT body FROM rollup_contributions WHERE project = ?1 AND trace_id = ?2"));
+    read.BindText(1, project);
+    read.BindText(2, trace_id);
+    TRACKLY_ASSIGN_OR_RETURN(bool found, read.Step());
+    if (!found) return absl::OkStatus();
+    body = std::string(read.Blob(0));
+  }
+  {
+    // Dropped before (then started anew by a late span): both contributions are in the cells.
+    TRACKLY_ASSIGN_OR_RETURN(Statement earlier,
+                             db.Prepare("SELECT body FROM sampled_out_traces WHERE project = ?1 AND trace_id = ?2"));
+    earlier.BindText(1, project);
+    earlier.BindText(2, trace_id);
+    TRACKLY_ASSIGN_OR_RETURN(bool found, earlier.Step());
+    if (found) body.insert(0, earlier.Blob(0));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement move,
+      db.Prepare("INSERT OR REPLACE INTO sampled_out_traces(project, trace_id, start_ns, user_id, session_id, body) "
+                 "SELECT project, trace_id, start_ns, user_id, session_id, ?3 FROM traces "
+                 "WHERE project = ?1 AND trace_id = ?2"));
+  move.BindText(1, project);
+  move.BindText(2, trace_id);
+  move.BindBlob(3, body);
+  TRACKLY_RETURN_IF_ERROR(move.Run());
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement del, db.Prepare("DELETE FROM rollup_contributions WHERE project = ?1 AND trace_id = ?2"));
+  del.BindText(1, project);
+  del.BindText(2, trace_id);
+  return del.Run();
+}
+
+absl::Status RollupWriter::RemoveSampledOut(Connection& db, std::string_view project, std::string_view trace_id) {
+  {
+    TRACKLY_ASSIGN_OR_RETURN(Statement read,
+                             db.Prepare("SELECT body FROM sampled_out_traces WHERE project = ?1 AND trace_id = ?2"));
+    read.BindText(1, project);
+    read.BindText(2, trace_id);
+    TRACKLY_ASSIGN_OR_RETURN(bool found, read.Step());
+    if (!found) return absl::OkStatus();
+    TRACKLY_RETURN_IF_ERROR(SubtractBody(project, trace_id, read.Blob(0)));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(Statement del,
+                           db.Prepare("DELETE FROM sampled_out_traces WHERE project = ?1 AND trace_id = ?2"));
   del.BindText(1, project);
   del.BindText(2, trace_id);
   return del.Run();
@@ -265,7 +321,9 @@ absl::Status RollupWriter::PruneRemovedUserKeys(Connection& db) {
 absl::Status RebuildRollups(Connection& db) {
   TRACKLY_RETURN_IF_ERROR(db.Exec(
       "DELETE FROM rollup_minute; DELETE FROM rollup_hour; DELETE FROM rollup_day; "
-      "DELETE FROM rollup_contributions; DELETE FROM rollup_keys;"));
+      "DELETE FROM rollup_contributions; DELETE FROM rollup_keys; "
+      // The shares of dropped traces name the keys deleted here; a rebuild cannot see them.
+      "DELETE FROM sampled_out_traces;"));
   TRACKLY_ASSIGN_OR_RETURN(Statement traces, db.PrepareOnce("SELECT project, trace_id FROM traces"));
   const std::string scan_sql = absl::StrCat("SELECT ", PageSummaryObservationColumns(),
                                             " FROM observations WHERE project = ?1 AND trace_id = ?2");

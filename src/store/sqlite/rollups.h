@@ -37,6 +37,12 @@ class RollupWriter {
                             const model::Trace& trace, std::span<const model::Observation> observations);
   // Removes what trace `trace_id` contributes (Store::Erase); nothing when it contributes nothing.
   absl::Status RemoveTrace(Connection& db, std::string_view project, std::string_view trace_id);
+  // Tail sampling (Store::DropSampledOut), before the trace's summary row is deleted: leaves what
+  // it contributes in the rollups and moves its contribution to sampled_out_traces (schema.cc
+  // layout 9) with its start, user and session; nothing when it has no summary.
+  absl::Status SampleOutTrace(Connection& db, std::string_view project, std::string_view trace_id);
+  // Removes what a dropped trace contributed (erasure, summary expiry); nothing when it has none.
+  absl::Status RemoveSampledOut(Connection& db, std::string_view project, std::string_view trace_id);
   // Adds the summed changes of every ReplaceTrace and RemoveTrace to the rollup tables, then
   // deletes the per-user keys (model::RollupKind::kTraceByUser, whose dimensions are a user and a
   // session id) that RemoveTrace left without any row, so an erased user's id is gone from the
@@ -53,6 +59,8 @@ class RollupWriter {
   void AddToCells(std::string_view project, const Entry& entry, int64_t sign);
   // Subtracts the stored contribution of a trace that has one (is_new false).
   absl::Status SubtractStored(Connection& db, std::string_view project, std::string_view trace_id);
+  // Subtracts a contribution body (rollup_contributions.body) of `trace_id` from the cells.
+  absl::Status SubtractBody(std::string_view project, std::string_view trace_id, std::string_view body);
   absl::Status PruneRemovedUserKeys(Connection& db);
 
   absl::flat_hash_map<KeyOfDims, int64_t> key_ids_;

@@ -314,6 +314,62 @@ CREATE TABLE IF NOT EXISTS retention_marks(
 ) WITHOUT ROWID;
 )sql";
 
+// Added in layout version 8: the workflow rollups (store/sqlite/workflow_rollups.h; what they
+// hold: docs/insight.md "Workflow graph", "Maintained at completion").
+//
+// workflow_runs: what each evaluated run contributes (model::WorkflowRollup, encoded by
+//   WorkflowRollup::Encode) and the cell it is counted in, so a re-evaluation or an erasure can
+//   subtract it exactly. Indexed by hour for summary expiry.
+// workflow_rollups: the sum of the contributions of every run of a (trace name, environment,
+//   release, UTC hour of the run's start) cell; a cell that comes back to zero is deleted. The
+//   key leads with (project, name, hour) so the graph of one agent over a range reads one key
+//   range. Tables with rowids rather than WITHOUT ROWID: a cell's blob runs to kilobytes, and
+//   SQLite keeps large rows out of the key b-tree only in rowid tables.
+// IF NOT EXISTS, as in ApplyV3.
+constexpr char kSchemaV8[] = R"sql(
+CREATE TABLE IF NOT EXISTS workflow_runs(
+  project TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  release TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  rollup BLOB NOT NULL,
+  PRIMARY KEY(project, trace_id)
+);
+CREATE INDEX IF NOT EXISTS workflow_runs_by_hour ON workflow_runs(project, hour);
+CREATE TABLE IF NOT EXISTS workflow_rollups(
+  project TEXT NOT NULL,
+  name TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  environment TEXT NOT NULL,
+  release TEXT NOT NULL,
+  rollup BLOB NOT NULL,
+  PRIMARY KEY(project, name, hour, environment, release)
+);
+)sql";
+
+// Added in layout version 9: the rollup contributions of the traces tail sampling dropped
+// (Store::DropSampledOut). Their share stays in the rollup cells; the contribution moves here from
+// rollup_contributions, keyed by what erasure and summary expiry select a trace by (its start, user
+// and session, as its summary said when it was dropped), so they can still take it back, and so
+// a late span that starts the trace anew does not overwrite it (a trace dropped twice has both
+// bodies, concatenated).
+constexpr char kSchemaV9[] = R"sql(
+CREATE TABLE IF NOT EXISTS sampled_out_traces(
+  project TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY(project, trace_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sampled_out_by_start ON sampled_out_traces(project, start_ns);
+CREATE INDEX IF NOT EXISTS sampled_out_by_user ON sampled_out_traces(project, user_id) WHERE user_id != '';
+CREATE INDEX IF NOT EXISTS sampled_out_by_session ON sampled_out_traces(project, session_id) WHERE session_id != '';
+)sql";
+
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
 // downgrade, an interrupted tool) upgrades too: ALTER TABLE has no IF NOT EXISTS.
 absl::Status ApplyV3(Connection& db) {
@@ -366,6 +422,8 @@ absl::Status ApplyStoreSchema(Connection& db) {
   if (status.ok() && *current < 5) status = db.Exec(kSchemaV5);
   if (status.ok() && *current < 6) status = ApplyV6(db);
   if (status.ok() && *current < 7) status = ApplyV7(db);
+  if (status.ok() && *current < 8) status = db.Exec(kSchemaV8);
+  if (status.ok() && *current < 9) status = db.Exec(kSchemaV9);
   if (status.ok() && *current < 6) status = RebuildRollups(db);
   if (status.ok() && *current < kStoreSchemaVersion) {
     status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));

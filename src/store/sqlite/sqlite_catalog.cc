@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "analysis/process_rules.h"
+#include "analysis/sampling.h"
 #include "model/json.h"
 #include "normalize/redaction/rules.h"
 #include "store/alert_rules.h"
@@ -23,7 +24,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kCatalogSchemaVersion = 9;
+constexpr int kCatalogSchemaVersion = 10;
 constexpr size_t kMaxProjectNameLength = 64;
 constexpr size_t kMaxUserNameLength = 128;
 
@@ -181,6 +182,26 @@ CREATE TABLE IF NOT EXISTS alert_events(
 );
 CREATE INDEX IF NOT EXISTS alert_events_by_project ON alert_events(project, id);
 CREATE INDEX IF NOT EXISTS alert_events_by_alert ON alert_events(project, alert, id);
+)sql";
+
+// Added in layout version 10: project tail sampling policies (store/catalog.h
+// SamplingPolicyRecord), a row only for a project that put one, and the counts of its decisions
+// per UTC day: one row per (project, day, kept, reason) summing traces, kept = 0 (reason '') for
+// the dropped ones. IF NOT EXISTS for the same reason as version 7.
+constexpr char kCatalogSchemaV10[] = R"sql(
+CREATE TABLE IF NOT EXISTS sampling_policies(
+  project TEXT PRIMARY KEY,
+  policy_json TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sampling_counts(
+  project TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  kept INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  traces INTEGER NOT NULL,
+  PRIMARY KEY(project, day, kept, reason)
+) WITHOUT ROWID;
 )sql";
 
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
@@ -398,6 +419,7 @@ absl::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::st
       if (current < 7) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV7));
       if (current < 8) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV8));
       if (current < 9) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV9));
+      if (current < 10) TRACKLY_RETURN_IF_ERROR(db->Exec(kCatalogSchemaV10));
       return db->Exec(absl::StrCat("PRAGMA user_version = ", kCatalogSchemaVersion));
     }));
   }
@@ -649,6 +671,120 @@ absl::StatusOr<ProcessRulesRecord> SqliteCatalog::PutProcessRules(std::string_vi
     return ReplaceRulesDocument(db, "process_rules", project, record.rules_json, rules.empty(), now_ns);
   }));
   return record;
+}
+
+absl::StatusOr<SamplingPolicyRecord> SqliteCatalog::GetSamplingPolicy(std::string_view project) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
+  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  SamplingPolicyRecord record{.project = std::string(project)};
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT policy_json, updated_ns FROM sampling_policies WHERE project = ?1"));
+  stmt.BindText(1, project);
+  TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (found) {
+    record.policy_json = std::string(stmt.Text(0));
+    record.updated_ns = stmt.Int(1);
+  }
+  return record;
+}
+
+absl::StatusOr<std::vector<SamplingPolicyRecord>> SqliteCatalog::ListSamplingPolicies() {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement stmt, db_->Prepare("SELECT project, policy_json, updated_ns FROM sampling_policies ORDER BY project"));
+  std::vector<SamplingPolicyRecord> records;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    records.push_back(SamplingPolicyRecord{
+        .project = std::string(stmt.Text(0)), .policy_json = std::string(stmt.Text(1)), .updated_ns = stmt.Int(2)});
+  }
+  return records;
+}
+
+absl::StatusOr<SamplingPolicyRecord> SqliteCatalog::PutSamplingPolicy(std::string_view project,
+                                                                      std::string_view policy_json, int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(analysis::SamplingPolicy policy, analysis::ParseSamplingPolicyText(policy_json));
+  SamplingPolicyRecord record{.project = std::string(project),
+                              .policy_json = model::DumpJson(analysis::SamplingPolicyToJson(policy)),
+                              .updated_ns = now_ns};
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    TRACKLY_ASSIGN_OR_RETURN(Statement upsert,
+                             db.Prepare("INSERT INTO sampling_policies(project, policy_json, updated_ns) "
+                                        "VALUES(?1, ?2, ?3) ON CONFLICT(project) DO UPDATE SET "
+                                        "policy_json = excluded.policy_json, updated_ns = excluded.updated_ns"));
+    upsert.BindText(1, project);
+    upsert.BindText(2, record.policy_json);
+    upsert.BindInt(3, now_ns);
+    return upsert.Run();
+  }));
+  return record;
+}
+
+absl::Status SqliteCatalog::AddSamplingCounts(std::string_view project, int64_t day, const SamplingTally& tally) {
+  if (tally.kept < 0 || tally.dropped < 0) return absl::InvalidArgumentError("sampling counts: must not be negative");
+  for (const auto& [reason, traces] : tally.kept_by_reason) {
+    if (traces < 0) return absl::InvalidArgumentError("sampling counts: must not be negative");
+  }
+  if (tally.kept == 0 && tally.dropped == 0) return absl::OkStatus();
+  // The kept traces without a reason of their own (a caller that only counts) go under "".
+  int64_t unexplained = tally.kept;
+  for (const auto& [reason, traces] : tally.kept_by_reason) unexplained -= traces;
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  return InWriteTransaction(db, [&]() -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
+    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    TRACKLY_ASSIGN_OR_RETURN(Statement upsert,
+                             db.Prepare("INSERT INTO sampling_counts(project, day, kept, reason, traces) "
+                                        "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(project, day, kept, reason) "
+                                        "DO UPDATE SET traces = traces + excluded.traces"));
+    auto add = [&](bool kept, std::string_view reason, int64_t traces) -> absl::Status {
+      if (traces == 0) return absl::OkStatus();
+      upsert.BindText(1, project);
+      upsert.BindInt(2, day);
+      upsert.BindInt(3, kept ? 1 : 0);
+      upsert.BindText(4, reason);
+      upsert.BindInt(5, traces);
+      return upsert.Run();
+    };
+    for (const auto& [reason, traces] : tally.kept_by_reason) TRACKLY_RETURN_IF_ERROR(add(true, reason, traces));
+    if (unexplained > 0) TRACKLY_RETURN_IF_ERROR(add(true, "", unexplained));
+    return add(false, "", tally.dropped);
+  });
+}
+
+absl::StatusOr<std::vector<SamplingDayCounts>> SqliteCatalog::ListSamplingCounts(std::string_view project,
+                                                                                 int64_t from_day, int64_t to_day) {
+  absl::MutexLock lock(&mu_);
+  TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
+  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT day, kept, reason, traces FROM sampling_counts WHERE project = ?1 "
+                                        "AND day >= ?2 AND day <= ?3 ORDER BY day"));
+  stmt.BindText(1, project);
+  stmt.BindInt(2, from_day);
+  stmt.BindInt(3, to_day);
+  std::vector<SamplingDayCounts> days;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (days.empty() || days.back().day != stmt.Int(0)) days.push_back(SamplingDayCounts{.day = stmt.Int(0)});
+    SamplingTally& tally = days.back().tally;
+    const int64_t traces = stmt.Int(3);
+    if (stmt.Int(1) == 0) {
+      tally.dropped += traces;
+      continue;
+    }
+    tally.kept += traces;
+    if (!stmt.Text(2).empty()) tally.kept_by_reason[std::string(stmt.Text(2))] += traces;
+  }
+  return days;
 }
 
 absl::StatusOr<AlertRulesRecord> SqliteCatalog::GetAlertRules(std::string_view project) {

@@ -47,6 +47,13 @@ class SqliteCatalog final : public Catalog {
   absl::StatusOr<std::vector<ProcessRulesRecord>> ListProcessRules() override;
   absl::StatusOr<ProcessRulesRecord> PutProcessRules(std::string_view project, std::string_view rules_json,
                                                      int64_t now_ns) override;
+  absl::StatusOr<SamplingPolicyRecord> GetSamplingPolicy(std::string_view project) override;
+  absl::StatusOr<std::vector<SamplingPolicyRecord>> ListSamplingPolicies() override;
+  absl::StatusOr<SamplingPolicyRecord> PutSamplingPolicy(std::string_view project, std::string_view policy_json,
+                                                         int64_t now_ns) override;
+  absl::Status AddSamplingCounts(std::string_view project, int64_t day, const SamplingTally& tally) override;
+  absl::StatusOr<std::vector<SamplingDayCounts>> ListSamplingCounts(std::string_view project, int64_t from_day,
+                                                                    int64_t to_day) override;
   absl::StatusOr<AlertRulesRecord> GetAlertRules(std::string_view project) override;
   absl::StatusOr<std::vector<AlertRulesRecord>> ListAlertRules() override;
   absl::StatusOr<AlertRulesRecord> PutAlertRules(std::string_view project, std::string_view rules_json,

@@ -1,6 +1,6 @@
-// SqliteCatalog's upgrades of an older catalog.db: layout 7 (before process rules) and layout 8
-// (before alerts) to the current layout. The data it had stays, the new things can be put, and
-// opening again (or over a lowered user_version) does no harm.
+// SqliteCatalog's upgrades of an older catalog.db: layout 7 (before process rules), layout 8
+// (before alerts) and layout 9 (before tail sampling) to the current layout. The data it had
+// stays, the new things can be put, and opening again (or over a lowered user_version) does no harm.
 #include "store/sqlite/sqlite_catalog.h"
 
 #include <unistd.h>
@@ -105,6 +105,41 @@ TEST(SqliteCatalogAlertsTest, UpgradesALayoutVersion8CatalogKeepingItsDataAndAga
   ASSERT_TRUE(catalog.ok()) << catalog.status();
   EXPECT_EQ((*catalog)->ListAlertRules()->size(), 1u);
   EXPECT_EQ((*catalog)->ListAlertEvents({.project = "p"})->size(), 2u);
+}
+
+TEST(SqliteCatalogSamplingTest, UpgradesALayoutVersion9CatalogKeepingItsDataAndAgainWithoutHarm) {
+  constexpr char kPolicy[] = R"({"enabled": true, "keep_fraction": 0.25})";
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    ASSERT_TRUE((*catalog)->CreateProject("p", 1).ok());
+    ASSERT_TRUE((*catalog)->PutProcessRules("p", kRules, 1).ok());
+  }
+  // What version 9 wrote: no sampling tables.
+  ASSERT_NO_FATAL_FAILURE(
+      ExecRaw(dir, "DROP TABLE sampling_policies; DROP TABLE sampling_counts; PRAGMA user_version = 9"));
+  for (int open = 0; open < 2; ++open) {
+    SCOPED_TRACE(open);
+    absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    EXPECT_EQ((*catalog)->GetProcessRules("p")->updated_ns, 1);
+    absl::StatusOr<SamplingPolicyRecord> got = (*catalog)->GetSamplingPolicy("p");
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->updated_ns, open == 0 ? 0 : 2);
+    ASSERT_TRUE((*catalog)->PutSamplingPolicy("p", kPolicy, 2).ok());
+    ASSERT_TRUE((*catalog)->AddSamplingCounts("p", 20000, SamplingTally{.kept = 1, .dropped = 3}).ok());
+  }
+  // A user_version lowered over a file that has the tables upgrades too, and keeps their rows.
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(dir, "PRAGMA user_version = 9"));
+  absl::StatusOr<std::unique_ptr<SqliteCatalog>> catalog = SqliteCatalog::Open(dir.path());
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  absl::StatusOr<std::vector<SamplingDayCounts>> counts = (*catalog)->ListSamplingCounts("p", 0, 30000);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  ASSERT_EQ(counts->size(), 1u);
+  EXPECT_EQ((*counts)[0].tally.kept, 2);
+  EXPECT_EQ((*counts)[0].tally.dropped, 6);
+  EXPECT_EQ((*catalog)->ListSamplingPolicies()->size(), 1u);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/score_rows.h"
+#include "store/sqlite/workflow_rollups.h"
 #include "store/sqlite/writer.h"
 
 namespace trackly::store {
@@ -621,6 +622,53 @@ absl::StatusOr<EraseStats> SqliteStore::Erase(const EraseRequest& request) {
   return PurgeAndWait<EraseStats>(request, [this](EraseRequest r, EraseStats* stats, WriteCallback done) {
     writer_->Erase(std::move(r), stats, std::move(done));
   });
+}
+
+absl::Status SqliteStore::RecordWorkflowRuns(std::string_view project, std::vector<WorkflowRun> runs) {
+  TRACKLY_RETURN_IF_ERROR(ValidateWorkflowRuns(project, runs));
+  if (runs.empty()) return absl::OkStatus();
+  absl::Notification done;
+  absl::Status committed;
+  absl::Status recorded;
+  writer_->WriteLoaded(
+      std::string(project),
+      [&](Connection& db, std::vector<sqlite::EncodedObservation>&) -> absl::Status {
+        // A savepoint, so a run that fails (a stored rollup that no longer decodes) undoes this
+        // call's changes without failing the writes committed in the same group.
+        TRACKLY_RETURN_IF_ERROR(db.Exec("SAVEPOINT workflow_runs"));
+        recorded = sqlite::RecordWorkflowRuns(db, project, runs);
+        if (!recorded.ok()) return db.Exec("ROLLBACK TO workflow_runs; RELEASE workflow_runs");
+        return db.Exec("RELEASE workflow_runs");
+      },
+      [&](absl::Status status) {
+        committed = std::move(status);
+        done.Notify();
+      });
+  done.WaitForNotification();
+  TRACKLY_RETURN_IF_ERROR(committed);
+  return recorded;
+}
+
+absl::StatusOr<model::WorkflowRollup> SqliteStore::QueryWorkflowRollup(const WorkflowRollupQuery& query) {
+  TRACKLY_RETURN_IF_ERROR(ValidateWorkflowRollupQuery(query));
+  TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  return sqlite::QueryWorkflowRollups(reader.db(), query);
+}
+
+absl::StatusOr<EraseStats> SqliteStore::DropSampledOut(std::string_view project,
+                                                       const std::vector<std::string>& trace_ids) {
+  TRACKLY_RETURN_IF_ERROR(ValidateDropSampledOut(project, trace_ids));
+  if (trace_ids.empty()) return EraseStats{};
+  EraseStats stats;
+  absl::Notification done;
+  absl::Status result;
+  writer_->DropSampledOut(std::string(project), trace_ids, &stats, [&](absl::Status status) {
+    result = std::move(status);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  TRACKLY_RETURN_IF_ERROR(result);
+  return stats;
 }
 
 absl::StatusOr<ExpireStats> SqliteStore::Expire(const ExpireRequest& request) {

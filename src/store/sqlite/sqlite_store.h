@@ -89,9 +89,19 @@ class SqliteStore final : public Store {
   // On the writer thread, alone in its transaction (sqlite::Writer::Erase says how the removal is
   // made physical).
   absl::StatusOr<EraseStats> Erase(const EraseRequest& request) override;
+  // On the writer thread, alone in its transaction, like Erase but keeping the rollups
+  // (sqlite::Writer::DropSampledOut).
+  absl::StatusOr<EraseStats> DropSampledOut(std::string_view project,
+                                            const std::vector<std::string>& trace_ids) override;
   // On the writer thread, alone in its transaction, like Erase (sqlite::Writer::Expire says what
   // is dropped whole and what is cleared per trace).
   absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request) override;
+  // On the writer thread, in the commit group of the writes queued around it (ordered with them,
+  // durable when it returns OK); the runs of one call are applied all or none
+  // (store/sqlite/workflow_rollups.h).
+  absl::Status RecordWorkflowRuns(std::string_view project, std::vector<WorkflowRun> runs) override;
+  // Reads the name's cells in range on a read connection and merges them.
+  absl::StatusOr<model::WorkflowRollup> QueryWorkflowRollup(const WorkflowRollupQuery& query) override;
 
  private:
   // A read connection borrowed from the pool; returned when destroyed.

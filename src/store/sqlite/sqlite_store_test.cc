@@ -179,6 +179,62 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion5StoreWithSessionCountsAndRebuiltRol
   EXPECT_EQ(metrics->rows[0].values, (std::vector<std::optional<double>>{1.0, 1.0, 1.0}));
 }
 
+TEST(SqliteStoreTest, UpgradesALayoutVersion7StoreToKeepWorkflowRollups) {
+  struct Case {
+    const char* name;
+    const char* downgrade_sql;
+  };
+  const Case cases[] = {
+      // What version 7 wrote: no workflow tables.
+      {"WithoutTheTables", "DROP TABLE workflow_runs; DROP TABLE workflow_rollups; PRAGMA user_version = 7"},
+      // The tables under an older user_version (an interrupted tool): the upgrade is idempotent.
+      {"WithTheTablesAlready", "PRAGMA user_version = 7"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir dir;
+    ASSERT_NO_FATAL_FAILURE(WriteOneObservationAndDowngrade(dir, c.downgrade_sql));
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    model::WorkflowRollup rollup;
+    rollup.mutable_node(rollup.FindOrAddNode(-1, "agent:planner")) = {.runs = 1, .calls = 1};
+    rollup.mutable_totals().runs = 1;
+    ASSERT_TRUE((*store)->RecordWorkflowRuns("p", {WorkflowRun{.trace_id = "t", .name = "planner", .start_ns = 1'000'000,
+                                                               .rollup = rollup}})
+                    .ok());
+    absl::StatusOr<model::WorkflowRollup> got =
+        (*store)->QueryWorkflowRollup(WorkflowRollupQuery{.project = "p", .name = "planner"});
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, rollup);
+    EXPECT_TRUE((*store)->GetTrace("p", "t").ok());
+  }
+}
+
+TEST(SqliteStoreTest, UpgradesALayoutVersion8StoreToKeepTheShareOfDroppedTraces) {
+  struct Case {
+    const char* name;
+    const char* downgrade_sql;
+  };
+  const Case cases[] = {
+      // What version 8 wrote: no sampled_out_traces.
+      {"WithoutTheTable", "DROP TABLE sampled_out_traces; PRAGMA user_version = 8"},
+      // The table under an older user_version: the upgrade is idempotent.
+      {"WithTheTableAlready", "PRAGMA user_version = 8"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir dir;
+    ASSERT_NO_FATAL_FAILURE(WriteOneObservationAndDowngrade(dir, c.downgrade_sql));
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<EraseStats> dropped = (*store)->DropSampledOut("p", {"t"});
+    ASSERT_TRUE(dropped.ok()) << dropped.status();
+    EXPECT_EQ(dropped->traces, 1);
+    EXPECT_TRUE(absl::IsNotFound((*store)->GetTrace("p", "t").status()));
+    ASSERT_TRUE((*store)->Erase(EraseRequest{.project = "p", .trace_id = "t"}).ok());
+  }
+}
+
 TEST(WalSyncerTest, RunsCallbacksInOrderAfterSyncingAndFollowsAReplacedFile) {
   TempDir dir;
   const std::string wal = dir.path() + "/store.db-wal";

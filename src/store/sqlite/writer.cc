@@ -12,6 +12,7 @@
 #include "model/summary.h"
 #include "store/sqlite/fragment_merger.h"
 #include "store/sqlite/rollups.h"
+#include "store/sqlite/workflow_rollups.h"
 
 namespace trackly::store::sqlite {
 namespace {
@@ -295,7 +296,40 @@ absl::StatusOr<std::vector<std::string>> TracesToErase(Connection& db, const Era
     if (!row) break;
     trace_ids.emplace_back(select.Text(0));
   }
+  // And the traces of that session or user that tail sampling dropped: their share of the rollups
+  // names the user and session too.
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement dropped,
+      db.Prepare(by_session
+                     ? "SELECT trace_id FROM sampled_out_traces WHERE project = ?1 AND session_id = ?2 AND session_id != ''"
+                     : "SELECT trace_id FROM sampled_out_traces WHERE project = ?1 AND user_id = ?2 AND user_id != ''"));
+  dropped.BindText(1, request.project);
+  dropped.BindText(2, by_session ? request.session_id : request.user_id);
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, dropped.Step());
+    if (!row) break;
+    trace_ids.emplace_back(dropped.Text(0));
+  }
   return trace_ids;
+}
+
+// Inside the caller's transaction: takes back the rollup share of every trace of `project` that
+// tail sampling dropped and that started before `before_ns` (summary expiry). A trace started anew
+// by a late span keeps its own contribution; only the dropped one goes.
+absl::Status ExpireSampledOut(Connection& db, std::string_view project, int64_t before_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement select, db.Prepare("SELECT trace_id FROM sampled_out_traces WHERE project = ?1 AND start_ns < ?2"));
+  select.BindText(1, project);
+  select.BindInt(2, before_ns);
+  std::vector<std::string> trace_ids;
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    trace_ids.emplace_back(select.Text(0));
+  }
+  RollupWriter rollups;
+  for (const std::string& trace_id : trace_ids) TRACKLY_RETURN_IF_ERROR(rollups.RemoveSampledOut(db, project, trace_id));
+  return rollups.Flush(db);
 }
 
 // Deletes the rows `sql` selects with ?1 = project, ?2 = trace id, and returns how many.
@@ -309,9 +343,11 @@ absl::StatusOr<int64_t> DeleteOfTrace(Connection& db, const std::string& sql, st
 }
 
 // Inside the caller's transaction: every row of each of `trace_ids`, its payloads, rollup
-// contribution and search text, then its sessions recomputed.
+// contribution and search text, then its sessions recomputed. With `keep_rollups` (tail sampling,
+// Store::DropSampledOut) its metrics and workflow rollup contributions stay, and so does the
+// search index's merge state (a dropped trace's terms no longer match: its row is gone).
 absl::Status EraseTraceIds(Connection& db, const std::string& project, const std::vector<std::string>& trace_ids,
-                           EraseStats& stats) {
+                           EraseStats& stats, bool keep_rollups = false) {
   CommitWork work;
   for (const std::string& trace_id : trace_ids) {
     TRACKLY_ASSIGN_OR_RETURN(PreviousTrace previous, ReadPreviousTrace(db, project, trace_id));
@@ -321,10 +357,15 @@ absl::Status EraseTraceIds(Connection& db, const std::string& project, const std
       TRACKLY_RETURN_IF_ERROR(ReplaceSideRows(db, "trace_models", "model", project, trace_id, previous.models, {}));
       work.text_deletes.push_back(previous.row_id);
       if (!previous.session_id.empty()) work.sessions.emplace(project, previous.session_id);
+      // Before the summary goes: it says under which start, user and session the share is kept.
+      if (keep_rollups) TRACKLY_RETURN_IF_ERROR(work.rollups.SampleOutTrace(db, project, trace_id));
       TRACKLY_RETURN_IF_ERROR(
           DeleteOfTrace(db, "DELETE FROM traces WHERE project = ?1 AND trace_id = ?2", project, trace_id).status());
-      TRACKLY_RETURN_IF_ERROR(work.rollups.RemoveTrace(db, project, trace_id));
+      if (!keep_rollups) TRACKLY_RETURN_IF_ERROR(work.rollups.RemoveTrace(db, project, trace_id));
     }
+    // An erasure or expiry also takes back what the trace left in the rollups when tail sampling
+    // dropped it earlier.
+    if (!keep_rollups) TRACKLY_RETURN_IF_ERROR(work.rollups.RemoveSampledOut(db, project, trace_id));
     TRACKLY_RETURN_IF_ERROR(DeleteTracePayloads(db, project, trace_id));
     // Fragments first: they are found through the observation ids of the trace.
     TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
@@ -341,12 +382,15 @@ absl::Status EraseTraceIds(Connection& db, const std::string& project, const std
     stats.scores += scores;
   }
   TRACKLY_RETURN_IF_ERROR(work.rollups.Flush(db));
+  // Tail sampling (DropSampledOut) must not do this: a dropped trace's run still counts in the
+  // workflow graph, as in the metrics rollups (Store::DropSampledOut).
+  if (!keep_rollups) TRACKLY_RETURN_IF_ERROR(RemoveWorkflowRuns(db, project, trace_ids));
   for (const SessionKey& session : work.sessions) TRACKLY_RETURN_IF_ERROR(UpdateSession(db, session));
   TRACKLY_RETURN_IF_ERROR(UpdateSearchText(db, work));
   // FTS5 marks a deleted document's terms as deleted and drops them only when index segments are
   // merged; 'optimize' merges them all now. It rewrites the whole index (seconds on a large
   // store), acceptable for an erasure and never done on the ingest path.
-  if (!work.text_deletes.empty()) {
+  if (!work.text_deletes.empty() && !keep_rollups) {
     TRACKLY_RETURN_IF_ERROR(db.Exec("INSERT INTO trace_text(trace_text) VALUES('optimize')"));
   }
   return absl::OkStatus();
@@ -444,6 +488,11 @@ absl::Status ExpireData(Connection& db, const ExpireRequest& request, ExpireStat
     EraseStats erased;
     TRACKLY_RETURN_IF_ERROR(EraseTraceIds(db, project, trace_ids, erased));
     stats.traces_removed = erased.traces;
+    TRACKLY_RETURN_IF_ERROR(ExpireSampledOut(db, project, request.summary_before_day * kNanosPerDay));
+    // The runs of those traces went with them; this drops what is left of their hours (runs whose
+    // trace had already gone).
+    TRACKLY_RETURN_IF_ERROR(
+        ExpireWorkflowRollups(db, project, request.summary_before_day * (kNanosPerDay / kNanosPerHour)).status());
   }
   return absl::OkStatus();
 }
@@ -561,6 +610,17 @@ void Writer::Erase(EraseRequest request, EraseStats* stats, WriteCallback done) 
       std::move(done));
 }
 
+void Writer::DropSampledOut(std::string project, std::vector<std::string> trace_ids, EraseStats* stats,
+                            WriteCallback done) {
+  std::string queued_project = project;
+  QueuePurge(
+      std::move(queued_project),
+      [project = std::move(project), trace_ids = std::move(trace_ids), stats](Connection& db) {
+        return EraseTraceIds(db, project, trace_ids, *stats, /*keep_rollups=*/true);
+      },
+      std::move(done), /*secure=*/false);
+}
+
 void Writer::Expire(ExpireRequest request, ExpireStats* stats, WriteCallback done) {
   std::string project = request.project;
   QueuePurge(
@@ -570,7 +630,7 @@ void Writer::Expire(ExpireRequest request, ExpireStats* stats, WriteCallback don
 }
 
 void Writer::QueuePurge(std::string project, std::function<absl::Status(Connection& db)> purge,
-                        WriteCallback done) {
+                        WriteCallback done, bool secure) {
   absl::MutexLock lock(&mu_);
   if (draining_) {
     rejected_.push_back({std::move(done), absl::UnavailableError("store is shutting down")});
@@ -578,7 +638,8 @@ void Writer::QueuePurge(std::string project, std::function<absl::Status(Connecti
   }
   ++queued_batches_;
   queue_.push_back(
-      Pending{.project = std::move(project), .observations = {}, .done = std::move(done), .purge = std::move(purge)});
+      Pending{.project = std::move(project), .observations = {}, .done = std::move(done), .purge = std::move(purge),
+              .secure = secure});
 }
 
 void Writer::Reject(WriteCallback done, absl::Status status) {
@@ -682,7 +743,7 @@ absl::Status Writer::Commit(std::vector<Pending>& group) {
 }
 
 absl::Status Writer::CommitPurge(Pending& pending) {
-  TRACKLY_RETURN_IF_ERROR(db_->Exec("PRAGMA secure_delete = ON"));
+  if (pending.secure) TRACKLY_RETURN_IF_ERROR(db_->Exec("PRAGMA secure_delete = ON"));
   absl::Status status = db_->Exec("BEGIN IMMEDIATE");
   if (status.ok()) status = pending.purge(*db_);
   if (status.ok()) status = db_->Exec("COMMIT");
@@ -692,6 +753,7 @@ absl::Status Writer::CommitPurge(Pending& pending) {
   cache_.Clear();
   partitions_.Forget();
   expiry_marks_.clear();
+  if (!pending.secure) return status;  // tail sampling: freed pages are reused as usual
   absl::Status off = db_->Exec("PRAGMA secure_delete = OFF");
   TRACKLY_RETURN_IF_ERROR(status);
   TRACKLY_RETURN_IF_ERROR(off);

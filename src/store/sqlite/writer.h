@@ -56,6 +56,13 @@ class Writer {
   // followed by a checkpoint that truncates the WAL, so no older copy of a page stays there.
   void Erase(EraseRequest request, EraseStats* stats, WriteCallback done);
 
+  // Tail sampling (Store::DropSampledOut, arguments already validated): removes the traces as
+  // Erase does, in a transaction of its own ordered with writes, but keeps their metrics and
+  // workflow rollup contributions, and without Erase's secure_delete, index rebuild and WAL
+  // truncation (a sampled-out trace is not an erasure). Adds what it removed to `*stats`.
+  void DropSampledOut(std::string project, std::vector<std::string> trace_ids, EraseStats* stats,
+                      WriteCallback done);
+
   // Expires what `request` says (Store::Expire, request already validated) in a transaction of
   // its own, as Erase: ordered with writes, secure_delete on, the WAL truncated after. Adds what it
   // removed to `*stats` (valid until `done` runs). Payload partitions before the expiry day are
@@ -78,6 +85,9 @@ class Writer {
     // Set by Erase() and Expire(): this entry removes data instead of writing, alone in its
     // commit (CommitPurge).
     std::function<absl::Status(Connection& db)> purge;
+    // A purge that removes what must not be recoverable (Erase, Expire): secure_delete on, the WAL
+    // truncated after. False for DropSampledOut.
+    bool secure = true;
     // What this write added to queued_observations_: its observations, fragments and scores.
     size_t queued = 0;
   };
@@ -94,8 +104,9 @@ class Writer {
   // One transaction for `group`; rolled back on any error.
   absl::Status Commit(std::vector<Pending>& group);
   absl::Status Apply(std::vector<Pending>& group);
-  void QueuePurge(std::string project, std::function<absl::Status(Connection& db)> purge, WriteCallback done);
-  // Commits one Erase() or Expire() entry, then truncates the WAL.
+  void QueuePurge(std::string project, std::function<absl::Status(Connection& db)> purge, WriteCallback done,
+                  bool secure = true);
+  // Commits one Erase(), Expire() or DropSampledOut() entry, then (when secure) truncates the WAL.
   absl::Status CommitPurge(Pending& pending);
   // Where the payload of `encoded` goes (payload_partitions.h): its partition, written here, or
   // nowhere when it starts in a day `project` has expired (then it is stripped to its summary).

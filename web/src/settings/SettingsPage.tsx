@@ -1,11 +1,12 @@
-// Settings: the caller's projects (open one, create one), and of the open project its members,
-// API keys and own model prices. The project sections need the admin scope: they are shown to
-// admins and owners, to a project's login-link session, and to a pasted key (which the page tells
-// when it lacks the scope).
+// Settings: the caller's projects (open one, create one), and of the open project its tail sampling
+// policy and counts (for every reader), its members, API keys and own model prices. The members,
+// keys and prices sections need the admin scope: they are shown to admins and owners, to a
+// project's login-link session, and to a pasted key (which the page tells when it lacks the scope).
 import { useState, type FormEvent } from 'react';
 import { canAdmin, openProjectNamed, requestJson, useApi, type Auth, type Role } from '../app/api';
-import { formatTime } from '../shared/format';
+import { formatPercent, formatTime } from '../shared/format';
 import { Problem } from '../shared/TypeIcon';
+import { fractionText, keptAlways, keptShare, reasonsText, type SamplingResponse } from './sampling';
 
 type SignedIn = Extract<Auth, { state: 'signed-in' }>;
 
@@ -243,11 +244,77 @@ function PricesSection() {
   );
 }
 
+// The project's tail sampling policy and what it decided over the last 30 days; admins may replace
+// the policy (JSON, as PUT /api/v1/sampling takes it).
+function SamplingSection({ admin }: { admin: boolean }) {
+  const [version, setVersion] = useState(0);
+  const sampling = useApi<SamplingResponse>('/api/v1/sampling', version);
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    let body: unknown;
+    try { body = JSON.parse(draft ?? ''); } catch (err) { setError(err as Error); return; }
+    requestJson('PUT', '/api/v1/sampling', body).then(() => { setDraft(null); setVersion((v) => v + 1); }, setError);
+  };
+  if (sampling.state === 'error') {
+    return <section className="settings-section"><h2>Tail sampling</h2><Problem error={sampling.error} /></section>;
+  }
+  if (sampling.state !== 'done') return null;
+  const { policy, updated, counts } = sampling.data;
+  const always = keptAlways(policy);
+  return (
+    <section className="settings-section sampling-section">
+      <h2>Tail sampling</h2>
+      {policy.enabled ? (
+        <p>Each finished trace is kept when it is one of the {always.length > 0 ? always.join(', ') : '(none)'};
+          of the rest, <b>{fractionText(policy.keep_fraction)}</b> are kept. Metrics, alerts and workflow graphs
+          count every trace.</p>
+      ) : (
+        <p>Off: every trace is kept.</p>
+      )}
+      {updated && <p className="muted">Policy set {formatTime(updated)}.</p>}
+      <p aria-label="Sampling counts">
+        Last {counts.days} days: <b>{counts.kept}</b> kept, <b>{counts.dropped}</b> dropped
+        {keptShare(counts) !== null && <> ({formatPercent(keptShare(counts))} kept)</>}
+        {counts.kept > 0 && <> · kept because: {reasonsText(counts.kept_by_reason)}</>}
+      </p>
+      {counts.daily.length > 0 && (
+        <table className="list sampling-table">
+          <thead><tr><th>Day (UTC)</th><th className="num">Kept</th><th className="num">Dropped</th><th>Kept because</th></tr></thead>
+          <tbody>
+            {[...counts.daily].reverse().map((d) => (
+              <tr key={d.day}>
+                <td className="nowrap">{d.day}</td><td className="num">{d.kept}</td><td className="num">{d.dropped}</td>
+                <td>{reasonsText(d.kept_by_reason)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {admin && (draft === null ? (
+        <button className="link" onClick={() => setDraft(JSON.stringify(policy, null, 1))}>Change policy</button>
+      ) : (
+        <form className="price-form" onSubmit={save}>
+          {error && <Problem error={error} />}
+          <textarea value={draft} onChange={(e) => setDraft(e.target.value)} rows={6} aria-label="Sampling policy JSON" />
+          <div className="filter-buttons">
+            <button type="submit">Save policy</button>
+            <button type="button" className="link" onClick={() => { setDraft(null); setError(null); }}>Cancel</button>
+          </div>
+        </form>
+      ))}
+    </section>
+  );
+}
+
 export function SettingsPage({ auth }: { auth: SignedIn }) {
   return (
     <section>
       <h1>Settings · project {auth.project}</h1>
       <ProjectsSection auth={auth} />
+      <SamplingSection admin={canAdmin(auth)} />
       {canAdmin(auth) ? (
         <>
           <MembersSection auth={auth} />

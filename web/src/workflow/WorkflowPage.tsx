@@ -8,14 +8,15 @@ import { useApi } from '../app/api';
 import { navigate } from '../app/router';
 import { formatCost, formatDurationMs } from '../shared/format';
 import { Problem } from '../shared/TypeIcon';
-import { type WorkflowDiff, type WorkflowGraph, workflowQuery, kWorkflowFields } from './workflow';
+import { type WorkflowDiff, type WorkflowGraph, rollupsAreEmpty, sourceLabel, withRuns, workflowQuery,
+  kWorkflowFields } from './workflow';
 
 function Graph({ graph }: { graph: WorkflowGraph }) {
   const t = graph.totals;
   const loops = graph.edges.filter((e) => e.kind === 'then' && e.from === e.to);
   return (
     <>
-      <p className="muted">{t.runs} runs · per run {t.spans_per_run.toFixed(1)} steps, {t.model_calls_per_run.toFixed(1)} model calls, {t.tool_calls_per_run.toFixed(1)} tool calls, {formatCost(t.cost_per_run)} · latency p50 {formatDurationMs(t.latency_p50_ms)}, p95 {formatDurationMs(t.latency_p95_ms)}</p>
+      <p className="muted">{t.runs} runs · per run {t.spans_per_run.toFixed(1)} steps, {t.model_calls_per_run.toFixed(1)} model calls, {t.tool_calls_per_run.toFixed(1)} tool calls, {formatCost(t.cost_per_run)} · latency p50 {formatDurationMs(t.latency_p50_ms)}, p95 {formatDurationMs(t.latency_p95_ms)} · {sourceLabel(graph.source)}</p>
       <table className="list workflow-table">
         <thead><tr><th>Step</th><th>Runs</th><th>Calls / run</th><th>p50</th><th>p95</th><th>Mean cost</th><th>Errors</th></tr></thead>
         <tbody>
@@ -46,6 +47,7 @@ function Diff({ diff }: { diff: WorkflowDiff }) {
   const row = (label: string, x: string, y: string) => <tr><td>{label}</td><td className="num">{x}</td><td className="num">{y}</td></tr>;
   return (
     <>
+      <p className="muted">{sourceLabel(diff.source)}</p>
       <table className="list workflow-totals">
         <thead><tr><th>Per run</th><th>Before</th><th>After</th></tr></thead>
         <tbody>
@@ -74,8 +76,15 @@ export function WorkflowPage({ search }: { search: string }) {
   const params = new URLSearchParams(search);
   const [form, setForm] = useState<Record<string, string>>(Object.fromEntries(kWorkflowFields.map(([f]) => [f, params.get(f) ?? ''])));
   const query = workflowQuery(params);
-  const graph = useApi<WorkflowGraph>(query?.kind === 'graph' ? query.path : null);
-  const diff = useApi<WorkflowDiff>(query?.kind === 'diff' ? query.path : null);
+  const fromRollups = useApi<WorkflowGraph>(query?.kind === 'graph' ? query.path : null);
+  const diffFromRollups = useApi<WorkflowDiff>(query?.kind === 'diff' ? query.path : null);
+  // No evaluated run in the rollups: the newest runs instead.
+  const graphFallback = query !== null && fromRollups.state === 'done' && rollupsAreEmpty(fromRollups.data);
+  const diffFallback = query !== null && diffFromRollups.state === 'done' && rollupsAreEmpty(diffFromRollups.data);
+  const fromRuns = useApi<WorkflowGraph>(graphFallback ? withRuns(query.path) : null);
+  const diffFromRuns = useApi<WorkflowDiff>(diffFallback ? withRuns(query.path) : null);
+  const graph = graphFallback ? fromRuns : fromRollups;
+  const diff = diffFallback ? diffFromRuns : diffFromRollups;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const next = new URLSearchParams(Object.entries(form).filter(([, v]) => v.trim() !== ''));
