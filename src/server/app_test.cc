@@ -297,7 +297,7 @@ TEST_F(AppTest, WorkflowGraphAndItsDiffShowTheBranchANewReleaseAdded) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // between polls, not instead of one
   }
 
-  for (const std::string& source : {"rollups", "runs"}) {
+  for (const std::string_view source : {"rollups", "runs"}) {
     SCOPED_TRACE(source);
     const std::string how = source == "rollups" ? range : "limit=200";
     HttpResponse graph = Get("/api/v1/workflow?name=wf-agent&release=v2&" + how, read_key_);

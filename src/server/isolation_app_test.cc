@@ -93,7 +93,7 @@ class IsolationTest : public RunningAppTestBase {
   // Everything p2 can read, to compare before and after p1's requests.
   std::string SnapshotOfB() {
     std::string out;
-    for (const std::string target :
+    for (const std::string& target :
          {absl::StrCat("/api/v1/traces/", kTraceId), std::string("/api/v1/traces"), std::string("/api/v1/sessions"),
           absl::StrCat("/api/v1/sessions/", kSessionId), std::string("/api/v1/scores"), std::string("/api/v1/keys"),
           std::string("/api/v1/models"), absl::StrCat("/api/v1/traces/", kRunId), std::string("/api/v1/members"),
@@ -140,7 +140,7 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
     if (!has_params) {
       if (route.method != http::verb::get) continue;  // takes no ids of p2 (ingest, create, recompute)
       // Lists and metrics, plain and filtered by p2's ids: none of p2's ids in the answer.
-      for (const std::string query :
+      for (const std::string& query :
            {std::string(""), absl::StrCat("?session_id=", kSessionId), absl::StrCat("?user_id=", kUserId),
             absl::StrCat("?trace_id=", kTraceId), std::string("?group_by=user_id,session_id")}) {
         // The live tail would wait for spans to arrive (the fake clock never ends the wait).
@@ -170,7 +170,9 @@ TEST_F(IsolationTest, AnotherProjectsIdsAnswerAsMissingOnEveryRouteAndChangeNoth
     std::vector<std::string> all_ids = ids->second.first;
     all_ids.insert(all_ids.end(), ids->second.second.begin(), ids->second.second.end());
     EXPECT_EQ(Outcome(for_b, all_ids), Outcome(for_missing, all_ids));
-    if (route.method == http::verb::get) EXPECT_EQ(for_b.result(), http::status::not_found) << for_b.body();
+    if (route.method == http::verb::get) {
+      EXPECT_EQ(for_b.result(), http::status::not_found) << for_b.body();
+    }
     ++walked;
   }
   EXPECT_GE(walked, 15);

@@ -105,7 +105,9 @@ TEST_F(ScoreMetricsApiTest, AnswersRulePassRatesFindingCountsAndStopReasons) {
     EXPECT_EQ(body, c.expected) << c.target << "\n" << body.dump();
     for (const Json& row : body["data"]) {
       for (const char* count : {"count", "traces"}) {
-        if (row.contains(count)) EXPECT_TRUE(row[count].is_number_integer()) << c.target << ": " << row.dump();
+        if (row.contains(count)) {
+          EXPECT_TRUE(row[count].is_number_integer()) << c.target << ": " << row.dump();
+        }
       }
     }
   }

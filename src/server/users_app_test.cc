@@ -150,7 +150,7 @@ TEST_F(UsersAppTest, AViewerWithoutRawIoSeesNoInputsOrOutputs) {
   EXPECT_NE(std::string(full.body()).find(kSecretPrompt), std::string::npos) << "the test's span carries no prompt";
 
   Browser vera = SignIn("vera");
-  for (const std::string target : {trace, absl::StrCat(trace, "/observations"),
+  for (const std::string& target : {trace, absl::StrCat(trace, "/observations"),
                                    absl::StrCat(trace, "/observations/00f067aa0ba902b7"), std::string("/api/v1/traces")}) {
     HttpResponse response = Send(vera, http::verb::get, target);
     ASSERT_EQ(response.result(), http::status::ok) << target << ": " << response.body();
