@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,11 +87,16 @@ class Connection {
   // Prepares a statement that is not cached: for SQL assembled per request (list filters),
   // whose distinct texts would otherwise grow the cache without bound.
   absl::StatusOr<Statement> PrepareOnce(const std::string& sql);
+  // Calls `hook(wal_pages)` after each commit of this connection, on its thread, with the size of
+  // the WAL in pages (sqlite3_wal_hook). Setting a hook turns SQLite's automatic checkpoint off
+  // for this connection (checkpointer.h). `hook` must not use this connection.
+  void SetWalHook(std::function<void(int64_t wal_pages)> hook);
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
+  std::function<void(int64_t)> wal_hook_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 

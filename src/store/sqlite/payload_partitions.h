@@ -1,6 +1,7 @@
 // Where the SQLite store keeps observation payloads (layout 7; docs/security.md "Retention"):
 // the payload of an observation lives in the partition table of its project and UTC start day,
-// `payloads_<part_id>` (trace_id, id, payload), listed in `payload_partitions`. Retention expires
+// `payloads_<part_id>` (trace_id, id, payload; unique on (trace_id, id)), listed in
+// `payload_partitions`. Retention expires
 // a project's payloads by dropping those tables whole (DropPartitionsBefore), so expiry never
 // deletes payloads row by row and never touches the write path's tables.
 //

@@ -105,7 +105,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit = 67108864"));
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
   TRACKLY_RETURN_IF_ERROR(sqlite::ApplyStoreSchema(*db));
-  auto writer = std::make_unique<sqlite::Writer>(std::move(db), options);
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Checkpointer> checkpointer,
+                           sqlite::Checkpointer::Open(path, options.busy_timeout_ms, options.checkpoint_wal_pages));
+  auto writer = std::make_unique<sqlite::Writer>(std::move(db), std::move(checkpointer), options);
   return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(writer)));
 }
 

@@ -44,6 +44,9 @@ struct SqliteStoreOptions {
   // it saves only ~0.6 KiB on a typical 1 KiB span; larger payloads compress fast per byte and
   // the saving is worth it.
   size_t compress_min_bytes = 4096;
+  // WAL size, in pages of 8 KiB, at which the checkpointer copies the WAL into store.db on its
+  // own thread (store/sqlite/checkpointer.h); SQLite's own default is the same 1000.
+  int64_t checkpoint_wal_pages = 1000;
   // SQLite page cache of the writer connection, in KiB.
   int writer_cache_kib = 64 * 1024;
   // SQLite page cache of each reader connection, in KiB.

@@ -13,6 +13,7 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "gtest/gtest.h"
 #include "store/conformance/store_conformance.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/payload.h"
 #include "store/sqlite/schema.h"
@@ -280,6 +281,112 @@ TEST(WalSyncerTest, RunsCallbacksInOrderAfterSyncingAndFollowsAReplacedFile) {
     EXPECT_EQ(missing.code(), absl::StatusCode::kUnavailable);
     EXPECT_NE(missing.message().find(wal), std::string::npos) << missing;
   }
+}
+
+// A database in WAL mode with SQLite's automatic checkpoint off (as the writer runs it), holding
+// rows committed in the WAL only; `wal_pages` is the WAL's size after the last commit.
+struct WalOnlyDatabase {
+  std::unique_ptr<sqlite::Connection> db;
+  int64_t wal_pages = 0;
+};
+
+void OpenWalOnlyDatabase(const TempDir& dir, int rows, WalOnlyDatabase& out) {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
+  ASSERT_TRUE(db.ok()) << db.status();
+  out.db = *std::move(db);
+  out.db->SetWalHook([&out](int64_t pages) { out.wal_pages = pages; });
+  ASSERT_TRUE(out.db->Exec("PRAGMA journal_mode = WAL; CREATE TABLE t(v BLOB)").ok());
+  for (int i = 0; i < rows; ++i) {
+    ASSERT_TRUE(out.db->Exec("INSERT INTO t VALUES(zeroblob(4000))").ok());
+  }
+}
+
+int64_t FileSize(const std::string& path) {
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  return error ? -1 : static_cast<int64_t>(size);
+}
+
+TEST(CheckpointerTest, CopiesTheWalIntoTheDatabaseOnceItReachesItsSize) {
+  TempDir dir;
+  const std::string db_path = dir.path() + "/store.db";
+  WalOnlyDatabase database;
+  ASSERT_NO_FATAL_FAILURE(OpenWalOnlyDatabase(dir, 20, database));
+  ASSERT_GE(database.wal_pages, 20);
+  // The rows are in the WAL only: the hook turned SQLite's own checkpoint off.
+  EXPECT_LT(FileSize(db_path), 20 * 4000);
+
+  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> checkpointer =
+      sqlite::Checkpointer::Open(db_path, 1000, /*start_pages=*/database.wal_pages + 1);
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
+  (*checkpointer)->WalGrew(database.wal_pages);  // below its size: nothing to do
+  (*checkpointer)->WaitIdle();
+  EXPECT_EQ((*checkpointer)->passes(), 0);
+  EXPECT_LT(FileSize(db_path), 20 * 4000);
+  EXPECT_FALSE((*checkpointer)->WriterMustCheckpoint(database.wal_pages));
+
+  ASSERT_TRUE(database.db->Exec("INSERT INTO t VALUES(zeroblob(4000))").ok());
+  (*checkpointer)->WalGrew(database.wal_pages);
+  (*checkpointer)->WaitIdle();
+  EXPECT_EQ((*checkpointer)->passes(), 1);
+  EXPECT_EQ((*checkpointer)->failures(), 0);
+  EXPECT_GE(FileSize(db_path), 21 * 4000);
+  EXPECT_TRUE((*checkpointer)->WriterMustCheckpoint(4 * (database.wal_pages + 1)));
+}
+
+TEST(CheckpointerTest, TheStoreCopiesItsWalWhileItWritesAndKeepsItBounded) {
+  TempDir dir;
+  const std::string db_path = dir.path() + "/store.db";
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(SqliteStoreOptions{.dir = dir.path(), .checkpoint_wal_pages = 8});
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int kTraces = 200;
+  for (int trace = 0; trace < kTraces; ++trace) {
+    WriteBatch batch{.project = "p"};
+    for (int i = 0; i < 20; ++i) {
+      model::Observation o;
+      o.trace_id = absl::StrCat("t", trace);
+      o.id = absl::StrCat("o", i);
+      o.start_time_ns = 1'000'000 + i;
+      o.input = absl::StrCat(trace, "-", i, std::string(2000, 'x'));
+      batch.observations.push_back(o);
+    }
+    ASSERT_TRUE(WriteAndWait(**store, std::move(batch)).ok());
+  }
+  // ~12 MB written: most of it is in store.db, and the WAL was restarted instead of growing (the
+  // writer checkpoints at 32 pages; one commit here writes ~8).
+  EXPECT_GT(FileSize(db_path), 8 << 20);
+  EXPECT_LT(FileSize(db_path + "-wal"), 1 << 20);
+  absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", absl::StrCat("t", kTraces - 1));
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->observations.size(), 20u);
+}
+
+// Payload partitions created before they became rowid tables are WITHOUT ROWID tables; both
+// layouts are read, rewritten and erased alike.
+TEST(SqliteStoreTest, ReadsRewritesAndErasesPayloadsInAnOlderPartitionLayout) {
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(WriteOneObservationAndDowngrade(
+      dir,
+      "CREATE TABLE old(trace_id TEXT NOT NULL, id TEXT NOT NULL, payload BLOB NOT NULL, "
+      "PRIMARY KEY(trace_id, id)) WITHOUT ROWID; INSERT INTO old SELECT trace_id, id, payload FROM payloads_1; "
+      "DROP TABLE payloads_1; ALTER TABLE old RENAME TO payloads_1"));
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<model::Observation> read = (*store)->GetObservation("p", "t", "o");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->payload_expired);
+  model::Observation o = *read;
+  o.input = "rewritten";
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {o}}).ok());
+  read = (*store)->GetObservation("p", "t", "o");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->input, "rewritten");
+  absl::StatusOr<EraseStats> erased = (*store)->Erase(EraseRequest{.project = "p", .trace_id = "t"});
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(erased->observations, 1);
+  EXPECT_EQ((*store)->GetObservation("p", "t", "o").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(SqliteCatalogTest, UpgradesALayoutVersion4CatalogWithAnEmptyAuditLog) {

@@ -519,7 +519,8 @@ void StripPayload(EncodedObservation& encoded) {
 
 }  // namespace
 
-Writer::Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options)
+Writer::Writer(std::unique_ptr<Connection> db, std::unique_ptr<Checkpointer> checkpointer,
+               const SqliteStoreOptions& options)
     : max_queue_observations_(options.max_queue_observations),
       max_commit_observations_(options.max_commit_observations),
       max_batch_wait_ms_(options.max_batch_wait_ms),
@@ -528,8 +529,12 @@ Writer::Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options
       syncer_(options.sync_full ? std::make_unique<WalSyncer>(
                                       (std::filesystem::path(options.dir) / "store.db-wal").string())
                                 : nullptr),
+      checkpointer_(std::move(checkpointer)),
       cache_(options.summary_cache_observations),
-      thread_([this] { Run(); }) {}
+      thread_([this] { Run(); }) {
+  // Before any commit: the thread waits for a write first.
+  db_->SetWalHook([this](int64_t wal_pages) { wal_pages_ = wal_pages; });
+}
 
 Writer::~Writer() {
   Drain();
@@ -724,8 +729,24 @@ void Writer::Run() {
     } else {
       for (Pending& pending : group) pending.done(status);
     }
+    CheckpointAfterCommit();
     absl::MutexLock lock(&mu_);
     committing_ = false;
+  }
+}
+
+void Writer::CheckpointAfterCommit() {
+  if (wal_pages_ == 0) return;
+  const int64_t wal_pages = std::exchange(wal_pages_, 0);
+  if (!checkpointer_->WriterMustCheckpoint(wal_pages)) {
+    checkpointer_->WalGrew(wal_pages);
+    return;
+  }
+  // The pass in progress has copied most of the WAL; after it, a checkpoint here, between two
+  // commits, copies the rest and completes, so the next commit restarts the WAL.
+  checkpointer_->WaitIdle();
+  if (absl::Status status = db_->Exec("PRAGMA wal_checkpoint(PASSIVE)"); !status.ok()) {
+    LogWarn("WAL checkpoint on the writer failed (retried after the next commit): ", status.message());
   }
 }
 
@@ -760,7 +781,11 @@ absl::Status Writer::CommitPurge(Pending& pending) {
   // The WAL still holds the pages as they were before the erasure (earlier commits wrote them
   // there). A TRUNCATE checkpoint copies the current pages into store.db and empties the WAL; it
   // waits (busy_timeout) for readers of older snapshots, and if one outlives that the WAL is
-  // left for the next erasure or checkpoint, with a warning.
+  // left for the next erasure or checkpoint, with a warning. A pass of the checkpointer would
+  // make it fail at once (one checkpoint at a time, no waiting): let it finish first; only this
+  // thread starts passes (WalGrew), so none starts in between.
+  checkpointer_->WaitIdle();
+  wal_pages_ = 0;  // the COMMIT above reported it; the WAL is emptied here
   TRACKLY_ASSIGN_OR_RETURN(int64_t busy, db_->QueryInt("PRAGMA wal_checkpoint(TRUNCATE)"));
   if (busy != 0) {
     LogWarn("erasure or expiry committed, but a long read kept the WAL from being truncated; older copies "

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/payload_partitions.h"
 #include "store/sqlite/rows.h"
@@ -34,8 +35,10 @@ namespace trackly::store::sqlite {
 class Writer {
  public:
   // Takes the write connection (schema applied, pragmas set: synchronous=NORMAL, the WalSyncer
-  // adds the fsync when options.sync_full) and starts the thread.
-  Writer(std::unique_ptr<Connection> db, const SqliteStoreOptions& options);
+  // adds the fsync when options.sync_full) and the checkpointer of the same file, which takes
+  // over SQLite's automatic checkpoints, and starts the thread.
+  Writer(std::unique_ptr<Connection> db, std::unique_ptr<Checkpointer> checkpointer,
+         const SqliteStoreOptions& options);
   ~Writer();  // Drain()s, then stops the thread
 
   void Write(WriteBatch batch, WriteCallback done);
@@ -115,6 +118,9 @@ class Writer {
   // on the same data directory) committed since the last commit, as it may have rewritten rows
   // the cache holds. PRAGMA data_version changes exactly then.
   absl::Status ForgetCacheIfChangedElsewhere();
+  // After a commit: hands the WAL to the checkpointer, or checkpoints here when it has grown too
+  // far for the checkpointer alone (checkpointer.h).
+  void CheckpointAfterCommit();
 
   const size_t max_queue_observations_;
   const size_t max_commit_observations_;
@@ -122,6 +128,8 @@ class Writer {
   const size_t compress_min_bytes_;
   std::unique_ptr<Connection> db_;  // used by the writer thread only
   std::unique_ptr<WalSyncer> syncer_;  // null unless options.sync_full
+  std::unique_ptr<Checkpointer> checkpointer_;
+  int64_t wal_pages_ = 0;  // the WAL's size after the last commit (0: none since); writer thread only
   SummaryCache cache_;              // used by the writer thread only
   int64_t data_version_ = -1;       // used by the writer thread only
   PartitionWriter partitions_;      // used by the writer thread only
