@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "cli/command.h"
+#include "cli/store_access.h"
 #include "server/app.h"
 #include "server/audit_log.h"
 #include "server/options.h"
@@ -40,11 +41,7 @@ struct ServeArgs {
 absl::StatusOr<server::ServerOptions> LoadOptions(const ServeArgs& args) {
   server::OptionSources sources;
   sources.config_path = args.config_path;
-  sources.env = [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
+  sources.env = Environment;
   const std::vector<server::OptionInfo>& infos = server::ServerOptionInfos();
   for (size_t i = 0; i < infos.size(); ++i) {
     if (args.options[i]->count() > 0) sources.flags.emplace_back(infos[i].flag, args.values[i]);
@@ -104,14 +101,7 @@ absl::StatusOr<Stores> OpenStores(const server::ServerOptions& options) {
     TRACKLY_ASSIGN_OR_RETURN(stores.backing, store::SqliteStore::Open(store_options));
     return stores;
   }
-  TRACKLY_ASSIGN_OR_RETURN(server::ClickHouseAddress address, server::ParseClickHouseUrl(options.clickhouse_url));
-  store::ClickHouseStoreOptions clickhouse;
-  clickhouse.server.host = address.host;
-  clickhouse.server.port = address.port;
-  clickhouse.server.user = options.clickhouse_user;
-  clickhouse.server.password = options.clickhouse_password;
-  clickhouse.database = options.clickhouse_database;
-  clickhouse.max_queue_observations = static_cast<size_t>(options.writer_queue_observations);
+  TRACKLY_ASSIGN_OR_RETURN(store::ClickHouseStoreOptions clickhouse, ClickHouseOptionsOf(options));
   TRACKLY_ASSIGN_OR_RETURN(stores.backing, store::ClickHouseStore::Open(clickhouse));
   spool::SpooledStoreOptions spooled;
   spooled.spool.directory =

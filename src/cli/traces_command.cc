@@ -1,7 +1,8 @@
 // `trackly traces` (the newest traces of a project), `trackly trace ID` (one trace as a tree) and
 // `trackly export` (whole traces as JSON lines or OTLP/JSON, query/export.h), read straight from
-// the data directory's store. A server may be running on the same directory:
-// SQLite in WAL mode lets this process read while the server writes.
+// the store `trackly serve` stores into (store_access.h): the data directory's embedded store, where
+// a server may be running on the same directory (SQLite in WAL mode lets this process read while
+// the server writes), or ClickHouse.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "cli/command.h"
+#include "cli/store_access.h"
 #include "cli/trace_filters.h"
 #include "cli/trace_view.h"
 #include "model/codec.h"
@@ -18,7 +20,6 @@
 #include "query/query_service.h"
 #include "server/audit_log.h"
 #include "store/sqlite/sqlite_catalog.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace trackly::cli {
 namespace {
@@ -36,23 +37,12 @@ struct TracesArgs {
   bool text = false;             // diff: line diffs of changed inputs and outputs
 };
 
-// Opens the store for reading, after checking that the project exists so a typo gets a clear
-// message instead of an empty list.
-absl::StatusOr<std::unique_ptr<store::SqliteStore>> OpenStore(const std::string& data_dir,
-                                                              const std::string& project) {
-  TRACKLY_RETURN_IF_ERROR(CheckDataDir(data_dir));
-  {
-    TRACKLY_ASSIGN_OR_RETURN(auto catalog, store::SqliteCatalog::Open(data_dir));
-    absl::StatusOr<store::Project> found = catalog->GetProject(project);
-    if (absl::IsNotFound(found.status())) {
-      return absl::NotFoundError(absl::StrCat("unknown project '", project, "' in ", data_dir,
-                                              " (see `trackly projects list`)"));
-    }
-    TRACKLY_RETURN_IF_ERROR(found.status());
-  }
-  store::SqliteStoreOptions options;
-  options.dir = data_dir;
-  return store::SqliteStore::Open(options);
+// Opens the store for reading (store_access.h), after checking that the project exists so a typo
+// gets a clear message instead of an empty list.
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir, const std::string& project) {
+  TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(data_dir));
+  TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, project));
+  return OpenStoreForReading(data_dir);
 }
 
 absl::Status ListTraces(const TracesArgs& args) {

@@ -12,10 +12,10 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "cli/command.h"
+#include "cli/store_access.h"
 #include "cli/trace_filters.h"
 #include "cli/trace_view.h"
 #include "query/workflow.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace trackly::cli {
 namespace {
@@ -132,9 +132,7 @@ absl::Status Workflow(const WorkflowArgs& args) {
   }
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
-  store::SqliteStoreOptions options;
-  options.dir = args.data_dir;
-  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> store, store::SqliteStore::Open(options));
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OpenStoreForReading(args.data_dir));
   TRACKLY_ASSIGN_OR_RETURN(model::Json result, diff ? query::WorkflowDiffJson(*store, args.project, params)
                                                     : query::WorkflowGraphJson(*store, args.project, params));
   if (args.json) {

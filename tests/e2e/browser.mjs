@@ -20,6 +20,33 @@ export function loginLink(server, dataDir, project, path = '/') {
   return url.replace('/#login=', `${path}#login=`);
 }
 
+// A page of a fresh context of `browser`, signed in to `project` of `server` (data directory
+// `dataDir`) with a one-time link that lands on `path`; resolves once the UI shows it is signed
+// in. `problems` collects, from then on and for every page of the context, what a broken page
+// shows: an uncaught error, a console error (Chromium logs every failed fetch there too), a
+// dialog, and an API request that failed or answered 4xx/5xx. Requests the UI aborts itself
+// (leaving a page) are not problems. Close with `context.close()`.
+export async function openSignedIn(browser, server, dataDir, { project = 'default', path = '/' } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const problems = [];
+  const isApi = (url) => new URL(url).pathname.startsWith('/api/');
+  const watch = (page) => {
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
+    page.on('requestfailed', (r) => {
+      if (isApi(r.url()) && r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${r.url()}: ${r.failure()?.errorText}`);
+    });
+    page.on('response', (r) => { if (isApi(r.url()) && r.status() >= 400) problems.push(`${r.url()}: HTTP ${r.status()}`); });
+  };
+  context.on('page', watch);
+  const page = await context.newPage();
+  const res = await page.goto(loginLink(server, dataDir, project, path));
+  if (res?.status() !== 200) throw new Error(`the UI answered ${res?.status()} at ${path}`);
+  await page.getByText('Sign out').waitFor();
+  return { context, page, problems };
+}
+
 // Runs in every document of a context before its own scripts: records, in `window.__injections`
 // and through the `__reportInjection` binding, anything hostile data could make the page do —
 // a write to `window.__xss` (what every test payload does when it runs), a CSP violation, and

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { getJson, waitFor } from './harness.mjs';
 
 export const CLICKHOUSE_BINARY = process.env.CLICKHOUSE_SERVER ?? '/usr/sbin/clickhouse-server';
 
@@ -121,4 +122,15 @@ export async function startClickHouse(dir) {
   };
   await server.start();
   return server;
+}
+
+// Resolves once `node` (a trackly node with `--store clickhouse`) has shipped every write it
+// acknowledged to ClickHouse: its health shows no record waiting in the spool (docs/scale-out.md
+// "The spool"). Only then can a read through the node see them.
+export async function waitForSpoolShipped(node, key, timeoutMs = 120_000) {
+  await waitFor(`the spool of ${node.url} to ship`, async () => {
+    const { status, json, body } = await getJson(node, '/api/v1/health', key);
+    if (status !== 200) return body;
+    return json.spool.records_waiting === 0 ? true : json.spool;
+  }, timeoutMs);
 }

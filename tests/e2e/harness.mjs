@@ -1,5 +1,6 @@
 // Starts and stops the real trackly binary for end-to-end tests. The server listens on port 0 and
 // prints "trackly listening on http://HOST:PORT"; we wait for that line instead of sleeping.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +17,10 @@ export function removeDir(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// Runs a CLI command and returns its stdout (throws with stderr on a non-zero exit).
-export function cli(args) {
-  return execFileSync(BINARY, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// Runs a CLI command and returns its stdout (throws with stderr on a non-zero exit). `env` is
+// added to this process's environment.
+export function cli(args, env = {}) {
+  return execFileSync(BINARY, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 }
 
 // Creates a project (if missing) and a key with the given scopes; returns the key JSON.
@@ -87,4 +89,18 @@ export function filesHolding(dir, word) {
   };
   walk(dir);
   return found;
+}
+
+// Polls `check` (it may be async) every 200 ms until it returns true; fails after `timeoutMs`
+// naming `what` and the last thing `check` returned. For what a test cannot be told about (a
+// spool shipping, a background evaluation), instead of sleeping for a fixed time.
+export async function waitFor(what, check, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
 }

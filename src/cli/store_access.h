@@ -1,0 +1,32 @@
+// Which store the CLI's commands reach, chosen the way `trackly serve` chooses it: `store` in the
+// server options (TRACKLY_STORE; server/options.h) names the embedded store of the data directory
+// or a ClickHouse database (TRACKLY_CLICKHOUSE_URL, _DATABASE, _USER, _PASSWORD).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/options.h"
+#include "store/clickhouse/clickhouse_store.h"
+#include "store/store.h"
+
+namespace trackly::cli {
+
+// The process environment, as server::OptionSources::env wants it (nullopt = unset).
+std::optional<std::string> Environment(const std::string& name);
+
+// The ClickHouse store `options` name (options.store is "clickhouse"): its address, credentials,
+// database and write queue bound.
+absl::StatusOr<store::ClickHouseStoreOptions> ClickHouseOptionsOf(const server::ServerOptions& options);
+
+// The store the read commands (traces, trace, diff, export, workflow) read for `data_dir`: its
+// embedded store, or with TRACKLY_STORE=clickhouse in the environment (or `store = "clickhouse"` in
+// the config file TRACKLY_CONFIG names) the ClickHouse database the TRACKLY_CLICKHOUSE_* variables
+// name, as a node started with the same environment stores into.
+// ClickHouse is read directly, not through a node's spool, so spans a node acknowledged and has not
+// shipped yet are not seen. Invalid options are an InvalidArgument naming the variable.
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& data_dir);
+
+}  // namespace trackly::cli
