@@ -79,9 +79,9 @@ void AddAlertApiRoutes(Router& router, const AlertApi& api) {
 void AddRetentionApiRoutes(Router& router, store::Catalog& catalog, const RetentionDefaults& defaults,
                            RetentionExpirer& expirer, AuditLog& audit) {
   router.Add(http::verb::get, "/api/v1/retention", store::kScopeAdmin, GetRetentionHandler(catalog, defaults));
-  router.Add(http::verb::put, "/api/v1/retention", store::kScopeAdmin, PutRetentionHandler(catalog, audit));
+  router.Add(http::verb::put, "/api/v1/retention", store::kScopeAdmin, PutRetentionHandler(catalog, expirer, audit));
   router.Add(http::verb::delete_, "/api/v1/retention", store::kScopeAdmin,
-             DeleteRetentionHandler(catalog, defaults, audit));
+             DeleteRetentionHandler(catalog, defaults, expirer, audit));
   router.Add(http::verb::post, "/api/v1/retention/run", store::kScopeAdmin, RunRetentionHandler(expirer, audit));
 }
 

@@ -43,6 +43,9 @@ absl::StatusOr<ExpiryPassStats> RetentionExpirer::RunPass() {
   TRACKLY_ASSIGN_OR_RETURN(std::vector<store::RetentionRecord> retentions, EffectiveRetentions(catalog_, defaults_));
   ExpiryPassStats stats;
   absl::Status first_error;
+  // Every project first, those keeping everything too: the store lays out their rows by it, and
+  // one project's expiry may drop a partition shared with others only if it knows theirs.
+  for (const store::RetentionRecord& retention : retentions) NoteRetention(retention);
   for (const store::RetentionRecord& retention : retentions) {
     if (retention.payload_days == 0 && retention.summary_days == 0) continue;
     ++stats.projects;
@@ -63,8 +66,13 @@ absl::StatusOr<ExpiryPassStats> RetentionExpirer::RunPass() {
 absl::StatusOr<store::ExpireStats> RetentionExpirer::RunProject(std::string_view project) {
   absl::MutexLock pass(&pass_mu_);
   TRACKLY_ASSIGN_OR_RETURN(EffectiveRetention retention, EffectiveRetentionOf(catalog_, defaults_, project));
+  NoteRetention(retention.record);
   if (retention.record.payload_days == 0 && retention.record.summary_days == 0) return store::ExpireStats{};
   return Expire(retention.record);
+}
+
+void RetentionExpirer::NoteRetention(const store::RetentionRecord& retention) {
+  store_.NoteRetention(retention.project, retention.payload_days, retention.summary_days);
 }
 
 void RetentionExpirer::Start(absl::Duration interval) {

@@ -39,11 +39,16 @@ class RetentionExpirer {
   RetentionExpirer(store::Store& store, store::Catalog& catalog, RetentionDefaults defaults, const Clock& clock);
   ~RetentionExpirer();  // stops the background pass, waiting for a running one to finish
 
-  // One pass over every project of the catalog, now. A project whose expiry fails is logged and
+  // One pass over every project of the catalog, now: tells the store every project's retention
+  // (Store::NoteRetention), then expires each. A project whose expiry fails is logged and
   // skipped; the first such error is returned after the others ran.
   absl::StatusOr<ExpiryPassStats> RunPass();
-  // One project's expiry, now; NotFound for an unknown project.
+  // One project's expiry, now, after telling the store its retention; NotFound for an unknown
+  // project.
   absl::StatusOr<store::ExpireStats> RunProject(std::string_view project);
+  // Tells the store the retention a project follows from now on (Store::NoteRetention), as every
+  // pass does for every project; for a change through the API, so it applies before the next pass.
+  void NoteRetention(const store::RetentionRecord& retention);
 
   // Starts a thread that runs a pass at once and then every `interval`. Call at most once.
   void Start(absl::Duration interval);

@@ -80,8 +80,8 @@ Handler GetRetentionHandler(store::Catalog& catalog, RetentionDefaults defaults)
   };
 }
 
-Handler PutRetentionHandler(store::Catalog& catalog, AuditLog& audit) {
-  return [&catalog, &audit](RequestContext context, Responder respond) {
+Handler PutRetentionHandler(store::Catalog& catalog, RetentionExpirer& expirer, AuditLog& audit) {
+  return [&catalog, &expirer, &audit](RequestContext context, Responder respond) {
     std::optional<store::RetentionRecord> before;
     absl::StatusOr<store::RetentionRecord> stored = [&]() -> absl::StatusOr<store::RetentionRecord> {
       TRACKLY_RETURN_IF_ERROR(NoQuery(context));
@@ -93,6 +93,7 @@ Handler PutRetentionHandler(store::Catalog& catalog, AuditLog& audit) {
       return catalog.PutRetention(record);
     }();
     if (!stored.ok()) return respond(ErrorResponse(stored.status()));
+    expirer.NoteRetention(*stored);
     const model::Json answer = RetentionJson(EffectiveRetention{.record = *stored, .from_project = true});
     respond(RecordedOr(audit,
                        RequestEvent(context, audit_action::kRetentionUpdate, "", RetentionAuditDetails(before, *stored)),
@@ -100,8 +101,9 @@ Handler PutRetentionHandler(store::Catalog& catalog, AuditLog& audit) {
   };
 }
 
-Handler DeleteRetentionHandler(store::Catalog& catalog, RetentionDefaults defaults, AuditLog& audit) {
-  return [&catalog, defaults, &audit](RequestContext context, Responder respond) {
+Handler DeleteRetentionHandler(store::Catalog& catalog, RetentionDefaults defaults, RetentionExpirer& expirer,
+                               AuditLog& audit) {
+  return [&catalog, defaults, &expirer, &audit](RequestContext context, Responder respond) {
     absl::StatusOr<std::optional<store::RetentionRecord>> removed =
         [&]() -> absl::StatusOr<std::optional<store::RetentionRecord>> {
       TRACKLY_RETURN_IF_ERROR(NoQuery(context));
@@ -112,6 +114,7 @@ Handler DeleteRetentionHandler(store::Catalog& catalog, RetentionDefaults defaul
                                             .payload_days = defaults.payload_days,
                                             .summary_days = defaults.summary_days},
                                  .from_project = false};
+    expirer.NoteRetention(now.record);
     respond(RecordedOr(audit,
                        RequestEvent(context, audit_action::kRetentionRemove, "",
                                     RetentionAuditDetails(*removed, std::nullopt)),

@@ -30,11 +30,12 @@ model::Json RetentionAuditDetails(const std::optional<store::RetentionRecord>& b
 Handler GetRetentionHandler(store::Catalog& catalog, RetentionDefaults defaults);
 // PUT /api/v1/retention, body {"payload_days": N, "summary_days": M} (both required, whole
 // numbers) → as GET after the change. 400 naming the field for a body that is not such an object
-// or fails store::ValidateRetention.
-Handler PutRetentionHandler(store::Catalog& catalog, AuditLog& audit);
+// or fails store::ValidateRetention. The store is told at once (RetentionExpirer::NoteRetention).
+Handler PutRetentionHandler(store::Catalog& catalog, RetentionExpirer& expirer, AuditLog& audit);
 // DELETE /api/v1/retention → as GET after the change: the project follows the defaults again.
-// Audited also when the project had none of its own (before and after null).
-Handler DeleteRetentionHandler(store::Catalog& catalog, RetentionDefaults defaults, AuditLog& audit);
+// Audited also when the project had none of its own (before and after null). The store is told.
+Handler DeleteRetentionHandler(store::Catalog& catalog, RetentionDefaults defaults, RetentionExpirer& expirer,
+                               AuditLog& audit);
 // POST /api/v1/retention/run → {"expired": {"partitions_dropped", "traces_cleared",
 // "traces_removed"}}: the caller's project's retention applied now (RetentionExpirer::RunProject),
 // blocking until the store is done; audited as retention.run with those counts.

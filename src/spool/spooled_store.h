@@ -14,7 +14,9 @@
 //   Writes of the backing store are idempotent upserts (store.h), so a segment shipped twice
 //   (a retry after a lost answer, or a crash before the spool deleted it) leaves no duplicates.
 // - Every other method (reads, metrics, RewriteObservations) is the backing store's; Erase,
-//   DropSampledOut and Expire ship the spool first.
+//   DropSampledOut and Expire ship the spool first. NoteRetention reaches the backing store at
+//   once, so batches still in the spool are laid out by the retention in force when they ship
+//   (a placement only: expiry judges every project by its current retention).
 #pragma once
 
 #include <functional>

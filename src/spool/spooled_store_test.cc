@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -62,8 +64,15 @@ class FlakyStore final : public store::Store {
     return store::ExpireStats{.partitions_dropped = 1, .traces_cleared = 2, .traces_removed = 3};
   }
 
+  void NoteRetention(std::string_view project, int32_t payload_days, int32_t summary_days) override {
+    absl::MutexLock lock(&mu);
+    noted = absl::StrCat(std::string(project), " ", payload_days, " ", summary_days);
+  }
+
   std::atomic<int> attempts{0};
   std::atomic<int> expire_calls{0};
+  absl::Mutex mu;
+  std::string noted ABSL_GUARDED_BY(mu);  // the last NoteRetention: "project payload summary"
   std::atomic<int> traces_held_at_expire{-1};
 
  private:
@@ -230,6 +239,19 @@ TEST_F(SpooledStoreTest, ExpireShipsWhatWasAcknowledgedFirst) {
   EXPECT_EQ(stats->partitions_dropped, 1);  // the backing store's answer, passed on
   EXPECT_EQ(stats->traces_cleared, 2);
   EXPECT_EQ(stats->traces_removed, 3);
+}
+
+// The retention a project follows is the backing store's to know at once, even while the spool
+// cannot ship (it only decides where rows are put as they ship).
+TEST_F(SpooledStoreTest, NoteRetentionReachesTheBackingStoreAtOnce) {
+  FlakyStore down(*sqlite_, /*failures=*/1'000'000);
+  auto spooled = SpooledStore::Open(down, Options());
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
+  ASSERT_TRUE(WriteAcked(**spooled, {.project = "p", .observations = {Span("t1", "a")}}).ok());
+  (*spooled)->NoteRetention("p", 7, 30);
+  absl::MutexLock lock(&down.mu);
+  EXPECT_EQ(down.noted, "p 7 30");
 }
 
 TEST_F(SpooledStoreTest, ExpireIsUnavailableWhileTheSpoolCannotShip) {

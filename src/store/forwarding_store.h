@@ -49,6 +49,9 @@ class ForwardingStore : public Store {
     return backing_.DropSampledOut(project, trace_ids);
   }
   absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request) override { return backing_.Expire(request); }
+  void NoteRetention(std::string_view project, int32_t payload_days, int32_t summary_days) override {
+    backing_.NoteRetention(project, payload_days, summary_days);
+  }
   absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override {
     return backing_.QueryMetrics(query);
   }

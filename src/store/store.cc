@@ -48,6 +48,8 @@ absl::StatusOr<ExpireStats> Store::Expire(const ExpireRequest&) {
   return absl::UnimplementedError("this store backend cannot expire data");
 }
 
+void Store::NoteRetention(std::string_view, int32_t, int32_t) {}
+
 int64_t TraceOrderKey(const model::Trace& trace, TraceOrder order) {
   switch (order) {
     case TraceOrder::kStartTime: return trace.start_time_ns;

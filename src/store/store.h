@@ -369,6 +369,22 @@ class Store {
   // InvalidArgument for a missing project or a negative day; Unavailable when draining;
   // Unimplemented for a backend without it (the default).
   virtual absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request);
+  // Tells the store the retention `project` follows from now on, in days (0 = keep forever;
+  // store/retention.h ValidateRetention holds): the payload_days and summary_days the server
+  // turns into that project's ExpireRequests. The server calls it for every project at start and
+  // on every retention pass, and at once when a project's retention changes through the API. A
+  // backend may use it
+  //  - to lay out what it writes next by retention (ClickHouse: the retention class in the
+  //    partition key, docs/scale-out.md "Retention"), so that expiry can drop whole partitions;
+  //    where a row was put never changes what reads return or what Expire removes;
+  //  - in an Expire of another project, to also remove what this retention has expired at the
+  //    store's clock (a day d of a tier of N days has expired once d < DayOf(now) - N) where it
+  //    shares a partition with that project, removed as this project's own Expire would remove it
+  //    (a summary expiry of its traces takes their scores and recomputes their sessions, as Erase
+  //    does). A project never noted keeps everything as far as other projects' Expire goes.
+  // Thread-safe, cheap (no I/O), never fails. The default does nothing (SQLite's payload
+  // partitions are per project and day already, store/sqlite/payload_partitions.h).
+  virtual void NoteRetention(std::string_view project, int32_t payload_days, int32_t summary_days);
 
   // Metrics over the rollups the backend maintains at ingest (store/metrics_query.h), never a
   // scan of observations: the cost of a query grows with the number of time buckets and rollup

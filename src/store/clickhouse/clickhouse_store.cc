@@ -17,6 +17,7 @@
 #include "store/clickhouse/eraser.h"
 #include "store/clickhouse/expirer.h"
 #include "store/clickhouse/queries.h"
+#include "store/clickhouse/retention_classes.h"
 #include "store/clickhouse/rollups.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/rows.h"
@@ -93,17 +94,22 @@ absl::StatusOr<std::unique_ptr<ClickHouseStore>> ClickHouseStore::Open(const Cli
   if (options.database.empty()) return absl::InvalidArgumentError("ClickHouse database: required");
   auto client = std::make_unique<clickhouse::HttpClient>(options.server);
   TRACKLY_ASSIGN_OR_RETURN(clickhouse::ServerInfo server, clickhouse::DescribeServer(*client));
-  TRACKLY_RETURN_IF_ERROR(clickhouse::ApplySchema(*client, server, options.database));
-  return std::unique_ptr<ClickHouseStore>(new ClickHouseStore(options, std::move(client), server));
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::TraceIdsByProject written_during_migration,
+                           clickhouse::ApplySchema(*client, server, options.database));
+  std::unique_ptr<ClickHouseStore> store(new ClickHouseStore(options, std::move(client), server));
+  TRACKLY_RETURN_IF_ERROR(store->RewriteSummaries(written_during_migration));
+  return store;
 }
 
 ClickHouseStore::ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr<clickhouse::HttpClient> client,
                                  const clickhouse::ServerInfo& server)
     : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Get()),
       client_(std::move(client)),
       db_(std::make_unique<clickhouse::Database>(*client_, options_.database, server)),
-      writer_(std::make_unique<clickhouse::Writer>(*db_, options_.clock != nullptr ? *options_.clock : SystemClock::Get(),
-                                                   options_.max_queue_observations, options_.compress_min_bytes)) {}
+      classes_(std::make_unique<clickhouse::RetentionClasses>()),
+      writer_(std::make_unique<clickhouse::Writer>(*db_, clock_, *classes_, options_.max_queue_observations,
+                                                   options_.compress_min_bytes)) {}
 
 ClickHouseStore::~ClickHouseStore() { Drain(); }
 
@@ -569,15 +575,34 @@ absl::StatusOr<EraseStats> ClickHouseStore::DropSampledOut(std::string_view proj
 
 absl::StatusOr<ExpireStats> ClickHouseStore::Expire(const ExpireRequest& request) {
   TRACKLY_RETURN_IF_ERROR(ValidateExpireRequest(request));
-  return RunOnWorker<ExpireStats>(
-      *writer_, [&] { return clickhouse::ExpireProject(*db_, *writer_, request, kMutationTimeout); });
+  return RunOnWorker<ExpireStats>(*writer_, [&] {
+    return clickhouse::ExpireProject(*db_, *writer_, *classes_, clock_.NowNanos(), request, kMutationTimeout);
+  });
+}
+
+void ClickHouseStore::NoteRetention(std::string_view project, int32_t payload_days, int32_t summary_days) {
+  classes_->Note(project, payload_days, summary_days);
+}
+
+absl::Status ClickHouseStore::RewriteSummaries(const clickhouse::TraceIdsByProject& trace_ids_by_project) {
+  for (const auto& [project, trace_ids] : trace_ids_by_project) {
+    for (size_t begin = 0; begin < trace_ids.size(); begin += kRewriteTracesPerJob) {
+      const std::vector<std::string> chunk(
+          trace_ids.begin() + begin, trace_ids.begin() + std::min(trace_ids.size(), begin + kRewriteTracesPerJob));
+      TRACKLY_RETURN_IF_ERROR(RunOnWorker<bool>(*writer_, [&]() -> absl::StatusOr<bool> {
+                                TRACKLY_RETURN_IF_ERROR(writer_->WriteSummaries(project, chunk));
+                                return true;
+                              }).status());
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ClickHouseStore::RecordWorkflowRuns(std::string_view project, std::vector<WorkflowRun> runs) {
   TRACKLY_RETURN_IF_ERROR(ValidateWorkflowRuns(project, runs));
   return RunOnWorker<bool>(*writer_, [&]() -> absl::StatusOr<bool> {
-           TRACKLY_RETURN_IF_ERROR(
-               clickhouse::RecordWorkflowRuns(*db_, project, std::move(runs), writer_->NextVersion()));
+           TRACKLY_RETURN_IF_ERROR(clickhouse::RecordWorkflowRuns(*db_, project, writer_->RetentionClassOf(project),
+                                                                  std::move(runs), writer_->NextVersion()));
            return true;
          })
       .status();

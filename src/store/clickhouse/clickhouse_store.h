@@ -37,16 +37,19 @@
 //    SummingMergeTree, summed at query time (workflow.h). Unlike the tables above they are not
 //    upserts: a RecordWorkflowRuns that fails between its two inserts, or two nodes recording the
 //    same trace at the same moment, can leave a run's difference counted twice or not taken back.
-//  - Retention (Expire): whole day partitions dropped or cleared where they hold one project's
-//    rows only, mutations elsewhere (expirer.h). An observation whose payload expired keeps its
-//    summary column; its payload and trace_payload columns are empty, which reads take as
-//    payload_expired.
+//  - Retention (Expire): the tables expiry acts on are partitioned by (retention class, day), the
+//    class being the project's retention when the row was written (NoteRetention,
+//    clickhouse/retention_classes.h). A partition is dropped or cleared whole where every
+//    project with rows in it has that day expired under its current retention, mutations
+//    elsewhere (expirer.h). An observation whose payload expired keeps its summary column; its
+//    payload and trace_payload columns are empty, which reads take as payload_expired.
 //
 // capabilities().full_text_search is false.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,6 +76,7 @@ struct ClickHouseStoreOptions {
 
 namespace clickhouse {
 class Database;
+class RetentionClasses;
 class Writer;
 struct ServerInfo;
 }  // namespace clickhouse
@@ -118,9 +122,13 @@ class ClickHouseStore final : public Store {
   // DropSampledOutTraces): mutations it waits for.
   absl::StatusOr<EraseStats> DropSampledOut(std::string_view project,
                                             const std::vector<std::string>& trace_ids) override;
-  // On the worker thread: partitions dropped or cleared whole where they hold only the project's
-  // rows, mutations it waits for elsewhere (clickhouse/expirer.h).
+  // On the worker thread: partitions dropped or cleared whole where every project with rows in
+  // them has that day expired, mutations it waits for elsewhere (clickhouse/expirer.h); "now" for
+  // the other projects' retention is options.clock.
   absl::StatusOr<ExpireStats> Expire(const ExpireRequest& request) override;
+  // Rows written from now on get this retention class; other projects' Expire count this
+  // retention for `project` (clickhouse/retention_classes.h).
+  void NoteRetention(std::string_view project, int32_t payload_days, int32_t summary_days) override;
   // On the worker thread: one read of the runs' previous contributions, one insert of signed cell
   // deltas, one insert of the runs' rows (clickhouse/workflow.h, which says what a failure
   // between the inserts or two nodes recording one trace at once leave behind).
@@ -131,11 +139,16 @@ class ClickHouseStore final : public Store {
  private:
   ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr<clickhouse::HttpClient> client,
                   const clickhouse::ServerInfo& server);
+  // Rewrites the summaries of traces other nodes wrote to while a migration copied their tables
+  // (ApplySchema's answer), on the worker thread.
+  absl::Status RewriteSummaries(const std::map<std::string, std::vector<std::string>>& trace_ids_by_project);
 
   const ClickHouseStoreOptions options_;
+  const Clock& clock_;  // options_.clock, or the system clock
   std::unique_ptr<clickhouse::HttpClient> client_;
   std::unique_ptr<clickhouse::Database> db_;  // borrows client_
-  std::unique_ptr<clickhouse::Writer> writer_;  // borrows db_
+  std::unique_ptr<clickhouse::RetentionClasses> classes_;
+  std::unique_ptr<clickhouse::Writer> writer_;  // borrows db_, clock_ and classes_
 };
 
 }  // namespace trackly::store

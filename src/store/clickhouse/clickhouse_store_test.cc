@@ -832,8 +832,8 @@ TEST_F(ClickHouseStoreTest, WorkflowErasureTakesBackOnceEvenWhenRepeated) {
   // Twice back to back, as a retry would, then the mutations are waited for. Versions above
   // the store's (its clock's nanoseconds), as the store's next versions would be.
   constexpr uint64_t kLater = std::numeric_limits<uint64_t>::max() - 10;
-  ASSERT_TRUE(clickhouse::TakeBackWorkflowRuns(db, "p", {"a"}, kLater).ok());
-  ASSERT_TRUE(clickhouse::TakeBackWorkflowRuns(db, "p", {"a"}, kLater + 1).ok());
+  ASSERT_TRUE(clickhouse::TakeBackWorkflowRuns(db, "p", {}, {"a"}, kLater).ok());
+  ASSERT_TRUE(clickhouse::TakeBackWorkflowRuns(db, "p", {}, {"a"}, kLater + 1).ok());
   ASSERT_TRUE(clickhouse::WaitForMutations(db, absl::Minutes(1), "test erasure").ok());
   absl::StatusOr<model::WorkflowRollup> p = (*store)->QueryWorkflowRollup({.project = "p", .name = "agent"});
   ASSERT_TRUE(p.ok()) << p.status();

@@ -124,7 +124,8 @@ absl::StatusOr<EraseStats> EraseTraces(const Database& db, Writer& writer, const
   TRACKLY_ASSIGN_OR_RETURN(TraceRemoval removal, ReadTraceRemoval(db, request.project, std::move(trace_ids)));
   // Erasure only (tail sampling keeps workflow rollups): the traces' contributions are taken back
   // and their workflow_runs rows deleted by a mutation ApplyTraceRemoval's wait covers.
-  TRACKLY_RETURN_IF_ERROR(TakeBackWorkflowRuns(db, removal.project, removal.trace_ids, writer.NextVersion()));
+  TRACKLY_RETURN_IF_ERROR(TakeBackWorkflowRuns(db, removal.project, writer.RetentionClassOf(removal.project),
+                                               removal.trace_ids, writer.NextVersion()));
   TRACKLY_RETURN_IF_ERROR(ApplyTraceRemoval(db, writer, removal, mutation_timeout, "erasure"));
   return removal.stats;
 }

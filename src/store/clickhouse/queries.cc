@@ -59,15 +59,13 @@ absl::StatusOr<ObservationsByTrace> ReadObservationsOfTraces(const Database& db,
                                                              ObservationDetail detail) {
   // kSummaryInputs: the root's payload (unless expired) and the summary of the others, with
   // every trace_payload (DecodeObservation merges it).
-  const std::string columns = detail == ObservationDetail::kFull
-                                  ? ObservationColumns(/*summary_only=*/false)
-                                  : absl::StrCat("argMax(if(parent_id = '' AND payload != '', payload, summary), version), "
-                                                 "argMax(length(payload), version), argMax(trace_payload, version)");
+  const std::string columns =
+      detail == ObservationDetail::kFull ? ObservationColumns(/*summary_only=*/false) : SummaryInputColumns();
   ObservationsByTrace out;
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(
         std::string rows,
-        db.Select(absl::StrCat("SELECT trace_id, ", columns, " FROM observations WHERE project = ", Quote(project),
+        db.Select(absl::StrCat("SELECT trace_id, ", columns, " FROM observations PREWHERE project = ", Quote(project),
                                " AND trace_id IN ", InList(chunk), " GROUP BY trace_id, id FORMAT RowBinary")));
     RowBinaryReader in(rows, "reading observations");
     while (!in.AtEnd()) {
@@ -78,6 +76,27 @@ absl::StatusOr<ObservationsByTrace> ReadObservationsOfTraces(const Database& db,
       TRACKLY_RETURN_IF_ERROR(in.status());
       TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, DecodeObservation(blob, payload_bytes, trace_payload));
       out[trace_id].push_back(std::move(observation));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, TraceRowVersions>> ReadTraceRowVersions(
+    const Database& db, std::string_view project, const std::vector<std::string>& trace_ids) {
+  std::map<std::string, TraceRowVersions> out;
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(
+        std::string rows,
+        db.Select(absl::StrCat("SELECT trace_id, count(), min(version), max(version) FROM observations WHERE ",
+                               "project = ", Quote(project), " AND trace_id IN ", InList(chunk),
+                               " GROUP BY trace_id FORMAT RowBinary")));
+    RowBinaryReader in(rows, "reading the row versions of traces");
+    while (!in.AtEnd()) {
+      std::string trace_id = in.String();
+      TraceRowVersions versions{.rows = in.UInt64(), .min_version = in.UInt64(), .max_version = in.UInt64()};
+      TRACKLY_RETURN_IF_ERROR(in.status());
+      out.emplace(std::move(trace_id), versions);
     }
     return absl::OkStatus();
   }));
@@ -125,7 +144,7 @@ absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view proje
   TracesById out;
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(std::string rows,
-                             db.Select(absl::StrCat("SELECT ", CollapsedTraceColumns(), " FROM traces WHERE project = ",
+                             db.Select(absl::StrCat("SELECT ", CollapsedTraceColumns(), " FROM traces PREWHERE project = ",
                                                     Quote(project), " AND trace_id IN ", InList(chunk),
                                                     " GROUP BY trace_id FORMAT RowBinary")));
     RowBinaryReader in(rows, "reading traces");
@@ -139,8 +158,8 @@ absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view proje
   return out;
 }
 
-absl::StatusOr<TracesBySession> ReadTracesOfSessions(
-    const Database& db, std::string_view project, const std::vector<std::string>& session_ids) {
+absl::StatusOr<TracesBySession> ReadTracesOfSessions(const Database& db, std::string_view project,
+                                                     const std::vector<std::string>& session_ids, bool with_text) {
   TracesBySession out;
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(session_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     // Candidates are the traces with ANY version naming one of the sessions; the outer filter
@@ -148,9 +167,10 @@ absl::StatusOr<TracesBySession> ReadTracesOfSessions(
     const std::string sessions = InList(chunk);
     TRACKLY_ASSIGN_OR_RETURN(
         std::string rows,
-        db.Select(absl::StrCat("SELECT ", LatestTraceColumns(), " FROM (SELECT ", CollapsedTraceColumns(),
-                               " FROM traces WHERE project = ", Quote(project),
-                               " AND trace_id IN (SELECT trace_id FROM traces WHERE project = ", Quote(project),
+        db.Select(absl::StrCat("SELECT ", LatestTraceColumns(), " FROM (SELECT ",
+                               with_text ? CollapsedTraceColumns() : CollapsedTraceColumnsWithoutText(),
+                               " FROM traces PREWHERE project = ", Quote(project),
+                               " AND trace_id IN (SELECT trace_id FROM traces PREWHERE project = ", Quote(project),
                                " AND session_id IN ", sessions, ") GROUP BY trace_id) WHERE session_id_ IN ",
                                sessions, " ORDER BY start_ns_, trace_id FORMAT RowBinary")));
     RowBinaryReader in(rows, "reading the traces of sessions");
@@ -166,26 +186,36 @@ absl::StatusOr<TracesBySession> ReadTracesOfSessions(
 
 absl::StatusOr<std::vector<model::ObservationFragment>> ReadFragments(const Database& db, std::string_view project,
                                                                       std::string_view observation_id) {
-  TRACKLY_ASSIGN_OR_RETURN(
-      std::string rows,
-      db.Select(absl::StrCat("SELECT event_id, argMax(kind, version), argMax(event_ns, version), "
-                             "argMax(fields, version), argMax(payload, version) FROM observation_fragments "
-                             "WHERE project = ",
-                             Quote(project), " AND observation_id = ", Quote(observation_id),
-                             " GROUP BY event_id FORMAT RowBinary")));
-  std::vector<model::ObservationFragment> out;
-  RowBinaryReader in(rows, "reading observation fragments");
-  while (!in.AtEnd()) {
-    model::ObservationFragment fragment;
-    fragment.event_id = in.String();
-    fragment.kind = in.UInt8() == 0 ? model::FragmentKind::kCreate : model::FragmentKind::kUpdate;
-    fragment.event_time_ns = in.Int64();
-    fragment.fields = in.UInt64();
-    std::string_view payload = in.StringView();
-    TRACKLY_RETURN_IF_ERROR(in.status());
-    TRACKLY_ASSIGN_OR_RETURN(fragment.observation, sqlite::DecodePayload(payload));
-    out.push_back(std::move(fragment));
-  }
+  TRACKLY_ASSIGN_OR_RETURN(FragmentsById fragments, ReadFragmentsOf(db, project, {std::string(observation_id)}));
+  return std::move(fragments[std::string(observation_id)]);
+}
+
+absl::StatusOr<FragmentsById> ReadFragmentsOf(const Database& db, std::string_view project,
+                                              const std::vector<std::string>& observation_ids) {
+  FragmentsById out;
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(observation_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(
+        std::string rows,
+        db.Select(absl::StrCat("SELECT observation_id, event_id, argMax(kind, version), argMax(event_ns, version), "
+                               "argMax(fields, version), argMax(payload, version) FROM observation_fragments "
+                               "PREWHERE project = ",
+                               Quote(project), " AND observation_id IN ", InList(chunk),
+                               " GROUP BY observation_id, event_id FORMAT RowBinary")));
+    RowBinaryReader in(rows, "reading observation fragments");
+    while (!in.AtEnd()) {
+      std::string observation_id = in.String();
+      model::ObservationFragment fragment;
+      fragment.event_id = in.String();
+      fragment.kind = in.UInt8() == 0 ? model::FragmentKind::kCreate : model::FragmentKind::kUpdate;
+      fragment.event_time_ns = in.Int64();
+      fragment.fields = in.UInt64();
+      std::string_view payload = in.StringView();
+      TRACKLY_RETURN_IF_ERROR(in.status());
+      TRACKLY_ASSIGN_OR_RETURN(fragment.observation, sqlite::DecodePayload(payload));
+      out[observation_id].push_back(std::move(fragment));
+    }
+    return absl::OkStatus();
+  }));
   return out;
 }
 

@@ -44,7 +44,8 @@ constexpr ValueColumn kValueColumns[] = {
 
 const std::string& InsertRollupSql() {
   static const auto* sql = [] {
-    std::vector<std::string> columns = {"project", "kind", "minute_s", "dims", "trace_id", "version", "day"};
+    std::vector<std::string> columns = {"project", "kind", "minute_s", "dims", "trace_id", "version", "day",
+                                        kRetentionClassColumns};
     for (const ValueColumn& c : kValueColumns) columns.push_back(c.name);
     columns.push_back("latency");
     return new std::string(absl::StrCat("INSERT INTO rollups (", absl::StrJoin(columns, ", "), ") FORMAT RowBinary"));
@@ -54,12 +55,14 @@ const std::string& InsertRollupSql() {
 
 const std::string& InsertRollupCellsSql() {
   static const auto* sql =
-      new std::string("INSERT INTO rollup_cells (project, trace_id, version, day, cells) FORMAT RowBinary");
+      new std::string(absl::StrCat("INSERT INTO rollup_cells (project, trace_id, version, day, ", kRetentionClassColumns,
+                                   ", cells) FORMAT RowBinary"));
   return *sql;
 }
 
-void AppendRollupRow(RowBinaryWriter& out, std::string_view project, std::string_view trace_id, uint64_t version,
-                     const RollupCell& cell, const model::RollupValues& values) {
+void AppendRollupRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention,
+                     std::string_view trace_id, uint64_t version, const RollupCell& cell,
+                     const model::RollupValues& values) {
   out.String(project);
   out.UInt8(static_cast<uint8_t>(cell.kind));
   out.Int64(cell.minute_s);
@@ -67,13 +70,14 @@ void AppendRollupRow(RowBinaryWriter& out, std::string_view project, std::string
   out.String(trace_id);
   out.UInt64(version);
   out.DateOfNanos(cell.minute_s * kSecondNs);
+  AppendRetentionClass(out, retention);
   for (const ValueColumn& c : kValueColumns) out.Int64(values.*c.field);
   out.String(values.latency.Encode());
 }
 
 // A rollup_cells row: the cells as (UInt8 kind, Int64 minute_s, Array(String) dims) in RowBinary.
-void AppendCellsRow(RowBinaryWriter& out, std::string_view project, const TraceRollup& trace, uint64_t version,
-                    const RollupCells& cells) {
+void AppendCellsRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, const TraceRollup& trace,
+                    uint64_t version, const RollupCells& cells) {
   RowBinaryWriter list;
   for (const RollupCell& cell : cells) {
     list.UInt8(static_cast<uint8_t>(cell.kind));
@@ -84,6 +88,7 @@ void AppendCellsRow(RowBinaryWriter& out, std::string_view project, const TraceR
   out.String(trace.trace_id);
   out.UInt64(version);
   out.DateOfNanos(trace.start_ns);
+  AppendRetentionClass(out, retention);
   out.String(list.data());
 }
 
@@ -113,7 +118,7 @@ absl::StatusOr<RollupCellsByTrace> ReadRollupCells(const Database& db, std::stri
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(
         std::string rows,
-        db.Select(absl::StrCat("SELECT trace_id, argMax(cells, version) FROM rollup_cells WHERE project = ",
+        db.Select(absl::StrCat("SELECT trace_id, argMax(cells, version) FROM rollup_cells PREWHERE project = ",
                                Quote(project), " AND trace_id IN ", InList(chunk),
                                " GROUP BY trace_id FORMAT RowBinary")));
     RowBinaryReader in(rows, "reading rollup cells");
@@ -134,7 +139,7 @@ absl::StatusOr<RollupCellsByTrace> ReadRollupCells(const Database& db, std::stri
   return out;
 }
 
-absl::Status WriteRollups(const Database& db, std::string_view project, uint64_t version,
+absl::Status WriteRollups(const Database& db, std::string_view project, RetentionClass retention, uint64_t version,
                           const std::function<uint64_t()>& later_version, const std::vector<TraceRollup>& traces) {
   RowBinaryWriter grown;  // cell lists that gain cells: written before the rows
   RowBinaryWriter rows;
@@ -144,15 +149,15 @@ absl::Status WriteRollups(const Database& db, std::string_view project, uint64_t
     RollupCells now;
     for (const auto& [cell, values] : trace.contribution) {
       now.insert(cell);
-      AppendRollupRow(rows, project, trace.trace_id, version, cell, values);
+      AppendRollupRow(rows, project, retention, trace.trace_id, version, cell, values);
     }
     RollupCells all = now;
     for (const RollupCell& cell : trace.previous) {
       if (now.contains(cell)) continue;
-      AppendRollupRow(rows, project, trace.trace_id, version, cell, zero);  // a tombstone
+      AppendRollupRow(rows, project, retention, trace.trace_id, version, cell, zero);  // a tombstone
       all.insert(cell);
     }
-    if (all.size() > trace.previous.size()) AppendCellsRow(grown, project, trace, version, all);
+    if (all.size() > trace.previous.size()) AppendCellsRow(grown, project, retention, trace, version, all);
     if (all.size() > now.size()) shrunk.emplace_back(&trace, std::move(now));
   }
   if (!grown.data().empty()) TRACKLY_RETURN_IF_ERROR(db.Insert(InsertRollupCellsSql(), grown.data()));
@@ -160,7 +165,7 @@ absl::Status WriteRollups(const Database& db, std::string_view project, uint64_t
   if (shrunk.empty()) return absl::OkStatus();
   const uint64_t shrunk_version = later_version();
   RowBinaryWriter lists;
-  for (const auto& [trace, cells] : shrunk) AppendCellsRow(lists, project, *trace, shrunk_version, cells);
+  for (const auto& [trace, cells] : shrunk) AppendCellsRow(lists, project, retention, *trace, shrunk_version, cells);
   return db.Insert(InsertRollupCellsSql(), lists.data());
 }
 

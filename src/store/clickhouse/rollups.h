@@ -4,9 +4,9 @@
 // (RollupMinuteS), as in the SQLite store.
 //
 // Why per-trace rows and tombstones (ClickHouse has no transactions and no in-place update, and
-// a trace's observations can be replaced): the writer already reads back ALL of a trace's stored
-// observations to recompute its summary, so it writes the trace's whole contribution again,
-// one row per cell (kind, minute, dimension values) and trace, with the summary's version. A
+// a trace's observations can be replaced): the writer already has ALL of a trace's stored
+// observations to recompute its summary (writer.h), so it writes the trace's whole contribution
+// again, one row per cell (kind, minute, dimension values) and trace, with the summary's version. A
 // cell the trace contributed to before and no longer does (its start moved to another minute,
 // its model changed, …) gets a row of zeros. A query collapses each (cell, trace) to its newest
 // row (argMax by version) and sums over traces: exact before any merge, and a retried write
@@ -33,6 +33,7 @@
 #include "model/observation.h"
 #include "model/rollup.h"
 #include "store/clickhouse/queries.h"
+#include "store/clickhouse/retention_classes.h"
 #include "store/metrics_query.h"
 
 namespace trackly::store::clickhouse {
@@ -66,8 +67,9 @@ struct TraceRollup {
 
 // Replaces what each of `traces` contributes: its rows at `version` (the version of the
 // summaries they were computed with), tombstones for the cells it left, and its cell list (a
-// list that shrinks is written last, with the version `later_version()` returns).
-absl::Status WriteRollups(const Database& db, std::string_view project, uint64_t version,
+// list that shrinks is written last, with the version `later_version()` returns), all in the
+// partitions of `retention` (retention_classes.h).
+absl::Status WriteRollups(const Database& db, std::string_view project, RetentionClass retention, uint64_t version,
                           const std::function<uint64_t()>& later_version, const std::vector<TraceRollup>& traces);
 
 // Answers `query` from the rollups (contract: Store::QueryMetrics). Reads the rollup rows of the

@@ -32,6 +32,7 @@ void RowBinaryWriter::String(std::string_view value) {
 void RowBinaryWriter::Int64(int64_t value) { Raw(&value, sizeof(value)); }
 void RowBinaryWriter::UInt64(uint64_t value) { Raw(&value, sizeof(value)); }
 void RowBinaryWriter::UInt8(uint8_t value) { Raw(&value, sizeof(value)); }
+void RowBinaryWriter::UInt16(uint16_t value) { Raw(&value, sizeof(value)); }
 void RowBinaryWriter::Float64(double value) { Raw(&value, sizeof(value)); }
 
 uint16_t DaysSinceEpoch(int64_t unix_ns) {
@@ -97,6 +98,13 @@ uint64_t RowBinaryReader::UInt64() { return static_cast<uint64_t>(Int64()); }
 uint8_t RowBinaryReader::UInt8() {
   const char* bytes = nullptr;
   return Take(1, &bytes) ? static_cast<uint8_t>(*bytes) : 0;
+}
+
+uint16_t RowBinaryReader::UInt16() {
+  const char* bytes = nullptr;
+  uint16_t value = 0;
+  if (Take(sizeof(value), &bytes)) std::memcpy(&value, bytes, sizeof(value));
+  return value;
 }
 
 double RowBinaryReader::Float64() {

@@ -29,6 +29,7 @@ class RowBinaryWriter {
   void Int64(int64_t value);
   void UInt64(uint64_t value);
   void UInt8(uint8_t value);
+  void UInt16(uint16_t value);
   void Float64(double value);
   void DateOfNanos(int64_t unix_ns);  // a Date: DaysSinceEpoch(unix_ns)
   void StringArray(std::span<const std::string> values);
@@ -57,6 +58,7 @@ class RowBinaryReader {
   int64_t Int64();
   uint64_t UInt64();
   uint8_t UInt8();
+  uint16_t UInt16();
   double Float64();
   std::vector<std::string> StringArray();
   std::vector<int64_t> Int64Array();

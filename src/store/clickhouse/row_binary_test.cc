@@ -15,6 +15,7 @@ TEST(RowBinaryTest, RoundTripsEveryType) {
   out.Int64(std::numeric_limits<int64_t>::min());
   out.UInt64(std::numeric_limits<uint64_t>::max());
   out.UInt8(7);
+  out.UInt16(65535);
   out.Float64(0.1 + 0.2);
   out.StringArray(std::vector<std::string>{"red", "blue"});
   out.Int64Array(std::vector<int64_t>{-1, 0, std::numeric_limits<int64_t>::max()});
@@ -25,6 +26,7 @@ TEST(RowBinaryTest, RoundTripsEveryType) {
   EXPECT_EQ(in.Int64(), std::numeric_limits<int64_t>::min());
   EXPECT_EQ(in.UInt64(), std::numeric_limits<uint64_t>::max());
   EXPECT_EQ(in.UInt8(), 7);
+  EXPECT_EQ(in.UInt16(), 65535);
   EXPECT_EQ(in.Float64(), 0.1 + 0.2);
   EXPECT_EQ(in.StringArray(), (std::vector<std::string>{"red", "blue"}));
   EXPECT_EQ(in.Int64Array(), (std::vector<int64_t>{-1, 0, std::numeric_limits<int64_t>::max()}));

@@ -40,8 +40,11 @@ const std::vector<std::string>& ScoreValueColumns() {
   return *columns;
 }
 
-std::string InsertSql(std::string_view table, std::string_view key, const std::vector<std::string>& values) {
-  return absl::StrCat("INSERT INTO ", Sv(table), " (project, ", Sv(key), ", version, day, ", absl::StrJoin(values, ", "),
+// `with_class`: the table has the retention class columns (retention_classes.h), after `day`.
+std::string InsertSql(std::string_view table, std::string_view key, const std::vector<std::string>& values,
+                      bool with_class = false) {
+  return absl::StrCat("INSERT INTO ", Sv(table), " (project, ", Sv(key), ", version, day, ",
+                      with_class ? absl::StrCat(kRetentionClassColumns, ", ") : "", absl::StrJoin(values, ", "),
                       ") FORMAT RowBinary");
 }
 
@@ -130,7 +133,7 @@ std::string DayLiteral(int64_t unix_ns) {
 }
 
 const std::string& InsertTraceSql() {
-  static const auto* sql = new std::string(InsertSql("traces", "trace_id", TraceValueColumns()));
+  static const auto* sql = new std::string(InsertSql("traces", "trace_id", TraceValueColumns(), /*with_class=*/true));
   return *sql;
 }
 const std::string& InsertSessionSql() {
@@ -144,17 +147,29 @@ const std::string& InsertScoreSql() {
 const std::string& InsertObservationSql() {
   static const auto* sql =
       new std::string(InsertSql("observations", "trace_id, id",
-                                {"start_ns", "parent_id", "summary", "payload", "trace_payload"}));
+                                {"start_ns", "parent_id", "summary", "payload", "trace_payload"}, /*with_class=*/true));
   return *sql;
 }
 const std::string& InsertFragmentSql() {
   static const auto* sql = new std::string(
-      InsertSql("observation_fragments", "observation_id, event_id", {"kind", "event_ns", "fields", "payload"}));
+      InsertSql("observation_fragments", "observation_id, event_id", {"kind", "event_ns", "fields", "payload"},
+                /*with_class=*/true));
   return *sql;
 }
 
 const std::string& CollapsedTraceColumns() {
   static const auto* sql = new std::string(Collapsed("trace_id", TraceValueColumns()));
+  return *sql;
+}
+const std::string& CollapsedTraceColumnsWithoutText() {
+  static const auto* sql = [] {
+    std::vector<std::string> select = {"trace_id"};
+    for (const std::string& c : TraceValueColumns()) {
+      const bool text = c == "metadata" || c == "input" || c == "output";
+      select.push_back(text ? absl::StrCat("'' AS ", c, "_") : absl::StrCat("argMax(", c, ", version) AS ", c, "_"));
+    }
+    return new std::string(absl::StrJoin(select, ", "));
+  }();
   return *sql;
 }
 const std::string& LatestTraceColumns() {
@@ -178,11 +193,13 @@ const std::string& LatestScoreColumns() {
   return *sql;
 }
 
-void AppendTraceRow(RowBinaryWriter& out, std::string_view project, uint64_t version, const model::Trace& t) {
+void AppendTraceRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                    const model::Trace& t) {
   out.String(project);
   out.String(t.id);
   out.UInt64(version);
   out.DateOfNanos(t.start_time_ns);
+  AppendRetentionClass(out, retention);
   out.String(t.name);
   out.Int64(t.start_time_ns);
   out.Int64(t.end_time_ns);
@@ -300,13 +317,14 @@ absl::StatusOr<model::Score> ReadScore(RowBinaryReader& in) {
   return s;
 }
 
-void AppendObservationRow(RowBinaryWriter& out, std::string_view project, uint64_t version,
-                          const model::Observation& o, std::string_view payload) {
+void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                          const model::Observation& o, std::string_view payload, std::string* summary_column) {
   out.String(project);
   out.String(o.trace_id);
   out.String(o.id);
   out.UInt64(version);
   out.DateOfNanos(o.start_time_ns);
+  AppendRetentionClass(out, retention);
   out.Int64(o.start_time_ns);
   out.String(o.parent_id);
   std::string summary;
@@ -315,6 +333,23 @@ void AppendObservationRow(RowBinaryWriter& out, std::string_view project, uint64
   // An expired observation rewritten (RewriteObservations) stays expired: nothing for Expire to redo.
   out.String(o.payload_expired ? std::string_view() : payload);
   out.String(o.payload_expired ? std::string() : TracePayloadOf(o));
+  if (summary_column != nullptr) *summary_column = std::move(summary);
+}
+
+const std::string& SummaryInputColumns() {
+  static const auto* sql = new std::string(
+      "argMax(if(parent_id = '' AND payload != '', payload, summary), version), argMax(length(payload), version), "
+      "argMax(trace_payload, version)");
+  return *sql;
+}
+
+absl::StatusOr<model::Observation> SummaryInputsOfRow(const model::Observation& o, std::string_view payload,
+                                                      std::string_view summary_column) {
+  // The columns as AppendObservationRow wrote them, selected as SummaryInputColumns selects them.
+  const std::string_view payload_column = o.payload_expired ? std::string_view() : payload;
+  const std::string trace_payload_column = o.payload_expired ? std::string() : TracePayloadOf(o);
+  const std::string_view blob = o.parent_id.empty() && !payload_column.empty() ? payload_column : summary_column;
+  return DecodeObservation(blob, payload_column.size(), trace_payload_column);
 }
 
 model::Observation SummaryOf(model::Observation o) {

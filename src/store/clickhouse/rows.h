@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/observation.h"
+#include "store/clickhouse/retention_classes.h"
 #include "store/clickhouse/row_binary.h"
 
 namespace trackly::store::clickhouse {
@@ -22,15 +23,20 @@ namespace trackly::store::clickhouse {
 // toDate('2026-11-22'): conditions on it let ClickHouse skip whole partitions.
 std::string DayLiteral(int64_t unix_ns);
 
-// INSERT statements of whole rows, for HttpClient::Insert.
+// INSERT statements of whole rows, for HttpClient::Insert. Observations, traces and fragments
+// list the retention class columns after `day` (retention_classes.h): their Append… take it.
 const std::string& InsertTraceSql();
 const std::string& InsertSessionSql();
 const std::string& InsertScoreSql();
 const std::string& InsertObservationSql();
 const std::string& InsertFragmentSql();
 
-void AppendTraceRow(RowBinaryWriter& out, std::string_view project, uint64_t version, const model::Trace& trace);
+void AppendTraceRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                    const model::Trace& trace);
 const std::string& CollapsedTraceColumns();  // trace_id, name_, start_ns_, …
+// CollapsedTraceColumns with '' for the metadata, input and output (ReadTrace then gives none):
+// for reads that need none of them, so ClickHouse does not read them.
+const std::string& CollapsedTraceColumnsWithoutText();
 const std::string& LatestTraceColumns();
 absl::StatusOr<model::Trace> ReadTrace(RowBinaryReader& in);
 
@@ -60,8 +66,22 @@ std::string TracePayloadOf(const model::Observation& observation);
 // `payload` is the observation's stored payload (store/sqlite/payload.h encoding); the row's
 // summary column is SummaryOf(observation) in the same encoding, never compressed. An observation
 // whose payload_expired is set gets an empty payload and trace_payload, as Expire leaves them.
-void AppendObservationRow(RowBinaryWriter& out, std::string_view project, uint64_t version,
-                          const model::Observation& observation, std::string_view payload);
+// `summary_column`, when not null, receives the summary column as written (for SummaryInputsOfRow).
+void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                          const model::Observation& observation, std::string_view payload,
+                          std::string* summary_column = nullptr);
+
+// The SELECT list (for a query grouped by the observation key) of what model::SummarizeTrace
+// reads of each observation: the payload of a root (unless expired) and the summary of the
+// others, the payload's length and the trace_payload, for DecodeObservation.
+const std::string& SummaryInputColumns();
+
+// What SummaryInputColumns and DecodeObservation read back of the row AppendObservationRow wrote
+// for `observation` with `payload` (and gave `summary_column` of), computed from those columns
+// without reading the row: the same bytes through the same selection and decoder, so
+// model::SummarizeTrace of it is that of the stored row. Internal when a column does not decode.
+absl::StatusOr<model::Observation> SummaryInputsOfRow(const model::Observation& observation, std::string_view payload,
+                                                      std::string_view summary_column);
 
 // The SELECT list (for a query grouped by the observation key) of what DecodeObservation reads:
 // the blob (the payload, or the summary when `summary_only` or when the payload has expired), the

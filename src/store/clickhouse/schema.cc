@@ -11,6 +11,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status.h"
+#include "store/clickhouse/queries.h"
+#include "store/clickhouse/retention_migration.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/sql.h"
 
@@ -20,6 +22,9 @@ namespace trackly::store::clickhouse {
 std::span<const std::pair<std::string_view, std::string_view>> EmbeddedSchemaFiles();
 
 namespace {
+
+// The layout whose migration has a code step after its statements (retention_migration.h).
+constexpr int kRetentionClassLayout = 5;
 
 struct Migration {
   int version = 0;
@@ -83,7 +88,8 @@ absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client) {
   return info;
 }
 
-absl::Status ApplySchema(HttpClient& client, const ServerInfo& server, const std::string& database) {
+absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerInfo& server,
+                                              const std::string& database) {
   TRACKLY_RETURN_IF_ERROR(client.Query(absl::StrCat("CREATE DATABASE IF NOT EXISTS ", QuoteIdentifier(database))).status());
   const QuerySettings in_database = {{"database", database}};
   TRACKLY_RETURN_IF_ERROR(client
@@ -101,13 +107,21 @@ absl::Status ApplySchema(HttpClient& client, const ServerInfo& server, const std
                                                       "; this build knows up to ", LatestSchemaVersion(),
                                                       " (upgrade trackly)"));
   }
+  TraceIdsByProject resummarize;
   for (const Migration& migration : Migrations()) {
     if (migration.version <= static_cast<int>(stored)) continue;
+    auto failed = [&](const absl::Status& status) {
+      return absl::Status(status.code(), absl::StrCat("schema migration ", Sv(migration.name), ": ", status.message()));
+    };
     for (const std::string& statement : Statements(migration.sql, server)) {
       absl::Status status = client.Query(statement, in_database).status();
-      if (!status.ok()) {
-        return absl::Status(status.code(), absl::StrCat("schema migration ", Sv(migration.name), ": ", status.message()));
-      }
+      if (!status.ok()) return failed(status);
+    }
+    if (migration.version == kRetentionClassLayout) {
+      const Database db(client, database, server);
+      absl::StatusOr<TraceIdsByProject> written = MoveToRetentionClassTables(db);
+      if (!written.ok()) return failed(written.status());
+      resummarize = *std::move(written);
     }
     TRACKLY_RETURN_IF_ERROR(client
                                 .Query(absl::StrCat("INSERT INTO schema_version VALUES (", migration.version,
@@ -115,7 +129,7 @@ absl::Status ApplySchema(HttpClient& client, const ServerInfo& server, const std
                                        in_database)
                                 .status());
   }
-  return absl::OkStatus();
+  return resummarize;
 }
 
 }  // namespace trackly::store::clickhouse

@@ -1,7 +1,9 @@
 // Creates and migrates the ClickHouse store's tables at startup. The migrations are the files of
 // store/clickhouse/schema/ (NNN_name.sql, embedded in the binary at build time), applied in
 // number order; `schema_version` records each one applied. Every statement is idempotent
-// (IF NOT EXISTS), so nodes starting at once against one database cannot break each other.
+// (IF NOT EXISTS), so nodes starting at once against one database cannot break each other. A
+// migration may also have a code step, run after its statements (layout 5 moves tables to new
+// partition keys: retention_migration.h), idempotent in the same way.
 //
 // The SQL must run on Debian 12's ClickHouse 18.16 and on current releases; where they differ
 // the difference is a placeholder in the file, filled in from the server's version():
@@ -9,7 +11,9 @@
 // ServerInfo lists the other differences the store adapts to.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "store/clickhouse/http_client.h"
@@ -31,8 +35,13 @@ struct ServerInfo {
 // What the server at `client` is; Unavailable when it cannot be reached.
 absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client);
 
-// Creates `database` if missing and brings its tables to LatestSchemaVersion().
+// Trace ids by project.
+using TraceIdsByProject = std::map<std::string, std::vector<std::string>>;
+
+// Creates `database` if missing and brings its tables to LatestSchemaVersion(). Returns the
+// traces whose summaries the store must recompute before it serves: those other nodes wrote to
+// while a migration copied their tables (layout 5, retention_migration.h); usually none.
 // FailedPrecondition when the database was migrated by a newer build (a higher version).
-absl::Status ApplySchema(HttpClient& client, const ServerInfo& server, const std::string& database);
+absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerInfo& server, const std::string& database);
 
 }  // namespace trackly::store::clickhouse

@@ -56,21 +56,22 @@ constexpr char kValueColumns[] =
 const std::string& InsertCellsSql() {
   static const auto* sql = new std::string(absl::StrCat(
       "INSERT INTO workflow_cells (project, name, hour, environment, release, item, edge_kind, path, to_path, day, ",
-      kValueColumns, ", `latencyMap.bucket`, `latencyMap.count`) FORMAT RowBinary"));
+      kRetentionClassColumns, ", ", kValueColumns, ", `latencyMap.bucket`, `latencyMap.count`) FORMAT RowBinary"));
   return *sql;
 }
 
 const std::string& InsertRunsSql() {
   static const auto* sql = new std::string(
-      "INSERT INTO workflow_runs (project, trace_id, version, day, name, environment, release, hour, rollup) "
-      "FORMAT RowBinary");
+      absl::StrCat("INSERT INTO workflow_runs (project, trace_id, version, day, ", kRetentionClassColumns,
+                   ", name, environment, release, hour, rollup) FORMAT RowBinary"));
   return *sql;
 }
 
 // Appends the rows of `rollup`'s non-zero items in `cell` to `out`.
 class CellRows {
  public:
-  CellRows(std::string_view project, RowBinaryWriter& out) : project_(project), out_(out) {}
+  CellRows(std::string_view project, RetentionClass retention, RowBinaryWriter& out)
+      : project_(project), retention_(retention), out_(out) {}
 
   void Append(const Cell& cell, const model::WorkflowRollup& rollup) {
     const model::WorkflowTotalsValues& t = rollup.totals();
@@ -111,6 +112,7 @@ class CellRows {
     out_.StringArray(path);
     out_.StringArray(to_path);
     out_.DateOfNanos(cell.hour * kNanosPerHour);
+    AppendRetentionClass(out_, retention_);
     for (int64_t value : {values.runs, values.calls, values.errors, values.cost_nusd, values.input_tokens,
                           values.output_tokens, values.total_tokens, values.model_calls, values.tool_calls}) {
       out_.Int64(value);
@@ -126,15 +128,17 @@ class CellRows {
   }
 
   std::string_view project_;
+  const RetentionClass retention_;
   RowBinaryWriter& out_;
 };
 
-void AppendRunRow(RowBinaryWriter& out, std::string_view project, std::string_view trace_id, uint64_t version,
-                  const Cell& cell, std::string_view rollup) {
+void AppendRunRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, std::string_view trace_id,
+                  uint64_t version, const Cell& cell, std::string_view rollup) {
   out.String(project);
   out.String(trace_id);
   out.UInt64(version);
   out.DateOfNanos(cell.hour * kNanosPerHour);
+  AppendRetentionClass(out, retention);
   out.String(cell.name);
   out.String(cell.environment);
   out.String(cell.release);
@@ -190,10 +194,10 @@ absl::Status AddEncoded(std::map<Cell, model::WorkflowRollup>& deltas, const Cel
   return absl::OkStatus();
 }
 
-absl::Status InsertDeltas(const Database& db, std::string_view project,
+absl::Status InsertDeltas(const Database& db, std::string_view project, RetentionClass retention,
                           const std::map<Cell, model::WorkflowRollup>& deltas) {
   RowBinaryWriter rows;
-  CellRows cells(project, rows);
+  CellRows cells(project, retention, rows);
   for (const auto& [cell, rollup] : deltas) cells.Append(cell, rollup);
   if (rows.data().empty()) return absl::OkStatus();
   return db.Insert(InsertCellsSql(), rows.data());
@@ -230,8 +234,8 @@ absl::StatusOr<model::LatencySketch> SketchOfBuckets(const std::vector<int64_t>&
   return model::LatencySketch::Decode(encoded);
 }
 
-absl::Status RecordWorkflowRuns(const Database& db, std::string_view project, std::vector<WorkflowRun> runs,
-                                uint64_t version) {
+absl::Status RecordWorkflowRuns(const Database& db, std::string_view project, RetentionClass retention,
+                                std::vector<WorkflowRun> runs, uint64_t version) {
   if (runs.empty()) return absl::OkStatus();
   std::vector<std::string> trace_ids;
   for (const WorkflowRun& run : runs) trace_ids.push_back(run.trace_id);
@@ -254,13 +258,15 @@ absl::Status RecordWorkflowRuns(const Database& db, std::string_view project, st
   }
   // Cells first: a failure between the two inserts leaves the new contributions counted
   // (workflow.h says what that costs).
-  TRACKLY_RETURN_IF_ERROR(InsertDeltas(db, project, deltas));
+  TRACKLY_RETURN_IF_ERROR(InsertDeltas(db, project, retention, deltas));
   RowBinaryWriter rows;
-  for (const auto& [trace_id, run] : latest) AppendRunRow(rows, project, trace_id, version, run.first, run.second);
+  for (const auto& [trace_id, run] : latest) {
+    AppendRunRow(rows, project, retention, trace_id, version, run.first, run.second);
+  }
   return db.Insert(InsertRunsSql(), rows.data());
 }
 
-absl::Status TakeBackWorkflowRuns(const Database& db, std::string_view project,
+absl::Status TakeBackWorkflowRuns(const Database& db, std::string_view project, RetentionClass retention,
                                   const std::vector<std::string>& trace_ids, uint64_t version) {
   if (trace_ids.empty()) return absl::OkStatus();
   TRACKLY_ASSIGN_OR_RETURN(auto stored, ReadStoredRuns(db, project, trace_ids));
@@ -270,9 +276,9 @@ absl::Status TakeBackWorkflowRuns(const Database& db, std::string_view project,
   for (const auto& [trace_id, run] : stored) {
     if (!run.rollup.empty()) TRACKLY_RETURN_IF_ERROR(AddEncoded(deltas, run.cell, run.rollup, -1, trace_id));
     // In the day of the contribution it replaces, so it expires with it.
-    AppendRunRow(tombstones, project, trace_id, version, Cell{.hour = run.cell.hour}, "");
+    AppendRunRow(tombstones, project, retention, trace_id, version, Cell{.hour = run.cell.hour}, "");
   }
-  TRACKLY_RETURN_IF_ERROR(InsertDeltas(db, project, deltas));
+  TRACKLY_RETURN_IF_ERROR(InsertDeltas(db, project, retention, deltas));
   TRACKLY_RETURN_IF_ERROR(db.Insert(InsertRunsSql(), tombstones.data()));
   std::vector<std::string> ids;
   for (const auto& [trace_id, run] : stored) ids.push_back(trace_id);

@@ -37,21 +37,25 @@
 #include "model/latency_sketch.h"
 #include "model/workflow_rollup.h"
 #include "store/clickhouse/queries.h"
+#include "store/clickhouse/retention_classes.h"
 #include "store/store.h"
 
 namespace trackly::store::clickhouse {
 
 // Worker thread only (ordered with this node's writes). `runs` are valid (ValidateWorkflowRuns);
 // a trace named twice counts as recorded in turn (the last wins). Inserts the cells' deltas, then
-// the runs' rows, each with one insert; `version` gives the runs' row version.
-absl::Status RecordWorkflowRuns(const Database& db, std::string_view project, std::vector<WorkflowRun> runs,
-                                uint64_t version);
+// the runs' rows, each with one insert, in the partitions of `retention` (retention_classes.h);
+// `version` gives the runs' row version. Rows of one cell in partitions of different classes
+// never merge together, and need not: reads sum across partitions.
+absl::Status RecordWorkflowRuns(const Database& db, std::string_view project, RetentionClass retention,
+                                std::vector<WorkflowRun> runs, uint64_t version);
 
 // Worker thread only (erasure, eraser.h). Takes back the latest contribution of each of
 // `trace_ids` that has one (negated cells), writes a tombstone row (`version`) for each so that
 // an erasure retried before the deletion finished takes nothing back twice, and issues the
-// mutation deleting every `workflow_runs` row of them; the caller waits for mutations.
-absl::Status TakeBackWorkflowRuns(const Database& db, std::string_view project,
+// mutation deleting every `workflow_runs` row of them; the caller waits for mutations. What it
+// inserts goes to the partitions of `retention`.
+absl::Status TakeBackWorkflowRuns(const Database& db, std::string_view project, RetentionClass retention,
                                   const std::vector<std::string>& trace_ids, uint64_t version);
 
 // The traces of `project` whose latest `workflow_runs` row is in an hour before `before_hour`

@@ -21,11 +21,20 @@ bool ByStartThenId(const model::Trace& a, const model::Trace& b) {
   return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
 }
 
+// The trace ids of `observations`, each once, sorted.
+std::vector<std::string> TraceIdsOf(const std::vector<model::Observation>& observations) {
+  std::set<std::string> ids;
+  for (const model::Observation& o : observations) ids.insert(o.trace_id);
+  return std::vector<std::string>(ids.begin(), ids.end());
+}
+
 }  // namespace
 
-Writer::Writer(const Database& db, const Clock& clock, size_t max_queue_observations, size_t compress_min_bytes)
+Writer::Writer(const Database& db, const Clock& clock, const RetentionClasses& classes, size_t max_queue_observations,
+               size_t compress_min_bytes)
     : db_(db),
       clock_(clock),
+      classes_(classes),
       max_queue_observations_(max_queue_observations),
       compress_min_bytes_(compress_min_bytes),
       thread_([this] { Run(); }) {}
@@ -138,7 +147,7 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
     // The first stored copy of a (observation, event) wins, so fragment versions count down.
     const uint64_t fragment_version = std::numeric_limits<uint64_t>::max() - NextVersion();
     RowBinaryWriter rows;
-    std::vector<std::string> ids;  // each id once, in order of first appearance
+    std::set<std::string> ids;
     for (const model::ObservationFragment& fragment : batch.fragments) {
       model::Observation observation = fragment.observation;
       sqlite::FloorTimesToMicros(observation);
@@ -147,18 +156,20 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
       rows.String(fragment.event_id);
       rows.UInt64(fragment_version);
       rows.DateOfNanos(fragment.event_time_ns);
+      AppendRetentionClass(rows, classes_.ClassOf(project));
       rows.UInt8(fragment.kind == model::FragmentKind::kCreate ? 0 : 1);
       rows.Int64(fragment.event_time_ns);
       rows.UInt64(fragment.fields);
       rows.String(sqlite::EncodePayload(observation, compress_min_bytes_));
-      if (std::find(ids.begin(), ids.end(), observation.id) == ids.end()) ids.push_back(observation.id);
+      ids.insert(observation.id);
     }
     TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertFragmentSql(), rows.data()));
     // Merged from what is stored, never from the fragments in memory: the stored ones are what a
     // later merge of the same id (on any node) will see.
+    TRACKLY_ASSIGN_OR_RETURN(FragmentsById stored_fragments,
+                             ReadFragmentsOf(db_, project, std::vector<std::string>(ids.begin(), ids.end())));
     for (const std::string& id : ids) {
-      TRACKLY_ASSIGN_OR_RETURN(std::vector<model::ObservationFragment> stored, ReadFragments(db_, project, id));
-      model::Observation merged = model::MergeFragments(stored);
+      model::Observation merged = model::MergeFragments(stored_fragments[id]);
       if (merged.trace_id.empty() || merged.start_time_ns == 0) continue;  // pending until completed
       if (batch.finish_merged) batch.finish_merged(merged);
       sqlite::FloorTimesToMicros(merged);
@@ -170,7 +181,10 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
   std::vector<model::Observation> unique;
   unique.reserve(observations.size());
   for (auto& [key, o] : observations) unique.push_back(std::move(o));
-  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, unique));
+  const int64_t stored = static_cast<int64_t>(unique.size());
+  const std::vector<std::string> trace_ids = TraceIdsOf(unique);
+  Inserted inserted;
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, std::move(unique), &inserted));
   if (!batch.scores.empty()) {
     // Rows of one insert share a version, so the last copy of a score id in the batch is the only one sent.
     std::map<std::string, model::Score> scores;
@@ -186,25 +200,35 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
   }
   // Summaries last: they must see this batch's observations, and a failure before them leaves
   // the batch unacknowledged, so its retry rewrites them.
-  TRACKLY_RETURN_IF_ERROR(WriteSummariesOf(project, unique));
-  return static_cast<int64_t>(unique.size());
+  TRACKLY_RETURN_IF_ERROR(WriteSummaries(project, trace_ids, &inserted));
+  return stored;
 }
 
-absl::Status Writer::InsertObservations(const std::string& project, const std::vector<model::Observation>& observations) {
+absl::Status Writer::InsertObservations(const std::string& project, std::vector<model::Observation> observations,
+                                        Inserted* inserted) {
   if (observations.empty()) return absl::OkStatus();
   const uint64_t version = NextVersion();
+  const RetentionClass retention = classes_.ClassOf(project);
   RowBinaryWriter rows;
-  for (const model::Observation& o : observations) {
-    AppendObservationRow(rows, project, version, o, sqlite::EncodePayload(o, compress_min_bytes_));
+  std::string summary;
+  for (model::Observation& o : observations) {
+    const std::string payload = sqlite::EncodePayload(o, compress_min_bytes_);
+    AppendObservationRow(rows, project, retention, version, o, payload, inserted != nullptr ? &summary : nullptr);
+    if (inserted != nullptr) {
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation input, SummaryInputsOfRow(o, payload, summary));
+      inserted->summary_inputs[o.trace_id].push_back(std::move(input));
+    }
+    // Its row holds all of it now: a shipment of tens of megabytes is not kept twice until the
+    // insert is sent.
+    o = model::Observation();
   }
-  return db_.Insert(InsertObservationSql(), rows.data());
+  TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertObservationSql(), rows.data()));
+  if (inserted != nullptr) inserted->version = version;
+  return absl::OkStatus();
 }
 
 absl::Status Writer::WriteSummariesOf(const std::string& project, const std::vector<model::Observation>& observations) {
-  std::set<std::string> trace_ids;
-  for (const model::Observation& o : observations) trace_ids.insert(o.trace_id);
-  if (trace_ids.empty()) return absl::OkStatus();
-  return WriteSummaries(project, std::vector<std::string>(trace_ids.begin(), trace_ids.end()));
+  return WriteSummaries(project, TraceIdsOf(observations), /*inserted=*/nullptr);
 }
 
 absl::Status Writer::StoreObservations(const std::string& project, const std::vector<model::Observation>& observations) {
@@ -213,6 +237,45 @@ absl::Status Writer::StoreObservations(const std::string& project, const std::ve
 }
 
 absl::Status Writer::WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids) {
+  return WriteSummaries(project, trace_ids, /*inserted=*/nullptr);
+}
+
+absl::StatusOr<ObservationsByTrace> Writer::SummaryInputsOf(const std::string& project,
+                                                            const std::vector<std::string>& trace_ids,
+                                                            Inserted* inserted) {
+  if (inserted == nullptr) return ReadObservationsOfTraces(db_, project, trace_ids, ObservationDetail::kSummaryInputs);
+  // Reading back every observation of a trace written in one batch (the common case: an agent
+  // run exported when it ends) was most of the writer's time, payloads included. Versions are
+  // this node's clock and strictly increase on it (NextVersion), so rows all of the insert's
+  // version, as many as it sent, are the rows it sent. A row of any other write of the trace
+  // (earlier or concurrent, on any node, a retry) fails the check until a merge folds it into a
+  // newer row of the same observation; a deleted row fails it too. Such a trace is read back, as
+  // before. The one case the check cannot tell apart is another node inserting the same
+  // observation at the very same nanosecond, where argMax has a tie as well.
+  TRACKLY_ASSIGN_OR_RETURN(auto versions, ReadTraceRowVersions(db_, project, trace_ids));
+  ObservationsByTrace out;
+  std::vector<std::string> unread;
+  for (const std::string& id : trace_ids) {
+    auto mine = inserted->summary_inputs.find(id);
+    auto stored = versions.find(id);
+    if (mine != inserted->summary_inputs.end() && stored != versions.end() &&
+        stored->second.rows == mine->second.size() && stored->second.min_version == inserted->version &&
+        stored->second.max_version == inserted->version) {
+      out.emplace(id, std::move(mine->second));
+    } else {
+      unread.push_back(id);
+    }
+  }
+  if (unread.empty()) return out;
+  TRACKLY_ASSIGN_OR_RETURN(ObservationsByTrace read,
+                           ReadObservationsOfTraces(db_, project, unread, ObservationDetail::kSummaryInputs));
+  out.merge(read);
+  return out;
+}
+
+absl::Status Writer::WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids,
+                                    Inserted* inserted) {
+  if (trace_ids.empty()) return absl::OkStatus();
   // The sessions the traces belonged to before this write: they may lose a trace. The rollup
   // cells they had rows in: they may leave some.
   TRACKLY_ASSIGN_OR_RETURN(TracesById before, ReadTraces(db_, project, trace_ids));
@@ -225,21 +288,22 @@ absl::Status Writer::WriteSummaries(const std::string& project, const std::vecto
   // Taken before the read, so this summary's version is below that of any summary computed from
   // a later read, which sees at least what this one saw.
   const uint64_t trace_version = NextVersion();
-  TRACKLY_ASSIGN_OR_RETURN(ObservationsByTrace stored,
-                           ReadObservationsOfTraces(db_, project, trace_ids, ObservationDetail::kSummaryInputs));
+  TRACKLY_ASSIGN_OR_RETURN(ObservationsByTrace stored, SummaryInputsOf(project, trace_ids, inserted));
+  const RetentionClass retention = classes_.ClassOf(project);
   RowBinaryWriter trace_rows;
   std::vector<TraceRollup> rollups;
   for (const auto& [id, observations] : stored) {
     model::Trace trace = model::SummarizeTrace(observations);
     if (!trace.session_id.empty()) sessions.insert(trace.session_id);
-    AppendTraceRow(trace_rows, project, trace_version, trace);
+    AppendTraceRow(trace_rows, project, retention, trace_version, trace);
     rollups.push_back(TraceRollup{.trace_id = id,
                                   .start_ns = trace.start_time_ns,
                                   .previous = std::move(cells_before[id]),
                                   .contribution = ContributionOf(trace, observations)});
   }
   if (!trace_rows.data().empty()) TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertTraceSql(), trace_rows.data()));
-  TRACKLY_RETURN_IF_ERROR(WriteRollups(db_, project, trace_version, [this] { return NextVersion(); }, rollups));
+  TRACKLY_RETURN_IF_ERROR(
+      WriteRollups(db_, project, retention, trace_version, [this] { return NextVersion(); }, rollups));
   return WriteSessionSummaries(project, sessions);
 }
 
@@ -248,7 +312,8 @@ absl::Status Writer::WriteSessionSummaries(const std::string& project, const std
   const uint64_t session_version = NextVersion();
   TRACKLY_ASSIGN_OR_RETURN(
       TracesBySession traces_by_session,
-      ReadTracesOfSessions(db_, project, std::vector<std::string>(sessions.begin(), sessions.end())));
+      ReadTracesOfSessions(db_, project, std::vector<std::string>(sessions.begin(), sessions.end()),
+                           /*with_text=*/false));
   RowBinaryWriter session_rows;
   for (const std::string& session_id : sessions) {
     // No trace left: SummarizeSession of none is a tombstone (trace_count 0) that hides the session.

@@ -2,6 +2,15 @@
 // batch with synchronous inserts (fragments, observations, scores), then rewrites the summaries
 // and metrics rollups (rollups.h) of the traces and the summaries of the sessions it touched. clickhouse_store.h states the guarantees (versions,
 // clock assumption, durability).
+//
+// A batch costs a fixed number of round trips, whatever its size: the fragments insert and one
+// read of the stored fragments (when it has fragments), the observations insert, the scores insert
+// (when it has scores), then for the summaries three small reads (previous summaries, rollup cells,
+// the row versions of the touched traces), the trace and rollup inserts, one read of the traces of
+// the touched sessions and the session insert. A summary is computed from the trace's observations
+// as stored right after the batch's insert: read back, or, for a trace whose stored rows are
+// exactly the ones the batch just inserted (the usual case: a run exported whole when it ends),
+// taken from the insert itself (Writer::SummaryInputsOf says why that is the same).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +19,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -18,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "store/clickhouse/queries.h"
+#include "store/clickhouse/retention_classes.h"
 #include "store/store.h"
 
 namespace trackly::store::clickhouse {
@@ -26,8 +37,10 @@ namespace trackly::store::clickhouse {
 // worker thread, in the order the writes were queued.
 class Writer {
  public:
-  // Borrows `db` and `clock`, which must outlive the writer. Starts the thread.
-  Writer(const Database& db, const Clock& clock, size_t max_queue_observations, size_t compress_min_bytes);
+  // Borrows `db`, `clock` and `classes` (the retention class each project's rows are written
+  // with, retention_classes.h), which must outlive the writer. Starts the thread.
+  Writer(const Database& db, const Clock& clock, const RetentionClasses& classes, size_t max_queue_observations,
+         size_t compress_min_bytes);
   ~Writer();  // Drain()s, then stops the thread
 
   void Write(WriteBatch batch, WriteCallback done);
@@ -42,8 +55,13 @@ class Writer {
   // Worker thread only (inside a Job): writes the summary of each of `session_ids` over the
   // traces whose latest summary names it now (a tombstone, trace_count 0, for one with none).
   absl::Status WriteSessionSummaries(const std::string& project, const std::set<std::string>& session_ids);
+  // Worker thread only (inside a Job): rewrites the summaries and rollups of `trace_ids` from
+  // their stored observations, and the summaries of the sessions they left or joined.
+  absl::Status WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids);
   // Worker thread only (inside a Job): a row version, the clock but always above the previous one.
   uint64_t NextVersion();
+  // The retention class `project`'s rows are written with now.
+  RetentionClass RetentionClassOf(std::string_view project) const { return classes_.ClassOf(project); }
   void Drain();
   StoreStats stats() const;
 
@@ -58,16 +76,39 @@ class Writer {
 
   void Run();
   void Enqueue(Pending pending);
+  // What one insert of observations stored, as a read of the summary inputs would return it
+  // (rows.h SummaryInputsOfRow), by trace, with the insert's version. The observations must have
+  // been unique per (trace, id), as Apply makes them.
+  struct Inserted {
+    uint64_t version = 0;
+    ObservationsByTrace summary_inputs;
+  };
+
   // Inserts everything of `batch` and the summaries it changes; returns the observations stored.
   absl::StatusOr<int64_t> Apply(WriteBatch& batch);
-  absl::Status InsertObservations(const std::string& project, const std::vector<model::Observation>& observations);
+  // Inserts `observations` (unique per trace and id) with one version; fills `inserted` when not
+  // null.
+  absl::Status InsertObservations(const std::string& project, std::vector<model::Observation> observations,
+                                  Inserted* inserted = nullptr);
   // Rewrites the summaries and rollups of the traces of `observations` and the summaries of the
   // sessions those traces left or joined.
   absl::Status WriteSummariesOf(const std::string& project, const std::vector<model::Observation>& observations);
-  absl::Status WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids);
+  // WriteSummaries, with `inserted` as SummaryInputsOf takes it.
+  absl::Status WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids,
+                              Inserted* inserted);
+  // The summary inputs of each of `trace_ids` as stored now (ReadObservationsOfTraces with
+  // kSummaryInputs). A trace whose stored rows are exactly those of the insert `inserted` made
+  // (as many rows as it inserted of the trace, every one of its version) is taken from
+  // `inserted` (moved out) instead of read back: the stored rows are then these very columns, so
+  // the result is the read's, without reading payloads. Called after that insert was
+  // acknowledged. Any other trace (a span stored before, by an earlier batch, another node or a
+  // retry; a row deleted since) is read.
+  absl::StatusOr<ObservationsByTrace> SummaryInputsOf(const std::string& project,
+                                                      const std::vector<std::string>& trace_ids, Inserted* inserted);
 
   const Database& db_;
   const Clock& clock_;
+  const RetentionClasses& classes_;
   const size_t max_queue_observations_;
   const size_t compress_min_bytes_;
   uint64_t last_version_ = 0;  // worker thread only
