@@ -53,8 +53,10 @@ struct SpoolOptions {
   // Total bytes the segment files may take; an Append beyond it is refused.
   uint64_t max_bytes = uint64_t{1} << 30;
   // A segment is sealed (and becomes shippable) once it holds this many bytes; it goes past
-  // this by one record at most.
-  uint64_t segment_bytes = uint64_t{16} << 20;
+  // this by one record at most. The sink gets a segment whole, so this bounds a shipment: larger
+  // ones cost ClickHouse fewer parts and queries per span, and the shipper holds one in memory
+  // (decoded and encoded again: several times its size; docs/scale-out.md "Ingest throughput").
+  uint64_t segment_bytes = uint64_t{64} << 20;
   // A non-empty segment is sealed at the latest this long after its first record, so the ship
   // lag stays bounded when appends are few.
   absl::Duration segment_max_age = absl::Seconds(1);

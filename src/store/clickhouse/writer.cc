@@ -232,7 +232,7 @@ absl::Status Writer::WriteSummariesOf(const std::string& project, const std::vec
 }
 
 absl::Status Writer::StoreObservations(const std::string& project, const std::vector<model::Observation>& observations) {
-  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, observations));
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, observations));  // a copy: it consumes its argument
   return WriteSummariesOf(project, observations);
 }
 
@@ -250,8 +250,9 @@ absl::StatusOr<ObservationsByTrace> Writer::SummaryInputsOf(const std::string& p
   // version, as many as it sent, are the rows it sent. A row of any other write of the trace
   // (earlier or concurrent, on any node, a retry) fails the check until a merge folds it into a
   // newer row of the same observation; a deleted row fails it too. Such a trace is read back, as
-  // before. The one case the check cannot tell apart is another node inserting the same
-  // observation at the very same nanosecond, where argMax has a tie as well.
+  // before. The check cannot tell apart another node inserting the same observation at the very
+  // same nanosecond (argMax has a tie then too), nor another node's expiry clearing payloads in
+  // between (as a read just before it would not see it; its next run clears what is left).
   TRACKLY_ASSIGN_OR_RETURN(auto versions, ReadTraceRowVersions(db_, project, trace_ids));
   ObservationsByTrace out;
   std::vector<std::string> unread;
@@ -262,6 +263,7 @@ absl::StatusOr<ObservationsByTrace> Writer::SummaryInputsOf(const std::string& p
         stored->second.rows == mine->second.size() && stored->second.min_version == inserted->version &&
         stored->second.max_version == inserted->version) {
       out.emplace(id, std::move(mine->second));
+      summaries_from_insert_.fetch_add(1, std::memory_order_relaxed);
     } else {
       unread.push_back(id);
     }

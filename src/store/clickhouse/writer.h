@@ -13,6 +13,7 @@
 // taken from the insert itself (Writer::SummaryInputsOf says why that is the same).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -64,6 +65,9 @@ class Writer {
   RetentionClass RetentionClassOf(std::string_view project) const { return classes_.ClassOf(project); }
   void Drain();
   StoreStats stats() const;
+  // How many trace summaries so far were computed from the observations of the batch's own insert
+  // rather than read back (SummaryInputsOf): for tests and diagnostics.
+  int64_t summaries_from_insert() const { return summaries_from_insert_.load(std::memory_order_relaxed); }
 
  private:
   struct Pending {
@@ -112,6 +116,7 @@ class Writer {
   const size_t max_queue_observations_;
   const size_t compress_min_bytes_;
   uint64_t last_version_ = 0;  // worker thread only
+  std::atomic<int64_t> summaries_from_insert_{0};  // written by the worker thread only
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "base/clock.h"
 #include "gtest/gtest.h"
 #include "model/summary.h"
 #include "store/clickhouse/clickhouse_store.h"
@@ -198,6 +200,46 @@ TEST_F(WriterTest, RowVersionsCountEveryStoredRowOfATrace) {
   ASSERT_EQ(versions->size(), 2u);  // t3 has no rows
   EXPECT_EQ(as_tuple(versions->at("t1")), std::make_tuple(3u, 10u, 20u));
   EXPECT_EQ(as_tuple(versions->at("t2")), std::make_tuple(1u, 15u, 15u));  // not another project's row
+}
+
+// Writes `batch` with `writer` and waits for its callback.
+absl::Status WriteWith(Writer& writer, WriteBatch batch) {
+  absl::Notification done;
+  absl::Status status;
+  writer.Write(std::move(batch), [&](absl::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return status;
+}
+
+// The shortcut is taken for a trace whose stored rows are all the batch's own, and for no other:
+// not for one with spans of an earlier batch, nor for one written again (a retry). Another
+// project's rows of the same trace id do not count.
+TEST_F(WriterTest, TakesSummaryInputsFromTheInsertOnlyForATraceWithNoOtherRows) {
+  RetentionClasses classes;
+  Writer writer(*db_, SystemClock::Get(), classes, /*max_queue_observations=*/1000, kCompressMinBytes);
+  struct Step {
+    std::string name;
+    std::string project;
+    std::vector<model::Observation> observations;
+    int64_t from_insert;  // of the batch's traces
+  };
+  const std::vector<Step> steps = {
+      {"a new trace, whole", "p", {Span("t1", "root", "", kStartNs), Span("t1", "a", "root", kStartNs)}, 1},
+      {"a new trace, and a span more of the first", "p",
+       {Span("t2", "root", "", kStartNs), Span("t1", "b", "root", kStartNs)}, 1},
+      {"the same batch again", "p", {Span("t2", "root", "", kStartNs), Span("t1", "b", "root", kStartNs)}, 0},
+      {"a trace id another project has too", "q", {Span("t1", "root", "", kStartNs)}, 1},
+      {"two new traces", "p", {Span("t3", "root", "", kStartNs), Span("t4", "root", "", kStartNs)}, 2},
+  };
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.name);
+    const int64_t before = writer.summaries_from_insert();
+    ASSERT_TRUE(WriteWith(writer, WriteBatch{.project = step.project, .observations = step.observations}).ok());
+    EXPECT_EQ(writer.summaries_from_insert() - before, step.from_insert);
+  }
 }
 
 // One write of the store, on node `node`.
