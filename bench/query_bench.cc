@@ -1,9 +1,11 @@
-// Query benchmark over an embedded store seeded with N spans: trace detail of a 100-span trace and
-// the newest-50 trace list with a filter, as the API serves them (Store reads, no HTTP).
+// Query benchmark over a store seeded with N spans: trace detail of a 100-span trace and the
+// newest-50 trace list, unfiltered and with a filter, as the API serves them (Store reads, no HTTP).
 //
 //   build/bench/query_bench --dir /tmp/trackly-bench-1m --spans 1000000
-// Seeds the directory on first use (reused afterwards: seeding 10M spans takes minutes), then
-// prints p50/p90/p99 of each query over --iterations runs.
+//   build/bench/query_bench --store clickhouse --clickhouse-port 8123 --spans 1000000 --iterations 200
+// Seeds the store on first use (the directory, or the ClickHouse database, default
+// query_bench_<spans>; reused afterwards: seeding 10M spans takes minutes), then prints
+// p50/p90/p99 of each query: trace detail over --iterations runs, each list over a quarter of them.
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -63,20 +65,22 @@ store::WriteBatch MakeTrace(int64_t i, std::mt19937_64& rng) {
 }
 
 int Main(int argc, char** argv) {
-  std::string dir;
+  StoreFlags flags;
   int64_t spans = 1'000'000;
   int iterations = 2000;
   CLI::App app{"trackly query benchmark"};
-  app.add_option("--dir", dir, "store directory (seeded on first use)")->required();
+  AddStoreFlags(app, flags);
   app.add_option("--spans", spans, "spans to seed (100 per trace)")->capture_default_str();
   app.add_option("--iterations", iterations, "runs per query")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is known
   int64_t traces = spans / kSpansPerTrace;
 
-  std::unique_ptr<store::SqliteStore> opened =
-      OpenSeededStore(dir, {}, {.traces = traces, .spans_per_trace = kSpansPerTrace, .in_flight = 64}, MakeTrace);
+  std::unique_ptr<store::Store> opened = OpenSeededStore(
+      flags, {}, {.name = "query_bench", .traces = traces, .spans_per_trace = kSpansPerTrace, .in_flight = 64},
+      MakeTrace);
   if (opened == nullptr) return 1;
-  store::SqliteStore& store = *opened;
+  store::Store& store = *opened;
 
   std::mt19937_64 rng(7);
   std::vector<std::string> ids;
@@ -109,7 +113,7 @@ int Main(int argc, char** argv) {
     std::printf("spans=%lld list_%s_ms p50=%.3f p90=%.3f p99=%.3f\n", static_cast<long long>(spans), c.label,
                 list.p50, list.p90, list.p99);
   }
-  std::printf("errors=%lld\n", static_cast<long long>(errors));
+  std::printf("errors=%lld loadavg_at_end=%s\n", static_cast<long long>(errors), LoadAverage().c_str());
   return errors == 0 ? 0 : 1;
 }
 
