@@ -324,6 +324,41 @@ void WriteStrings(const std::vector<std::string>& strings, JsonWriter& w) {
   w.EndArray();
 }
 
+void WriteEvents(const std::vector<Event>& events, JsonWriter& w) {
+  w.BeginArray();
+  for (const Event& e : events) {
+    w.BeginObject();
+    w.Key("attributes");
+    w.Value(e.attributes);
+    w.Key("name");
+    w.String(e.name);
+    w.Key("time");
+    w.TimeOrNull(e.time_ns);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WritePrompt(const std::optional<PromptRef>& prompt, JsonWriter& w) {
+  if (!prompt) return w.Null();
+  w.BeginObject();
+  w.Key("name");
+  w.String(prompt->name);
+  w.Key("version");
+  w.StringOrNull(prompt->version);
+  w.EndObject();
+}
+
+void WriteTool(const std::optional<ToolRef>& tool, JsonWriter& w) {
+  if (!tool) return w.Null();
+  w.BeginObject();
+  w.Key("call_id");
+  w.StringOrNull(tool->call_id);
+  w.Key("name");
+  w.String(tool->name);
+  w.EndObject();
+}
+
 // Only the hints that are set, as ToJson(TraceHints) has them.
 void WriteTraceHints(const TraceHints& h, JsonWriter& w) {
   w.BeginObject();
@@ -893,18 +928,7 @@ void AppendJson(const Observation& o, std::string* out) {
   w.Key("error_type");
   w.StringOrNull(o.error_type);
   w.Key("events");
-  w.BeginArray();
-  for (const Event& e : o.events) {
-    w.BeginObject();
-    w.Key("attributes");
-    w.Value(e.attributes);
-    w.Key("name");
-    w.String(e.name);
-    w.Key("time");
-    w.TimeOrNull(e.time_ns);
-    w.EndObject();
-  }
-  w.EndArray();
+  WriteEvents(o.events, w);
   w.Key("id");
   w.String(o.id);
   w.Key("input");
@@ -930,16 +954,7 @@ void AppendJson(const Observation& o, std::string* out) {
     w.Bool(true);
   }
   w.Key("prompt");
-  if (o.prompt) {
-    w.BeginObject();
-    w.Key("name");
-    w.String(o.prompt->name);
-    w.Key("version");
-    w.StringOrNull(o.prompt->version);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
+  WritePrompt(o.prompt, w);
   w.Key("provider");
   w.StringOrNull(o.provider);
   if (o.redactions > 0) {
@@ -959,16 +974,7 @@ void AppendJson(const Observation& o, std::string* out) {
   w.Key("status_message");
   w.StringOrNull(o.status_message);
   w.Key("tool");
-  if (o.tool) {
-    w.BeginObject();
-    w.Key("call_id");
-    w.StringOrNull(o.tool->call_id);
-    w.Key("name");
-    w.String(o.tool->name);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
+  WriteTool(o.tool, w);
   if (HasTraceHints(o.trace_hints)) {
     w.Key("trace_hints");
     WriteTraceHints(o.trace_hints, w);
@@ -981,6 +987,75 @@ void AppendJson(const Observation& o, std::string* out) {
   WriteUsage(o.usage, w);
   w.EndObject();
   w.Finish();
+}
+
+void AppendDetailJson(const Observation& o, std::string* out) {
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("$detail");
+  w.Int(1);
+  w.Key("attributes");
+  w.Value(o.attributes);
+  if (!o.cost.price_id.empty()) {
+    w.Key("cost");
+    w.BeginObject();
+    w.Key("price_id");
+    w.String(o.cost.price_id);
+    w.EndObject();
+  }
+  w.Key("events");
+  WriteEvents(o.events, w);
+  w.Key("input");
+  w.Value(o.input);
+  w.Key("level");
+  w.String(ToString(o.level));
+  w.Key("metadata");
+  w.Value(o.metadata);
+  w.Key("model_parameters");
+  w.Value(o.model_parameters);
+  w.Key("output");
+  w.Value(o.output);
+  w.Key("prompt");
+  WritePrompt(o.prompt, w);
+  if (o.redactions > 0) {
+    w.Key("redactions");
+    w.Int(o.redactions);
+  }
+  w.Key("service_name");
+  w.StringOrNull(o.service_name);
+  w.Key("status");
+  w.String(ToString(o.status));
+  w.Key("status_message");
+  w.StringOrNull(o.status_message);
+  w.Key("tool");
+  WriteTool(o.tool, w);
+  w.Key("type");
+  w.String(ToString(o.type));
+  if (o.usage.estimated) {
+    w.Key("usage");
+    w.BeginObject();
+    w.Key("estimated");
+    w.Bool(true);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.Finish();
+}
+
+void MergeDetail(Observation&& detail, Observation& summary) {
+  summary.status_message = std::move(detail.status_message);
+  summary.model_parameters = std::move(detail.model_parameters);
+  summary.input = std::move(detail.input);
+  summary.output = std::move(detail.output);
+  summary.metadata = std::move(detail.metadata);
+  summary.attributes = std::move(detail.attributes);
+  summary.events = std::move(detail.events);
+  summary.prompt = std::move(detail.prompt);
+  summary.tool = std::move(detail.tool);
+  summary.service_name = std::move(detail.service_name);
+  summary.redactions = detail.redactions;
+  summary.usage.estimated = detail.usage.estimated;
+  summary.cost.price_id = std::move(detail.cost.price_id);
 }
 
 void AppendJson(const Trace& t, std::string* out) {

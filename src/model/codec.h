@@ -30,6 +30,20 @@ void AppendJson(const Trace& trace, std::string* out);
 // InvalidArgument naming the field when `json` is not the shape ToJson produces.
 absl::StatusOr<Observation> ObservationFromJson(const Json& json);
 
+// The detail of an observation: every field no summary reads, so that a store keeping the
+// summary fields in columns (store/sqlite/payload.h) need not repeat them. The text is the
+// observation's JSON (AppendJson's shape, keys sorted) reduced to "attributes", "events",
+// "input", "metadata", "model_parameters", "output", "prompt", "service_name",
+// "status_message", "tool", "redactions" (when > 0), cost "price_id" and usage "estimated"
+// (when set), plus "type", "status" and "level" so that ParseObservationJson reads it (the other
+// fields then have their defaults), and it starts with kDetailJsonPrefix.
+// MergeDetail(ParseObservationJson(text), summary) gives back the observation whose summary
+// fields `summary` holds.
+inline constexpr std::string_view kDetailJsonPrefix = "{\"$detail\":1";
+void AppendDetailJson(const Observation& observation, std::string* out);
+// Moves the detail fields (above) of `detail` into `summary`.
+void MergeDetail(Observation&& detail, Observation& summary);
+
 // InvalidArgument naming the field when `json` is not the shape ToJson(Score) produces.
 absl::StatusOr<Score> ScoreFromJson(const Json& json);
 

@@ -454,6 +454,45 @@ std::vector<std::pair<std::string, Trace>> EdgeCaseTraces() {
   return cases;
 }
 
+// What a store keeping the summary in columns has of `o` without its detail payload.
+Observation WithoutDetail(Observation o) {
+  MergeDetail(Observation(), o);
+  return o;
+}
+
+// Merged into the summary fields, the detail gives what the whole JSON gives (the same as the
+// observation itself, except for the edge cases the JSON form does not keep, such as invalid
+// UTF-8 or non-finite doubles).
+TEST(CodecTest, DetailJsonMergedIntoTheSummaryGivesWhatTheWholeJsonGives) {
+  for (const auto& [label, o] : AllObservations()) {
+    absl::StatusOr<Observation> whole = ParseObservationJson(AppendedJson(o));
+    std::string text;
+    AppendDetailJson(o, &text);
+    EXPECT_TRUE(text.starts_with(kDetailJsonPrefix)) << label << ": " << text;
+    absl::StatusOr<Observation> detail = ParseObservationJson(text);
+    if (!whole.ok()) continue;  // the JSON form refuses it: nothing to compare with
+    ASSERT_TRUE(detail.ok()) << label << ": " << detail.status();
+    Observation merged = WithoutDetail(*whole);
+    MergeDetail(*std::move(detail), merged);
+    EXPECT_EQ(merged, *whole) << label;
+  }
+  Observation o = FullObservation();
+  std::string text;
+  AppendDetailJson(o, &text);
+  Observation merged = WithoutDetail(o);
+  MergeDetail(*ParseObservationJson(text), merged);
+  EXPECT_EQ(merged, o);
+}
+
+TEST(CodecTest, DetailJsonLeavesOutTheSummaryFields) {
+  std::string text;
+  AppendDetailJson(FullObservation(), &text);
+  for (std::string_view summary_value : {"4d9c0ecc9f3a12846ae99b70de27a657", "bb4dcac190fdfb43", "chat gpt-4o",
+                                         "rate_limit", "production", "s1", "u1"}) {
+    EXPECT_EQ(text.find(summary_value), std::string::npos) << summary_value << " in " << text;
+  }
+}
+
 TEST(CodecTest, AppendJsonOfTraceWritesExactlyDumpOfToJson) {
   for (const auto& [label, t] : EdgeCaseTraces()) {
     std::string text;

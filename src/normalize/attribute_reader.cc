@@ -14,6 +14,8 @@ AttributeReader::AttributeReader(const Json& attributes)
   entries_.reserve(object_->size());
   for (auto it = object_->begin(); it != object_->end(); ++it) {
     index_.emplace(std::string_view(it->first), entries_.size());
+    const uint8_t signature = Signature(it->first);
+    key_filter_[signature >> 6] |= uint64_t{1} << (signature & 63);
     entries_.push_back(it);
   }
   consumed_.assign(entries_.size(), false);
@@ -25,6 +27,8 @@ const Json::object_t& AttributeReader::EmptyObject() {
 }
 
 int64_t AttributeReader::IndexOf(std::string_view key) const {
+  const uint8_t signature = Signature(key);
+  if ((key_filter_[signature >> 6] & (uint64_t{1} << (signature & 63))) == 0) return -1;
   auto it = index_.find(key);
   return it == index_.end() ? -1 : static_cast<int64_t>(it->second);
 }

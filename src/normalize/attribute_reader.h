@@ -64,6 +64,15 @@ class AttributeReader {
     }
   };
   absl::flat_hash_map<std::string_view, size_t, KeyHash> index_;
+  // Most probes miss, and hashing a ~25-byte key costs more than the rest of a miss: a 256-bit
+  // filter over a signature of each present key (its length and two of its bytes) answers most
+  // misses without hashing. Exact as a "no"; a "maybe" goes to index_.
+  static uint8_t Signature(std::string_view key) {
+    if (key.empty()) return 0;
+    return static_cast<uint8_t>(key.size() * 37 + static_cast<unsigned char>(key.back()) * 7 +
+                                static_cast<unsigned char>(key[key.size() / 2]));
+  }
+  uint64_t key_filter_[4] = {0, 0, 0, 0};
   std::vector<Iterator> entries_;  // in key order
   std::vector<bool> consumed_;     // parallel to entries_
   size_t consumed_count_ = 0;

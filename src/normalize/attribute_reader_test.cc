@@ -21,6 +21,26 @@ TEST(AttributeReaderTest, TakeFirstSkipsValuesTheConversionRejects) {
   EXPECT_EQ(reader.Leftovers(), Json::parse(R"({"a": [1]})"));
 }
 
+// Lookups first ask a filter over the present keys; every present key must still be found, the
+// empty key included, and keys that differ from a present one only where the filter does not
+// look (same length, last and middle byte) must still miss.
+TEST(AttributeReaderTest, FindsEveryPresentKeyAndNoOther) {
+  Json attrs = Json::object();
+  for (int i = 0; i < 300; ++i) attrs["gen_ai.usage.key_" + std::to_string(i)] = i;
+  attrs[""] = "empty";
+  attrs["abcde"] = 1;
+  AttributeReader reader(attrs);
+  for (const auto& [key, value] : attrs.items()) {
+    const Json* found = reader.Find(key);
+    ASSERT_NE(found, nullptr) << key;
+    EXPECT_EQ(*found, value) << key;
+  }
+  for (const char* absent : {"xbcde", "abcdf", "gen_ai.usage.key_300", "gen_ai.usage.key_-1", "a", "zzzzzzzzzz"}) {
+    EXPECT_EQ(reader.Find(absent), nullptr) << absent;
+    EXPECT_FALSE(reader.IsConsumed(absent)) << absent;
+  }
+}
+
 TEST(AttributeReaderTest, NonObjectReadsAsEmpty) {
   Json attrs = Json::array({1});
   AttributeReader reader(attrs);

@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include "absl/strings/str_cat.h"
+#include "base/status.h"
 #include "model/codec.h"
 
 namespace trackly::store::sqlite {
@@ -20,6 +21,23 @@ bool IsZstd(std::string_view blob) {
   return blob.size() >= sizeof(kZstdMagic) &&
          std::equal(std::begin(kZstdMagic), std::end(kZstdMagic),
                     reinterpret_cast<const unsigned char*>(blob.data()));
+}
+
+// `json` as stored: compressed when it is at least `compress_min_bytes` long and that shrinks it.
+std::string CompressIfWorthIt(std::string json, size_t compress_min_bytes) {
+  if (json.size() < compress_min_bytes) return json;
+  // One compression context per thread: ZSTD_compress would allocate and clear a fresh context
+  // (hundreds of KiB) for every observation, which showed as the top item in the ingest profile.
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  std::string compressed(ZSTD_compressBound(json.size()), '\0');
+  size_t size = context == nullptr
+                    ? ZSTD_compress(compressed.data(), compressed.size(), json.data(), json.size(), kZstdLevel)
+                    : ZSTD_compressCCtx(context.get(), compressed.data(), compressed.size(), json.data(),
+                                        json.size(), kZstdLevel);
+  // Keep the plain JSON when compression fails or does not shrink it: both decode the same way.
+  if (ZSTD_isError(size) || size >= json.size()) return json;
+  compressed.resize(size);
+  return compressed;
 }
 
 }  // namespace
@@ -40,22 +58,21 @@ void FloorTimesToMicros(model::Observation& observation) {
 std::string EncodePayload(const model::Observation& observation, size_t compress_min_bytes) {
   std::string json;
   model::AppendJson(observation, &json);
-  if (json.size() < compress_min_bytes) return json;
-  // One compression context per thread: ZSTD_compress would allocate and clear a fresh context
-  // (hundreds of KiB) for every observation, which showed as the top item in the ingest profile.
-  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
-  std::string compressed(ZSTD_compressBound(json.size()), '\0');
-  size_t size = context == nullptr
-                    ? ZSTD_compress(compressed.data(), compressed.size(), json.data(), json.size(), kZstdLevel)
-                    : ZSTD_compressCCtx(context.get(), compressed.data(), compressed.size(), json.data(),
-                                        json.size(), kZstdLevel);
-  // Keep the plain JSON when compression fails or does not shrink it: both decode the same way.
-  if (ZSTD_isError(size) || size >= json.size()) return json;
-  compressed.resize(size);
-  return compressed;
+  return CompressIfWorthIt(std::move(json), compress_min_bytes);
+}
+
+std::string EncodeDetailPayload(const model::Observation& observation, size_t compress_min_bytes) {
+  std::string json;
+  model::AppendDetailJson(observation, &json);
+  return CompressIfWorthIt(std::move(json), compress_min_bytes);
 }
 
 absl::StatusOr<model::Observation> DecodePayload(std::string_view blob) {
+  TRACKLY_ASSIGN_OR_RETURN(StoredPayload stored, DecodeStoredPayload(blob));
+  return std::move(stored.observation);
+}
+
+absl::StatusOr<StoredPayload> DecodeStoredPayload(std::string_view blob) {
   std::string decompressed;
   std::string_view json = blob;
   if (IsZstd(blob)) {
@@ -78,7 +95,8 @@ absl::StatusOr<model::Observation> DecodePayload(std::string_view blob) {
   if (!observation.ok()) {
     return absl::InternalError(absl::StrCat("stored observation payload: ", observation.status().message()));
   }
-  return observation;
+  return StoredPayload{.observation = *std::move(observation),
+                       .detail_only = json.starts_with(model::kDetailJsonPrefix)};
 }
 
 }  // namespace trackly::store::sqlite

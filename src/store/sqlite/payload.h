@@ -26,4 +26,18 @@ std::string EncodePayload(const model::Observation& observation, size_t compress
 // Internal (corrupt row) when the blob does not decode.
 absl::StatusOr<model::Observation> DecodePayload(std::string_view blob);
 
+// The payload of a row that keeps its summary fields in the observations columns (payload
+// partitions, from layout 10 on): only the observation's detail (model::AppendDetailJson), so
+// the ~40 summary fields are not stored twice. Compressed like EncodePayload.
+std::string EncodeDetailPayload(const model::Observation& observation, size_t compress_min_bytes);
+
+// A stored payload, either form: `observation` is the whole observation (EncodePayload, every
+// row written before layout 10), or, when `detail_only`, only its detail fields, to be merged
+// into the summary read from the row's columns (model::MergeDetail).
+struct StoredPayload {
+  model::Observation observation;
+  bool detail_only = false;
+};
+absl::StatusOr<StoredPayload> DecodeStoredPayload(std::string_view blob);
+
 }  // namespace trackly::store::sqlite

@@ -59,8 +59,8 @@ absl::Status PartitionWriter::Put(Connection& db, int64_t part, std::string_view
   return put.Run();
 }
 
-absl::StatusOr<std::optional<model::Observation>> PayloadReader::Get(int64_t part, std::string_view trace_id,
-                                                                      std::string_view id) {
+absl::StatusOr<std::optional<StoredPayload>> PayloadReader::Get(int64_t part, std::string_view trace_id,
+                                                                std::string_view id) {
   TRACKLY_ASSIGN_OR_RETURN(bool listed, Listed(part));
   if (!listed) return std::nullopt;
   TRACKLY_ASSIGN_OR_RETURN(
@@ -71,8 +71,8 @@ absl::StatusOr<std::optional<model::Observation>> PayloadReader::Get(int64_t par
   if (!found) {
     return absl::InternalError(absl::StrCat("payload of observation ", Sv(id), " missing from partition ", part));
   }
-  TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, DecodePayload(get.Blob(0)));
-  return observation;
+  TRACKLY_ASSIGN_OR_RETURN(StoredPayload stored, DecodeStoredPayload(get.Blob(0)));
+  return stored;
 }
 
 absl::StatusOr<bool> PayloadReader::Listed(int64_t part) {

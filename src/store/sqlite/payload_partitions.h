@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "model/observation.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/payload.h"
 
 namespace trackly::store::sqlite {
 
@@ -52,9 +53,10 @@ class PartitionWriter {
 class PayloadReader {
  public:
   explicit PayloadReader(Connection& db) : db_(db) {}
-  // The decoded payload of (trace_id, id) in partition `part` (> 0); nullopt when the partition
-  // has been dropped (the payload expired). Internal when the partition lacks the row.
-  absl::StatusOr<std::optional<model::Observation>> Get(int64_t part, std::string_view trace_id, std::string_view id);
+  // The decoded payload of (trace_id, id) in partition `part` (> 0), whole or detail only
+  // (payload.h); nullopt when the partition has been dropped (the payload expired). Internal when
+  // the partition lacks the row.
+  absl::StatusOr<std::optional<StoredPayload>> Get(int64_t part, std::string_view trace_id, std::string_view id);
   // Whether partition `part` still exists (false: dropped, its payloads expired).
   absl::StatusOr<bool> Listed(int64_t part);
 

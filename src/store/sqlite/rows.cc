@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status.h"
+#include "model/codec.h"
 #include "store/sqlite/payload.h"
 #include "store/sqlite/payload_partitions.h"
 #include "store/sqlite/summary_cache.h"
@@ -148,7 +149,9 @@ EncodedObservation EncodeObservation(model::Observation observation, size_t comp
   FloorTimesToMicros(observation);
   EncodedObservation encoded;
   const model::TraceHints& hints = observation.trace_hints;
-  encoded.payload = EncodePayload(observation, compress_min_bytes);
+  // Only the detail: the summary fields go to the row's columns (BindObservation), and stored
+  // twice they were about half of a typical span's bytes.
+  encoded.payload = EncodeDetailPayload(observation, compress_min_bytes);
   encoded.hint_tags = hints.tags.empty() ? std::string() : model::DumpJson(model::Json(hints.tags));
   encoded.hint_metadata = DumpOrEmpty(hints.trace_metadata, hints.trace_metadata.empty());
   encoded.hint_input = DumpOrEmpty(hints.trace_input, hints.trace_input.is_null());
@@ -304,14 +307,22 @@ absl::StatusOr<model::Observation> ReadObservationRow(PayloadReader& payloads, c
   const int64_t part = row.Int(kSumPayloadPart);
   const bool want_payload =
       what == RowRead::kFull || (what == RowRead::kSummaryWithRoot && row.Text(kSumParentId).empty());
+  std::optional<StoredPayload> stored;
   if (want_payload) {
-    if (part == kPayloadInline && !row.IsNull(kSumPayload)) return DecodePayload(row.Blob(kSumPayload));
-    if (part > 0) {
-      TRACKLY_ASSIGN_OR_RETURN(std::optional<model::Observation> stored, payloads.Get(part, trace_id, row.Text(kSumId)));
-      if (stored) return *std::move(stored);
+    if (part == kPayloadInline && !row.IsNull(kSumPayload)) {
+      TRACKLY_ASSIGN_OR_RETURN(stored, DecodeStoredPayload(row.Blob(kSumPayload)));
+    } else if (part > 0) {
+      TRACKLY_ASSIGN_OR_RETURN(stored, payloads.Get(part, trace_id, row.Text(kSumId)));
     }
+    // A whole observation (written before layout 10) is returned as stored: rows of older layouts
+    // lack some summary columns.
+    if (stored && !stored->detail_only) return std::move(stored->observation);
   }
   TRACKLY_ASSIGN_OR_RETURN(model::Observation o, ReadSummaryFields(row, trace_id));
+  if (stored) {
+    model::MergeDetail(std::move(stored->observation), o);
+    return o;
+  }
   if (part == kPayloadExpired) {
     o.payload_expired = true;
   } else if (part > 0 && what != RowRead::kSummaryWithRoot) {

@@ -370,6 +370,25 @@ CREATE INDEX IF NOT EXISTS sampled_out_by_user ON sampled_out_traces(project, us
 CREATE INDEX IF NOT EXISTS sampled_out_by_session ON sampled_out_traces(project, session_id) WHERE session_id != '';
 )sql";
 
+// Layout version 10.
+//
+// A payload written to a partition from then on holds only the observation's detail (payload.h
+//   EncodeDetailPayload), its summary fields being in the observations row already. Rows written
+//   before keep whole payloads, and both read the same. An older trackly would take a detail
+//   payload for a whole observation: the version makes it refuse the store instead.
+// traces_by_session also holds every column SummarizeSession reads (SessionInputColumns), so
+//   recomputing a session after each write of one of its traces is one index range scan instead
+//   of a table lookup per trace of the session (the writer does it for every written trace; a
+//   session of thousands of traces made it a tenth of the writer's time). Same key prefix, so it
+//   serves the session-filtered lists as before.
+constexpr char kSchemaV10[] = R"sql(
+DROP INDEX IF EXISTS traces_by_session;
+CREATE INDEX traces_by_session ON traces(project, session_id, start_ns, trace_id, end_ns, status, user_id,
+  input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+  cost_input, cost_output, cost_total, cost_source, n_observations, n_generations, n_tool_calls,
+  n_retrievals, n_errors, n_retries) WHERE session_id != '';
+)sql";
+
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
 // downgrade, an interrupted tool) upgrades too: ALTER TABLE has no IF NOT EXISTS.
 absl::Status ApplyV3(Connection& db) {
@@ -424,6 +443,7 @@ absl::Status ApplyStoreSchema(Connection& db) {
   if (status.ok() && *current < 7) status = ApplyV7(db);
   if (status.ok() && *current < 8) status = db.Exec(kSchemaV8);
   if (status.ok() && *current < 9) status = db.Exec(kSchemaV9);
+  if (status.ok() && *current < 10) status = db.Exec(kSchemaV10);
   if (status.ok() && *current < 6) status = RebuildRollups(db);
   if (status.ok() && *current < kStoreSchemaVersion) {
     status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));

@@ -8,7 +8,7 @@
 namespace trackly::store::sqlite {
 
 // Layout version kept in PRAGMA user_version; bump it with a migration when the DDL changes.
-inline constexpr int kStoreSchemaVersion = 9;
+inline constexpr int kStoreSchemaVersion = 10;
 
 // Creates the tables of an empty database, accepts one at kStoreSchemaVersion, and refuses
 // (FailedPrecondition) one written by a newer version. Call on the writer connection.

@@ -11,11 +11,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "base/status.h"
 #include "gtest/gtest.h"
+#include "model/codec.h"
 #include "store/conformance/store_conformance.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/payload.h"
+#include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/wal_syncer.h"
@@ -236,6 +239,47 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion8StoreToKeepTheShareOfDroppedTraces)
   }
 }
 
+// The plan of the writer's session scan (UpdateSession in writer.cc) on the store in `dir`.
+std::string SessionScanPlan(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(dir + "/store.db", /*read_only=*/true, 1000);
+  if (!db.ok()) return db.status().ToString();
+  absl::StatusOr<sqlite::Statement> plan = (*db)->PrepareOnce(
+      absl::StrCat("EXPLAIN QUERY PLAN SELECT ", sqlite::SessionInputColumns(),
+                   " FROM traces WHERE project = ?1 AND session_id = ?2 AND session_id != ''"));
+  if (!plan.ok()) return plan.status().ToString();
+  std::string text;
+  while (plan->Step().value_or(false)) absl::StrAppend(&text, trackly::Sv(plan->Text(3)), "\n");
+  return text;
+}
+
+TEST(SqliteStoreTest, UpgradesALayoutVersion9StoreToScanSessionsFromTheIndex) {
+  TempDir dir;
+  // What version 9 had: traces_by_session over the list key only.
+  ASSERT_NO_FATAL_FAILURE(WriteOneObservationAndDowngrade(
+      dir,
+      "DROP INDEX traces_by_session; CREATE INDEX traces_by_session ON traces(project, session_id, start_ns, "
+      "trace_id) WHERE session_id != ''; PRAGMA user_version = 9"));
+  EXPECT_EQ(SessionScanPlan(dir.path()).find("COVERING INDEX"), std::string::npos);
+  {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    model::Observation o;
+    o.id = "o2";
+    o.trace_id = "t2";
+    o.start_time_ns = 2'000'000;
+    o.end_time_ns = 3'000'000;
+    o.trace_hints.session_id = "s";
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {o}}).ok());
+    absl::StatusOr<SessionDetail> session = (*store)->GetSession("p", "s");
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_EQ(session->session.trace_count, 1);
+    EXPECT_TRUE((*store)->GetTrace("p", "t").ok());
+  }
+  EXPECT_NE(SessionScanPlan(dir.path()).find("USING COVERING INDEX traces_by_session"), std::string::npos)
+      << SessionScanPlan(dir.path());
+}
+
 TEST(WalSyncerTest, RunsCallbacksInOrderAfterSyncingAndFollowsAReplacedFile) {
   TempDir dir;
   const std::string wal = dir.path() + "/store.db-wal";
@@ -439,6 +483,85 @@ TEST(PayloadTest, CompressesLargePayloadsAndDecodesBothForms) {
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_EQ(*decoded, o);
   }
+}
+
+// A span with every detail field set and summary fields that the columns hold.
+model::Observation ObservationWithEveryDetail(std::string id, std::string parent_id) {
+  model::Observation o;
+  o.id = std::move(id);
+  o.trace_id = "t";
+  o.parent_id = std::move(parent_id);
+  o.name = "chat";
+  o.type = model::ObservationType::kGeneration;
+  o.status = model::Status::kError;
+  o.status_message = "rate limited";
+  o.start_time_ns = 1'000'000'000;
+  o.end_time_ns = 2'000'000'000;
+  o.model = "gpt-4o";
+  o.model_parameters = {{"temperature", 0.2}};
+  o.usage = model::Usage{.input_tokens = 10, .output_tokens = 5, .total_tokens = 15, .estimated = true};
+  o.cost = model::Cost{.input = 0.25, .output = 0.5, .total = 0.75, .source = model::CostSource::kComputed,
+                       .price_id = "openai/gpt-4o@1"};
+  o.input = {{"messages", {"hi"}}};
+  o.output = "hello";
+  o.metadata = {{"k", "v"}};
+  o.attributes = {{"a", 1}};
+  o.events = {model::Event{.name = "retry", .time_ns = 1'500'000'000, .attributes = {{"n", 1}}}};
+  o.prompt = model::PromptRef{.name = "", .version = ""};
+  o.tool = model::ToolRef{.name = "", .call_id = "call-1"};
+  o.service_name = "svc";
+  o.redactions = 2;
+  o.trace_hints.user_id = "u";
+  o.trace_hints.trace_input = "question";
+  return o;
+}
+
+// Partitions hold only the detail of a span (layout 10); what is read back is the whole span,
+// root or child, through every read path.
+TEST(SqliteStoreTest, StoresOnlyTheDetailOfASpanAndReadsItBackWhole) {
+  TempDir dir;
+  const model::Observation root = ObservationWithEveryDetail("r", "");
+  const model::Observation child = ObservationWithEveryDetail("c", "r");
+  {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {root, child}}).ok());
+    for (const model::Observation& want : {root, child}) {
+      absl::StatusOr<model::Observation> read = (*store)->GetObservation("p", "t", want.id);
+      ASSERT_TRUE(read.ok()) << read.status();
+      EXPECT_EQ(*read, want) << want.id;
+    }
+    absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "t");
+    ASSERT_TRUE(detail.ok()) << detail.status();
+    ASSERT_EQ(detail->observations.size(), 2u);
+    EXPECT_EQ(detail->trace.input, "question");
+  }
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/true, 1000);
+  ASSERT_TRUE(db.ok()) << db.status();
+  absl::StatusOr<sqlite::Statement> select = (*db)->PrepareOnce("SELECT payload FROM payloads_1");
+  ASSERT_TRUE(select.ok()) << select.status();
+  int rows = 0;
+  while (*select->Step()) {
+    ++rows;
+    EXPECT_TRUE(select->Text(0).starts_with(model::kDetailJsonPrefix)) << select->Text(0);
+    EXPECT_EQ(select->Text(0).find("gpt-4o\""), std::string_view::npos) << "the model is a column";
+  }
+  EXPECT_EQ(rows, 2);
+}
+
+// Rows written before layout 10 hold the whole span in their payload, and read as before.
+TEST(SqliteStoreTest, ReadsWholePayloadsWrittenBeforeLayout10) {
+  TempDir dir;
+  model::Observation o = ObservationWithEveryDetail("o", "");
+  const std::string whole = sqlite::EncodePayload(o, /*compress_min_bytes=*/SIZE_MAX);
+  ASSERT_NO_FATAL_FAILURE(WriteOneObservationAndDowngrade(
+      dir, absl::StrCat("UPDATE payloads_1 SET payload = '", whole, "'; PRAGMA user_version = 9").c_str()));
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<model::Observation> read = (*store)->GetObservation("p", "t", "o");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, o);
 }
 
 TEST(PayloadTest, CorruptPayloadIsInternal) {
