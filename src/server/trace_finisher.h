@@ -21,9 +21,17 @@
 // A re-evaluation replaces these scores (their ids are fixed per trace and name); a finding that
 // no longer holds after a late span keeps its earlier score (documented limitation).
 //
+// Quiet means quiet since the trace's last write became readable, not since it was acknowledged:
+// a store with a spool (spool/spooled_store.h) acknowledges writes before they reach the store
+// reads go to, so a trace is due only once the spool has shipped every write acknowledged up to
+// its last touch (StoreStats::spool: nothing waiting, or the oldest waiting record is younger
+// than the touch). While the spool lags (an outage of ClickHouse, a backlog), traces wait for it
+// instead of being evaluated on what was shipped so far. The one exception is max_pending: beyond
+// it the longest-waiting traces are evaluated early, shipped or not, to bound memory.
+//
 // What is pending lives in memory. A server that stops evaluates it first (Drain, within a
-// budget); one that crashes leaves the traces touched shortly before unevaluated until they are
-// touched again.
+// budget, waiting for the spool to ship the writes the pending traces got); one that crashes
+// leaves the traces touched shortly before unevaluated until they are touched again.
 #pragma once
 
 #include <cstdint>
@@ -101,14 +109,18 @@ class TraceFinisher {
   // Starts a thread that calls FinishDue about every second. Call at most once.
   void Start();
 
-  // For a stopping server: stops the thread, then evaluates every pending trace, due or not, until
-  // `budget` has passed (the rest are logged and dropped). Returns how many it evaluated. Touch
-  // after Drain records traces that are never evaluated.
+  // For a stopping server: stops the thread, waits (within `budget`) until the store can read
+  // the writes of every pending trace, then evaluates every pending trace, due or not, until
+  // `budget` has passed. The rest (not readable in time, or not reached) are logged and dropped.
+  // Returns how many it evaluated. Touch after Drain records traces that are never evaluated.
   int64_t Drain(absl::Duration budget);
 
  private:
   using Key = std::pair<std::string, std::string>;  // (project, trace id)
 
+  // Every write acknowledged before this time (the finisher's clock, ns) is readable; see the
+  // header comment.
+  int64_t ReadableBeforeNs() const;
   // Evaluates `due` in order and stores the scores; stops early once the clock reaches
   // `deadline_ns` (0: no deadline). Returns how many it read.
   int64_t Evaluate(const std::vector<Key>& due, int64_t deadline_ns);

@@ -22,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/write_watching_store.h"
+#include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace trackly::server {
@@ -199,6 +200,73 @@ TEST_F(TraceFinisherTest, DrainStopsAtItsBudgetAndDropsTheRest) {
   EXPECT_EQ(finisher_->Drain(absl::ZeroDuration()), 0);
   EXPECT_EQ(finisher_->pending(), 0u);
   EXPECT_THAT(ScoresOf(*store_, "a"), ElementsAre());
+}
+
+// The embedded store, reporting a spool whose figures the test sets: what a store that
+// acknowledges before its writes are readable (spool/spooled_store.h) tells the finisher.
+class SpoolReportingStore final : public store::ForwardingStore {
+ public:
+  explicit SpoolReportingStore(store::Store& backing) : ForwardingStore(backing) {}
+  store::StoreStats stats() const override {
+    store::StoreStats stats = ForwardingStore::stats();
+    stats.spool = spool;
+    return stats;
+  }
+  store::SpoolFigures spool{.enabled = true};
+};
+
+// A trace is quiet once the writes acknowledged up to its last touch have been shipped, not
+// before, however long ago it was touched.
+TEST_F(TraceFinisherTest, ATraceWaitsUntilTheSpoolHasShippedItsWrites) {
+  SpoolReportingStore spooled(*store_);
+  finisher_ = std::make_unique<TraceFinisher>(spooled, clock_, TraceFinisherOptions{.quiet = absl::Seconds(30)});
+  ASSERT_TRUE(Ingest(LoopingTrace("a")).ok());  // touched at 0 s
+  clock_.Advance(40 * kSecond);
+  struct Step {
+    std::string name;
+    int64_t records_waiting;
+    int64_t ship_lag_ms;
+    int64_t evaluated;
+  };
+  const std::vector<Step> steps = {
+      {"its own record still waits (appended at 0 s)", 1, 40'000, 0},
+      {"the oldest waiting record was appended with the touch, in the same millisecond", 1, 39'999, 0},
+      {"the oldest waiting record came after it", 1, 39'000, 1},
+  };
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.name);
+    spooled.spool.records_waiting = step.records_waiting;
+    spooled.spool.ship_lag_ms = step.ship_lag_ms;
+    EXPECT_EQ(finisher_->FinishDue(), step.evaluated);
+  }
+  EXPECT_THAT(ScoresOf(*store_, "a"), testing::SizeIs(2));
+
+  ASSERT_TRUE(Ingest(LoopingTrace("b")).ok());  // touched at 40 s
+  clock_.Advance(40 * kSecond);
+  spooled.spool = {.enabled = true, .records_waiting = 3, .ship_lag_ms = 40'000};
+  EXPECT_EQ(finisher_->FinishDue(), 0);
+  spooled.spool.records_waiting = 0;  // all shipped
+  EXPECT_EQ(finisher_->FinishDue(), 1);
+}
+
+// A stopping server's finisher evaluates only what the spool has shipped: it waits for the spool
+// within its budget and leaves the rest.
+TEST_F(TraceFinisherTest, DrainEvaluatesOnlyTracesWhoseWritesWereShippedWithinTheBudget) {
+  SpoolReportingStore spooled(*store_);
+  finisher_ = std::make_unique<TraceFinisher>(spooled, clock_, TraceFinisherOptions{.quiet = absl::Seconds(30)});
+  ASSERT_TRUE(Ingest(LoopingTrace("a")).ok());
+  spooled.spool.records_waiting = 1;  // appended at 0 s, as the touch: never shipped
+  EXPECT_EQ(finisher_->Drain(absl::Milliseconds(100)), 0);
+  EXPECT_THAT(ScoresOf(*store_, "a"), ElementsAre());
+}
+
+TEST_F(TraceFinisherTest, DrainEvaluatesATraceOnceTheSpoolHasShippedIt) {
+  SpoolReportingStore spooled(*store_);
+  finisher_ = std::make_unique<TraceFinisher>(spooled, clock_, TraceFinisherOptions{.quiet = absl::Seconds(30)});
+  ASSERT_TRUE(Ingest(LoopingTrace("a")).ok());
+  spooled.spool.records_waiting = 0;
+  EXPECT_EQ(finisher_->Drain(absl::Seconds(10)), 1);
+  EXPECT_THAT(ScoresOf(*store_, "a"), testing::SizeIs(2));
 }
 
 // The workflow graph of trace name "root" (LoopingTrace's root span names the trace) as recorded.

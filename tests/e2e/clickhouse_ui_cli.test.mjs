@@ -452,10 +452,8 @@ test('every run is evaluated once finished: a stop reason per trace and the work
   }
 });
 
-// Fails today: the node evaluates the waiting runs before its spool has shipped them, so it finds
-// none (docs/scale-out.md "Not yet"). Kept as the check of the fix.
-const stopTodo = 'open: a stopping node evaluates its waiting runs before its spool ships them';
-test('a node stopped right after runs arrived has evaluated them when it starts again', { skip, todo: skip ? false : stopTodo }, async () => {
+// The node waits for its spool to ship the runs before it evaluates them (server/trace_finisher.h).
+test('a node stopped right after runs arrived has evaluated them when it starts again', { skip }, async () => {
   // A node of its own (database, spool, catalog) with the default finish delay, stopped gracefully
   // while the runs wait for it: docs/insight.md, "A server that is stopped (SIGTERM, Ctrl-C)
   // evaluates them all before it exits".
