@@ -108,6 +108,7 @@ absl::StatusOr<Stores> OpenStores(const server::ServerOptions& options) {
       options.spool_dir.empty() ? (std::filesystem::path(options.data_dir) / "spool").string() : options.spool_dir;
   spooled.spool.node_id = options.node_id.empty() ? HostNodeId() : options.node_id;
   spooled.spool.max_bytes = static_cast<uint64_t>(options.spool_max_bytes);
+  spooled.max_write_items = clickhouse.max_queue_observations;
   TRACKLY_ASSIGN_OR_RETURN(stores.spooled, spool::SpooledStore::Open(*stores.backing, spooled));
   LogInfo("storing traces in ClickHouse ", options.clickhouse_url, " database ", options.clickhouse_database,
           " through the spool in ", spooled.spool.directory, " (node ", spooled.spool.node_id, ")");

@@ -2,6 +2,7 @@
 
 #include <boost/endian/conversion.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -40,6 +41,20 @@ void Append(store::WriteBatch& into, store::WriteBatch&& from) {
   for (auto& o : from.observations) into.observations.push_back(std::move(o));
   for (auto& f : from.fragments) into.fragments.push_back(std::move(f));
   for (auto& s : from.scores) into.scores.push_back(std::move(s));
+}
+
+// Observations, fragments and scores of `batch`: what a store's write queue bound counts.
+size_t ItemsOf(const store::WriteBatch& batch) {
+  return batch.observations.size() + batch.fragments.size() + batch.scores.size();
+}
+
+// Moves the first `count` observations of `batch` into a batch of their own, of the same project.
+store::WriteBatch TakeObservations(store::WriteBatch& batch, size_t count) {
+  store::WriteBatch part{.project = batch.project};
+  part.observations.assign(std::make_move_iterator(batch.observations.begin()),
+                           std::make_move_iterator(batch.observations.begin() + static_cast<ptrdiff_t>(count)));
+  batch.observations.erase(batch.observations.begin(), batch.observations.begin() + static_cast<ptrdiff_t>(count));
+  return part;
 }
 
 }  // namespace
@@ -142,23 +157,34 @@ void SpooledStore::Write(store::WriteBatch batch, store::WriteCallback done) {
 absl::Status SpooledStore::Ship(const Segment& segment) {
   // Consecutive batches of one project go to the backing store as one write: fewer, larger inserts.
   std::optional<store::WriteBatch> pending;
+  auto write = [&](store::WriteBatch batch) -> absl::Status {
+    if (finish_merged_for_) batch.finish_merged = finish_merged_for_(batch.project);
+    return store::WriteAndWait(backing_, std::move(batch));
+  };
   auto flush = [&]() -> absl::Status {
     if (!pending) return absl::OkStatus();
-    if (finish_merged_for_) pending->finish_merged = finish_merged_for_(pending->project);
-    absl::Status written = store::WriteAndWait(backing_, *std::move(pending));
+    absl::Status written = write(*std::move(pending));
     pending.reset();
     return written;
   };
+  const size_t max_items = std::max<size_t>(1, options_.max_write_items);
   for (const std::string& record : segment.records) {
     absl::StatusOr<store::WriteBatch> batch = DecodeBatchRecord(record);
     // Records were written by this code and checksummed by the spool: one that does not decode
     // is a bug, and is kept (the segment is retried) rather than dropped.
     if (!batch.ok()) return absl::DataLossError(absl::StrCat("segment ", segment.dedup_token, ": ", batch.status().message()));
-    if (pending && pending->project != batch->project) TRACKLY_RETURN_IF_ERROR(flush());
+    if (pending && (pending->project != batch->project || ItemsOf(*pending) + ItemsOf(*batch) > max_items)) {
+      TRACKLY_RETURN_IF_ERROR(flush());
+    }
     if (pending) {
       Append(*pending, *std::move(batch));
     } else {
       pending = *std::move(batch);
+    }
+    // A record over the bound alone (a very large request of small spans): its observations
+    // ship in parts, which upserts make the same as one write.
+    while (ItemsOf(*pending) > max_items && !pending->observations.empty()) {
+      TRACKLY_RETURN_IF_ERROR(write(TakeObservations(*pending, std::min(max_items, pending->observations.size()))));
     }
   }
   return flush();

@@ -37,6 +37,10 @@ struct SpooledStoreOptions {
   absl::Duration drain_ship_timeout = absl::Seconds(10);
   // How long Erase and Expire wait for the spool to ship what was acknowledged before them.
   absl::Duration erase_flush_timeout = absl::Seconds(30);
+  // Consecutive batches of one project ship as one write of at most this many items
+  // (observations, fragments and scores); a record holding more ships in parts. At most the
+  // backing store's write queue bound: it refuses a larger write every time.
+  size_t max_write_items = 200'000;
 };
 
 // The WriteBatch::finish_merged of a project's batches: a function cannot go through the spool,

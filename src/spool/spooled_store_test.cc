@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -147,6 +148,32 @@ TEST_F(SpooledStoreTest, AcknowledgedWritesReachTheBackingStore) {
   EXPECT_TRUE(stats.spool.enabled);
   EXPECT_EQ(stats.spool.records_waiting, 0);
   EXPECT_EQ(stats.spool.shipped_records, 2);
+}
+
+// A segment holding more spans than the backing store's write queue takes at once ships in
+// writes within that bound, a record over it alone in parts: otherwise the backing store would
+// refuse the segment on every retry.
+TEST_F(SpooledStoreTest, ShipsASegmentInWritesWithinTheBackingStoresQueueBound) {
+  std::filesystem::create_directories(dir_ / "small");
+  auto small = store::SqliteStore::Open({.dir = (dir_ / "small").string(), .max_queue_observations = 3, .sync_full = false});
+  ASSERT_TRUE(small.ok()) << small.status();
+  SpooledStoreOptions options = Options();
+  options.spool.segment_max_age = absl::Hours(1);  // the records below share one segment
+  options.max_write_items = 3;
+  auto spooled = SpooledStore::Open(**small, options);
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  const std::vector<std::vector<std::string>> records = {{"a", "b"}, {"c", "d"}, {"e", "f", "g", "h", "i"}};
+  for (const std::vector<std::string>& ids : records) {
+    store::WriteBatch batch{.project = "p"};
+    for (const std::string& id : ids) batch.observations.push_back(Span("t1", id, id == "a" ? "" : "a"));
+    ASSERT_TRUE(WriteAcked(**spooled, std::move(batch)).ok());
+  }
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
+  ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
+  absl::StatusOr<store::TraceDetail> trace = (*spooled)->GetTrace("p", "t1");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_EQ(trace->observations.size(), 9u);
+  EXPECT_EQ(trace->trace.counts.observations, 9);
 }
 
 TEST_F(SpooledStoreTest, TheShipperFinishesMergedFragmentsWithTheProjectsRewrite) {
