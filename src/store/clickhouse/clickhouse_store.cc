@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -40,18 +41,22 @@ constexpr size_t kRewriteTracesPerJob = 200;
 // DeadlineExceeded.
 constexpr absl::Duration kMutationTimeout = absl::Minutes(5);
 
+// The windows a newest-first trace list tries, in hours back from the project's newest trace (or
+// the cursor), before it reads every trace (ListTraces).
+constexpr int64_t kListWindowHours[] = {1, 8, 64, 512, 4096};
+
 // A double as a SQL literal that parses back to the same value.
 std::string Number(double value) { return absl::StrFormat("%.17g", value); }
 
-// The collapsed traces column (`<column>_`) a list is ordered by.
+// The traces column a list is ordered by (collapsed: `<column>_`).
 const char* TraceOrderColumn(TraceOrder order) {
   switch (order) {
-    case TraceOrder::kStartTime: return "start_ns_";
-    case TraceOrder::kLatency: return "latency_ms_";
-    case TraceOrder::kCost: return "cost_total_";
-    case TraceOrder::kTokens: return "total_tokens_";
+    case TraceOrder::kStartTime: return "start_ns";
+    case TraceOrder::kLatency: return "latency_ms";
+    case TraceOrder::kCost: return "cost_total";
+    case TraceOrder::kTokens: return "total_tokens";
   }
-  return "start_ns_";
+  return "start_ns";
 }
 
 // Filters on a summary table (traces, sessions, scores), where a key may still have several
@@ -63,6 +68,7 @@ class Filter {
   void Add(std::string column, std::string condition) {
     raw_.push_back(absl::StrReplaceAll(condition, {{"$0", column}}));
     latest_.push_back(absl::StrReplaceAll(condition, {{"$0", absl::StrCat(column, "_")}}));
+    columns_.insert(std::move(column));
   }
   // A condition on the collapsed values only (keyset cursors, tombstones).
   void AddLatest(std::string condition) { latest_.push_back(std::move(condition)); }
@@ -82,10 +88,20 @@ class Filter {
   }
   // The WHERE clause of the outer query ("1" when there is no condition).
   std::string LatestWhere() const { return latest_.empty() ? "1" : absl::StrJoin(latest_, " AND "); }
+  // `key` and the newest value (`<column>_`) of each column the conditions of Add() read and of
+  // `also`: what LatestWhere() and an ORDER BY on `also` need, without the other columns.
+  std::string NarrowCollapsed(std::string_view key, std::string_view also) const {
+    std::set<std::string> columns = columns_;
+    columns.insert(std::string(also));
+    std::string out(key);
+    for (const std::string& c : columns) absl::StrAppend(&out, ", argMax(", c, ", version) AS ", c, "_");
+    return out;
+  }
 
  private:
   std::vector<std::string> raw_;
   std::vector<std::string> latest_;
+  std::set<std::string> columns_;  // the columns of Add()
 };
 
 }  // namespace
@@ -127,70 +143,146 @@ absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
   if (!query.text.empty()) {
     return absl::InvalidArgumentError("text: this store has no full-text search (capabilities().full_text_search)");
   }
-  Filter filter;
-  // A trace row's day is the day of its start.
-  if (query.from_ns != 0) {
-    filter.Add("start_ns", absl::StrCat("$0 >= ", query.from_ns));
-    filter.AddCandidate(absl::StrCat("day >= ", clickhouse::DayLiteral(query.from_ns)));
-  }
-  if (query.to_ns != 0) {
-    filter.Add("start_ns", absl::StrCat("$0 < ", query.to_ns));
-    filter.AddCandidate(absl::StrCat("day <= ", clickhouse::DayLiteral(query.to_ns)));
-  }
-  if (!query.name.empty()) filter.Add("name", absl::StrCat("$0 = ", Quote(query.name)));
-  if (!query.user_id.empty()) filter.Add("user_id", absl::StrCat("$0 = ", Quote(query.user_id)));
-  if (!query.session_id.empty()) filter.Add("session_id", absl::StrCat("$0 = ", Quote(query.session_id)));
-  if (!query.environment.empty()) filter.Add("environment", absl::StrCat("$0 = ", Quote(query.environment)));
-  if (!query.release.empty()) filter.Add("release", absl::StrCat("$0 = ", Quote(query.release)));
-  if (!query.tag.empty()) filter.Add("tags", absl::StrCat("has($0, ", Quote(query.tag), ")"));
-  if (!query.model.empty()) filter.Add("models", absl::StrCat("has($0, ", Quote(query.model), ")"));
-  if (query.status.has_value()) filter.Add("status", absl::StrCat("$0 = ", Quote(model::ToString(*query.status))));
-  if (query.min_latency_ms > 0) filter.Add("latency_ms", absl::StrCat("$0 >= ", Number(query.min_latency_ms)));
-  if (query.min_cost > 0) filter.Add("cost_total", absl::StrCat("$0 >= ", Number(query.min_cost)));
-  if (!query.score_name.empty()) {
-    // The latest row of each score id; `value` is the value's JSON text (rows.h).
-    std::string matches = absl::StrCat("name_ = ", Quote(query.score_name));
-    const char* kNumber =
-        "multiIf(value_ = 'true', 1., value_ = 'false', 0., substring(value_, 1, 1) = '\"', nan, toFloat64OrZero(value_))";
-    if (query.score_min) absl::StrAppend(&matches, " AND ", kNumber, " >= ", Number(*query.score_min));
-    if (query.score_max) absl::StrAppend(&matches, " AND ", kNumber, " <= ", Number(*query.score_max));
-    if (!query.score_value.empty()) {
-      absl::StrAppend(&matches, " AND value_ = ", Quote(model::DumpJson(model::Json(query.score_value))));
-    }
-    const std::string condition = absl::StrCat(
-        "trace_id IN (SELECT trace_id_ FROM (SELECT id, argMax(trace_id, version) AS trace_id_, argMax(name, version) AS "
-        "name_, argMax(value, version) AS value_ FROM scores WHERE project = ",
-        Quote(query.project), " GROUP BY id) WHERE ", matches, ")");
-    filter.AddCandidate(condition);
-    filter.AddLatest(condition);
-  }
   const char* direction = query.oldest_first ? "ASC" : "DESC";
   const char* column = TraceOrderColumn(query.order_by);
-  if (!query.cursor.empty()) {
-    int64_t after_key = 0;
-    std::string after_id;
-    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_key, &after_id));
-    const bool real = query.order_by == TraceOrder::kLatency || query.order_by == TraceOrder::kCost;
-    filter.AddLatest(absl::StrCat("(", column, ", trace_id) ", query.oldest_first ? ">" : "<", " (",
-                                  real ? Number(TraceOrderValue(after_key)) : absl::StrCat(after_key), ", ",
-                                  Quote(after_id), ")"));
+  int64_t after_key = 0;
+  std::string after_id;
+  if (!query.cursor.empty()) TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_key, &after_id));
+  // The query's filter; with `window_from_ns` != 0 also only traces that start at or after it.
+  auto make_filter = [&](int64_t window_from_ns) {
+    Filter filter;
+    // A trace row's day is the day of its start.
+    for (int64_t from_ns : {query.from_ns, window_from_ns}) {
+      if (from_ns == 0) continue;
+      filter.Add("start_ns", absl::StrCat("$0 >= ", from_ns));
+      filter.AddCandidate(absl::StrCat("day >= ", clickhouse::DayLiteral(from_ns)));
+    }
+    if (query.to_ns != 0) {
+      filter.Add("start_ns", absl::StrCat("$0 < ", query.to_ns));
+      filter.AddCandidate(absl::StrCat("day <= ", clickhouse::DayLiteral(query.to_ns)));
+    }
+    if (!query.name.empty()) filter.Add("name", absl::StrCat("$0 = ", Quote(query.name)));
+    if (!query.user_id.empty()) filter.Add("user_id", absl::StrCat("$0 = ", Quote(query.user_id)));
+    if (!query.session_id.empty()) filter.Add("session_id", absl::StrCat("$0 = ", Quote(query.session_id)));
+    if (!query.environment.empty()) filter.Add("environment", absl::StrCat("$0 = ", Quote(query.environment)));
+    if (!query.release.empty()) filter.Add("release", absl::StrCat("$0 = ", Quote(query.release)));
+    if (!query.tag.empty()) filter.Add("tags", absl::StrCat("has($0, ", Quote(query.tag), ")"));
+    if (!query.model.empty()) filter.Add("models", absl::StrCat("has($0, ", Quote(query.model), ")"));
+    if (query.status.has_value()) filter.Add("status", absl::StrCat("$0 = ", Quote(model::ToString(*query.status))));
+    if (query.min_latency_ms > 0) filter.Add("latency_ms", absl::StrCat("$0 >= ", Number(query.min_latency_ms)));
+    if (query.min_cost > 0) filter.Add("cost_total", absl::StrCat("$0 >= ", Number(query.min_cost)));
+    if (!query.score_name.empty()) {
+      // The latest row of each score id; `value` is the value's JSON text (rows.h).
+      std::string matches = absl::StrCat("name_ = ", Quote(query.score_name));
+      const char* kNumber =
+          "multiIf(value_ = 'true', 1., value_ = 'false', 0., substring(value_, 1, 1) = '\"', nan, "
+          "toFloat64OrZero(value_))";
+      if (query.score_min) absl::StrAppend(&matches, " AND ", kNumber, " >= ", Number(*query.score_min));
+      if (query.score_max) absl::StrAppend(&matches, " AND ", kNumber, " <= ", Number(*query.score_max));
+      if (!query.score_value.empty()) {
+        absl::StrAppend(&matches, " AND value_ = ", Quote(model::DumpJson(model::Json(query.score_value))));
+      }
+      const std::string condition = absl::StrCat(
+          "trace_id IN (SELECT trace_id_ FROM (SELECT id, argMax(trace_id, version) AS trace_id_, argMax(name, "
+          "version) AS name_, argMax(value, version) AS value_ FROM scores WHERE project = ",
+          Quote(query.project), " GROUP BY id) WHERE ", matches, ")");
+      filter.AddCandidate(condition);
+      filter.AddLatest(condition);
+    }
+    if (!query.cursor.empty()) {
+      const bool real = query.order_by == TraceOrder::kLatency || query.order_by == TraceOrder::kCost;
+      filter.AddLatest(absl::StrCat("(", column, "_, trace_id) ", query.oldest_first ? ">" : "<", " (",
+                                    real ? Number(TraceOrderValue(after_key)) : absl::StrCat(after_key), ", ",
+                                    Quote(after_id), ")"));
+    }
+    return filter;
+  };
+  const std::string order = absl::StrCat(" ORDER BY ", column, "_ ", direction, ", trace_id ", direction, " LIMIT ",
+                                         query.limit + 1);
+
+  // Step 1: the page's trace ids (and the version of each one's newest summary row), from the
+  // newest values of only the columns the conditions and the order read: a few bytes per
+  // candidate trace instead of its input, output and metadata.
+  //
+  // A newest-first list by start reads the newest traces first: those that start in a window
+  // ending at the project's newest start (or at the cursor, or at `to`) are every trace that can
+  // come first, so when the window holds a whole page (limit + 1) that is the page; otherwise the
+  // window widens, and at last goes away. A window bounds the candidates by start and day (the
+  // older partitions are skipped), and a small candidate set keeps the collapse to the index
+  // granules that hold it, so a page of a busy project reads the traces of its last hours, not
+  // all of them, whatever the filter.
+  std::vector<int64_t> windows_from_ns;
+  if (query.order_by == TraceOrder::kStartTime && !query.oldest_first) {
+    int64_t anchor_ns = 0;
+    if (!query.cursor.empty()) {
+      anchor_ns = after_key;
+    } else {
+      // Over every stored row, older versions included: an upper bound of the newest start.
+      TRACKLY_ASSIGN_OR_RETURN(
+          std::string rows, db_->Select(absl::StrCat("SELECT max(start_ns) FROM traces PREWHERE project = ",
+                                                     Quote(query.project), " FORMAT RowBinary")));
+      RowBinaryReader in(rows, "reading the newest trace start");
+      anchor_ns = in.Int64();
+      TRACKLY_RETURN_IF_ERROR(in.status());
+    }
+    if (query.to_ns != 0) anchor_ns = std::min(anchor_ns, query.to_ns);
+    for (int64_t hours : kListWindowHours) {
+      const int64_t from_ns = anchor_ns - hours * kNanosPerHour;
+      if (from_ns <= std::max<int64_t>(query.from_ns, 0)) break;  // no narrower than the query itself
+      windows_from_ns.push_back(from_ns);
+    }
   }
-  TRACKLY_ASSIGN_OR_RETURN(
-      std::string rows,
-      db_->Select(absl::StrCat("SELECT ", clickhouse::LatestTraceColumns(), " FROM (",
-                               filter.CollapsedQuery("traces", "trace_id", clickhouse::CollapsedTraceColumns(),
-                                                     query.project),
-                               ") WHERE ", filter.LatestWhere(), " ORDER BY ", column, " ", direction, ", trace_id ",
-                               direction, " LIMIT ", query.limit + 1, " FORMAT RowBinary")));
+  windows_from_ns.push_back(0);  // no window
+  auto choose = [&]() -> absl::StatusOr<std::vector<clickhouse::ChosenTrace>> {
+    std::vector<clickhouse::ChosenTrace> chosen;
+    for (int64_t window_from_ns : windows_from_ns) {
+      const Filter filter = make_filter(window_from_ns);
+      TRACKLY_ASSIGN_OR_RETURN(
+          std::string rows,
+          db_->Select(absl::StrCat(
+              "SELECT trace_id, version_ FROM (",
+              filter.CollapsedQuery("traces", "trace_id",
+                                    absl::StrCat(filter.NarrowCollapsed("trace_id", column), ", max(version) AS version_"),
+                                    query.project),
+              ") WHERE ", filter.LatestWhere(), order, " FORMAT RowBinary")));
+      chosen.clear();
+      RowBinaryReader in(rows, "choosing the traces of a page");
+      while (!in.AtEnd()) {
+        clickhouse::ChosenTrace trace{.trace_id = in.String(), .version = in.UInt64()};
+        TRACKLY_RETURN_IF_ERROR(in.status());
+        chosen.push_back(std::move(trace));
+      }
+      if (static_cast<int>(chosen.size()) > query.limit) break;
+    }
+    return chosen;
+  };
+  // Every column of every candidate in one query: what the two steps fall back to.
+  auto one_step = [&]() -> absl::StatusOr<std::vector<model::Trace>> {
+    const Filter filter = make_filter(0);
+    TRACKLY_ASSIGN_OR_RETURN(
+        std::string rows,
+        db_->Select(absl::StrCat("SELECT ", clickhouse::LatestTraceColumns(), " FROM (",
+                                 filter.CollapsedQuery("traces", "trace_id", clickhouse::CollapsedTraceColumns(),
+                                                       query.project),
+                                 ") WHERE ", filter.LatestWhere(), order, " FORMAT RowBinary")));
+    std::vector<model::Trace> traces;
+    RowBinaryReader in(rows, "listing traces");
+    while (!in.AtEnd()) {
+      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, clickhouse::ReadTrace(in));
+      traces.push_back(std::move(trace));
+    }
+    return traces;
+  };
+  // Step 2 (clickhouse::ReadTracePage): every column of exactly the rows step 1 saw.
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<model::Trace> traces,
+                           clickhouse::ReadTracePage(*db_, query.project, choose, one_step));
   TracePage page;
-  RowBinaryReader in(rows, "listing traces");
-  while (!in.AtEnd()) {
+  for (model::Trace& trace : traces) {
     if (static_cast<int>(page.traces.size()) == query.limit) {
       const model::Trace& last = page.traces.back();
       page.next_cursor = EncodeCursor(TraceOrderKey(last, query.order_by), last.id);
       break;
     }
-    TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, clickhouse::ReadTrace(in));
     page.traces.push_back(std::move(trace));
   }
   return page;
@@ -387,7 +479,13 @@ absl::StatusOr<std::string> ClickHouseStore::FindTraceIdOfObservation(std::strin
 }
 
 absl::StatusOr<MetricsResult> ClickHouseStore::QueryMetrics(const MetricsQuery& query) {
-  return clickhouse::QueryRollups(*db_, query);
+  // Valid hour sums answer the whole hours they cover (clickhouse/rollups.h "Hour sums").
+  const int64_t expired_before_day =
+      classes_->ExpiryDay(query.project, clickhouse::RetentionTier::kSummary, clock_.NowNanos());
+  return clickhouse::QueryRollups(*db_, query,
+                                  clickhouse::HourSumsOptions{.clock = &clock_,
+                                                              .retention = classes_->ClassOf(query.project),
+                                                              .first_kept_s = expired_before_day * 86'400});
 }
 
 absl::StatusOr<MetricsResult> ClickHouseStore::QueryScoreMetrics(const ScoreMetricsQuery& query) {

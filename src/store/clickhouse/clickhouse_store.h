@@ -28,11 +28,14 @@
 //  - Reads are single queries, or (GetTrace, GetSession, ListTraceObservations) two queries
 //    without a common snapshot: during concurrent writes to the same trace the summary may be
 //    from a moment just before or after the observations.
-//  - Cost: a trace list collapses the summary rows of the candidate traces (every trace of the
-//    project when the query has no filter); lists never read observations.
+//  - Cost: a trace list chooses its page from the collapsed values of only the columns its
+//    filters and order read (newest-first lists in a window of recent hours, widened when the
+//    page is short), then reads the chosen summary rows whole; lists never read observations.
 //
 //  - Metrics: per-trace rollup rows written with the summaries, collapsed like them at query
-//    time (rollups.h); a query reads the rollup rows of its time range, never observations.
+//    time (rollups.h), plus exact per-hour sums of them computed by queries and kept while no
+//    write touched the hour since (rollup_hours, rollups.h): a query reads the hour sums of the
+//    settled hours of its range and the rollup rows of the rest, never observations.
 //  - Workflow rollups: signed per-item deltas per (name, environment, release, hour) in a
 //    SummingMergeTree, summed at query time (workflow.h). Unlike the tables above they are not
 //    upserts: a RecordWorkflowRuns that fails between its two inserts, or two nodes recording the

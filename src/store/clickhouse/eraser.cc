@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/rollup.h"
+#include "store/clickhouse/rollups.h"
 #include "store/clickhouse/sql.h"
 #include "store/clickhouse/workflow.h"
 
@@ -95,6 +96,15 @@ absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRe
     if (rows == 0) return absl::OkStatus();
     return db.Execute(absl::StrCat("ALTER TABLE ", table, " DELETE WHERE ", where));
   };
+  // The hours whose rollup rows go: their hour sums (rollups.h) are marked stale before the
+  // mutations (a query then collapses them) and again once the mutations are done (sums computed
+  // while they ran may still count the rows).
+  std::set<int64_t> hours;
+  if (!keep_rollups) {
+    TRACKLY_ASSIGN_OR_RETURN(hours, ReadRollupHoursOfTraces(db, removal.project, removal.trace_ids));
+    TRACKLY_RETURN_IF_ERROR(MarkRollupHoursDirty(db, removal.project, writer.RetentionClassOf(removal.project),
+                                                 writer.NextVersion(), hours));
+  }
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(removal.trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
     for (const char* table : kTablesByTraceId) {
       if (keep_rollups && IsRollupTable(table)) continue;
@@ -111,6 +121,8 @@ absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRe
     return delete_where("sessions", absl::StrCat("session_id IN ", InList(chunk)));
   }));
   TRACKLY_RETURN_IF_ERROR(WaitForMutations(db, mutation_timeout, what));
+  TRACKLY_RETURN_IF_ERROR(MarkRollupHoursDirty(db, removal.project, writer.RetentionClassOf(removal.project),
+                                               writer.NextVersion(), hours));
   TRACKLY_ASSIGN_OR_RETURN(TracesBySession remaining, ReadTracesOfSessions(db, removal.project, removal.session_ids));
   std::set<std::string> kept;
   for (const auto& [session_id, traces] : remaining) kept.insert(session_id);

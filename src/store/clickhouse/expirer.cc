@@ -24,8 +24,10 @@ namespace {
 // The tables whose rows before a day all belong to traces that started before it (an
 // observation, its rollup minute and its fragments start no earlier than its trace; a trace's and
 // its rollup_cells row's day is its start).
+// The hour sums of the rollups and their dirty marks (rollups.h) too: a row's day is its hour's, and
+// every rollup row of an hour before the day is of a trace that started before it.
 constexpr const char* kTablesOfTraceDays[] = {"observations", "traces", "rollups", "rollup_cells",
-                                              "observation_fragments"};
+                                              "observation_fragments", "rollup_hours", "rollup_dirty_hours"};
 // The workflow rollups: a row's day is that of its run's hour.
 constexpr const char* kWorkflowTables[] = {"workflow_cells", "workflow_runs"};
 
@@ -164,11 +166,13 @@ class PayloadExpiry {
 
 // The rollup rows of the traces tail sampling dropped (eraser.h DropSampledOutTraces) in the days
 // before `before_day`: with no summary left, no trace id finds them. Every rollup row of the project
-// before that day belongs to a trace that started before it, so what is left there goes.
+// before that day belongs to a trace that started before it, so what is left there goes, and with
+// it the hour sums and dirty marks of those days (after the rollups: sums a query computes
+// meanwhile from rows about to go are removed here too, or by the next expiry).
 absl::Status ExpireDroppedRollups(const Database& db, const std::string& project, int64_t before_day,
                                   absl::Duration mutation_timeout) {
   bool issued = false;
-  for (const char* table : {"rollups", "rollup_cells"}) {
+  for (const char* table : {"rollups", "rollup_cells", "rollup_hours", "rollup_dirty_hours"}) {
     const std::string where =
         absl::StrCat("project = ", Quote(project), " AND day < ", DayLiteral(before_day * kNanosPerDay));
     TRACKLY_ASSIGN_OR_RETURN(int64_t rows, ReadCount(db, absl::StrCat("SELECT count() FROM ", table, " WHERE ", where)));

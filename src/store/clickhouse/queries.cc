@@ -1,6 +1,7 @@
 #include "store/clickhouse/queries.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -156,6 +157,55 @@ absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view proje
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<std::vector<model::Trace>> ReadChosenTraces(const Database& db, std::string_view project,
+                                                           const std::vector<ChosenTrace>& chosen) {
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < chosen.size(); ++i) position.emplace(chosen[i].trace_id, i);
+  std::vector<std::optional<model::Trace>> found(chosen.size());
+  // Each id appears twice in the query text: half as many per query as elsewhere (kMaxIdsPerQuery).
+  constexpr size_t kPerQuery = kMaxIdsPerQuery / 2;
+  for (size_t begin = 0; begin < chosen.size(); begin += kPerQuery) {
+    std::vector<std::string> ids;
+    std::vector<std::string> rows_wanted;
+    for (size_t i = begin; i < std::min(chosen.size(), begin + kPerQuery); ++i) {
+      ids.push_back(chosen[i].trace_id);
+      rows_wanted.push_back(absl::StrCat("(", Quote(chosen[i].trace_id), ", toUInt64(", chosen[i].version, "))"));
+    }
+    // The key condition alone in PREWHERE (queries.h); the version condition then keeps the one
+    // chosen row of each trace, whose values argMax returns (copies of a row share its values).
+    TRACKLY_ASSIGN_OR_RETURN(
+        std::string rows,
+        db.Select(absl::StrCat("SELECT ", CollapsedTraceColumns(), " FROM traces PREWHERE project = ", Quote(project),
+                               " AND trace_id IN ", InList(ids), " WHERE (trace_id, version) IN (",
+                               absl::StrJoin(rows_wanted, ", "), ") GROUP BY trace_id FORMAT RowBinary")));
+    RowBinaryReader in(rows, "reading the traces of a page");
+    while (!in.AtEnd()) {
+      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadTrace(in));
+      auto it = position.find(trace.id);
+      if (it != position.end()) found[it->second] = std::move(trace);
+    }
+  }
+  std::vector<model::Trace> out;
+  for (std::optional<model::Trace>& trace : found) {
+    if (trace.has_value()) out.push_back(*std::move(trace));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<model::Trace>> ReadTracePage(
+    const Database& db, std::string_view project,
+    const std::function<absl::StatusOr<std::vector<ChosenTrace>>()>& choose,
+    const std::function<absl::StatusOr<std::vector<model::Trace>>()>& one_step,
+    const std::function<void()>& between_steps) {
+  for (int attempt = 0; attempt < kTracePageAttempts; ++attempt) {
+    TRACKLY_ASSIGN_OR_RETURN(std::vector<ChosenTrace> chosen, choose());
+    if (between_steps) between_steps();
+    TRACKLY_ASSIGN_OR_RETURN(std::vector<model::Trace> traces, ReadChosenTraces(db, project, chosen));
+    if (traces.size() == chosen.size()) return traces;
+  }
+  return one_step();
 }
 
 absl::StatusOr<TracesBySession> ReadTracesOfSessions(const Database& db, std::string_view project,

@@ -89,6 +89,34 @@ absl::StatusOr<std::map<std::string, TraceRowVersions>> ReadTraceRowVersions(
 absl::StatusOr<TracesById> ReadTraces(const Database& db, std::string_view project,
                                       const std::vector<std::string>& trace_ids);
 
+// A trace a list's first step chose for its page: the trace and the version of its newest
+// summary row at that moment.
+struct ChosenTrace {
+  std::string trace_id;
+  uint64_t version = 0;
+};
+
+// The summary rows `chosen` names, exactly those (not a newer row of the trace written since),
+// in the order of `chosen`. A row that is gone (a newer row of its trace was written and a merge
+// folded the two) is missing from the answer, which is then shorter than `chosen`.
+absl::StatusOr<std::vector<model::Trace>> ReadChosenTraces(const Database& db, std::string_view project,
+                                                           const std::vector<ChosenTrace>& chosen);
+
+// The two steps of a trace list (ClickHouseStore::ListTraces). `choose` picks the page (at most
+// limit + 1 traces, in page order) from a few narrow columns; ReadChosenTraces then reads those
+// rows in full. The answer is the page as `choose` saw it: writes that land between the steps
+// show up in the next list, as if they had landed after it, so a cursor taken from the page and
+// the page's "one more" row are exact. When a chosen row is gone by the second step, the steps
+// run again (kTracePageAttempts in all), then `one_step` (one query, slower, never torn)
+// answers. `between_steps`, when set, runs between the steps of every attempt (tests land writes
+// there).
+inline constexpr int kTracePageAttempts = 3;
+absl::StatusOr<std::vector<model::Trace>> ReadTracePage(
+    const Database& db, std::string_view project,
+    const std::function<absl::StatusOr<std::vector<ChosenTrace>>()>& choose,
+    const std::function<absl::StatusOr<std::vector<model::Trace>>()>& one_step,
+    const std::function<void()>& between_steps = nullptr);
+
 // The latest summaries of the traces whose latest summary names one of `session_ids`, by session
 // id, each list ordered by (start, id); a session without traces is absent. Without `with_text`
 // the traces have no metadata, input or output (model::SummarizeSession reads none of them),

@@ -23,6 +23,7 @@
 #include "model/codec.h"
 #include "model/json.h"
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/database_test_base.h"
 #include "store/clickhouse/http_client.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/retention_classes.h"
@@ -91,54 +92,14 @@ ExpireRequest RequestAtToday(const std::string& project, int64_t payload_days, i
 
 // Not thread-safe (a gtest fixture): the running server, databases of the test's own (dropped at
 // the end), and the stores' clock at noon of kToday.
-class RetentionClassTest : public ::testing::Test {
+class RetentionClassTest : public clickhouse::DatabaseTestBase {
  protected:
-  void SetUp() override {
-    if (::access(clickhouse::kClickHouseServerBinary, X_OK) != 0) GTEST_SKIP() << "no clickhouse-server";
-    absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *server;
-    database_ = NewDatabase();
-  }
-  void TearDown() override {
-    if (server_ == nullptr) return;
-    HttpClient client(server_->client_options());
-    for (const std::string& database : databases_) {
-      EXPECT_TRUE(client.Query(absl::StrCat("DROP DATABASE IF EXISTS ", database)).ok());
-    }
-  }
+  RetentionClassTest() : DatabaseTestBase(clock_) {}
 
-  std::string NewDatabase() {
-    databases_.push_back(clickhouse::NewDatabaseName());
-    return databases_.back();
-  }
-
-  std::unique_ptr<ClickHouseStore> Open(const std::string& database) {
-    absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(
-        ClickHouseStoreOptions{.server = server_->client_options(), .database = database, .clock = &clock_});
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? *std::move(store) : nullptr;
-  }
-
-  // Runs a statement (or a SELECT without FORMAT) in `database`; returns its text answer.
-  std::string Run(const std::string& sql, const std::string& database) {
-    HttpClient client(server_->client_options());
-    absl::StatusOr<std::string> answer = client.Query(sql, {{"database", database}});
-    EXPECT_TRUE(answer.ok()) << answer.status() << "\n" << sql;
-    return answer.ok() ? *answer : "";
-  }
+  using DatabaseTestBase::Count;
+  using DatabaseTestBase::Run;
   std::string Run(const std::string& sql) { return Run(sql, database_); }
 
-  // The first UInt64 of `sql`'s answer.
-  uint64_t Count(const std::string& sql, const std::string& database) {
-    HttpClient client(server_->client_options());
-    absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database}});
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    clickhouse::RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
-    const uint64_t n = in.UInt64();
-    EXPECT_TRUE(in.status().ok()) << in.status() << "\n" << sql;
-    return n;
-  }
   uint64_t Count(const std::string& sql) { return Count(sql, database_); }
 
   uint64_t Mutations(const std::string& database) {
@@ -205,9 +166,6 @@ class RetentionClassTest : public ::testing::Test {
     return out;
   }
 
-  const TestServer* server_ = nullptr;
-  std::string database_;
-  std::vector<std::string> databases_;
   FakeClock clock_{kToday * kNanosPerDay + 12 * kHourNs};
 };
 
@@ -236,9 +194,9 @@ TEST_F(RetentionClassTest, TwoRetentionsOnTheSameDaysExpireAsWholePartitionsWith
 
   absl::StatusOr<ExpireStats> stats = store->Expire(RequestAtToday("short", 7, 30));
   ASSERT_TRUE(stats.ok()) << stats.status();
-  // Day -40 of observations, traces, rollups, rollup_cells, workflow_cells and workflow_runs
-  // dropped; day -10 of traces and observations cleared.
-  EXPECT_EQ(stats->partitions_dropped, 8);
+  // Day -40 of observations, traces, rollups, rollup_cells, rollup_dirty_hours, workflow_cells and
+  // workflow_runs dropped; day -10 of traces and observations cleared.
+  EXPECT_EQ(stats->partitions_dropped, 9);
   EXPECT_EQ(stats->traces_removed, 1);
   EXPECT_EQ(stats->traces_cleared, 1);
   EXPECT_EQ(Mutations(database_), 0u);
@@ -292,12 +250,12 @@ TEST_F(RetentionClassTest, AChangedRetentionIsAppliedToTheRowsInTheOldClassesPar
   const std::string kept_before = Snapshot(*store, {"grown", "steady"});
 
   // Day -40 of class (7, 30) holds grown's rows, which have not expired: mate's go by mutation.
-  // Day -35 of class (7, 30) holds mate's rows only: dropped whole (observations, traces, rollups
-  // and rollup_cells).
+  // Day -35 of class (7, 30) holds mate's rows only: dropped whole (observations, traces, rollups,
+  // rollup_cells and rollup_dirty_hours).
   absl::StatusOr<ExpireStats> mate = store->Expire(RequestAtToday("mate", 7, 30));
   ASSERT_TRUE(mate.ok()) << mate.status();
   EXPECT_EQ(mate->traces_removed, 2);
-  EXPECT_EQ(mate->partitions_dropped, 4);
+  EXPECT_EQ(mate->partitions_dropped, 5);
   EXPECT_GT(Mutations(database_), 0u);
   EXPECT_EQ(Count("SELECT count() FROM observations WHERE project = 'mate'"), 0u);
 
@@ -334,7 +292,7 @@ TEST_F(RetentionClassTest, ADroppedPartitionTakesTheExpiredTracesOfItsOtherProje
   absl::StatusOr<ExpireStats> stats = store->Expire(RequestAtToday("a", 7, 30));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->traces_removed, 2);
-  EXPECT_EQ(stats->partitions_dropped, 4);
+  EXPECT_EQ(stats->partitions_dropped, 5);  // with rollup_dirty_hours
   EXPECT_TRUE(absl::IsNotFound(store->GetTrace("b", "t").status()));
   EXPECT_TRUE(absl::IsNotFound(store->GetSession("b", "sb").status()));
   absl::StatusOr<ScorePage> scores = store->ListScores(ScoreQuery{.project = "b"});
@@ -471,7 +429,8 @@ class MigrationTest : public RetentionClassTest {
                                  "' AND (position(name, '__layout') > 0 OR position(name, '__copy_') > 0)"),
                     database),
               0u);
-    EXPECT_EQ(Count("SELECT toUInt64(max(version)) FROM schema_version", database), 5u);
+    EXPECT_EQ(Count("SELECT toUInt64(max(version)) FROM schema_version", database),
+              static_cast<uint64_t>(clickhouse::LatestSchemaVersion()));
     for (const std::string& partition : Partitions("observations", database)) {
       EXPECT_TRUE(absl::StartsWith(partition, "(65535,65535,'")) << partition;
     }
@@ -567,6 +526,9 @@ TEST_F(MigrationTest, TracesWrittenDuringTheCopyGetTheirSummariesRewritten) {
   for (const char* table : kMovedTables) {
     Run(absl::StrCat("RENAME TABLE ", table, " TO ", table, "__layout4, ", table, "__layout5 TO ", table), db);
   }
+  // The writer below also marks the hours it writes dirty (layout 7 tables, which another node
+  // of this build has created).
+  for (const std::string& statement : SchemaStatements("007_rollup_hours.sql")) Run(statement, db);
   // Another node adds a span to an existing trace now, when none of its spans is copied yet. (Its
   // versions, like those of every writer started later, are above those written so far.)
   clock_.Advance(kHourNs);

@@ -1,3 +1,5 @@
+// The code steps of layouts 5 and 6 (the latter: RebuildWithSmallGranules below).
+//
 // The code step of layout 5 (schema/005_retention_classes.sql; docs/scale-out.md "Retention"):
 // moves every day-partitioned table that expiry acts on to its new table, partitioned by
 // retention class and day (retention_classes.h). The SQL file has created the new tables as
@@ -32,6 +34,20 @@ namespace trackly::store::clickhouse {
 // The tables of layouts 1 to 4 that layout 5 moves, with their day partition, to class partitions.
 inline constexpr const char* kTablesByRetentionClass[] = {
     "observations", "traces", "rollups", "rollup_cells", "observation_fragments", "workflow_runs", "workflow_cells"};
+
+// The tables layout 6 (schema/006_index_granularity.sql) rebuilds with 1024-row granules.
+inline constexpr const char* kTablesWithSmallGranules[] = {"observations", "traces"};
+
+// The code step of layout 6, the same machinery on kTablesWithSmallGranules: swaps in each
+// <table>__layout6 (the old table becomes <table>__layout5_old), copies the old rows partition by
+// partition with INSERT … SELECT (not REPLACE PARTITION: the new table's partitions take writes
+// meanwhile; a row copied twice is harmless in a ReplacingMergeTree), again for each partition an
+// insert running at the swap changed, then drops the old table. Resumable and safe to run on
+// several nodes at once like layout 5's; while it runs, reads see what is copied so far and
+// everything written since the swap. Returns the traces with observations written since the swap
+// (versions above every old row's), whose summaries the store then rewrites. Runs on `db` whose
+// 006 statements have run.
+absl::StatusOr<TraceIdsByProject> RebuildWithSmallGranules(const Database& db);
 
 // Runs the step on `db` (whose 005 statements have run). Returns the traces with observations
 // written since the swap (by any node), whose summaries may have been computed from part of

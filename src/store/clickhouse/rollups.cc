@@ -1,6 +1,7 @@
 #include "store/clickhouse/rollups.h"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 #include <utility>
 
@@ -145,23 +146,30 @@ absl::Status WriteRollups(const Database& db, std::string_view project, Retentio
   RowBinaryWriter rows;
   std::vector<std::pair<const TraceRollup*, RollupCells>> shrunk;  // lists that lose cells: after
   const model::RollupValues zero;
+  std::set<int64_t> hours;  // every hour a row is written in: marked dirty after the rows
   for (const TraceRollup& trace : traces) {
     RollupCells now;
     for (const auto& [cell, values] : trace.contribution) {
       now.insert(cell);
+      hours.insert(RollupHourS(cell.minute_s));
       AppendRollupRow(rows, project, retention, trace.trace_id, version, cell, values);
     }
     RollupCells all = now;
     for (const RollupCell& cell : trace.previous) {
       if (now.contains(cell)) continue;
       AppendRollupRow(rows, project, retention, trace.trace_id, version, cell, zero);  // a tombstone
+      hours.insert(RollupHourS(cell.minute_s));
       all.insert(cell);
     }
     if (all.size() > trace.previous.size()) AppendCellsRow(grown, project, retention, trace, version, all);
     if (all.size() > now.size()) shrunk.emplace_back(&trace, std::move(now));
   }
   if (!grown.data().empty()) TRACKLY_RETURN_IF_ERROR(db.Insert(InsertRollupCellsSql(), grown.data()));
-  if (!rows.data().empty()) TRACKLY_RETURN_IF_ERROR(db.Insert(InsertRollupSql(), rows.data()));
+  if (!rows.data().empty()) {
+    TRACKLY_RETURN_IF_ERROR(db.Insert(InsertRollupSql(), rows.data()));
+    // After the acknowledgement, with a version above it: hour sums computed before are stale.
+    TRACKLY_RETURN_IF_ERROR(MarkRollupHoursDirty(db, project, retention, later_version(), hours));
+  }
   if (shrunk.empty()) return absl::OkStatus();
   const uint64_t shrunk_version = later_version();
   RowBinaryWriter lists;
@@ -169,88 +177,405 @@ absl::Status WriteRollups(const Database& db, std::string_view project, Retentio
   return db.Insert(InsertRollupCellsSql(), lists.data());
 }
 
-absl::StatusOr<MetricsResult> QueryRollups(const Database& db, const MetricsQuery& query) {
+namespace {
+
+constexpr int64_t kHourS = 3600;
+constexpr int64_t kNoBound = std::numeric_limits<int64_t>::min();
+// A query's valid hours become at most this many ranges of consecutive hours (each is a condition
+// in the SQL); hours past them are collapsed from `rollups`.
+constexpr size_t kMaxHourRanges = 200;
+// Rows of hour sums per insert: far below max_insert_block_size (1,048,576), so the rows of an
+// hour (all in one partition) always land in one part, made visible whole. An hour with more
+// cells gets no sums.
+constexpr size_t kMaxHourRowsPerInsert = 200'000;
+// Hours computed by one read of `rollups` (one day: bounds the collapse's memory).
+constexpr int64_t kHoursPerComputation = 24;
+
+// `column` (seconds) floored to `grain_s` (also before 1970), as an Int64 expression.
+std::string Floor(std::string_view column, int64_t grain_s) {
+  return absl::StrCat("toInt64(", Sv(column), " - (", Sv(column), " % ", grain_s, " + ", grain_s, ") % ", grain_s,
+                      ")");
+}
+
+// The condition "`column` (seconds) is in one of `ranges`" ([start, end) pairs; not empty).
+std::string InRanges(std::string_view column, const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  std::vector<std::string> terms;
+  for (const auto& [from, to] : ranges) {
+    terms.push_back(absl::StrCat("(", Sv(column), " >= ", from, " AND ", Sv(column), " < ", to, ")"));
+  }
+  return absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
+}
+
+// Partition pruning for rows whose `day` is that of a time in [from_s, to_s) (kNoBound: open).
+void AddDayBounds(std::vector<std::string>& where, int64_t from_s, int64_t to_s) {
+  if (from_s != kNoBound) where.push_back(absl::StrCat("day >= ", DayLiteral(from_s * kSecondNs)));
+  if (to_s != kNoBound) where.push_back(absl::StrCat("day <= ", DayLiteral(to_s * kSecondNs)));
+}
+
+// What a metrics query reads and how it groups, for both sources (collapsed `rollups` rows and
+// hour sums): each answers rows of (t, g0…, the sums of `read`, [sketches]).
+struct MetricsPlan {
+  model::RollupKind kind;
+  std::vector<std::string> dim_filters;  // conditions on `dims`
+  std::vector<std::string> group_keys;   // `dims` elements, one per group_by
+  std::vector<const ValueColumn*> read;
+  bool with_sketch = false;
+  int64_t grain_s = 0;
+  int64_t from_s = kNoBound;  // the query's range in minutes
+  int64_t to_s = kNoBound;
+};
+
+absl::StatusOr<MetricsPlan> PlanOf(const MetricsQuery& query) {
   TRACKLY_RETURN_IF_ERROR(ValidateMetricsQuery(query));
-  TRACKLY_ASSIGN_OR_RETURN(model::RollupKind kind, RollupKindFor(query));
-  std::span<const model::MetricsDimension> dimensions = model::DimensionsOf(kind);
+  MetricsPlan plan;
+  TRACKLY_ASSIGN_OR_RETURN(plan.kind, RollupKindFor(query));
+  std::span<const model::MetricsDimension> dimensions = model::DimensionsOf(plan.kind);
   // The dimension as an element of `dims` (ClickHouse arrays count from 1).
   auto dim = [&](model::MetricsDimension d) {
     return absl::StrCat("dims[", std::find(dimensions.begin(), dimensions.end(), d) - dimensions.begin() + 1, "]");
   };
-
-  // Conditions on the key only, so they may select raw rows before the collapse.
-  std::vector<std::string> where = {absl::StrCat("project = ", Quote(query.project)),
-                                    absl::StrCat("kind = ", static_cast<int>(kind))};
-  if (query.from_ns != 0) {
-    const int64_t from_s = RollupMinuteS(query.from_ns);
-    where.push_back(absl::StrCat("minute_s >= ", from_s));
-    where.push_back(absl::StrCat("day >= ", DayLiteral(from_s * kSecondNs)));
-  }
-  if (query.to_ns != 0) {
-    const int64_t to_s = RollupMinuteS(query.to_ns);
-    where.push_back(absl::StrCat("minute_s < ", to_s));
-    where.push_back(absl::StrCat("day <= ", DayLiteral(to_s * kSecondNs)));
-  }
-  for (const auto& [d, value] : query.filters) where.push_back(absl::StrCat(dim(d), " = ", Quote(value)));
-
+  for (const auto& [d, value] : query.filters) plan.dim_filters.push_back(absl::StrCat(dim(d), " = ", Quote(value)));
+  for (model::MetricsDimension d : query.group_by) plan.group_keys.push_back(dim(d));
   // Only the sums the measures read, and the count (a cell whose count is 0 holds only tombstones).
-  std::vector<const ValueColumn*> read;
   for (const ValueColumn& c : kValueColumns) {
     bool needed = c.field == &model::RollupValues::count;
     for (Measure measure : query.measures) {
       const std::vector<int64_t model::RollupValues::*> fields = SumsOf(measure);
       needed = needed || std::find(fields.begin(), fields.end(), c.field) != fields.end();
     }
-    if (needed) read.push_back(&c);
+    if (needed) plan.read.push_back(&c);
   }
-  const bool with_sketch = NeedsLatencySketch(query.measures);
-  std::vector<std::string> collapsed = {"minute_s", "dims"};
-  std::vector<std::string> sums;
-  for (const ValueColumn* c : read) {
-    collapsed.push_back(absl::StrCat("argMax(", c->name, ", version) AS ", c->name, "_"));
-    sums.push_back(absl::StrCat("sum(", c->name, "_)"));
-  }
-  if (with_sketch) {
-    collapsed.push_back("argMax(latency, version) AS latency_");
-    sums.push_back("groupArray(latency_)");
-  }
-  // The time bucket: the minute floored to the grain (also before 1970), or 0.
-  const int64_t grain_s = GrainNs(query.time_grain) / kSecondNs;
-  std::vector<std::string> keys = {
-      grain_s == 0 ? "toInt64(0) AS t"
-                   : absl::StrCat("toInt64(minute_s - (minute_s % ", grain_s, " + ", grain_s, ") % ", grain_s, ") AS t")};
+  plan.with_sketch = NeedsLatencySketch(query.measures);
+  plan.grain_s = GrainNs(query.time_grain) / kSecondNs;
+  if (query.from_ns != 0) plan.from_s = RollupMinuteS(query.from_ns);
+  if (query.to_ns != 0) plan.to_s = RollupMinuteS(query.to_ns);
+  return plan;
+}
+
+// SELECT (t, g…, sums, [sketches]) FROM `from` grouped, where `time_column` is the row's start
+// (seconds) and `suffix` follows each value column's name in `from`.
+std::string GroupedSql(const MetricsPlan& plan, std::string_view time_column, std::string_view suffix,
+                       std::string_view from) {
+  std::vector<std::string> columns = {plan.grain_s == 0 ? "toInt64(0) AS t"
+                                                        : absl::StrCat(Floor(time_column, plan.grain_s), " AS t")};
   std::vector<std::string> key_names = {"t"};
-  for (size_t i = 0; i < query.group_by.size(); ++i) {
-    keys.push_back(absl::StrCat(dim(query.group_by[i]), " AS g", i));
+  for (size_t i = 0; i < plan.group_keys.size(); ++i) {
+    columns.push_back(absl::StrCat(plan.group_keys[i], " AS g", i));
     key_names.push_back(absl::StrCat("g", i));
   }
-  TRACKLY_ASSIGN_OR_RETURN(
-      std::string rows,
-      db.Select(absl::StrCat("SELECT ", absl::StrJoin(keys, ", "), ", ", absl::StrJoin(sums, ", "), " FROM (SELECT ",
-                             absl::StrJoin(collapsed, ", "), " FROM rollups WHERE ", absl::StrJoin(where, " AND "),
-                             " GROUP BY minute_s, dims, trace_id) GROUP BY ", absl::StrJoin(key_names, ", "),
-                             " FORMAT RowBinary")));
+  for (const ValueColumn* c : plan.read) columns.push_back(absl::StrCat("sum(", c->name, Sv(suffix), ")"));
+  if (plan.with_sketch) columns.push_back(absl::StrCat("groupArray(latency", Sv(suffix), ")"));
+  return absl::StrCat("SELECT ", absl::StrJoin(columns, ", "), " FROM ", Sv(from), " GROUP BY ",
+                      absl::StrJoin(key_names, ", "), " FORMAT RowBinary");
+}
 
-  MetricsResult result;
+// The collapse of `rollups` over the query's range, minus the minutes of `skip` (hour ranges
+// answered from their sums).
+std::string CollapsedSql(const MetricsPlan& plan, const std::vector<std::pair<int64_t, int64_t>>& skip,
+                         std::string_view project) {
+  // Conditions on the key only, so they may select raw rows before the collapse.
+  std::vector<std::string> where = {absl::StrCat("project = ", Quote(project)),
+                                    absl::StrCat("kind = ", static_cast<int>(plan.kind))};
+  if (plan.from_s != kNoBound) where.push_back(absl::StrCat("minute_s >= ", plan.from_s));
+  if (plan.to_s != kNoBound) where.push_back(absl::StrCat("minute_s < ", plan.to_s));
+  AddDayBounds(where, plan.from_s, plan.to_s);
+  if (!skip.empty()) where.push_back(absl::StrCat("NOT ", InRanges("minute_s", skip)));
+  where.insert(where.end(), plan.dim_filters.begin(), plan.dim_filters.end());
+  std::vector<std::string> collapsed = {"minute_s", "dims"};
+  for (const ValueColumn* c : plan.read) {
+    collapsed.push_back(absl::StrCat("argMax(", c->name, ", version) AS ", c->name, "_"));
+  }
+  if (plan.with_sketch) collapsed.push_back("argMax(latency, version) AS latency_");
+  return GroupedSql(plan, "minute_s", "_",
+                    absl::StrCat("(SELECT ", absl::StrJoin(collapsed, ", "), " FROM rollups WHERE ",
+                                 absl::StrJoin(where, " AND "), " GROUP BY minute_s, dims, trace_id)"));
+}
+
+// The sums of the hours of `ranges`, each from its newest computation.
+std::string HourSumsSql(const MetricsPlan& plan, const std::vector<std::pair<int64_t, int64_t>>& ranges,
+                        std::string_view project) {
+  std::vector<std::string> where = {absl::StrCat("project = ", Quote(project)), InRanges("hour_s", ranges)};
+  AddDayBounds(where, ranges.front().first, ranges.back().second);
+  std::vector<std::string> markers = where;
+  markers.push_back(absl::StrCat("kind = ", kHourMarkerKind));
+  where.push_back(absl::StrCat("kind = ", static_cast<int>(plan.kind)));
+  where.insert(where.end(), plan.dim_filters.begin(), plan.dim_filters.end());
+  where.push_back(absl::StrCat("(hour_s, computed_version) IN (SELECT hour_s, max(computed_version) FROM rollup_hours "
+                               "WHERE ",
+                               absl::StrJoin(markers, " AND "), " GROUP BY hour_s)"));
+  return GroupedSql(plan, "hour_s", "", absl::StrCat("rollup_hours WHERE ", absl::StrJoin(where, " AND ")));
+}
+
+using Totals = std::map<std::pair<int64_t, std::vector<std::string>>, model::RollupValues>;
+
+// Adds the rows of GroupedSql's answer to `totals`.
+absl::Status AddRows(const MetricsPlan& plan, std::string_view rows, Totals& totals) {
   RowBinaryReader in(rows, "reading metrics rollups");
   while (!in.AtEnd()) {
-    MetricsRow row;
-    row.time_ns = in.Int64() * kSecondNs;
-    for (size_t i = 0; i < query.group_by.size(); ++i) row.group.push_back(in.String());
-    model::RollupValues values;
-    for (const ValueColumn* c : read) values.*(c->field) = in.Int64();
-    if (with_sketch) {
+    std::pair<int64_t, std::vector<std::string>> key;
+    key.first = in.Int64();
+    for (size_t i = 0; i < plan.group_keys.size(); ++i) key.second.push_back(in.String());
+    model::RollupValues& values = totals[std::move(key)];
+    for (const ValueColumn* c : plan.read) values.*(c->field) += in.Int64();
+    if (plan.with_sketch) {
       for (const std::string& sketch : in.StringArray()) TRACKLY_RETURN_IF_ERROR(values.latency.MergeEncoded(sketch));
     }
     TRACKLY_RETURN_IF_ERROR(in.status());
+  }
+  return absl::OkStatus();
+}
+
+MetricsResult ResultOf(const MetricsQuery& query, const Totals& totals) {
+  MetricsResult result;
+  for (const auto& [key, values] : totals) {
     if (values.count == 0) continue;  // only tombstones
+    MetricsRow row{.time_ns = key.first * kSecondNs, .group = key.second};
     for (Measure measure : query.measures) row.values.push_back(MeasureValue(measure, values));
     result.rows.push_back(std::move(row));
   }
-  std::sort(result.rows.begin(), result.rows.end(), [](const MetricsRow& a, const MetricsRow& b) {
-    return std::tie(a.time_ns, a.group) < std::tie(b.time_ns, b.group);
-  });
+  // The map's order is (time, group), which is the contract's.
   return result;
+}
+
+// The newest computation (marker version) and the newest dirty mark of each hour of `project` in
+// [from_s, to_s) that has either.
+struct HourState {
+  uint64_t computed = 0;  // 0: never computed
+  uint64_t dirty = 0;     // 0: never marked
+};
+
+absl::StatusOr<std::map<int64_t, HourState>> ReadHourStates(const Database& db, std::string_view project,
+                                                            int64_t from_s, int64_t to_s) {
+  std::vector<std::string> where = {absl::StrCat("project = ", Quote(project))};
+  if (from_s != kNoBound) where.push_back(absl::StrCat("hour_s >= ", from_s));
+  if (to_s != kNoBound) where.push_back(absl::StrCat("hour_s < ", to_s));
+  AddDayBounds(where, from_s, to_s);
+  const std::string in_range = absl::StrJoin(where, " AND ");
+  std::map<int64_t, HourState> out;
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string computed,
+      db.Select(absl::StrCat("SELECT hour_s, max(computed_version) FROM rollup_hours WHERE ", in_range, " AND kind = ",
+                             kHourMarkerKind, " GROUP BY hour_s FORMAT RowBinary")));
+  RowBinaryReader in(computed, "reading the hour sums' versions");
+  while (!in.AtEnd()) {
+    const int64_t hour = in.Int64();
+    out[hour].computed = in.UInt64();
+  }
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string dirty,
+      db.Select(absl::StrCat("SELECT hour_s, max(version) FROM rollup_dirty_hours WHERE ", in_range,
+                             " GROUP BY hour_s FORMAT RowBinary")));
+  RowBinaryReader marks(dirty, "reading the dirty hours");
+  while (!marks.AtEnd()) {
+    const int64_t hour = marks.Int64();
+    out[hour].dirty = marks.UInt64();
+  }
+  TRACKLY_RETURN_IF_ERROR(marks.status());
+  return out;
+}
+
+bool Valid(const HourState& state, const HourSumsOptions& options) {
+  return state.computed != 0 &&
+         static_cast<int64_t>(state.computed) - static_cast<int64_t>(state.dirty) > options.clock_margin_ns;
+}
+
+void AppendHourRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, int kind,
+                   int64_t hour_s, const std::vector<std::string>& dims, uint64_t version,
+                   const model::RollupValues& values) {
+  out.String(project);
+  out.UInt8(static_cast<uint8_t>(kind));
+  out.Int64(hour_s);
+  out.StringArray(dims);
+  out.UInt64(version);
+  out.DateOfNanos(hour_s * kSecondNs);
+  AppendRetentionClass(out, retention);
+  for (const ValueColumn& c : kValueColumns) out.Int64(values.*c.field);
+  out.String(values.latency.Encode());
+}
+
+const std::string& InsertHourSql() {
+  static const auto* sql = [] {
+    std::vector<std::string> columns = {"project", "kind", "hour_s", "dims", "computed_version", "day",
+                                        kRetentionClassColumns};
+    for (const ValueColumn& c : kValueColumns) columns.push_back(c.name);
+    columns.push_back("latency");
+    return new std::string(
+        absl::StrCat("INSERT INTO rollup_hours (", absl::StrJoin(columns, ", "), ") FORMAT RowBinary"));
+  }();
+  return *sql;
+}
+
+// Computes the hours [from_s, to_s) (at most kHoursPerComputation) in one read.
+absl::Status ComputeHourRange(const Database& db, const Clock& clock, std::string_view project,
+                              RetentionClass retention, int64_t from_s, int64_t to_s) {
+  // Before the read: sums computed at `version` hold every write acknowledged before it (and the
+  // mark of any write they miss is above version - the clock margin).
+  const uint64_t version = static_cast<uint64_t>(std::max<int64_t>(clock.NowNanos(), 1));
+  std::vector<std::string> where = {absl::StrCat("project = ", Quote(project)),
+                                    absl::StrCat("minute_s >= ", from_s), absl::StrCat("minute_s < ", to_s)};
+  AddDayBounds(where, from_s, to_s);
+  std::vector<std::string> collapsed = {"kind", "minute_s", "dims"};
+  std::vector<std::string> sums = {"kind", absl::StrCat(Floor("minute_s", kHourS), " AS h"), "dims"};
+  for (const ValueColumn& c : kValueColumns) {
+    collapsed.push_back(absl::StrCat("argMax(", c.name, ", version) AS ", c.name, "_"));
+    sums.push_back(absl::StrCat("sum(", c.name, "_)"));
+  }
+  collapsed.push_back("argMax(latency, version) AS latency_");
+  sums.push_back("groupArrayIf(latency_, count_ != 0)");
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      db.Select(absl::StrCat("SELECT ", absl::StrJoin(sums, ", "), " FROM (SELECT ", absl::StrJoin(collapsed, ", "),
+                             " FROM rollups WHERE ", absl::StrJoin(where, " AND "),
+                             " GROUP BY kind, minute_s, dims, trace_id) GROUP BY kind, h, dims FORMAT RowBinary")));
+  // Rows by hour, each hour ending with its marker, so that inserts split only between hours.
+  struct HourRow {
+    int kind = 0;
+    std::vector<std::string> dims;
+    model::RollupValues values;
+  };
+  std::map<int64_t, std::vector<HourRow>> by_hour;
+  RowBinaryReader in(rows, "computing hour sums");
+  while (!in.AtEnd()) {
+    const int kind = in.UInt8();
+    const int64_t hour = in.Int64();
+    std::vector<std::string> dims = in.StringArray();
+    model::RollupValues values;
+    for (const ValueColumn& c : kValueColumns) values.*c.field = in.Int64();
+    for (const std::string& sketch : in.StringArray()) TRACKLY_RETURN_IF_ERROR(values.latency.MergeEncoded(sketch));
+    TRACKLY_RETURN_IF_ERROR(in.status());
+    if (values.count == 0) continue;  // only tombstones
+    by_hour[hour].push_back(HourRow{.kind = kind, .dims = std::move(dims), .values = std::move(values)});
+  }
+  const model::RollupValues zero;
+  RowBinaryWriter batch;
+  size_t batch_rows = 0;
+  for (int64_t hour = from_s; hour < to_s; hour += kHourS) {
+    const std::vector<HourRow>& hour_rows = by_hour[hour];
+    const size_t n = hour_rows.size() + 1;
+    // Too many cells to be sure of one part: no sums (nor marker), the hour stays collapsed.
+    if (n > kMaxHourRowsPerInsert) continue;
+    if (batch_rows > 0 && batch_rows + n > kMaxHourRowsPerInsert) {
+      TRACKLY_RETURN_IF_ERROR(db.Insert(InsertHourSql(), batch.data()));
+      batch = RowBinaryWriter();
+      batch_rows = 0;
+    }
+    for (const HourRow& row : hour_rows) {
+      AppendHourRow(batch, project, retention, row.kind, hour, row.dims, version, row.values);
+    }
+    AppendHourRow(batch, project, retention, kHourMarkerKind, hour, {}, version, zero);
+    batch_rows += n;
+  }
+  return batch_rows == 0 ? absl::OkStatus() : db.Insert(InsertHourSql(), batch.data());
+}
+
+}  // namespace
+
+int64_t RollupHourS(int64_t minute_s) { return minute_s - (minute_s % kHourS + kHourS) % kHourS; }
+
+absl::Status ComputeHourSums(const Database& db, const Clock& clock, std::string_view project,
+                             RetentionClass retention, const std::vector<int64_t>& hours) {
+  std::set<int64_t> sorted(hours.begin(), hours.end());
+  auto it = sorted.begin();
+  while (it != sorted.end()) {
+    // A run of consecutive hours, at most kHoursPerComputation long.
+    const int64_t from = *it;
+    int64_t to = from + kHourS;
+    for (++it; it != sorted.end() && *it == to && (to - from) / kHourS < kHoursPerComputation; ++it) to += kHourS;
+    TRACKLY_RETURN_IF_ERROR(ComputeHourRange(db, clock, project, retention, from, to));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<int64_t>> ReadRollupHoursOfTraces(const Database& db, std::string_view project,
+                                                          const std::vector<std::string>& trace_ids) {
+  std::set<int64_t> hours;
+  TRACKLY_RETURN_IF_ERROR(ForEachChunk(trace_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
+    TRACKLY_ASSIGN_OR_RETURN(
+        std::string rows,
+        db.Select(absl::StrCat("SELECT DISTINCT ", Floor("minute_s", kHourS), " FROM rollups WHERE project = ",
+                               Quote(project), " AND trace_id IN ", InList(chunk), " FORMAT RowBinary")));
+    RowBinaryReader in(rows, "reading the hours of traces' rollups");
+    while (!in.AtEnd()) hours.insert(in.Int64());
+    return in.status();
+  }));
+  return hours;
+}
+
+absl::Status MarkRollupHoursDirty(const Database& db, std::string_view project, RetentionClass retention,
+                                  uint64_t version, const std::set<int64_t>& hours) {
+  if (hours.empty()) return absl::OkStatus();
+  RowBinaryWriter rows;
+  for (int64_t hour : hours) {
+    rows.String(project);
+    rows.Int64(hour);
+    rows.UInt64(version);
+    rows.DateOfNanos(hour * kSecondNs);
+    AppendRetentionClass(rows, retention);
+  }
+  return db.Insert(absl::StrCat("INSERT INTO rollup_dirty_hours (project, hour_s, version, day, ",
+                                kRetentionClassColumns, ") FORMAT RowBinary"),
+                   rows.data());
+}
+
+absl::StatusOr<MetricsResult> QueryRollups(const Database& db, const MetricsQuery& query) {
+  return QueryRollups(db, query, HourSumsOptions{});
+}
+
+absl::StatusOr<MetricsResult> QueryRollups(const Database& db, const MetricsQuery& query,
+                                           const HourSumsOptions& options, HourSumsStats* stats) {
+  TRACKLY_ASSIGN_OR_RETURN(MetricsPlan plan, PlanOf(query));
+  Totals totals;
+  // The whole hours of the range; an open end stays open.
+  const int64_t first_hour = plan.from_s == kNoBound ? kNoBound : RollupHourS(plan.from_s + kHourS - 1);
+  const int64_t end_hour = plan.to_s == kNoBound ? kNoBound : RollupHourS(plan.to_s);
+  const bool hourly = plan.grain_s % kHourS == 0;  // every bucket is whole hours (or there is none)
+  std::vector<std::pair<int64_t, int64_t>> cached;
+  if (options.clock != nullptr && hourly && (first_hour == kNoBound || end_hour == kNoBound || first_hour < end_hour)) {
+    TRACKLY_ASSIGN_OR_RETURN(auto states, ReadHourStates(db, query.project, first_hour, end_hour));
+    // Recompute what has settled: hours ended, and last changed, recompute_after_ns ago.
+    const int64_t now_ns = options.clock->NowNanos();
+    const int64_t settled_s = (now_ns - options.recompute_after_ns) / kSecondNs;
+    std::vector<int64_t> stale;
+    auto consider = [&](int64_t hour, const HourState& state) {
+      if (static_cast<int>(stale.size()) >= options.max_hours_recomputed || Valid(state, options)) return;
+      if (hour + kHourS > settled_s || hour < options.first_kept_s) return;
+      if (state.dirty != 0 && static_cast<int64_t>(state.dirty) > now_ns - options.recompute_after_ns) return;
+      stale.push_back(hour);
+    };
+    if (first_hour != kNoBound && end_hour != kNoBound) {
+      for (int64_t hour = first_hour; hour < end_hour; hour += kHourS) {
+        auto it = states.find(hour);
+        consider(hour, it == states.end() ? HourState{} : it->second);
+      }
+    } else {
+      for (const auto& [hour, state] : states) consider(hour, state);  // open ranges: hours seen before
+    }
+    if (!stale.empty()) {
+      TRACKLY_RETURN_IF_ERROR(ComputeHourSums(db, *options.clock, query.project, options.retention, stale));
+      if (stats != nullptr) stats->hours_recomputed += static_cast<int64_t>(stale.size());
+      TRACKLY_ASSIGN_OR_RETURN(states, ReadHourStates(db, query.project, first_hour, end_hour));
+    }
+    // Decided once: the raw collapse below skips exactly these hours.
+    for (const auto& [hour, state] : states) {
+      if (!Valid(state, options)) continue;
+      if (!cached.empty() && cached.back().second == hour) {
+        cached.back().second += kHourS;
+      } else if (cached.size() < kMaxHourRanges) {
+        cached.emplace_back(hour, hour + kHourS);
+      } else {
+        break;
+      }
+      if (stats != nullptr) ++stats->hours_cached;
+    }
+  }
+  if (!cached.empty()) {
+    TRACKLY_ASSIGN_OR_RETURN(std::string rows, db.Select(HourSumsSql(plan, cached, query.project)));
+    TRACKLY_RETURN_IF_ERROR(AddRows(plan, rows, totals));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(std::string rows, db.Select(CollapsedSql(plan, cached, query.project)));
+  TRACKLY_RETURN_IF_ERROR(AddRows(plan, rows, totals));
+  return ResultOf(query, totals);
 }
 
 }  // namespace trackly::store::clickhouse

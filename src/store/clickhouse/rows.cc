@@ -1,5 +1,6 @@
 #include "store/clickhouse/rows.h"
 
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -116,6 +117,41 @@ void ReadSpend(RowBinaryReader& in, model::Usage& usage, model::Cost& cost) {
   cost.price_id = in.String();
   cost.cache_savings = in.Float64();
   cost.note = in.String();
+}
+
+// The fields a summary leaves out (SummaryOf), each holding what a summary has in its place.
+struct Detail {
+  model::Json input;
+  model::Json output;
+  model::Json metadata = model::Json::object();
+  model::Json attributes = model::Json::object();
+  std::vector<model::Event> events;
+  model::Json model_parameters = model::Json::object();
+  std::string status_message;
+  std::string service_name;
+  std::string tool_call_id;
+  std::string price_id;
+  model::Json trace_input;
+  model::Json trace_output;
+  model::Json trace_metadata = model::Json::object();
+};
+
+// Exchanges `o`'s detail with `detail`: done twice, it leaves both as they were. A swap, so that
+// the summary of a large observation is written without copying its payload.
+void SwapDetail(model::Observation& o, Detail& detail) {
+  std::swap(o.input, detail.input);
+  std::swap(o.output, detail.output);
+  std::swap(o.metadata, detail.metadata);
+  std::swap(o.attributes, detail.attributes);
+  std::swap(o.events, detail.events);
+  std::swap(o.model_parameters, detail.model_parameters);
+  std::swap(o.status_message, detail.status_message);
+  std::swap(o.service_name, detail.service_name);
+  if (o.tool) std::swap(o.tool->call_id, detail.tool_call_id);
+  std::swap(o.cost.price_id, detail.price_id);
+  std::swap(o.trace_hints.trace_input, detail.trace_input);
+  std::swap(o.trace_hints.trace_output, detail.trace_output);
+  std::swap(o.trace_hints.trace_metadata, detail.trace_metadata);
 }
 
 absl::StatusOr<model::Json> ParseJson(std::string_view text, std::string_view what) {
@@ -317,8 +353,12 @@ absl::StatusOr<model::Score> ReadScore(RowBinaryReader& in) {
   return s;
 }
 
-void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
-                          const model::Observation& o, std::string_view payload, std::string* summary_column) {
+namespace {
+
+// AppendObservationRow, with the summary column's JSON already made.
+void AppendObservationRowWithSummary(RowBinaryWriter& out, std::string_view project, RetentionClass retention,
+                                     uint64_t version, const model::Observation& o, std::string_view payload,
+                                     std::string summary, std::string* summary_column) {
   out.String(project);
   out.String(o.trace_id);
   out.String(o.id);
@@ -327,13 +367,31 @@ void AppendObservationRow(RowBinaryWriter& out, std::string_view project, Retent
   AppendRetentionClass(out, retention);
   out.Int64(o.start_time_ns);
   out.String(o.parent_id);
-  std::string summary;
-  model::AppendJson(SummaryOf(o), &summary);
   out.String(summary);
   // An expired observation rewritten (RewriteObservations) stays expired: nothing for Expire to redo.
   out.String(o.payload_expired ? std::string_view() : payload);
   out.String(o.payload_expired ? std::string() : TracePayloadOf(o));
   if (summary_column != nullptr) *summary_column = std::move(summary);
+}
+
+}  // namespace
+
+void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                          const model::Observation& o, std::string_view payload, std::string* summary_column) {
+  std::string summary;
+  model::AppendJson(SummaryOf(o), &summary);
+  AppendObservationRowWithSummary(out, project, retention, version, o, payload, std::move(summary), summary_column);
+}
+
+void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                          model::Observation& o, std::string_view payload, std::string* summary_column) {
+  // SummaryOf(o) without copying o: its detail is swapped out while the summary is written.
+  std::string summary;
+  Detail detail;
+  SwapDetail(o, detail);
+  model::AppendJson(o, &summary);
+  SwapDetail(o, detail);
+  AppendObservationRowWithSummary(out, project, retention, version, o, payload, std::move(summary), summary_column);
 }
 
 const std::string& SummaryInputColumns() {
@@ -353,19 +411,8 @@ absl::StatusOr<model::Observation> SummaryInputsOfRow(const model::Observation& 
 }
 
 model::Observation SummaryOf(model::Observation o) {
-  o.input = nullptr;
-  o.output = nullptr;
-  o.metadata = model::Json::object();
-  o.attributes = model::Json::object();
-  o.events.clear();
-  o.model_parameters = model::Json::object();
-  o.status_message.clear();
-  o.service_name.clear();
-  if (o.tool) o.tool->call_id.clear();
-  o.cost.price_id.clear();
-  o.trace_hints.trace_input = nullptr;
-  o.trace_hints.trace_output = nullptr;
-  o.trace_hints.trace_metadata = model::Json::object();
+  Detail detail;
+  SwapDetail(o, detail);
   return o;
 }
 

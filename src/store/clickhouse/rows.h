@@ -70,6 +70,11 @@ std::string TracePayloadOf(const model::Observation& observation);
 void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
                           const model::Observation& observation, std::string_view payload,
                           std::string* summary_column = nullptr);
+// The same row, without copying `observation` to make its summary: its detail (what SummaryOf
+// clears) is moved out while the summary is written, and back; it is as it was on return.
+void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                          model::Observation& observation, std::string_view payload,
+                          std::string* summary_column = nullptr);
 
 // The SELECT list (for a query grouped by the observation key) of what model::SummarizeTrace
 // reads of each observation: the payload of a root (unless expired) and the summary of the

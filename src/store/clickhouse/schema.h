@@ -3,7 +3,8 @@
 // number order; `schema_version` records each one applied. Every statement is idempotent
 // (IF NOT EXISTS), so nodes starting at once against one database cannot break each other. A
 // migration may also have a code step, run after its statements (layout 5 moves tables to new
-// partition keys: retention_migration.h), idempotent in the same way.
+// partition keys, layout 6 rebuilds two with smaller index granules: retention_migration.h),
+// idempotent in the same way.
 //
 // The SQL must run on Debian 12's ClickHouse 18.16 and on current releases; where they differ
 // the difference is a placeholder in the file, filled in from the server's version():
@@ -40,7 +41,7 @@ using TraceIdsByProject = std::map<std::string, std::vector<std::string>>;
 
 // Creates `database` if missing and brings its tables to LatestSchemaVersion(). Returns the
 // traces whose summaries the store must recompute before it serves: those other nodes wrote to
-// while a migration copied their tables (layout 5, retention_migration.h); usually none.
+// while a migration copied their tables (layouts 5 and 6, retention_migration.h); usually none.
 // FailedPrecondition when the database was migrated by a newer build (a higher version).
 absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerInfo& server, const std::string& database);
 

@@ -18,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "base/clock.h"
 #include "gtest/gtest.h"
+#include "model/codec.h"
 #include "model/summary.h"
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/http_client.h"
@@ -174,6 +175,27 @@ TEST_F(WriterTest, SummaryInputsOfTheInsertedRowsAreWhatReadingThemBackReturns) 
   EXPECT_EQ(t1.at("t1/gen").trace_hints.trace_input, "the trace's own input");  // with its trace_payload
   EXPECT_EQ(ById(computed["t2"]).at("t2/root").input, observations[3].input);   // decompressed
   EXPECT_TRUE(ById(computed["t3"]).at("t3/root").payload_expired);
+}
+
+TEST(ObservationRowTest, WritingInPlaceGivesTheSameRowAndLeavesTheObservationAsItWas) {
+  for (const model::Observation& original : AwkwardTraces()) {
+    SCOPED_TRACE(original.id);
+    const std::string payload = sqlite::EncodePayload(original, kCompressMinBytes);
+    RowBinaryWriter copied;
+    std::string copied_summary;
+    AppendObservationRow(copied, "p", RetentionClass{}, 7, original, payload, &copied_summary);
+    model::Observation in_place = original;
+    RowBinaryWriter swapped;
+    std::string swapped_summary;
+    AppendObservationRow(swapped, "p", RetentionClass{}, 7, in_place, payload, &swapped_summary);
+    EXPECT_EQ(swapped.data(), copied.data());
+    EXPECT_EQ(swapped_summary, copied_summary);
+    std::string after;
+    std::string before;
+    model::AppendJson(in_place, &after);
+    model::AppendJson(original, &before);
+    EXPECT_EQ(after, before);  // as JSON: a NaN is never == itself
+  }
 }
 
 TEST_F(WriterTest, RowVersionsCountEveryStoredRowOfATrace) {
