@@ -216,25 +216,9 @@ function differences(a, b, path = '', found = []) {
   return found;
 }
 
-// `value` without the cache savings of trace summaries and sessions (objects with `complete` or
-// `trace_count`). docs/cost.md: "Traces and sessions sum it like the other amounts"; ClickHouse
-// does, but the embedded store keeps no cache_savings column for traces and sessions
-// (src/store/sqlite/rows.cc TraceValueColumns, SessionValueColumns), so the reference's answer
-// has none. The detail test checks ClickHouse's against the sum of the spans'.
-function withoutSummarySavings(value) {
-  if (Array.isArray(value)) return value.map(withoutSummarySavings);
-  if (value === null || typeof value !== 'object') return value;
-  const out = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSummarySavings(v)]));
-  if (('complete' in value || 'trace_count' in value) && out.cost) {
-    const { cache_savings: _, ...cost } = out.cost;
-    out.cost = cost;
-  }
-  return out;
-}
-
 // Asserts that the ClickHouse node's `answer` is the reference's, at the precision of canonical().
 function assertSameAsReference(answer, reference, what) {
-  const found = differences(canonical(withoutSummarySavings(answer)), canonical(withoutSummarySavings(reference)));
+  const found = differences(canonical(answer), canonical(reference));
   assert.deepEqual(found, [], `${what}: ClickHouse (left) and the embedded store (right) differ`);
 }
 

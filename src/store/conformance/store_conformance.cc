@@ -334,7 +334,7 @@ std::vector<Observation> TreeTrace(const std::string& trace_id) {
     tree[i].type = ObservationType::kGeneration;
     tree[i].model = "m";
     tree[i].usage = model::Usage{.input_tokens = 15, .output_tokens = 15, .total_tokens = 30};
-    tree[i].cost = model::Cost{.input = 0.1, .output = 0.2, .total = 0.3};
+    tree[i].cost = model::Cost{.input = 0.1, .output = 0.2, .total = 0.3, .cache_savings = 0.05};
   }
   tree[3].status = model::Status::kError;
   tree[4].type = ObservationType::kTool;
@@ -359,6 +359,10 @@ TEST_P(StoreConformanceTest, ArrivalOrderDoesNotChangeTheTraceSummary) {
     ASSERT_TRUE(detail.ok()) << detail.status();
     EXPECT_TRUE(Same(detail->trace, expected)) << project;
     ExpectTraceConsistent(*store_, project, "t");
+    absl::StatusOr<SessionDetail> session = store_->GetSession(project, "s");
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_DOUBLE_EQ(session->session.cost.total, expected.cost.total) << project;
+    EXPECT_DOUBLE_EQ(session->session.cost.cache_savings, 0.1) << project;  // the two generations'
   }
 }
 

@@ -32,7 +32,7 @@ const std::vector<std::string>& TraceValueColumns() {
       "environment", "release", "tags", "metadata", "input", "output", "n_observations",
       "n_generations", "n_tool_calls", "n_retrievals", "n_errors", "n_retries", "input_tokens",
       "output_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
-      "cost_input", "cost_output", "cost_total", "cost_source", "models", "has_root"};
+      "cost_input", "cost_output", "cost_total", "cost_source", "models", "has_root", "cost_cache_savings"};
   return *columns;
 }
 
@@ -41,7 +41,7 @@ const std::vector<std::string>& SessionValueColumns() {
       "trace_count", "first_ns", "last_ns", "user_id", "input_tokens", "output_tokens",
       "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_input",
       "cost_output", "cost_total", "cost_source", "error_count", "n_observations", "n_generations",
-      "n_tool_calls", "n_retrievals", "n_errors", "n_retries"};
+      "n_tool_calls", "n_retrievals", "n_errors", "n_retries", "cost_cache_savings"};
   return *columns;
 }
 
@@ -381,6 +381,7 @@ void BindTrace(Statement& stmt, std::string_view project, const model::Trace& t,
   i = BindSpend(stmt, i, t.usage, t.cost);
   stmt.BindText(i++, text.models);
   stmt.BindInt(i++, t.has_root ? 1 : 0);
+  stmt.BindDouble(i++, t.cost.cache_savings);
 }
 
 const std::string& TraceColumns() {
@@ -412,6 +413,7 @@ absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int c) {
   c = ReadSpend(row, c, t.usage, t.cost);
   TRACKLY_ASSIGN_OR_RETURN(t.models, ParseStringArray(row.Text(c++), "trace models"));
   t.has_root = row.Int(c++) != 0;
+  t.cost.cache_savings = row.Double(c++);
   return t;
 }
 
@@ -419,7 +421,8 @@ const std::string& SessionInputColumns() {
   static const auto* sql = new std::string(
       "trace_id, start_ns, end_ns, status, user_id, input_tokens, output_tokens, total_tokens, "
       "cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_input, cost_output, cost_total, "
-      "cost_source, n_observations, n_generations, n_tool_calls, n_retrievals, n_errors, n_retries");
+      "cost_source, n_observations, n_generations, n_tool_calls, n_retrievals, n_errors, n_retries, "
+      "cost_cache_savings");
   return *sql;
 }
 
@@ -432,7 +435,7 @@ absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row) {
     return absl::InternalError(absl::StrCat("stored trace ", t.id, " has an unknown status"));
   }
   t.user_id = row.Text(4);
-  ReadCounts(row, ReadSpend(row, 5, t.usage, t.cost), t.counts);
+  t.cost.cache_savings = row.Double(ReadCounts(row, ReadSpend(row, 5, t.usage, t.cost), t.counts));
   return t;
 }
 
@@ -453,7 +456,8 @@ void BindSession(Statement& stmt, std::string_view project, const model::Session
   stmt.BindText(i++, s.user_id);
   i = BindSpend(stmt, i, s.usage, s.cost);
   stmt.BindInt(i++, s.error_count);
-  BindCounts(stmt, i, s.counts);
+  i = BindCounts(stmt, i, s.counts);
+  stmt.BindDouble(i++, s.cost.cache_savings);
 }
 
 const std::string& SessionColumns() {
@@ -471,7 +475,8 @@ model::Session ReadSession(const Statement& row, int c) {
   s.user_id = row.Text(c++);
   c = ReadSpend(row, c, s.usage, s.cost);
   s.error_count = row.Int(c++);
-  ReadCounts(row, c, s.counts);
+  c = ReadCounts(row, c, s.counts);
+  s.cost.cache_savings = row.Double(c++);
   return s;
 }
 

@@ -381,12 +381,19 @@ CREATE INDEX IF NOT EXISTS sampled_out_by_session ON sampled_out_traces(project,
 //   of a table lookup per trace of the session (the writer does it for every written trace; a
 //   session of thousands of traces made it a tenth of the writer's time). Same key prefix, so it
 //   serves the session-filtered lists as before.
+// traces and sessions keep the summed cache savings (cost_cache_savings, docs/cost.md), which
+//   earlier layouts dropped: rows written before show none until their trace is next written
+//   (or `trackly cost recompute` rewrites it).
+constexpr char kSchemaV10Columns[] = R"sql(
+ALTER TABLE traces ADD COLUMN cost_cache_savings REAL NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN cost_cache_savings REAL NOT NULL DEFAULT 0;
+)sql";
 constexpr char kSchemaV10[] = R"sql(
 DROP INDEX IF EXISTS traces_by_session;
 CREATE INDEX traces_by_session ON traces(project, session_id, start_ns, trace_id, end_ns, status, user_id,
   input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
   cost_input, cost_output, cost_total, cost_source, n_observations, n_generations, n_tool_calls,
-  n_retrievals, n_errors, n_retries) WHERE session_id != '';
+  n_retrievals, n_errors, n_retries, cost_cache_savings) WHERE session_id != '';
 )sql";
 
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
@@ -418,6 +425,15 @@ absl::Status ApplyV7(Connection& db) {
   return db.Exec(kSchemaV7Tables);
 }
 
+// Idempotent, as ApplyV3.
+absl::Status ApplyV10(Connection& db) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      int64_t has_columns,
+      db.QueryInt("SELECT COUNT(*) FROM pragma_table_info('traces') WHERE name = 'cost_cache_savings'"));
+  if (has_columns == 0) TRACKLY_RETURN_IF_ERROR(db.Exec(kSchemaV10Columns));
+  return db.Exec(kSchemaV10);
+}
+
 }  // namespace
 
 absl::Status ApplyStoreSchema(Connection& db) {
@@ -443,7 +459,7 @@ absl::Status ApplyStoreSchema(Connection& db) {
   if (status.ok() && *current < 7) status = ApplyV7(db);
   if (status.ok() && *current < 8) status = db.Exec(kSchemaV8);
   if (status.ok() && *current < 9) status = db.Exec(kSchemaV9);
-  if (status.ok() && *current < 10) status = db.Exec(kSchemaV10);
+  if (status.ok() && *current < 10) status = ApplyV10(db);
   if (status.ok() && *current < 6) status = RebuildRollups(db);
   if (status.ok() && *current < kStoreSchemaVersion) {
     status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));
