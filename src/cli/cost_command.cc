@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "cli/command.h"
 #include "server/audit_log.h"
+#include "cli/store_access.h"
 #include "cli/trace_filters.h"
 #include "model/time_format.h"
 #include "normalize/cost/price_catalog.h"
@@ -42,6 +43,7 @@ absl::Status Recompute(const CostArgs& args) {
     return absl::InvalidArgumentError("--to: must be after --from");
   }
 
+  TRACKLY_RETURN_IF_ERROR(RequireEmbeddedStore("cost recompute", "POST /api/v1/cost/recompute"));
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
   TRACKLY_ASSIGN_OR_RETURN(std::vector<cost::PriceEntry> project_prices,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "base/status.h"
 #include "cli/command.h"
+#include "cli/store_access.h"
 #include "server/audit_log.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -29,6 +30,7 @@ absl::Status Erase(const EraseArgs& args) {
   if (absl::Status valid = store::ValidateEraseRequest(request); !valid.ok()) {
     return absl::InvalidArgumentError("give exactly one of --trace, --session and --user");
   }
+  TRACKLY_RETURN_IF_ERROR(RequireEmbeddedStore("erase", "POST /api/v1/erase"));
   TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(CheckProject(*catalog, args.project));
   store::SqliteStoreOptions options;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -27,10 +28,19 @@ absl::StatusOr<store::ClickHouseStoreOptions> ClickHouseOptionsOf(const server::
   return clickhouse;
 }
 
-absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& data_dir) {
+namespace {
+
+// The server options the environment gives (TRACKLY_*, the config file TRACKLY_CONFIG names).
+absl::StatusOr<server::ServerOptions> EnvironmentOptions() {
   server::OptionSources sources;
   sources.env = Environment;
-  TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, server::LoadServerOptions(sources));
+  return server::LoadServerOptions(sources);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& data_dir) {
+  TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, EnvironmentOptions());
   if (options.store == "clickhouse") {
     TRACKLY_ASSIGN_OR_RETURN(store::ClickHouseStoreOptions clickhouse, ClickHouseOptionsOf(options));
     TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::ClickHouseStore> store, store::ClickHouseStore::Open(clickhouse));
@@ -40,6 +50,14 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreForReading(const std::str
   sqlite.dir = data_dir;
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> store, store::SqliteStore::Open(sqlite));
   return std::unique_ptr<store::Store>(std::move(store));
+}
+
+absl::Status RequireEmbeddedStore(std::string_view command, std::string_view api) {
+  TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, EnvironmentOptions());
+  if (options.store != "clickhouse") return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      Sv(command), " changes the embedded store only, and this environment stores traces in ClickHouse ",
+      "(TRACKLY_STORE=clickhouse): use ", Sv(api), " on a node, which ships its spool first (docs/api.md)"));
 }
 
 }  // namespace trackly::cli

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "server/options.h"
@@ -28,5 +29,12 @@ absl::StatusOr<store::ClickHouseStoreOptions> ClickHouseOptionsOf(const server::
 // ClickHouse is read directly, not through a node's spool, so spans a node acknowledged and has not
 // shipped yet are not seen. Invalid options are an InvalidArgument naming the variable.
 absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& data_dir);
+
+// OK when the environment (as for OpenStoreForReading) names the embedded store. With ClickHouse,
+// FailedPrecondition telling the user to call `api` on a node instead: `command` changes stored
+// traces, which on ClickHouse only a node can do safely, because its spool may hold spans of those
+// traces that it has acknowledged and not shipped yet (a node ships its spool first;
+// spool/spooled_store.h).
+absl::Status RequireEmbeddedStore(std::string_view command, std::string_view api);
 
 }  // namespace trackly::cli

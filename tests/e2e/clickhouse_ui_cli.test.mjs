@@ -513,6 +513,18 @@ test('trackly diff, workflow and export read the traces stored in ClickHouse', {
   assert.deepEqual(lines.map((e) => e.trace.id).sort(), idsOf(sentTraces()));
 });
 
+test('trackly erase and cost recompute refuse on ClickHouse, naming the API to use, and change nothing', { skip }, async () => {
+  const trace = sentTraces()[0];
+  const commands = [
+    [['erase', '--project', 'default', '--trace', trace.id], 'POST /api/v1/erase'],
+    [['cost', 'recompute', '--project', 'default'], 'POST /api/v1/cost/recompute'],
+  ];
+  for (const [args, endpoint] of commands) {
+    assert.throws(() => cliOn(ch, args), (e) => e.status !== 0 && String(e.stderr).includes(endpoint), args.join(' '));
+  }
+  assert.equal((await api(ch, `/api/v1/traces/${trace.id}`)).trace.id, trace.id);
+});
+
 // The dashboard's tiles, label → shown value, once the Traces tile shows `traces`.
 async function dashboardTiles(page, traces) {
   await page.locator('.dashboard-tiles .total').filter({ hasText: 'Traces' }).locator('.total-value')
