@@ -1,16 +1,21 @@
 // Ingest load generator: N keep-alive connections POST batches of realistic agent spans (OTLP
 // protobuf or JSON, or the Langfuse or LangSmith batch APIs; bench/agent_batch.h) to a running trackly, for a fixed time, at full speed or at a target rate; prints throughput, request
 // latency percentiles (measured from each request's scheduled send time, so a slow server cannot
-// hide its queueing), ingest-to-visible latency, and the server's peak RSS when given its pid.
+// hide its queueing), ingest-to-visible latency, and the server's peak RSS and CPU per span when
+// given its pid.
 //
 //   build/bench/ingest_load --url http://127.0.0.1:4318 --key KEY --format protobuf|json|langfuse|langsmith
 //       --connections 8 --spans-per-batch 100 --duration-s 10 [--rate 50000] [--server-pid PID]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,6 +69,21 @@ double ProcStatusMiB(int pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
   }
   return 0;
+}
+
+// CPU seconds (user + system, every thread) process `pid` has used so far; 0 if unavailable.
+double ProcCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t name_end = stat.rfind(')');  // the command name may hold spaces
+  if (name_end == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(name_end + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime (proc(5))
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 // One keep-alive connection sending requests back to back (or on a schedule when rate-limited).
@@ -209,6 +229,7 @@ int Main(int argc, char** argv) {
 
   asio::io_context io;
   Results results;
+  const double server_cpu_before = options.server_pid != 0 ? ProcCpuSeconds(options.server_pid) : 0;
   Clock::time_point start = Clock::now();
   Clock::time_point end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration_s));
   auto endpoints = asio::ip::tcp::resolver(io).resolve(options.host, options.port);
@@ -244,6 +265,10 @@ int Main(int argc, char** argv) {
               Percentile(visible_ms, 100), visible_ms.size());
   if (options.server_pid != 0) {
     std::printf("server_rss_mib peak_sampled=%.1f vm_hwm=%.1f\n", peak_rss, ProcStatusMiB(options.server_pid, "VmHWM"));
+    // Steadier than spans/s on a shared machine: the server's CPU per acknowledged span.
+    const double cpu_s = ProcCpuSeconds(options.server_pid) - server_cpu_before;
+    std::printf("server_cpu_us_per_span=%.1f server_cpu_s=%.2f\n",
+                results.acked_spans > 0 ? cpu_s * 1e6 / static_cast<double>(results.acked_spans) : 0.0, cpu_s);
   }
   return results.acked_spans > 0 ? 0 : 1;
 }
