@@ -1,7 +1,9 @@
-// Test-only: a gtest fixture base for tests that open ClickHouseStores on databases of their own,
-// on the test binary's server (test_server.h). It skips the test when clickhouse-server is not
-// installed, drops every database it handed out at the end, and reads answers as text or as one
-// UInt64. Not thread-safe (a gtest fixture).
+// Test-only helpers for the ClickHouse store's tests: WriteAndWait for a store's Writer, and
+// DatabaseTestBase, a gtest fixture base for tests that open ClickHouseStores on databases of
+// their own on the test binary's server (test_server.h). It skips the test when clickhouse-server
+// is not installed, drops every database it handed out at the end, lays out databases of older
+// layouts, copies rows between them, writes as another node would, and reads answers as text or
+// as one UInt64. Not thread-safe (a gtest fixture).
 #pragma once
 
 #include <unistd.h>
@@ -13,14 +15,32 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "base/clock.h"
 #include "gtest/gtest.h"
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/http_client.h"
+#include "store/clickhouse/queries.h"
+#include "store/clickhouse/retention_classes.h"
 #include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/schema.h"
 #include "store/clickhouse/test_server.h"
+#include "store/clickhouse/writer.h"
 
 namespace trackly::store::clickhouse {
+
+// store::WriteAndWait for a store's writer: writes `batch` and waits for its callback.
+inline absl::Status WriteAndWait(Writer& writer, WriteBatch batch) {
+  absl::Notification done;
+  absl::Status result;
+  writer.Write(std::move(batch), [&](absl::Status status) {
+    result = std::move(status);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
 
 class DatabaseTestBase : public ::testing::Test {
  protected:
@@ -74,6 +94,51 @@ class DatabaseTestBase : public ::testing::Test {
     const uint64_t n = in.UInt64();
     EXPECT_TRUE(in.status().ok()) << in.status() << "\n" << sql;
     return n;
+  }
+
+  // Runs the statements of migrations `first` to `last` (schema.h MigrationStatements) in
+  // `database`, as on 18.16 (no column codecs).
+  void ApplyMigrations(int first, int last, const std::string& database) {
+    for (const std::string& statement : MigrationStatements(first, last, ServerInfo{})) Run(statement, database);
+  }
+
+  // Creates `database` with the statements of migrations 1 to `layout` (not their code steps)
+  // applied and those versions recorded in schema_version.
+  void CreateAtLayout(const std::string& database, int layout) {
+    Run(absl::StrCat("CREATE DATABASE ", database), "default");
+    Run("CREATE TABLE schema_version (version UInt32, applied_ns Int64) ENGINE = MergeTree ORDER BY version", database);
+    ApplyMigrations(1, layout, database);
+    for (int version = 1; version <= layout; ++version) {
+      Run(absl::StrCat("INSERT INTO schema_version VALUES (", version, ", 0)"), database);
+    }
+  }
+
+  // The columns of `table` in `database`, back-quoted and comma-separated: a list for INSERT … SELECT.
+  std::string ColumnList(const std::string& table, const std::string& database) {
+    return std::string(absl::StripTrailingAsciiWhitespace(
+        Run(absl::StrCat("SELECT arrayStringConcat(groupArray(concat('`', name, '`')), ', ') FROM system.columns "
+                         "WHERE database = '", database, "' AND table = '", table, "'"),
+            database)));
+  }
+
+  // Copies every row of `source`.`table` into `database`.`table`, column by name.
+  void CopyRows(const std::string& source, const std::string& table, const std::string& database) {
+    const std::string columns = ColumnList(table, database);
+    Run(absl::StrCat("INSERT INTO ", database, ".", table, " (", columns, ") SELECT ", columns, " FROM ", source, ".",
+                     table),
+        database);
+  }
+
+  // Writes `batch` into `database` with a writer of its own, as another node would (no schema
+  // check, no spool), and waits for it.
+  absl::Status WriteAsAnotherNode(const std::string& database, WriteBatch batch) {
+    HttpClient client(server_->client_options());
+    absl::StatusOr<ServerInfo> info = DescribeServer(client);
+    if (!info.ok()) return info.status();
+    Database other(client, database, *info);
+    RetentionClasses classes;
+    Writer writer(other, clock_, classes, /*max_queue_observations=*/1000, /*compress_min_bytes=*/4096);
+    return WriteAndWait(writer, std::move(batch));
   }
 
   const TestServer* server_ = nullptr;

@@ -5,21 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "gtest/gtest.h"
@@ -33,7 +26,6 @@
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/test_server.h"
-#include "store/clickhouse/writer.h"
 
 namespace trackly::store {
 namespace {
@@ -64,25 +56,6 @@ std::vector<model::Observation> TraceAt(const std::string& trace_id, int64_t sta
 }
 
 // The statements of a schema file as schema.cc splits them, for 18.16 (no column codecs).
-std::vector<std::string> SchemaStatements(const std::string& file) {
-  std::ifstream in(absl::StrCat(TRACKLY_SOURCE_DIR, "/src/store/clickhouse/schema/", file));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::string> statements;
-  std::string current;
-  for (absl::string_view line : absl::StrSplit(text.str(), '\n')) {
-    absl::string_view trimmed = absl::StripAsciiWhitespace(line);
-    if (trimmed.empty() || absl::StartsWith(trimmed, "--")) continue;
-    absl::StrAppend(&current, line, "\n");
-    if (absl::EndsWith(trimmed, ";")) {
-      current.erase(current.rfind(';'));
-      statements.push_back(absl::StrReplaceAll(current, {{"{payload_codec}", ""}}));
-      current.clear();
-    }
-  }
-  return statements;
-}
-
 // Not thread-safe (a gtest fixture): the running server, databases of the test's own (dropped at
 // the end), and the stores' clock.
 class ListTracesTest : public clickhouse::DatabaseTestBase {
@@ -303,8 +276,6 @@ TEST_F(ListTracesTest, ReadChosenTracesKeepsTheOrderOfALongPage) {
 
 // --- Layout 6: observations and traces with 1024-row granules ---
 
-constexpr const char* kLayout5Files[] = {"001_initial.sql", "002_rollups.sql", "003_trace_payload.sql",
-                                         "004_workflow.sql", "005_retention_classes.sql"};
 constexpr const char* kTables[] = {"observations", "traces", "rollups", "rollup_cells", "observation_fragments",
                                    "workflow_runs", "workflow_cells", "sessions", "scores"};
 
@@ -324,24 +295,12 @@ class SmallGranulesMigrationTest : public ListTracesTest {
 
   // Makes `database` a layout 5 database holding every row of `source`.
   void CopyAsLayout5(const std::string& source, const std::string& database) {
-    Run(absl::StrCat("CREATE DATABASE ", database), "default");
-    Run("CREATE TABLE schema_version (version UInt32, applied_ns Int64) ENGINE = MergeTree ORDER BY version", database);
-    for (const char* file : kLayout5Files) {
-      for (const std::string& statement : SchemaStatements(file)) Run(statement, database);
-    }
+    CreateAtLayout(database, 5);
     for (const char* table : clickhouse::kTablesByRetentionClass) {
       Run(absl::StrCat("DROP TABLE ", table), database);
       Run(absl::StrCat("RENAME TABLE ", table, "__layout5 TO ", table), database);
     }
-    Run("INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0), (5, 0)", database);
-    for (const char* table : kTables) {
-      const std::string columns(absl::StripTrailingAsciiWhitespace(
-          Run(absl::StrCat("SELECT arrayStringConcat(groupArray(concat('`', name, '`')), ', ') FROM system.columns "
-                           "WHERE database = '", database, "' AND table = '", table, "'"),
-              database)));
-      Run(absl::StrCat("INSERT INTO ", table, " (", columns, ") SELECT ", columns, " FROM ", source, ".", table),
-          database);
-    }
+    for (const char* table : kTables) CopyRows(source, table, database);
     EXPECT_EQ(Granularity("observations", database), "8192");
   }
 
@@ -429,7 +388,7 @@ TEST_F(SmallGranulesMigrationTest, ResumesAfterACrashAndRewritesSummariesOfTrace
   ASSERT_NO_FATAL_FAILURE(WriteData(*source));
   const std::string db = NewDatabase();
   ASSERT_NO_FATAL_FAILURE(CopyAsLayout5(database_, db));
-  for (const std::string& statement : SchemaStatements("006_index_granularity.sql")) Run(statement, db);
+  ApplyMigrations(6, 6, db);
   Run("RENAME TABLE observations TO observations__layout5_old, observations__layout6 TO observations", db);
   const std::string columns(absl::StripTrailingAsciiWhitespace(
       Run(absl::StrCat("SELECT arrayStringConcat(groupArray(concat('`', name, '`')), ', ') FROM system.columns "
@@ -444,34 +403,12 @@ TEST_F(SmallGranulesMigrationTest, ResumesAfterACrashAndRewritesSummariesOfTrace
 
   // Another node adds a span to trace t2-1, none of whose spans is copied yet, in both databases.
   // Its writer also writes the tables of the layouts after 6 (whose statements create them only).
-  std::vector<std::string> later_files;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           absl::StrCat(TRACKLY_SOURCE_DIR, "/src/store/clickhouse/schema"))) {
-    const std::string name = entry.path().filename().string();
-    if (name > "007") later_files.push_back(name);
-  }
-  std::sort(later_files.begin(), later_files.end());
-  for (const std::string& file : later_files) {
-    for (const std::string& statement : SchemaStatements(file)) Run(statement, db);
-  }
+  ApplyMigrations(7, clickhouse::LatestSchemaVersion(), db);
   clock_.Advance(kHourNs);
   model::Observation late = TraceAt("t2-1", kNow - 2 * kNanosPerDay - kHourNs)[1];
   late.id = "late";
   for (const std::string& database : {database_, db}) {
-    HttpClient client(server_->client_options());
-    absl::StatusOr<clickhouse::ServerInfo> info = clickhouse::DescribeServer(client);
-    ASSERT_TRUE(info.ok()) << info.status();
-    clickhouse::Database other(client, database, *info);
-    clickhouse::RetentionClasses classes;
-    clickhouse::Writer writer(other, clock_, classes, 1000, 4096);
-    absl::Notification done;
-    absl::Status written;
-    writer.Write(WriteBatch{.project = "q", .observations = {late}}, [&](absl::Status status) {
-      written = std::move(status);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    ASSERT_TRUE(written.ok()) << written;
+    ASSERT_TRUE(WriteAsAnotherNode(database, WriteBatch{.project = "q", .observations = {late}}).ok());
   }
 
   clock_.Advance(kHourNs);

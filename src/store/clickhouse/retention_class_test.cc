@@ -4,9 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,7 +15,6 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 #include "base/clock.h"
 #include "gtest/gtest.h"
 #include "model/codec.h"
@@ -30,7 +27,6 @@
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/test_server.h"
-#include "store/clickhouse/writer.h"
 
 namespace trackly::store {
 namespace {
@@ -311,29 +307,6 @@ TEST_F(RetentionClassTest, ADroppedPartitionTakesTheExpiredTracesOfItsOtherProje
 // --- The layout 5 migration ---
 
 // The statements of a schema file as schema.cc splits them, for 18.16 (no column codecs).
-std::vector<std::string> SchemaStatements(const std::string& file) {
-  std::ifstream in(absl::StrCat(TRACKLY_SOURCE_DIR, "/src/store/clickhouse/schema/", file));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::string> statements;
-  std::string current;
-  for (absl::string_view line : absl::StrSplit(text.str(), '\n')) {
-    absl::string_view trimmed = absl::StripAsciiWhitespace(line);
-    if (trimmed.empty() || absl::StartsWith(trimmed, "--")) continue;
-    absl::StrAppend(&current, line, "\n");
-    if (absl::EndsWith(trimmed, ";")) {
-      current.erase(current.rfind(';'));
-      statements.push_back(absl::StrReplaceAll(current, {{"{payload_codec}", ""}}));
-      current.clear();
-    }
-  }
-  return statements;
-}
-
-// What a layout 4 database looks like: the 001–004 files applied and recorded.
-constexpr const char* kLayout4Files[] = {"001_initial.sql", "002_rollups.sql", "003_trace_payload.sql",
-                                         "004_workflow.sql"};
-
 class MigrationTest : public RetentionClassTest {
  protected:
   // Writes a bit of everything into a layout 5 store on `database`: three projects over four
@@ -370,23 +343,11 @@ class MigrationTest : public RetentionClassTest {
 
   // Makes `database` a layout 4 database holding every row of `source` (a layout 5 one).
   void CopyAsLayout4(const std::string& source, const std::string& database) {
-    Run(absl::StrCat("CREATE DATABASE ", database), "default");
-    Run("CREATE TABLE schema_version (version UInt32, applied_ns Int64) ENGINE = MergeTree ORDER BY version", database);
-    for (const char* file : kLayout4Files) {
-      for (const std::string& statement : SchemaStatements(file)) Run(statement, database);
-    }
-    Run("INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0)", database);
+    CreateAtLayout(database, 4);
     std::vector<const char*> tables(std::begin(kMovedTables), std::end(kMovedTables));
     tables.insert(tables.end(), std::begin(kOtherTables), std::end(kOtherTables));
     for (const char* table : tables) {
-      const std::string columns =
-          Run(absl::StrCat("SELECT arrayStringConcat(groupArray(concat('`', name, '`')), ', ') FROM system.columns "
-                           "WHERE database = '", database, "' AND table = '", table, "'"),
-              database);
-      const std::string list(absl::StripTrailingAsciiWhitespace(columns));
-      Run(absl::StrCat("INSERT INTO ", database, ".", table, " (", list, ") SELECT ", list, " FROM ", source, ".",
-                       table),
-          database);
+      CopyRows(source, table, database);
       ASSERT_EQ(Count(absl::StrCat("SELECT count() FROM ", table), database),
                 Count(absl::StrCat("SELECT count() FROM ", table), source))
           << table;
@@ -396,10 +357,7 @@ class MigrationTest : public RetentionClassTest {
   // Copies the rows of <table>__layout4 matching `where` (and what follows it) into `table` as the
   // migration would, but in place: what a run that stopped part-way may have left.
   void CopyMigrated(const std::string& table, const std::string& where, const std::string& database) {
-    const std::string columns(absl::StripTrailingAsciiWhitespace(
-        Run(absl::StrCat("SELECT arrayStringConcat(groupArray(concat('`', name, '`')), ', ') FROM system.columns "
-                         "WHERE database = '", database, "' AND table = '", table, "__layout4'"),
-            database)));
+    const std::string columns = ColumnList(absl::StrCat(table, "__layout4"), database);
     Run(absl::StrCat("INSERT INTO ", table, " (", columns, ", retention_payload_days, retention_summary_days) SELECT ",
                      columns, ", 65535, 65535 FROM ", table, "__layout4 WHERE ", where),
         database);
@@ -484,7 +442,7 @@ TEST_F(MigrationTest, ResumesAfterACrashAtAnyStepWithoutLosingOrDoublingRows) {
   ASSERT_NO_FATAL_FAILURE(WriteData(*source));
   const std::string db = NewDatabase();
   ASSERT_NO_FATAL_FAILURE(CopyAsLayout4(database_, db));
-  for (const std::string& statement : SchemaStatements("005_retention_classes.sql")) Run(statement, db);
+  ApplyMigrations(5, 5, db);
   // observations: swapped, the newest day partly copied, a scratch table left behind.
   Run("RENAME TABLE observations TO observations__layout4, observations__layout5 TO observations", db);
   CopyMigrated("observations", "day = (SELECT max(day) FROM observations__layout4) LIMIT 1", db);
@@ -504,7 +462,7 @@ TEST_F(MigrationTest, ResumesAfterACrashAtAnyStepWithoutLosingOrDoublingRows) {
   Run("RENAME TABLE rollups TO rollups__layout4, rollups__layout5 TO rollups", db);
   CopyMigrated("rollups", "1", db);
   Run("DROP TABLE rollups__layout4", db);
-  Run(SchemaStatements("005_retention_classes.sql")[2], db);  // rollups__layout5 again, empty
+  Run(clickhouse::MigrationStatements(5, 5, clickhouse::ServerInfo{})[2], db);  // rollups__layout5 again, empty
   // The other tables: not started.
 
   clock_.Advance(kHourNs);
@@ -522,13 +480,13 @@ TEST_F(MigrationTest, TracesWrittenDuringTheCopyGetTheirSummariesRewritten) {
   ASSERT_NO_FATAL_FAILURE(WriteData(*source));
   const std::string db = NewDatabase();
   ASSERT_NO_FATAL_FAILURE(CopyAsLayout4(database_, db));
-  for (const std::string& statement : SchemaStatements("005_retention_classes.sql")) Run(statement, db);
+  ApplyMigrations(5, 5, db);
   for (const char* table : kMovedTables) {
     Run(absl::StrCat("RENAME TABLE ", table, " TO ", table, "__layout4, ", table, "__layout5 TO ", table), db);
   }
   // The writer below also marks the hours it writes dirty (layout 7 tables, which another node
   // of this build has created).
-  for (const std::string& statement : SchemaStatements("007_rollup_hours.sql")) Run(statement, db);
+  ApplyMigrations(7, 7, db);
   // Another node adds a span to an existing trace now, when none of its spans is copied yet. (Its
   // versions, like those of every writer started later, are above those written so far.)
   clock_.Advance(kHourNs);
@@ -536,20 +494,7 @@ TEST_F(MigrationTest, TracesWrittenDuringTheCopyGetTheirSummariesRewritten) {
   late.id = "late";
   late.usage.input_tokens = 1000;
   for (const std::string& database : {database_, db}) {
-    HttpClient client(server_->client_options());
-    absl::StatusOr<clickhouse::ServerInfo> info = clickhouse::DescribeServer(client);
-    ASSERT_TRUE(info.ok()) << info.status();
-    clickhouse::Database other(client, database, *info);
-    clickhouse::RetentionClasses classes;
-    clickhouse::Writer writer(other, clock_, classes, 1000, 4096);
-    absl::Notification done;
-    absl::Status written;
-    writer.Write(WriteBatch{.project = "q", .observations = {late}}, [&](absl::Status status) {
-      written = std::move(status);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    ASSERT_TRUE(written.ok()) << written;
+    ASSERT_TRUE(WriteAsAnotherNode(database, WriteBatch{.project = "q", .observations = {late}}).ok());
   }
   clock_.Advance(kHourNs);
   std::unique_ptr<ClickHouseStore> migrated = Open(db);

@@ -226,6 +226,23 @@ absl::Status CopyOldPartitions(const Database& db, const std::string& table) {
   return db.Execute(absl::StrCat("DROP TABLE IF EXISTS ", old));
 }
 
+// The traces, by project, that have an observations row matching `condition`; `what` names the
+// read in errors.
+absl::StatusOr<TraceIdsByProject> TracesWithObservationsWhere(const Database& db, std::string_view condition,
+                                                              std::string_view what) {
+  TRACKLY_ASSIGN_OR_RETURN(std::string rows,
+                           db.Select(absl::StrCat("SELECT project, trace_id FROM observations WHERE ", Sv(condition),
+                                                  " GROUP BY project, trace_id FORMAT RowBinary")));
+  TraceIdsByProject traces;
+  RowBinaryReader in(rows, std::string(what));
+  while (!in.AtEnd()) {
+    std::string project = in.String();
+    traces[std::move(project)].push_back(in.String());
+  }
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  return traces;
+}
+
 }  // namespace
 
 absl::StatusOr<TraceIdsByProject> RebuildWithSmallGranules(const Database& db) {
@@ -251,16 +268,9 @@ absl::StatusOr<TraceIdsByProject> RebuildWithSmallGranules(const Database& db) {
       continue;
     }
     if (!observations) continue;
-    TRACKLY_ASSIGN_OR_RETURN(
-        std::string rows,
-        db.Select(absl::StrCat("SELECT project, trace_id FROM observations WHERE version > toUInt64(",
-                               old_versions_below, ") GROUP BY project, trace_id FORMAT RowBinary")));
-    RowBinaryReader in(rows, "reading the traces written during the rebuild");
-    while (!in.AtEnd()) {
-      std::string project = in.String();
-      written[std::move(project)].push_back(in.String());
-    }
-    TRACKLY_RETURN_IF_ERROR(in.status());
+    TRACKLY_ASSIGN_OR_RETURN(written,
+                             TracesWithObservationsWhere(db, absl::StrCat("version > toUInt64(", old_versions_below, ")"),
+                                                         "reading the traces written during the rebuild"));
   }
   return written;
 }
@@ -281,21 +291,13 @@ absl::StatusOr<TraceIdsByProject> MoveToRetentionClassTables(const Database& db)
     }
     TRACKLY_RETURN_IF_ERROR(DropLeftoverCopies(db, table));
   }
-  TraceIdsByProject written;
-  if (!copied_observations) return written;
+  if (!copied_observations) return TraceIdsByProject();
   // Everything outside the migrated partitions was written after the swap.
-  TRACKLY_ASSIGN_OR_RETURN(
-      std::string rows,
-      db.Select(absl::StrCat("SELECT project, trace_id FROM observations WHERE NOT (retention_payload_days = ",
-                             kMigratedRowsClass.payload_days, " AND retention_summary_days = ",
-                             kMigratedRowsClass.summary_days, ") GROUP BY project, trace_id FORMAT RowBinary")));
-  RowBinaryReader in(rows, "reading the traces written during the move");
-  while (!in.AtEnd()) {
-    std::string project = in.String();
-    written[std::move(project)].push_back(in.String());
-  }
-  TRACKLY_RETURN_IF_ERROR(in.status());
-  return written;
+  return TracesWithObservationsWhere(
+      db,
+      absl::StrCat("NOT (retention_payload_days = ", kMigratedRowsClass.payload_days,
+                   " AND retention_summary_days = ", kMigratedRowsClass.summary_days, ")"),
+      "reading the traces written during the move");
 }
 
 }  // namespace trackly::store::clickhouse

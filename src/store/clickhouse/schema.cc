@@ -72,6 +72,15 @@ std::vector<std::string> Statements(std::string_view sql, const ServerInfo& serv
 
 int LatestSchemaVersion() { return Migrations().back().version; }
 
+std::vector<std::string> MigrationStatements(int first, int last, const ServerInfo& server) {
+  std::vector<std::string> out;
+  for (const Migration& migration : Migrations()) {
+    if (migration.version < first || migration.version > last) continue;
+    for (std::string& statement : Statements(migration.sql, server)) out.push_back(std::move(statement));
+  }
+  return out;
+}
+
 absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client) {
   TRACKLY_ASSIGN_OR_RETURN(std::string result, client.Query("SELECT version() FORMAT RowBinary"));
   RowBinaryReader reader(result, "SELECT version()");

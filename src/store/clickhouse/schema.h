@@ -36,6 +36,10 @@ struct ServerInfo {
 // What the server at `client` is; Unavailable when it cannot be reached.
 absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client);
 
+// The statements of the migrations with versions from `first` to `last`, in order, filled in for
+// `server`, without their code steps: for tests that lay out a database of an older layout.
+std::vector<std::string> MigrationStatements(int first, int last, const ServerInfo& server);
+
 // Trace ids by project.
 using TraceIdsByProject = std::map<std::string, std::vector<std::string>>;
 

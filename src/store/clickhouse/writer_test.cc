@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "base/clock.h"
 #include "gtest/gtest.h"
 #include "model/codec.h"
 #include "model/summary.h"
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/database_test_base.h"
 #include "store/clickhouse/http_client.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/row_binary.h"
@@ -224,18 +224,6 @@ TEST_F(WriterTest, RowVersionsCountEveryStoredRowOfATrace) {
   EXPECT_EQ(as_tuple(versions->at("t2")), std::make_tuple(1u, 15u, 15u));  // not another project's row
 }
 
-// Writes `batch` with `writer` and waits for its callback.
-absl::Status WriteWith(Writer& writer, WriteBatch batch) {
-  absl::Notification done;
-  absl::Status status;
-  writer.Write(std::move(batch), [&](absl::Status s) {
-    status = std::move(s);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return status;
-}
-
 // The shortcut is taken for a trace whose stored rows are all the batch's own, and for no other:
 // not for one with spans of an earlier batch, nor for one written again (a retry). Another
 // project's rows of the same trace id do not count.
@@ -259,7 +247,7 @@ TEST_F(WriterTest, TakesSummaryInputsFromTheInsertOnlyForATraceWithNoOtherRows) 
   for (const Step& step : steps) {
     SCOPED_TRACE(step.name);
     const int64_t before = writer.summaries_from_insert();
-    ASSERT_TRUE(WriteWith(writer, WriteBatch{.project = step.project, .observations = step.observations}).ok());
+    ASSERT_TRUE(WriteAndWait(writer, WriteBatch{.project = step.project, .observations = step.observations}).ok());
     EXPECT_EQ(writer.summaries_from_insert() - before, step.from_insert);
   }
 }
