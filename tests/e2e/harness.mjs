@@ -57,7 +57,8 @@ export function startServer(dataDir, extraArgs = []) {
         });
       }
     });
-    exited.then(({ code, signal }) => reject(new Error(`trackly exited (code ${code}, signal ${signal}) before listening:\n${stderr}`)));
+    // 'close', not 'exit': it comes once stderr is drained too, so the error holds what trackly said.
+    proc.on('close', (code, signal) => reject(new Error(`trackly exited (code ${code}, signal ${signal}) before listening:\n${stderr}`)));
   });
 }
 
