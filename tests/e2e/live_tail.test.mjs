@@ -128,7 +128,8 @@ test('`trackly tail` with a bad filter stops with the server\'s message', async 
   const child = spawn(BINARY, ['tail', '--url', server.url, '--key', keyA, '--filter', 'colour=red'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
-  const { code } = await new Promise((resolve) => child.on('exit', (c, signal) => resolve({ code: c, signal })));
+  // 'close', not 'exit': it comes once stderr is drained too.
+  const { code } = await new Promise((resolve) => child.on('close', (c, signal) => resolve({ code: c, signal })));
   assert.equal(code, 1, stderr);
   assert.match(stderr, /unknown parameter 'colour'/);
 });
