@@ -90,11 +90,32 @@ Usage& Usage::operator+=(const Usage& other) {
   return *this;
 }
 
+Usage& Usage::operator-=(const Usage& other) {
+  input_tokens -= other.input_tokens;
+  output_tokens -= other.output_tokens;
+  total_tokens -= other.total_tokens;
+  cache_read_tokens -= other.cache_read_tokens;
+  cache_write_tokens -= other.cache_write_tokens;
+  reasoning_tokens -= other.reasoning_tokens;
+  return *this;
+}
+
 Cost& Cost::operator+=(const Cost& other) {
   input += other.input;
   output += other.output;
   total += other.total;
   cache_savings += other.cache_savings;
+  source = CostSource::kNone;
+  price_id.clear();
+  note.clear();
+  return *this;
+}
+
+Cost& Cost::operator-=(const Cost& other) {
+  input -= other.input;
+  output -= other.output;
+  total -= other.total;
+  cache_savings -= other.cache_savings;
   source = CostSource::kNone;
   price_id.clear();
   note.clear();

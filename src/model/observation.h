@@ -51,6 +51,7 @@ struct Usage {
   bool empty() const;
   // Sums the counts; `estimated` is left as it is (a sum is not itself an estimate).
   Usage& operator+=(const Usage& other);
+  Usage& operator-=(const Usage& other);  // the inverse of +=
   bool operator==(const Usage&) const = default;
 };
 
@@ -69,6 +70,7 @@ struct Cost {
 
   // Sums amounts and savings; a sum has source kNone and no price_id or note.
   Cost& operator+=(const Cost& other);
+  Cost& operator-=(const Cost& other);  // the inverse of +=, with the same source, price_id and note
   bool operator==(const Cost&) const = default;
 };
 

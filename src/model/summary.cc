@@ -219,17 +219,10 @@ std::vector<SubtreeTotals> SummarizeSubtrees(std::span<const Observation> observ
 Session SummarizeSession(const std::string& session_id, std::span<const Trace> traces) {
   Session s;
   s.id = session_id;
+  // From an empty session nothing is removed, so the times are always known.
+  s = *UpdateSessionSummary(std::move(s), {}, traces);
   const Trace* first_with_user = nullptr;
   for (const Trace& t : traces) {
-    ++s.trace_count;
-    if (t.start_time_ns != 0 && (s.first_time_ns == 0 || t.start_time_ns < s.first_time_ns)) {
-      s.first_time_ns = t.start_time_ns;
-    }
-    s.last_time_ns = std::max({s.last_time_ns, t.start_time_ns, t.end_time_ns});
-    AddCounts(t.counts, s.counts);
-    s.usage += t.usage;
-    s.cost += t.cost;
-    if (t.status == Status::kError) ++s.error_count;
     if (!t.user_id.empty() &&
         (first_with_user == nullptr || t.start_time_ns < first_with_user->start_time_ns ||
          (t.start_time_ns == first_with_user->start_time_ns && t.id < first_with_user->id))) {
@@ -238,6 +231,73 @@ Session SummarizeSession(const std::string& session_id, std::span<const Trace> t
   }
   if (first_with_user != nullptr) s.user_id = first_with_user->user_id;
   return s;
+}
+
+std::optional<Session> UpdateSessionSummary(Session s, std::span<const Trace> removed, std::span<const Trace> added) {
+  // The sums of each side first, each from zero in the order given: a trace rewritten with the
+  // same amounts then changes nothing, bit for bit.
+  struct Side {
+    int64_t traces = 0;
+    int64_t errors = 0;
+    TraceCounts counts;
+    Usage usage;
+    Cost cost;
+    int64_t first_ns = 0;  // earliest non-zero start
+    int64_t last_ns = 0;   // latest start or end
+  };
+  auto sum = [](std::span<const Trace> traces) {
+    Side side;
+    for (const Trace& t : traces) {
+      ++side.traces;
+      if (t.status == Status::kError) ++side.errors;
+      AddCounts(t.counts, side.counts);
+      side.usage += t.usage;
+      side.cost += t.cost;
+      if (t.start_time_ns != 0 && (side.first_ns == 0 || t.start_time_ns < side.first_ns)) {
+        side.first_ns = t.start_time_ns;
+      }
+      side.last_ns = std::max({side.last_ns, t.start_time_ns, t.end_time_ns});
+    }
+    return side;
+  };
+  const Side gone = sum(removed);
+  const Side come = sum(added);
+  if (gone.traces > s.trace_count) return std::nullopt;
+
+  // First time: the earliest non-zero start. A removed trace at it may have been the only one
+  // there; then only an added trace at or before it says what the first time is now.
+  const bool first_gone = gone.first_ns != 0 && gone.first_ns <= s.first_time_ns;
+  if (first_gone && (come.first_ns == 0 || come.first_ns > s.first_time_ns)) return std::nullopt;
+  if (come.first_ns != 0 && (first_gone || s.first_time_ns == 0 || come.first_ns < s.first_time_ns)) {
+    s.first_time_ns = come.first_ns;
+  }
+  // Last time, likewise.
+  const bool last_gone = gone.last_ns != 0 && gone.last_ns >= s.last_time_ns;
+  if (last_gone && come.last_ns < s.last_time_ns) return std::nullopt;
+  s.last_time_ns = last_gone ? come.last_ns : std::max(s.last_time_ns, come.last_ns);
+
+  s.trace_count += come.traces - gone.traces;
+  s.error_count += come.errors - gone.errors;
+  TraceCounts counts = come.counts;
+  counts.observations -= gone.counts.observations;
+  counts.generations -= gone.counts.generations;
+  counts.tool_calls -= gone.counts.tool_calls;
+  counts.retrievals -= gone.counts.retrievals;
+  counts.errors -= gone.counts.errors;
+  counts.retries -= gone.counts.retries;
+  AddCounts(counts, s.counts);
+  Usage usage = come.usage;
+  usage -= gone.usage;
+  s.usage += usage;
+  Cost cost = come.cost;
+  cost -= gone.cost;
+  s.cost += cost;
+  return s;
+}
+
+bool ChangesSessionUser(std::span<const Trace> removed, std::span<const Trace> added) {
+  auto has_user = [](const Trace& t) { return !t.user_id.empty(); };
+  return std::ranges::any_of(removed, has_user) || std::ranges::any_of(added, has_user);
 }
 
 }  // namespace trackly::model

@@ -2,6 +2,7 @@
 // these functions, so "the trace row equals a recomputation" holds by construction.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -50,5 +51,23 @@ TraceCounts CountsOf(const Observation& observation);
 // Builds a session summary from the summaries of its traces: counts, usage and cost are the sums
 // of the traces'; error_count counts the traces whose status is error.
 Session SummarizeSession(const std::string& session_id, std::span<const Trace> traces);
+
+// The summary of a session after some of its traces changed, from the summary it had before, so
+// that a write costs the same in a session of ten traces or of ten thousand. `removed` are what
+// the changed traces were in the session before (each a trace that left it or is rewritten),
+// `added` what they are now (each a trace that joined it or was rewritten), with the fields
+// SummarizeSession reads. Counts and sums change by the difference (amounts: the summed change
+// is added, so a change that leaves an amount as it was leaves the session's exactly as it was;
+// otherwise it may differ from a recomputation in the last bits, as sums in another order do).
+// Returns nullopt when the first or last time cannot be known from the summary: a removed trace
+// held it and no added trace reaches it, or the change removes more traces than the session has.
+// Recompute with SummarizeSession then. user_id is left as it was (see ChangesSessionUser).
+std::optional<Session> UpdateSessionSummary(Session session, std::span<const Trace> removed,
+                                            std::span<const Trace> added);
+
+// Whether such a change can move the session's user_id, which names the user of its earliest
+// trace (by start, then id) that has one; the summary does not say which trace that is, so any
+// removed or added trace with a user can.
+bool ChangesSessionUser(std::span<const Trace> removed, std::span<const Trace> added);
 
 }  // namespace trackly::model

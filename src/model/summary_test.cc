@@ -1,6 +1,7 @@
 #include "model/summary.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -113,6 +114,81 @@ TEST(SummaryTest, SessionSumsTraces) {
   EXPECT_GT(t1.counts.tool_calls, 0);
   EXPECT_EQ(s.first_time_ns, t1.start_time_ns);
   EXPECT_EQ(s.last_time_ns, t2.end_time_ns);
+}
+
+// Random rewrites, arrivals and departures of traces, applied to the summary one change at a
+// time: the result always equals the recomputation (amounts up to rounding), and the update
+// declines only when a removed trace held the first or last time and nothing reaches it.
+TEST(SummaryTest, SessionUpdatesEqualRecomputation) {
+  std::mt19937_64 rng(7);
+  auto pick = [&](int n) { return static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); };
+  auto random_trace = [&](std::string id) {
+    Trace t;
+    t.id = std::move(id);
+    t.start_time_ns = pick(4) == 0 ? 0 : 1'000 + pick(100);
+    t.end_time_ns = pick(4) == 0 ? 0 : t.start_time_ns + pick(50);
+    t.status = pick(3) == 0 ? Status::kError : Status::kOk;
+    t.user_id = pick(2) == 0 ? "" : "u" + std::to_string(pick(3));
+    t.counts = TraceCounts{.observations = 1 + pick(9), .generations = pick(3), .tool_calls = pick(3)};
+    t.usage = Usage{.input_tokens = pick(500), .output_tokens = pick(200), .total_tokens = pick(700)};
+    t.cost = Cost{.input = pick(100) * 0.0001, .output = pick(100) * 0.0003, .total = pick(100) * 0.0007};
+    return t;
+  };
+  std::map<std::string, Trace> in_session;
+  Session session = SummarizeSession("s", {});
+  int declined = 0;
+  for (int step = 0; step < 2000; ++step) {
+    std::vector<Trace> removed, added;
+    for (int n = 1 + static_cast<int>(pick(3)); n > 0; --n) {
+      std::string id = "t" + std::to_string(pick(12));
+      if (std::ranges::any_of(added, [&](const Trace& t) { return t.id == id; })) continue;
+      auto it = in_session.find(id);
+      if (it != in_session.end()) removed.push_back(it->second);
+      if (it == in_session.end() || pick(4) != 0) {  // else the trace leaves the session
+        added.push_back(random_trace(id));
+        in_session[id] = added.back();
+      } else {
+        in_session.erase(it);
+      }
+    }
+    std::vector<Trace> all;
+    for (const auto& [id, t] : in_session) all.push_back(t);
+    Session expected = SummarizeSession("s", all);
+    std::optional<Session> updated = UpdateSessionSummary(session, removed, added);
+    if (!updated) {
+      ++declined;
+      session = expected;
+      continue;
+    }
+    if (ChangesSessionUser(removed, added)) updated->user_id = expected.user_id;
+    EXPECT_NEAR(updated->cost.total, expected.cost.total, 1e-9) << "step " << step;
+    EXPECT_NEAR(updated->cost.input, expected.cost.input, 1e-9) << "step " << step;
+    EXPECT_NEAR(updated->cost.output, expected.cost.output, 1e-9) << "step " << step;
+    updated->cost = expected.cost;
+    ASSERT_EQ(*updated, expected) << "step " << step;
+    session = *std::move(updated);
+  }
+  // Most changes apply without a recomputation; some must decline (a departure of the first).
+  EXPECT_GT(declined, 0);
+  EXPECT_LT(declined, 1000);
+}
+
+TEST(SummaryTest, SessionUpdateLeavesUnchangedAmountsExact) {
+  Trace t = SummarizeTrace(AgentRun());
+  t.cost = Cost{.input = 0.1, .output = 0.2, .total = 0.3};
+  Trace other = t;
+  other.id = "t2";
+  other.cost.total = 0.7;
+  std::vector<Trace> both = {t, other};
+  Session s = SummarizeSession("s1", both);
+  Trace rewritten = t;
+  rewritten.counts.observations += 1;  // a late span without spend
+  std::vector<Trace> removed = {t};
+  std::vector<Trace> added = {rewritten};
+  std::optional<Session> updated = UpdateSessionSummary(s, removed, added);
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_EQ(updated->cost, s.cost);
+  EXPECT_EQ(updated->counts.observations, s.counts.observations + 1);
 }
 
 // A sub-agent whose tool makes its own model call: the sub-agent's subtree holds that call's spend

@@ -55,6 +55,12 @@ bool HasExpire(Store& store);             // Expire
 std::vector<std::string> StoredTraceIds(Store& store, const std::string& project, const std::string& text = "");
 std::vector<std::string> StoredScoreIds(Store& store, const std::string& project);
 
+// Whether a stored session summary equals `expected` (a recomputation with SummarizeSession):
+// everything exactly but the amounts, which may differ in the last bits. A store may keep a
+// session's sums up to date by differences (model::UpdateSessionSummary), and floating-point sums
+// in another order differ that much. Prints both as JSON when they differ.
+::testing::AssertionResult SameSession(const model::Session& actual, const model::Session& expected);
+
 // Test-name generator for INSTANTIATE_TEST_SUITE_P.
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info);
 

@@ -426,16 +426,16 @@ const std::string& SessionInputColumns() {
   return *sql;
 }
 
-absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row) {
+absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row, int c) {
   model::Trace t;
-  t.id = row.Text(0);
-  t.start_time_ns = row.Int(1);
-  t.end_time_ns = row.Int(2);
-  if (!model::ParseStatus(row.Text(3), &t.status)) {
+  t.id = row.Text(c++);
+  t.start_time_ns = row.Int(c++);
+  t.end_time_ns = row.Int(c++);
+  if (!model::ParseStatus(row.Text(c++), &t.status)) {
     return absl::InternalError(absl::StrCat("stored trace ", t.id, " has an unknown status"));
   }
-  t.user_id = row.Text(4);
-  t.cost.cache_savings = row.Double(ReadCounts(row, ReadSpend(row, 5, t.usage, t.cost), t.counts));
+  t.user_id = row.Text(c++);
+  t.cost.cache_savings = row.Double(ReadCounts(row, ReadSpend(row, c, t.usage, t.cost), t.counts));
   return t;
 }
 

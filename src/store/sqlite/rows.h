@@ -79,11 +79,11 @@ const std::string& TraceColumns();
 absl::StatusOr<model::Trace> ReadTrace(const Statement& row, int first_column);
 
 // SELECT list of what model::SummarizeSession reads of a trace row (id, times, status, user,
-// usage, cost and counts), and the Trace read from it with every other field left default: recomputing
-// a session then parses no JSON column. The traces_by_session index (schema.cc) holds every one of
+// usage, cost and counts), and the Trace read from it (from `first_column` on) with every other
+// field left default: recomputing a session then parses no JSON column. The traces_by_session index (schema.cc) holds every one of
 // these columns, so the scan never visits the table: keep the two in step.
 const std::string& SessionInputColumns();
-absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row);
+absl::StatusOr<model::Trace> ReadSessionInput(const Statement& row, int first_column);
 
 // Upserts the summary row of a session.
 const std::string& UpsertSessionSql();

@@ -1,10 +1,10 @@
 #include "store/sqlite/writer.h"
 
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/log.h"
@@ -50,23 +50,32 @@ using SessionKey = std::pair<std::string, std::string>;
 // The observations of one trace written by this commit, by id; the newest write of an id wins.
 using FreshObservations = absl::flat_hash_map<std::string_view, model::Observation*>;
 
+// How a commit changes one session: what its changed traces were in it before and are now (the
+// fields model::SummarizeSession reads), or, after an erasure, that it is recomputed.
+struct SessionChange {
+  bool recompute = false;
+  std::vector<model::Trace> removed;
+  std::vector<model::Trace> added;
+};
+
 // Work collected while the traces of one commit are updated and done once at its end.
 //
 // Why the full-text rows wait: FTS5 flushes its pending terms at every statement savepoint, and
 // most writes of a commit open one; updating trace_text once per trace would turn each trace into
 // a tiny index segment. Two statements at the end write the whole commit's text in one segment.
 struct CommitWork {
-  absl::flat_hash_set<SessionKey> sessions;  // sessions whose summary must be recomputed
+  absl::flat_hash_map<SessionKey, SessionChange> sessions;  // sessions whose summary changes
   model::Json text_deletes = model::Json::array();  // trace_text rowids to drop
   model::Json text_inserts = model::Json::array();  // [rowid, body] pairs to add
   RollupWriter rollups;  // the metrics rollups' changes, written once at the end (Flush)
 };
 
-// What the trace row said before this commit, for the side tables and the session move.
+// What the trace row said before this commit, for the side tables and its session's summary.
 struct PreviousTrace {
   bool exists = false;
   int64_t row_id = 0;
   std::string session_id;
+  model::Trace session_input;  // ReadSessionInput
   std::string tags;
   std::string models;
   std::string input;
@@ -76,8 +85,9 @@ struct PreviousTrace {
 absl::StatusOr<PreviousTrace> ReadPreviousTrace(Connection& db, std::string_view project,
                                                 std::string_view trace_id) {
   TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                           db.Prepare("SELECT row_id, session_id, tags, models, input, output FROM traces "
-                                      "WHERE project = ?1 AND trace_id = ?2"));
+                           db.Prepare(absl::StrCat("SELECT row_id, session_id, tags, models, input, output, ",
+                                                   SessionInputColumns(),
+                                                   " FROM traces WHERE project = ?1 AND trace_id = ?2")));
   stmt.BindText(1, project);
   stmt.BindText(2, trace_id);
   PreviousTrace previous;
@@ -90,6 +100,7 @@ absl::StatusOr<PreviousTrace> ReadPreviousTrace(Connection& db, std::string_view
   previous.models = stmt.Text(3);
   previous.input = stmt.Text(4);
   previous.output = stmt.Text(5);
+  TRACKLY_ASSIGN_OR_RETURN(previous.session_input, ReadSessionInput(stmt, 6));
   return previous;
 }
 
@@ -127,6 +138,20 @@ absl::Status ReplaceSideRows(Connection& db, std::string_view table, std::string
 
 // Recomputes the summary row of one trace from everything stored for it.
 //
+// The fields of `trace` that model::SummarizeSession reads (as ReadSessionInput does).
+model::Trace SessionInputOf(const model::Trace& trace) {
+  model::Trace input;
+  input.id = trace.id;
+  input.start_time_ns = trace.start_time_ns;
+  input.end_time_ns = trace.end_time_ns;
+  input.status = trace.status;
+  input.user_id = trace.user_id;
+  input.counts = trace.counts;
+  input.usage = trace.usage;
+  input.cost = trace.cost;
+  return input;
+}
+
 // Why a full recomputation and not an incrementally maintained aggregate: SummarizeTrace is the
 // one definition of a trace summary (its spend rule even depends on the tree shape, and summing
 // doubles in another order would not be bit-identical), so calling it over every observation is
@@ -218,46 +243,84 @@ absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view p
     }
   }
 
-  // A late span can move a trace to another session: the old one must lose it.
-  if (previous.exists && !previous.session_id.empty() && previous.session_id != trace.session_id) {
-    work.sessions.emplace(std::string(project), previous.session_id);
+  // The trace leaves its session as it was and joins it (or, moved by a late span, another one)
+  // as it is now.
+  if (previous.exists && !previous.session_id.empty()) {
+    work.sessions[SessionKey(project, previous.session_id)].removed.push_back(std::move(previous.session_input));
   }
-  if (!trace.session_id.empty()) work.sessions.emplace(std::string(project), trace.session_id);
+  if (!trace.session_id.empty()) {
+    work.sessions[SessionKey(project, trace.session_id)].added.push_back(SessionInputOf(trace));
+  }
   cache.Put(project, trace_id, std::move(observations));
   return absl::OkStatus();
 }
 
-// Recomputes (or deletes, when no trace is left in it) the summary row of one session. Reads only
-// the trace columns SummarizeSession uses: a long session is rescanned whenever one of its traces
-// changes, so this scan is per-trace work of every ingest.
-absl::Status UpdateSession(Connection& db, const SessionKey& key) {
-  const auto& [project, session_id] = key;
-  std::vector<model::Trace> traces;
-  {
-    TRACKLY_ASSIGN_OR_RETURN(
-        Statement scan,
-        db.Prepare(absl::StrCat("SELECT ", SessionInputColumns(),
-                                " FROM traces WHERE project = ?1 AND session_id = ?2 AND session_id != ''")));
-    scan.BindText(1, project);
-    scan.BindText(2, session_id);
-    while (true) {
-      TRACKLY_ASSIGN_OR_RETURN(bool row, scan.Step());
-      if (!row) break;
-      TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadSessionInput(scan));
-      traces.push_back(std::move(trace));
-    }
-  }
-  if (traces.empty()) {
+// Writes the summary row of one session, or deletes it when no trace is left in it.
+absl::Status WriteSession(Connection& db, std::string_view project, const model::Session& session) {
+  if (session.trace_count == 0) {
     TRACKLY_ASSIGN_OR_RETURN(Statement del,
                              db.Prepare("DELETE FROM sessions WHERE project = ?1 AND session_id = ?2"));
     del.BindText(1, project);
-    del.BindText(2, session_id);
+    del.BindText(2, session.id);
     return del.Run();
   }
-  model::Session session = model::SummarizeSession(session_id, traces);
   TRACKLY_ASSIGN_OR_RETURN(Statement upsert, db.Prepare(UpsertSessionSql()));
   BindSession(upsert, project, session);
   return upsert.Run();
+}
+
+// Recomputes the summary row of one session from its traces. Reads only the trace columns
+// SummarizeSession uses, in one range of the traces_by_session index, but every trace of the
+// session: ApplySessionChange avoids it on the ingest path.
+absl::Status RecomputeSession(Connection& db, const SessionKey& key) {
+  const auto& [project, session_id] = key;
+  std::vector<model::Trace> traces;
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement scan,
+      db.Prepare(absl::StrCat("SELECT ", SessionInputColumns(),
+                              " FROM traces WHERE project = ?1 AND session_id = ?2 AND session_id != ''")));
+  scan.BindText(1, project);
+  scan.BindText(2, session_id);
+  while (true) {
+    TRACKLY_ASSIGN_OR_RETURN(bool row, scan.Step());
+    if (!row) break;
+    TRACKLY_ASSIGN_OR_RETURN(model::Trace trace, ReadSessionInput(scan, 0));
+    traces.push_back(std::move(trace));
+  }
+  return WriteSession(db, project, model::SummarizeSession(session_id, traces));
+}
+
+// Writes the summary of one session after a commit: its stored summary with the change applied
+// (model::UpdateSessionSummary), so the work does not grow with the session, or a recomputation
+// when the change asks for one or cannot be applied exactly. The user, when the change may move
+// it, is the first row of the session's index range that has one (the index is in SummarizeSession's
+// order, start then trace id): usually the range's first row.
+absl::Status ApplySessionChange(Connection& db, const SessionKey& key, const SessionChange& change) {
+  if (change.recompute) return RecomputeSession(db, key);
+  const auto& [project, session_id] = key;
+  model::Session stored;
+  stored.id = session_id;
+  {
+    TRACKLY_ASSIGN_OR_RETURN(Statement read, db.Prepare(absl::StrCat("SELECT ", SessionColumns(),
+                                                                      " FROM sessions WHERE project = ?1 AND "
+                                                                      "session_id = ?2")));
+    read.BindText(1, project);
+    read.BindText(2, session_id);
+    TRACKLY_ASSIGN_OR_RETURN(bool found, read.Step());
+    if (found) stored = ReadSession(read, 0);
+  }
+  std::optional<model::Session> updated = model::UpdateSessionSummary(std::move(stored), change.removed, change.added);
+  if (!updated) return RecomputeSession(db, key);
+  if (updated->trace_count > 0 && model::ChangesSessionUser(change.removed, change.added)) {
+    TRACKLY_ASSIGN_OR_RETURN(Statement user,
+                             db.Prepare("SELECT user_id FROM traces WHERE project = ?1 AND session_id = ?2 AND "
+                                        "session_id != '' AND user_id != '' ORDER BY start_ns, trace_id LIMIT 1"));
+    user.BindText(1, project);
+    user.BindText(2, session_id);
+    TRACKLY_ASSIGN_OR_RETURN(bool found, user.Step());
+    updated->user_id = found ? user.Text(0) : "";
+  }
+  return WriteSession(db, project, *updated);
 }
 
 absl::Status UpdateSearchText(Connection& db, const CommitWork& work) {
@@ -356,7 +419,7 @@ absl::Status EraseTraceIds(Connection& db, const std::string& project, const std
       TRACKLY_RETURN_IF_ERROR(ReplaceSideRows(db, "trace_tags", "tag", project, trace_id, previous.tags, {}));
       TRACKLY_RETURN_IF_ERROR(ReplaceSideRows(db, "trace_models", "model", project, trace_id, previous.models, {}));
       work.text_deletes.push_back(previous.row_id);
-      if (!previous.session_id.empty()) work.sessions.emplace(project, previous.session_id);
+      if (!previous.session_id.empty()) work.sessions[SessionKey(project, previous.session_id)].recompute = true;
       // Before the summary goes: it says under which start, user and session the share is kept.
       if (keep_rollups) TRACKLY_RETURN_IF_ERROR(work.rollups.SampleOutTrace(db, project, trace_id));
       TRACKLY_RETURN_IF_ERROR(
@@ -385,7 +448,7 @@ absl::Status EraseTraceIds(Connection& db, const std::string& project, const std
   // Tail sampling (DropSampledOut) must not do this: a dropped trace's run still counts in the
   // workflow graph, as in the metrics rollups (Store::DropSampledOut).
   if (!keep_rollups) TRACKLY_RETURN_IF_ERROR(RemoveWorkflowRuns(db, project, trace_ids));
-  for (const SessionKey& session : work.sessions) TRACKLY_RETURN_IF_ERROR(UpdateSession(db, session));
+  for (const auto& [session, change] : work.sessions) TRACKLY_RETURN_IF_ERROR(ApplySessionChange(db, session, change));
   TRACKLY_RETURN_IF_ERROR(UpdateSearchText(db, work));
   // FTS5 marks a deleted document's terms as deleted and drops them only when index segments are
   // merged; 'optimize' merges them all now. It rewrites the whole index (seconds on a large
@@ -856,7 +919,9 @@ absl::Status Writer::Apply(std::vector<Pending>& group) {
   for (auto& [key, fresh] : touched) {
     TRACKLY_RETURN_IF_ERROR(UpdateTrace(*db_, cache_, key.first, std::string(key.second), fresh, work));
   }
-  for (const SessionKey& session : work.sessions) TRACKLY_RETURN_IF_ERROR(UpdateSession(*db_, session));
+  for (const auto& [session, change] : work.sessions) {
+    TRACKLY_RETURN_IF_ERROR(ApplySessionChange(*db_, session, change));
+  }
   TRACKLY_RETURN_IF_ERROR(work.rollups.Flush(*db_));
   return UpdateSearchText(*db_, work);
 }
