@@ -17,6 +17,7 @@
 #include "model/observation_fragment.h"
 #include "store/clickhouse/eraser.h"
 #include "store/clickhouse/expirer.h"
+#include "store/clickhouse/hour_sums_filler.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/retention_classes.h"
 #include "store/clickhouse/rollups.h"
@@ -125,7 +126,11 @@ ClickHouseStore::ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr
       db_(std::make_unique<clickhouse::Database>(*client_, options_.database, server)),
       classes_(std::make_unique<clickhouse::RetentionClasses>()),
       writer_(std::make_unique<clickhouse::Writer>(*db_, clock_, *classes_, options_.max_queue_observations,
-                                                   options_.compress_min_bytes)) {}
+                                                   options_.compress_min_bytes)) {
+  if (options_.hour_sums_fill_interval > absl::ZeroDuration()) {
+    filler_ = std::make_unique<clickhouse::HourSumsFiller>(*db_, clock_, *classes_, options_.hour_sums_fill_interval);
+  }
+}
 
 ClickHouseStore::~ClickHouseStore() { Drain(); }
 

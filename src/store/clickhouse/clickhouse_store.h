@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "base/clock.h"
 #include "store/clickhouse/http_client.h"
 #include "store/store.h"
@@ -75,10 +76,14 @@ struct ClickHouseStoreOptions {
   size_t compress_min_bytes = 4096;
   // Gives row versions; null = the system clock. Must outlive the store.
   const Clock* clock = nullptr;
+  // How often the store computes settled hour sums in the background (hour_sums_filler.h), the
+  // first time one interval after it opens; zero: never (queries still compute what they need).
+  absl::Duration hour_sums_fill_interval = absl::Minutes(5);
 };
 
 namespace clickhouse {
 class Database;
+class HourSumsFiller;
 class RetentionClasses;
 class Writer;
 struct ServerInfo;
@@ -152,6 +157,7 @@ class ClickHouseStore final : public Store {
   std::unique_ptr<clickhouse::Database> db_;  // borrows client_
   std::unique_ptr<clickhouse::RetentionClasses> classes_;
   std::unique_ptr<clickhouse::Writer> writer_;  // borrows db_, clock_ and classes_
+  std::unique_ptr<clickhouse::HourSumsFiller> filler_;  // borrows db_, clock_ and classes_; null when off
 };
 
 }  // namespace trackly::store

@@ -10,9 +10,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "base/clock.h"
 #include "gtest/gtest.h"
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/hour_sums_filler.h"
 #include "store/clickhouse/http_client.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/rollups.h"
@@ -142,7 +144,10 @@ class RollupHoursTest : public ::testing::Test {
   // A node (store) on the test's database with the shared clock; owned by the fixture.
   ClickHouseStore* Open() {
     absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(
-        ClickHouseStoreOptions{.server = server_->client_options(), .database = database_, .clock = &clock_});
+        ClickHouseStoreOptions{.server = server_->client_options(),
+                               .database = database_,
+                               .clock = &clock_,
+                               .hour_sums_fill_interval = absl::ZeroDuration()});  // the tests say when
     EXPECT_TRUE(store.ok()) << store.status();
     if (!store.ok()) return nullptr;
     nodes_.push_back(*std::move(store));
@@ -301,6 +306,35 @@ TEST_F(RollupHoursTest, ExpiryRemovesTheSumsOfExpiredDays) {
   }
   ExpectCachedEqualsUncached("expired");
   Settle("expired");
+}
+
+// As after the upgrade to layout 7: rollups without dirty marks or sums, which no open-range
+// query finds. The filler sums every settled hour from the first rollup minute to the last, so a
+// dashboard over them computes nothing.
+TEST_F(RollupHoursTest, TheFillerSumsEverySettledHourOfTheRollups) {
+  WriteTraces();
+  for (const char* table : {"rollup_hours", "rollup_dirty_hours"}) {
+    ASSERT_TRUE(client_->Query(absl::StrCat("TRUNCATE TABLE ", table), {{"database", database_}}).ok()) << table;
+  }
+  clock_.Jump(kSettleNs);
+  {
+    clickhouse::RetentionClasses classes;
+    clickhouse::HourSumsFiller filler(*db_, clock_, classes, absl::Milliseconds(1));
+    filler.AwaitPasses(1);
+  }
+  // t0 starts at kBaseNs; u4's last span 28 minutes after kBaseNs + 36 h.
+  EXPECT_EQ(Count("SELECT uniqExact(hour_s) FROM rollup_hours WHERE kind = 255"), 37u);
+  absl::StatusOr<int64_t> again = clickhouse::FillHourSums(*db_, "p", clickhouse::HourSumsOptions{.clock = &clock_});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 0);
+  clickhouse::HourSumsStats stats;
+  const MetricsQuery filled_hours{.project = "p", .from_ns = kBaseNs, .to_ns = kBaseNs + 37 * kHourNs,
+                                  .measures = {Measure::kCost, Measure::kCount},
+                                  .group_by = {MetricsDimension::kModel}, .time_grain = TimeGrain::kHour};
+  ASSERT_TRUE(clickhouse::QueryRollups(*db_, filled_hours, clickhouse::HourSumsOptions{.clock = &clock_}, &stats).ok());
+  EXPECT_EQ(stats.hours_recomputed, 0);
+  EXPECT_EQ(stats.hours_cached, 37);
+  ExpectCachedEqualsUncached("filled");
 }
 
 }  // namespace

@@ -518,6 +518,62 @@ absl::Status MarkRollupHoursDirty(const Database& db, std::string_view project, 
                    rows.data());
 }
 
+// Computes the sums of the settled stale or missing hours of [first_hour, end_hour) (kNoBound
+// ends: the hours `states` has), at most options.max_hours_recomputed of them, and then reads
+// `states` (ReadHourStates of that range) again. Returns how many it computed.
+absl::StatusOr<int64_t> RecomputeSettledHours(const Database& db, std::string_view project, int64_t first_hour,
+                                              int64_t end_hour, const HourSumsOptions& options,
+                                              std::map<int64_t, HourState>& states) {
+  // Settled: the hour has ended, and last changed, recompute_after_ns ago.
+  const int64_t now_ns = options.clock->NowNanos();
+  const int64_t settled_s = (now_ns - options.recompute_after_ns) / kSecondNs;
+  std::vector<int64_t> stale;
+  auto consider = [&](int64_t hour, const HourState& state) {
+    if (static_cast<int>(stale.size()) >= options.max_hours_recomputed || Valid(state, options)) return;
+    if (hour + kHourS > settled_s || hour < options.first_kept_s) return;
+    if (state.dirty != 0 && static_cast<int64_t>(state.dirty) > now_ns - options.recompute_after_ns) return;
+    stale.push_back(hour);
+  };
+  if (first_hour != kNoBound && end_hour != kNoBound) {
+    for (int64_t hour = first_hour; hour < end_hour; hour += kHourS) {
+      auto it = states.find(hour);
+      consider(hour, it == states.end() ? HourState{} : it->second);
+    }
+  } else {
+    for (const auto& [hour, state] : states) consider(hour, state);  // open ranges: hours seen before
+  }
+  if (stale.empty()) return 0;
+  TRACKLY_RETURN_IF_ERROR(ComputeHourSums(db, *options.clock, project, options.retention, stale));
+  TRACKLY_ASSIGN_OR_RETURN(states, ReadHourStates(db, project, first_hour, end_hour));
+  return static_cast<int64_t>(stale.size());
+}
+
+absl::StatusOr<int64_t> FillHourSums(const Database& db, std::string_view project, const HourSumsOptions& options) {
+  TRACKLY_ASSIGN_OR_RETURN(std::string bounds,
+                           db.Select(absl::StrCat("SELECT count(), min(minute_s), max(minute_s) FROM rollups "
+                                                  "WHERE project = ",
+                                                  Quote(project), " FORMAT RowBinary")));
+  RowBinaryReader in(bounds, "reading the minutes of a project's rollups");
+  const uint64_t rows = in.UInt64();
+  const int64_t first_minute = in.Int64();
+  const int64_t last_minute = in.Int64();
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  if (rows == 0) return 0;
+  const int64_t first_hour = RollupHourS(first_minute);
+  const int64_t end_hour = RollupHourS(last_minute) + kHourS;
+  TRACKLY_ASSIGN_OR_RETURN(auto states, ReadHourStates(db, project, first_hour, end_hour));
+  return RecomputeSettledHours(db, project, first_hour, end_hour, options, states);
+}
+
+absl::StatusOr<std::vector<std::string>> ReadRollupProjects(const Database& db) {
+  TRACKLY_ASSIGN_OR_RETURN(std::string rows, db.Select("SELECT DISTINCT project FROM rollups FORMAT RowBinary"));
+  RowBinaryReader in(rows, "reading the projects of the rollups");
+  std::vector<std::string> projects;
+  while (!in.AtEnd()) projects.emplace_back(in.String());
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  return projects;
+}
+
 absl::StatusOr<MetricsResult> QueryRollups(const Database& db, const MetricsQuery& query) {
   return QueryRollups(db, query, HourSumsOptions{});
 }
@@ -533,29 +589,9 @@ absl::StatusOr<MetricsResult> QueryRollups(const Database& db, const MetricsQuer
   std::vector<std::pair<int64_t, int64_t>> cached;
   if (options.clock != nullptr && hourly && (first_hour == kNoBound || end_hour == kNoBound || first_hour < end_hour)) {
     TRACKLY_ASSIGN_OR_RETURN(auto states, ReadHourStates(db, query.project, first_hour, end_hour));
-    // Recompute what has settled: hours ended, and last changed, recompute_after_ns ago.
-    const int64_t now_ns = options.clock->NowNanos();
-    const int64_t settled_s = (now_ns - options.recompute_after_ns) / kSecondNs;
-    std::vector<int64_t> stale;
-    auto consider = [&](int64_t hour, const HourState& state) {
-      if (static_cast<int>(stale.size()) >= options.max_hours_recomputed || Valid(state, options)) return;
-      if (hour + kHourS > settled_s || hour < options.first_kept_s) return;
-      if (state.dirty != 0 && static_cast<int64_t>(state.dirty) > now_ns - options.recompute_after_ns) return;
-      stale.push_back(hour);
-    };
-    if (first_hour != kNoBound && end_hour != kNoBound) {
-      for (int64_t hour = first_hour; hour < end_hour; hour += kHourS) {
-        auto it = states.find(hour);
-        consider(hour, it == states.end() ? HourState{} : it->second);
-      }
-    } else {
-      for (const auto& [hour, state] : states) consider(hour, state);  // open ranges: hours seen before
-    }
-    if (!stale.empty()) {
-      TRACKLY_RETURN_IF_ERROR(ComputeHourSums(db, *options.clock, query.project, options.retention, stale));
-      if (stats != nullptr) stats->hours_recomputed += static_cast<int64_t>(stale.size());
-      TRACKLY_ASSIGN_OR_RETURN(states, ReadHourStates(db, query.project, first_hour, end_hour));
-    }
+    TRACKLY_ASSIGN_OR_RETURN(int64_t recomputed,
+                             RecomputeSettledHours(db, query.project, first_hour, end_hour, options, states));
+    if (stats != nullptr) stats->hours_recomputed += recomputed;
     // Decided once: the raw collapse below skips exactly these hours.
     for (const auto& [hour, state] : states) {
       if (!Valid(state, options)) continue;

@@ -105,7 +105,8 @@ absl::StatusOr<MetricsResult> QueryRollups(const Database& db, const MetricsQuer
 //    range (invalid or uncomputed hours, the partial hours at the edges), deciding which hours are
 //    valid once, so no hour is counted twice or missed.
 // Stale or missing hours are recomputed by the query itself, once the hour has ended and its
-// newest mark is older than recompute_after_ns (a live hour would be stale again at once).
+// newest mark is older than recompute_after_ns (a live hour would be stale again at once), and in
+// the background by the HourSumsFiller (hour_sums_filler.h) with FillHourSums.
 
 // The `kind` of the marker row each computation of an hour writes (no model::RollupKind).
 inline constexpr int kHourMarkerKind = 255;
@@ -139,6 +140,16 @@ struct HourSumsStats {
 // threads or nodes may compute the same hour at once: each computation is whole, the newest wins.
 absl::StatusOr<MetricsResult> QueryRollups(const Database& db, const MetricsQuery& query,
                                            const HourSumsOptions& options, HourSumsStats* stats = nullptr);
+
+// Computes the sums of `project`'s settled stale or missing hours (as a query over them would),
+// over every hour from its earliest `rollups` minute to its latest, at most
+// options.max_hours_recomputed of them (the earliest); returns how many. For the background filler
+// (hour_sums_filler.h): hours written before layout 7 or never queried have no dirty mark, so only
+// a range finds them. `options.clock` must be set.
+absl::StatusOr<int64_t> FillHourSums(const Database& db, std::string_view project, const HourSumsOptions& options);
+
+// The projects that have `rollups` rows.
+absl::StatusOr<std::vector<std::string>> ReadRollupProjects(const Database& db);
 
 // Computes and stores the sums of each of `hours` (hour starts, seconds) of `project` from the
 // collapsed `rollups` rows, with computed_version = `clock` before each read.
