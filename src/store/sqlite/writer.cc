@@ -136,8 +136,6 @@ absl::Status ReplaceSideRows(Connection& db, std::string_view table, std::string
   return absl::OkStatus();
 }
 
-// Recomputes the summary row of one trace from everything stored for it.
-//
 // The fields of `trace` that model::SummarizeSession reads (as ReadSessionInput does).
 model::Trace SessionInputOf(const model::Trace& trace) {
   model::Trace input;
@@ -152,6 +150,8 @@ model::Trace SessionInputOf(const model::Trace& trace) {
   return input;
 }
 
+// Recomputes the summary row of one trace from everything stored for it.
+//
 // Why a full recomputation and not an incrementally maintained aggregate: SummarizeTrace is the
 // one definition of a trace summary (its spend rule even depends on the tree shape, and summing
 // doubles in another order would not be bit-identical), so calling it over every observation is
