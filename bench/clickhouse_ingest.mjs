@@ -11,8 +11,8 @@
 //   3. bare insert: the observation rows trackly wrote (up to kBareRows of them) are read back as
 //      RowBinary and posted again as one INSERT into an empty copy of the table: the rate
 //      ClickHouse itself takes these rows at over HTTP on this machine.
-// Prints each run and the medians, with the CPU seconds trackly and clickhouse-server used from
-// the first request until the spool was empty (from /proc).
+// Prints each run and the medians, with the CPU seconds (per 100k spans stored) trackly and clickhouse-server used from
+// the first request until the spool was empty, and trackly's in the drain alone (from /proc).
 //
 // ingest_load's visibility probe (GET /api/v1/traces/{id} of a probe trace, in a loop without
 // pause until it is found) is off unless --probe-visibility: against ClickHouse each GET is a
@@ -127,6 +127,7 @@ try {
       // count() of a MergeTree is read from part metadata: nothing for the server to scan.
       const storedAtLoadEnd = Number(await chQuery(`SELECT count() FROM ${database}.observations`));
       const loadEnded = performance.now();
+      const tracklyCpuAtLoadEnd = cpuSeconds(node.pid);
       let h = await health(node);
       while (h.spool.records_waiting > 0) {
         await new Promise((r) => setTimeout(r, 100));
@@ -138,8 +139,11 @@ try {
       const shippedSeconds = (emptied - started) / 1000;
       const stored = Number(await chQuery(`SELECT uniqExact(project, trace_id, id) FROM ${database}.observations`));
       const drain = (stored - storedAtLoadEnd) / ((emptied - loadEnded) / 1000);
+      // Shipping alone: trackly's CPU from the end of the load until the spool was empty, per span stored then.
+      const drainTracklyCpu = (cpu.trackly - (tracklyCpuAtLoadEnd - cpuBefore.trackly)) / (stored - storedAtLoadEnd) * 1e5;
       const observations = await retryClosedSocket(() => bareInsertRate(clickhouse, database, 'observations'));
-      const result = { run, acked, stored, intoClickHouse: stored / shippedSeconds, drain, bare: observations.perSecond };
+      const result = { run, acked, stored, intoClickHouse: stored / shippedSeconds, drain, bare: observations.perSecond,
+        tracklyCpu: cpu.trackly / stored * 1e5, clickhouseCpu: cpu.clickhouse / stored * 1e5, drainTracklyCpu };
       results.push(result);
       console.log(`run ${run}: acknowledged ${acked.toFixed(0)} spans/s; ${stored} spans in ClickHouse after ` +
         `${shippedSeconds.toFixed(1)} s = ${result.intoClickHouse.toFixed(0)} spans/s (drain after the load: ` +
@@ -147,7 +151,8 @@ try {
         `${observations.rows} observation rows (${(observations.bytes / 1e6).toFixed(1)} MB RowBinary): ` +
         `${observations.perSecond.toFixed(0)} rows/s; ratio ${(result.intoClickHouse / observations.perSecond).toFixed(2)} ` +
         `(drain ${(drain / observations.perSecond).toFixed(2)}); CPU s per 100k spans: trackly ` +
-        `${(cpu.trackly / stored * 1e5).toFixed(1)}, clickhouse-server ${(cpu.clickhouse / stored * 1e5).toFixed(1)}`);
+        `${result.tracklyCpu.toFixed(2)} (shipping alone, in the drain: ${drainTracklyCpu.toFixed(2)}), clickhouse-server ` +
+        `${result.clickhouseCpu.toFixed(2)}`);
       console.log(out.trim().split('\n').map((l) => `    ${l}`).join('\n'));
     } finally {
       await node.stop();
@@ -157,7 +162,8 @@ try {
   console.log(`median of ${runs}: acknowledged ${m('acked').toFixed(0)} spans/s, into ClickHouse ` +
     `${m('intoClickHouse').toFixed(0)} spans/s, drain ${m('drain').toFixed(0)} spans/s, bare insert ` +
     `${m('bare').toFixed(0)} rows/s, ratio ${(m('intoClickHouse') / m('bare')).toFixed(2)} ` +
-    `(drain ${(m('drain') / m('bare')).toFixed(2)})`);
+    `(drain ${(m('drain') / m('bare')).toFixed(2)}); CPU s per 100k spans: trackly ${m('tracklyCpu').toFixed(2)} ` +
+    `(drain ${m('drainTracklyCpu').toFixed(2)}), clickhouse-server ${m('clickhouseCpu').toFixed(2)}`);
 } finally {
   await clickhouse.stop();
   removeDir(dir);

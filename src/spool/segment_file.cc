@@ -80,6 +80,10 @@ absl::StatusOr<SegmentScan> ScanSegmentFile(const std::string& path, bool keep_p
     return scan;
   }
   uint64_t offset = kSegmentMagic.size();
+  // The file's crc32 (the dedup token's) is built from the record checks as they pass, not by a
+  // second pass over the file: a record's check is the crc32 of the bytes after its crc field up
+  // to its end, so the file's crc32 continues over the crc field and then combines with it.
+  uint32_t file_crc = Crc32(0, file.substr(0, offset));
   while (offset < file.size()) {
     const std::string_view rest = file.substr(offset);
     if (rest.size() < kRecordHeaderBytes) {
@@ -93,17 +97,20 @@ absl::StatusOr<SegmentScan> ScanSegmentFile(const std::string& path, bool keep_p
       break;
     }
     const std::string_view payload = rest.substr(kRecordHeaderBytes, length);
-    if (boost::endian::load_little_u32(Bytes(header.data())) != RecordCrc(header, payload)) {
+    const uint32_t record_crc = RecordCrc(header, payload);
+    if (boost::endian::load_little_u32(Bytes(header.data())) != record_crc) {
       scan.damage = "a record fails its checksum";
       break;
     }
+    file_crc = static_cast<uint32_t>(crc32_combine(Crc32(file_crc, header.substr(0, 4)), record_crc,
+                                                   static_cast<z_off_t>(kRecordHeaderBytes - 4 + length)));
     if (scan.record_count == 0) scan.first_append_time_ns = boost::endian::load_little_s64(Bytes(header.data() + 8));
     if (keep_payloads) scan.payloads.emplace_back(payload);
     ++scan.record_count;
     offset += FramedBytes(length);
   }
   scan.valid_bytes = offset;
-  scan.crc32 = Crc32(0, file.substr(0, offset));
+  scan.crc32 = file_crc;
   return scan;
 }
 

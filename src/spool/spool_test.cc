@@ -18,6 +18,8 @@
 #include "base/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "spool/segment_file.h"
+#include "zlib.h"
 
 namespace trackly::spool {
 namespace {
@@ -140,6 +142,38 @@ class SpoolTest : public testing::Test {
       absl::StrCat("spool_test_", testing::UnitTest::GetInstance()->current_test_info()->name(), "_", ::getpid());
   int dirs_ = 0;
 };
+
+// The dedup token's checksum is the crc32 of the file's checked bytes, whatever follows them; the
+// scan builds it from the record checks rather than reading the file twice.
+TEST_F(SpoolTest, ScanGivesTheCrc32OfTheCheckedBytesOfTheFile) {
+  const std::string dir = NewDir();
+  std::filesystem::create_directories(dir);
+  std::string good(kSegmentMagic);
+  const std::vector<std::string> payloads = {"", "a", std::string(70'000, 'x'), "last"};
+  for (size_t i = 0; i < payloads.size(); ++i) AppendFrame(payloads[i], static_cast<int64_t>(i + 1), good);
+  struct Case {
+    std::string name;
+    std::string tail;  // after the good records
+  };
+  std::string torn;
+  AppendFrame("torn", 9, torn);
+  torn.resize(torn.size() - 2);
+  std::string corrupt;
+  AppendFrame("corrupt", 9, corrupt);
+  corrupt.back() ^= 1;
+  const std::vector<Case> cases = {{"whole", ""}, {"a torn tail", torn}, {"a corrupt record", corrupt}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string path = absl::StrCat(dir, "/", c.name.size(), ".seg");
+    AppendBytesToFile(path, good + c.tail);
+    absl::StatusOr<SegmentScan> scan = ScanSegmentFile(path, /*keep_payloads=*/true);
+    ASSERT_TRUE(scan.ok()) << scan.status();
+    EXPECT_EQ(scan->payloads, payloads);
+    EXPECT_EQ(scan->valid_bytes, good.size());
+    EXPECT_EQ(scan->damage.empty(), c.tail.empty());
+    EXPECT_EQ(scan->crc32, crc32_z(0, reinterpret_cast<const Bytef*>(good.data()), good.size()));
+  }
+}
 
 TEST_F(SpoolTest, AcknowledgedRecordsSurviveReopenAndShipInOrder) {
   const SpoolOptions options = TestOptions(NewDir());

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
@@ -57,6 +59,10 @@ store::WriteBatch TakeObservations(store::WriteBatch& batch, size_t count) {
   return part;
 }
 
+absl::Status DataLoss(const Segment& segment, const absl::Status& decoded) {
+  return absl::DataLossError(absl::StrCat("segment ", segment.dedup_token, ": ", decoded.message()));
+}
+
 }  // namespace
 
 std::string EncodeBatchRecord(const store::WriteBatch& batch) {
@@ -75,17 +81,29 @@ std::string EncodeBatchRecord(const store::WriteBatch& batch) {
   std::string out;
   AppendU32(out, static_cast<uint32_t>(header.size()));
   out += header;
-  std::string json;
+  // Each observation's JSON is written in place after a length placeholder, filled in after.
   for (const model::Observation& o : batch.observations) {
-    json.clear();
-    model::AppendJson(o, &json);
-    AppendU32(out, static_cast<uint32_t>(json.size()));
-    out += json;
+    const size_t length_at = out.size();
+    AppendU32(out, 0);
+    model::AppendJson(o, &out);
+    uint32_t length = static_cast<uint32_t>(out.size() - length_at - sizeof length);
+    boost::endian::native_to_little_inplace(length);
+    std::memcpy(out.data() + length_at, &length, sizeof length);
   }
   return out;
 }
 
-absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record) {
+namespace {
+
+// A record with its header decoded: the batch without its observations, and the observations'
+// frames, still encoded (DecodeObservations).
+struct RecordParts {
+  store::WriteBatch batch;
+  std::string_view observation_frames;
+  size_t observation_count = 0;
+};
+
+absl::StatusOr<RecordParts> DecodeRecordHeader(std::string_view record) {
   uint32_t length = 0;
   if (!ReadU32(record, &length) || length > record.size()) return Corrupt("truncated header");
   model::Json header = model::Json::parse(record.substr(0, length), nullptr, /*allow_exceptions=*/false);
@@ -93,7 +111,8 @@ absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record) {
   if (header.is_discarded() || !header.is_object() || !header.value("project", model::Json()).is_string()) {
     return Corrupt("bad header");
   }
-  store::WriteBatch batch;
+  RecordParts parts{.observation_frames = record};
+  store::WriteBatch& batch = parts.batch;
   batch.project = header["project"].get<std::string>();
   for (const model::Json& f : header.value("fragments", model::Json::array())) {
     if (!f.is_object()) return Corrupt("bad fragment");
@@ -110,13 +129,33 @@ absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record) {
     TRACKLY_ASSIGN_OR_RETURN(model::Score score, model::ScoreFromJson(s));
     batch.scores.push_back(std::move(score));
   }
+  // Counted from the length prefixes alone, so the shipper can size its vectors before decoding.
   while (!record.empty()) {
     if (!ReadU32(record, &length) || length > record.size()) return Corrupt("truncated observation");
-    TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, model::ParseObservationJson(record.substr(0, length)));
-    batch.observations.push_back(std::move(observation));
     record.remove_prefix(length);
+    ++parts.observation_count;
   }
-  return batch;
+  return parts;
+}
+
+// Decodes the observations of `frames` (checked by DecodeRecordHeader) onto the end of `out`.
+absl::Status DecodeObservations(std::string_view frames, std::vector<model::Observation>& out) {
+  uint32_t length = 0;
+  while (ReadU32(frames, &length)) {
+    TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, model::ParseObservationJson(frames.substr(0, length)));
+    out.push_back(std::move(observation));
+    frames.remove_prefix(length);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record) {
+  TRACKLY_ASSIGN_OR_RETURN(RecordParts parts, DecodeRecordHeader(record));
+  parts.batch.observations.reserve(parts.observation_count);
+  TRACKLY_RETURN_IF_ERROR(DecodeObservations(parts.observation_frames, parts.batch.observations));
+  return std::move(parts.batch);
 }
 
 absl::StatusOr<std::unique_ptr<SpooledStore>> SpooledStore::Open(store::Store& backing, SpooledStoreOptions options) {
@@ -155,6 +194,19 @@ void SpooledStore::Write(store::WriteBatch batch, store::WriteCallback done) {
 }
 
 absl::Status SpooledStore::Ship(const Segment& segment) {
+  // Every header first (small: project, fragments, scores), so that each write's observation
+  // vector is sized once and the observations are decoded straight into it: an Observation is
+  // large, and growing the vector or moving a record's batch into the write moved each one
+  // several times.
+  std::vector<RecordParts> records;
+  records.reserve(segment.records.size());
+  for (const std::string& record : segment.records) {
+    absl::StatusOr<RecordParts> parts = DecodeRecordHeader(record);
+    // Records were written by this code and checksummed by the spool: one that does not decode
+    // is a bug, and is kept (the segment is retried) rather than dropped.
+    if (!parts.ok()) return DataLoss(segment, parts.status());
+    records.push_back(*std::move(parts));
+  }
   // Consecutive batches of one project go to the backing store as one write: fewer, larger inserts.
   std::optional<store::WriteBatch> pending;
   auto write = [&](store::WriteBatch batch) -> absl::Status {
@@ -167,20 +219,32 @@ absl::Status SpooledStore::Ship(const Segment& segment) {
     pending.reset();
     return written;
   };
+  auto items_of = [](const RecordParts& r) {
+    return r.observation_count + r.batch.fragments.size() + r.batch.scores.size();  // ItemsOf, decoded
+  };
   const size_t max_items = std::max<size_t>(1, options_.max_write_items);
-  for (const std::string& record : segment.records) {
-    absl::StatusOr<store::WriteBatch> batch = DecodeBatchRecord(record);
-    // Records were written by this code and checksummed by the spool: one that does not decode
-    // is a bug, and is kept (the segment is retried) rather than dropped.
-    if (!batch.ok()) return absl::DataLossError(absl::StrCat("segment ", segment.dedup_token, ": ", batch.status().message()));
-    if (pending && (pending->project != batch->project || ItemsOf(*pending) + ItemsOf(*batch) > max_items)) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    RecordParts& record = records[i];
+    if (pending && (pending->project != record.batch.project || ItemsOf(*pending) + items_of(record) > max_items)) {
       TRACKLY_RETURN_IF_ERROR(flush());
     }
-    if (pending) {
-      Append(*pending, *std::move(batch));
-    } else {
-      pending = *std::move(batch);
+    if (!pending) {
+      // The observations this write will take: those of the records that follow while they are
+      // of the project and fit (the test above), or all of one record over the bound alone.
+      size_t observations = record.observation_count;
+      for (size_t items = items_of(record), j = i + 1;
+           j < records.size() && records[j].batch.project == record.batch.project &&
+           items + items_of(records[j]) <= max_items;
+           ++j) {
+        items += items_of(records[j]);
+        observations += records[j].observation_count;
+      }
+      pending = store::WriteBatch{.project = record.batch.project};
+      pending->observations.reserve(observations);
     }
+    Append(*pending, std::move(record.batch));
+    absl::Status decoded = DecodeObservations(record.observation_frames, pending->observations);
+    if (!decoded.ok()) return DataLoss(segment, decoded);
     // A record over the bound alone (a very large request of small spans): its observations
     // ship in parts, which upserts make the same as one write.
     while (ItemsOf(*pending) > max_items && !pending->observations.empty()) {

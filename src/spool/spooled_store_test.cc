@@ -176,6 +176,30 @@ TEST_F(SpooledStoreTest, ShipsASegmentInWritesWithinTheBackingStoresQueueBound) 
   EXPECT_EQ(trace->trace.counts.observations, 9);
 }
 
+// Consecutive records of one project ship as one write; a record of another project in between
+// ends it. Every span arrives in its own project either way.
+TEST_F(SpooledStoreTest, ShipsASegmentOfInterleavedProjectsIntoEachProject) {
+  SpooledStoreOptions options = Options();
+  options.spool.segment_max_age = absl::Hours(1);  // the records below share one segment
+  auto spooled = SpooledStore::Open(*sqlite_, options);
+  ASSERT_TRUE(spooled.ok()) << spooled.status();
+  const std::vector<std::pair<std::string, std::vector<std::string>>> records = {
+      {"p", {"a", "b"}}, {"p", {"c"}}, {"q", {"a"}}, {"p", {"d", "e"}}, {"q", {"b", "c"}}};
+  for (const auto& [project, ids] : records) {
+    store::WriteBatch batch{.project = project};
+    for (const std::string& id : ids) batch.observations.push_back(Span("t1", id, id == "a" ? "" : "a"));
+    ASSERT_TRUE(WriteAcked(**spooled, std::move(batch)).ok());
+  }
+  ASSERT_TRUE((*spooled)->StartShipping(nullptr).ok());
+  ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
+  for (const auto& [project, count] : std::vector<std::pair<std::string, size_t>>{{"p", 5}, {"q", 3}}) {
+    absl::StatusOr<store::TraceDetail> trace = (*spooled)->GetTrace(project, "t1");
+    ASSERT_TRUE(trace.ok()) << project << ": " << trace.status();
+    EXPECT_EQ(trace->observations.size(), count) << project;
+    EXPECT_EQ(trace->trace.counts.observations, static_cast<int64_t>(count)) << project;
+  }
+}
+
 TEST_F(SpooledStoreTest, TheShipperFinishesMergedFragmentsWithTheProjectsRewrite) {
   auto spooled = SpooledStore::Open(*sqlite_, Options());
   ASSERT_TRUE(spooled.ok()) << spooled.status();

@@ -418,6 +418,8 @@ model::Observation SummaryOf(model::Observation o) {
 
 std::string TracePayloadOf(const model::Observation& o) {
   const model::TraceHints& hints = o.trace_hints;
+  // Most spans set none of the three: no JSON object is made for them (twice per row written).
+  if (hints.trace_input.is_null() && hints.trace_output.is_null() && hints.trace_metadata.empty()) return std::string();
   model::Json text = model::Json::object();
   if (!hints.trace_input.is_null()) text["input"] = hints.trace_input;
   if (!hints.trace_output.is_null()) text["output"] = hints.trace_output;

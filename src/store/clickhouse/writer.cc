@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +27,46 @@ std::vector<std::string> TraceIdsOf(const std::vector<model::Observation>& obser
   std::set<std::string> ids;
   for (const model::Observation& o : observations) ids.insert(o.trace_id);
   return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+// Pointers to `observations` sorted by (trace id, id), to only the last copy of each (trace id,
+// id): as if each were written in turn. Pointers, so that no observation moves: a shipment holds
+// tens of thousands, and moving each (a map keyed by the ids did, twice) cost more than the sort.
+std::vector<model::Observation*> LastOfEachKey(std::vector<model::Observation>& observations) {
+  std::vector<model::Observation*> order;
+  order.reserve(observations.size());
+  for (model::Observation& o : observations) order.push_back(&o);
+  // Stable, so that of equal keys the last in `observations` is the last of its run.
+  std::stable_sort(order.begin(), order.end(), [](const model::Observation* x, const model::Observation* y) {
+    if (const int c = x->trace_id.compare(y->trace_id); c != 0) return c < 0;
+    return x->id < y->id;
+  });
+  std::vector<model::Observation*> unique;
+  unique.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const model::Observation* next = i + 1 < order.size() ? order[i + 1] : nullptr;
+    if (next == nullptr || next->trace_id != order[i]->trace_id || next->id != order[i]->id) unique.push_back(order[i]);
+  }
+  return unique;
+}
+
+// The trace ids of `observations` (sorted by trace id), each once.
+std::vector<std::string> TraceIdsOfSorted(std::span<model::Observation* const> observations) {
+  std::vector<std::string> ids;
+  for (const model::Observation* o : observations) {
+    if (ids.empty() || ids.back() != o->trace_id) ids.push_back(o->trace_id);
+  }
+  return ids;
+}
+
+// Frees what is large in `o` (its free-form JSON and events), without allocating, as
+// assigning a fresh Observation would (its empty JSON objects).
+void FreeLargeFields(model::Observation& o) {
+  for (model::Json* json : {&o.input, &o.output, &o.metadata, &o.attributes, &o.model_parameters,
+                            &o.trace_hints.trace_input, &o.trace_hints.trace_output, &o.trace_hints.trace_metadata}) {
+    *json = nullptr;
+  }
+  std::vector<model::Event>().swap(o.events);
 }
 
 }  // namespace
@@ -135,13 +176,10 @@ uint64_t Writer::NextVersion() {
 absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
   const std::string& project = batch.project;
   // The last copy of an observation in the batch wins, as if each were written in turn (rows of
-  // one insert share a version, so only that copy is sent).
-  std::map<std::pair<std::string, std::string>, model::Observation> observations;
-  for (model::Observation& o : batch.observations) {
-    sqlite::FloorTimesToMicros(o);
-    std::pair<std::string, std::string> key(o.trace_id, o.id);
-    observations.insert_or_assign(std::move(key), std::move(o));
-  }
+  // one insert share a version, so only that copy is sent): LastOfEachKey below, after the
+  // observations merged from fragments, which come later.
+  std::vector<model::Observation> observations = std::move(batch.observations);
+  for (model::Observation& o : observations) sqlite::FloorTimesToMicros(o);
 
   if (!batch.fragments.empty()) {
     // The first stored copy of a (observation, event) wins, so fragment versions count down.
@@ -173,18 +211,15 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
       if (merged.trace_id.empty() || merged.start_time_ns == 0) continue;  // pending until completed
       if (batch.finish_merged) batch.finish_merged(merged);
       sqlite::FloorTimesToMicros(merged);
-      std::pair<std::string, std::string> key(merged.trace_id, merged.id);
-      observations.insert_or_assign(std::move(key), std::move(merged));
+      observations.push_back(std::move(merged));
     }
   }
 
-  std::vector<model::Observation> unique;
-  unique.reserve(observations.size());
-  for (auto& [key, o] : observations) unique.push_back(std::move(o));
+  const std::vector<model::Observation*> unique = LastOfEachKey(observations);
   const int64_t stored = static_cast<int64_t>(unique.size());
-  const std::vector<std::string> trace_ids = TraceIdsOf(unique);
+  const std::vector<std::string> trace_ids = TraceIdsOfSorted(unique);
   Inserted inserted;
-  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, std::move(unique), &inserted));
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, unique, &inserted));
   if (!batch.scores.empty()) {
     // Rows of one insert share a version, so the last copy of a score id in the batch is the only one sent.
     std::map<std::string, model::Score> scores;
@@ -204,23 +239,34 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
   return stored;
 }
 
-absl::Status Writer::InsertObservations(const std::string& project, std::vector<model::Observation> observations,
+absl::Status Writer::InsertObservations(const std::string& project, std::span<model::Observation* const> observations,
                                         Inserted* inserted) {
   if (observations.empty()) return absl::OkStatus();
   const uint64_t version = NextVersion();
   const RetentionClass retention = classes_.ClassOf(project);
   RowBinaryWriter rows;
   std::string summary;
-  for (model::Observation& o : observations) {
-    const std::string payload = sqlite::EncodePayload(o, compress_min_bytes_);
-    AppendObservationRow(rows, project, retention, version, o, payload, inserted != nullptr ? &summary : nullptr);
+  std::vector<model::Observation>* trace_inputs = nullptr;  // of the trace of the previous observation
+  for (size_t i = 0; i < observations.size(); ++i) {
+    model::Observation* o = observations[i];
+    const std::string payload = sqlite::EncodePayload(*o, compress_min_bytes_);
+    AppendObservationRow(rows, project, retention, version, *o, payload, inserted != nullptr ? &summary : nullptr);
     if (inserted != nullptr) {
-      TRACKLY_ASSIGN_OR_RETURN(model::Observation input, SummaryInputsOfRow(o, payload, summary));
-      inserted->summary_inputs[o.trace_id].push_back(std::move(input));
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation input, SummaryInputsOfRow(*o, payload, summary));
+      if (i == 0 || observations[i - 1]->trace_id != o->trace_id) {
+        trace_inputs = &inserted->summary_inputs[o->trace_id];
+        // Sized once for the run of the trace's observations (Apply sorts them by trace).
+        if (trace_inputs->empty()) {
+          size_t run = 1;
+          while (i + run < observations.size() && observations[i + run]->trace_id == o->trace_id) ++run;
+          trace_inputs->reserve(run);
+        }
+      }
+      trace_inputs->push_back(std::move(input));
     }
     // Its row holds all of it now: a shipment of tens of megabytes is not kept twice until the
     // insert is sent.
-    o = model::Observation();
+    FreeLargeFields(*o);
   }
   TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertObservationSql(), rows.data()));
   if (inserted != nullptr) inserted->version = version;
@@ -232,7 +278,11 @@ absl::Status Writer::WriteSummariesOf(const std::string& project, const std::vec
 }
 
 absl::Status Writer::StoreObservations(const std::string& project, const std::vector<model::Observation>& observations) {
-  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, observations));  // a copy: it consumes its argument
+  std::vector<model::Observation> copy = observations;  // InsertObservations frees what it inserted
+  std::vector<model::Observation*> pointers;
+  pointers.reserve(copy.size());
+  for (model::Observation& o : copy) pointers.push_back(&o);
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, pointers));
   return WriteSummariesOf(project, observations);
 }
 

@@ -20,6 +20,7 @@
 #include <deque>
 #include <functional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -92,8 +93,8 @@ class Writer {
   // Inserts everything of `batch` and the summaries it changes; returns the observations stored.
   absl::StatusOr<int64_t> Apply(WriteBatch& batch);
   // Inserts `observations` (unique per trace and id) with one version; fills `inserted` when not
-  // null.
-  absl::Status InsertObservations(const std::string& project, std::vector<model::Observation> observations,
+  // null. Frees the payload fields (input, output, metadata, ...) of each once its row is made.
+  absl::Status InsertObservations(const std::string& project, std::span<model::Observation* const> observations,
                                   Inserted* inserted = nullptr);
   // Rewrites the summaries and rollups of the traces of `observations` and the summaries of the
   // sessions those traces left or joined.

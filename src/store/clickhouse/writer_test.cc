@@ -289,6 +289,8 @@ TEST_F(WriterTest, SummariesEqualARecomputationWhateverWayTheSpansArrived) {
       {"a span replaced by a later batch that holds it alone", {{0, {root}}, {0, {a}}, {0, {a_again}}}},
       {"two nodes, one batch each", {{0, {root, a}}, {1, {b}}}},
       {"two nodes writing the same spans", {{0, {root, a, b}}, {1, {root, a_again, b}}}},
+      {"a span twice in one batch", {{0, {root, a, b, a_again}}}},
+      {"a span twice in one batch, the later copy first", {{0, {a_again, root, b, a}}}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -331,6 +333,44 @@ TEST_F(WriterTest, SummariesEqualARecomputationWhateverWayTheSpansArrived) {
     ASSERT_EQ(metrics->rows.size(), 1u);
     EXPECT_EQ(metrics->rows[0].values[0], static_cast<double>(detail->observations.size()));
     EXPECT_EQ(metrics->rows[0].values[1], static_cast<double>(input_tokens));
+  }
+}
+
+// Rows of one insert share a version, so the writer sends one copy of an observation a batch
+// holds several times: the last, as if the copies were written in turn.
+TEST_F(WriterTest, TheLastCopyOfAnObservationInABatchIsTheOneStored) {
+  model::Observation first = Generation("t", "a", "root", 10);
+  model::Observation last = first;
+  last.usage.input_tokens = 1000;
+  const model::Observation root = Generation("t", "root", "", 1);
+  const model::Observation other = Generation("u", "a", "", 5);  // another trace, the same span id
+  struct Case {
+    std::string name;
+    std::vector<model::Observation> batch;
+  };
+  const std::vector<Case> cases = {
+      {"copies apart, other spans between", {first, root, other, last}},
+      {"copies next to each other", {root, first, last, other}},
+      {"three copies", {first, other, first, root, last}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ASSERT_TRUE(client_->Query(absl::StrCat("DROP DATABASE IF EXISTS ", database_)).ok());
+    database_ = NewDatabaseName();  // TearDown drops the last one
+    absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = OpenStore();
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = c.batch}).ok());
+    absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "t");
+    ASSERT_TRUE(detail.ok()) << detail.status();
+    ASSERT_EQ(detail->observations.size(), 2u);
+    const auto a = std::find_if(detail->observations.begin(), detail->observations.end(),
+                                [](const model::Observation& o) { return o.id == "a"; });
+    ASSERT_NE(a, detail->observations.end());
+    EXPECT_EQ(a->usage.input_tokens, 1000);
+    EXPECT_EQ(detail->trace, model::SummarizeTrace(detail->observations));
+    absl::StatusOr<TraceDetail> other_trace = (*store)->GetTrace("p", "u");
+    ASSERT_TRUE(other_trace.ok()) << other_trace.status();
+    EXPECT_EQ(other_trace->observations.size(), 1u);
   }
 }
 
