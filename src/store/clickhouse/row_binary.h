@@ -35,6 +35,9 @@ class RowBinaryWriter {
   void StringArray(std::span<const std::string> values);
   void Int64Array(std::span<const int64_t> values);
 
+  // Makes room for `bytes` in all, so that writing up to that many copies nothing (a buffer grown
+  // by doubling to 100 MB copies and page-faults all of it along the way).
+  void Reserve(size_t bytes) { data_.reserve(bytes); }
   const std::string& data() const { return data_; }
   std::string Release() { return std::move(data_); }
 

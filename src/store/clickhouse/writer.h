@@ -118,6 +118,9 @@ class Writer {
   const size_t max_queue_observations_;
   const size_t compress_min_bytes_;
   uint64_t last_version_ = 0;  // worker thread only
+  // Bytes per row of the last observations insert, to size the next one's buffer; worker thread
+  // only.
+  size_t observation_row_bytes_ = 0;
   std::atomic<int64_t> summaries_from_insert_{0};  // written by the worker thread only
 
   mutable absl::Mutex mu_;
