@@ -122,6 +122,26 @@ Cost& Cost::operator-=(const Cost& other) {
   return *this;
 }
 
+TraceCounts& TraceCounts::operator+=(const TraceCounts& other) {
+  observations += other.observations;
+  generations += other.generations;
+  tool_calls += other.tool_calls;
+  retrievals += other.retrievals;
+  errors += other.errors;
+  retries += other.retries;
+  return *this;
+}
+
+TraceCounts& TraceCounts::operator-=(const TraceCounts& other) {
+  observations -= other.observations;
+  generations -= other.generations;
+  tool_calls -= other.tool_calls;
+  retrievals -= other.retrievals;
+  errors -= other.errors;
+  retries -= other.retries;
+  return *this;
+}
+
 double Observation::latency_ms() const { return LatencyMs(start_time_ns, end_time_ns); }
 
 double Trace::latency_ms() const { return LatencyMs(start_time_ns, end_time_ns); }

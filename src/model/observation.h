@@ -160,6 +160,8 @@ struct TraceCounts {
   int64_t retrievals = 0;
   int64_t errors = 0;
   int64_t retries = 0;
+  TraceCounts& operator+=(const TraceCounts& other);  // sums each count
+  TraceCounts& operator-=(const TraceCounts& other);  // the inverse of +=
   bool operator==(const TraceCounts&) const = default;
 };
 

@@ -25,15 +25,6 @@ const std::string& FirstNonEmpty(const Observation* root, const std::vector<cons
 
 bool CarriesSpend(const Observation& o) { return !o.usage.empty() || o.cost.total != 0 || o.cost.input != 0 || o.cost.output != 0; }
 
-void AddCounts(const TraceCounts& from, TraceCounts& to) {
-  to.observations += from.observations;
-  to.generations += from.generations;
-  to.tool_calls += from.tool_calls;
-  to.retrievals += from.retrievals;
-  to.errors += from.errors;
-  to.retries += from.retries;
-}
-
 // For each observation, the index of its parent among `observations`, or -1 when it has none
 // there (a root, an orphan, or a parent id naming itself).
 std::vector<int64_t> ParentIndexes(std::span<const Observation> observations) {
@@ -150,7 +141,7 @@ Trace SummarizeTrace(std::span<const Observation> observations) {
       t.start_time_ns = o->start_time_ns;
     }
     t.end_time_ns = std::max(t.end_time_ns, o->end_time_ns);
-    AddCounts(CountsOf(*o), t.counts);
+    t.counts += CountsOf(*o);
     if ((o->type == ObservationType::kGeneration || o->type == ObservationType::kEmbedding) &&
         !o->model.empty()) {
       models.insert(o->model);
@@ -182,7 +173,7 @@ std::vector<SubtreeTotals> SummarizeSubtrees(std::span<const Observation> observ
   const std::vector<bool> leaf = LeafCarriers(observations, parents);
   std::vector<SubtreeTotals> totals(n);
   for (size_t i = 0; i < n; ++i) {
-    AddCounts(CountsOf(observations[i]), totals[i].counts);
+    totals[i].counts += CountsOf(observations[i]);
     if (!leaf[i]) continue;
     totals[i].usage = observations[i].usage;
     totals[i].cost = observations[i].cost;
@@ -209,7 +200,7 @@ std::vector<SubtreeTotals> SummarizeSubtrees(std::span<const Observation> observ
     if (parent < 0) continue;
     SubtreeTotals& up = totals[static_cast<size_t>(parent)];
     const SubtreeTotals& own = totals[*it];
-    AddCounts(own.counts, up.counts);
+    up.counts += own.counts;
     up.usage += own.usage;
     up.cost += own.cost;
   }
@@ -250,7 +241,7 @@ std::optional<Session> UpdateSessionSummary(Session s, std::span<const Trace> re
     for (const Trace& t : traces) {
       ++side.traces;
       if (t.status == Status::kError) ++side.errors;
-      AddCounts(t.counts, side.counts);
+      side.counts += t.counts;
       side.usage += t.usage;
       side.cost += t.cost;
       if (t.start_time_ns != 0 && (side.first_ns == 0 || t.start_time_ns < side.first_ns)) {
@@ -278,14 +269,8 @@ std::optional<Session> UpdateSessionSummary(Session s, std::span<const Trace> re
 
   s.trace_count += come.traces - gone.traces;
   s.error_count += come.errors - gone.errors;
-  TraceCounts counts = come.counts;
-  counts.observations -= gone.counts.observations;
-  counts.generations -= gone.counts.generations;
-  counts.tool_calls -= gone.counts.tool_calls;
-  counts.retrievals -= gone.counts.retrievals;
-  counts.errors -= gone.counts.errors;
-  counts.retries -= gone.counts.retries;
-  AddCounts(counts, s.counts);
+  s.counts += come.counts;
+  s.counts -= gone.counts;
   Usage usage = come.usage;
   usage -= gone.usage;
   s.usage += usage;

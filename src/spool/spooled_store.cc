@@ -220,7 +220,7 @@ absl::Status SpooledStore::Ship(const Segment& segment) {
     return written;
   };
   auto items_of = [](const RecordParts& r) {
-    return r.observation_count + r.batch.fragments.size() + r.batch.scores.size();  // ItemsOf, decoded
+    return ItemsOf(r.batch) + r.observation_count;  // its observations are not decoded yet
   };
   const size_t max_items = std::max<size_t>(1, options_.max_write_items);
   for (size_t i = 0; i < records.size(); ++i) {

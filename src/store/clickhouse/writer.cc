@@ -22,13 +22,6 @@ bool ByStartThenId(const model::Trace& a, const model::Trace& b) {
   return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
 }
 
-// The trace ids of `observations`, each once, sorted.
-std::vector<std::string> TraceIdsOf(const std::vector<model::Observation>& observations) {
-  std::set<std::string> ids;
-  for (const model::Observation& o : observations) ids.insert(o.trace_id);
-  return std::vector<std::string>(ids.begin(), ids.end());
-}
-
 // Pointers to `observations` sorted by (trace id, id), to only the last copy of each (trace id,
 // id): as if each were written in turn. Pointers, so that no observation moves: a shipment holds
 // tens of thousands, and moving each (a map keyed by the ids did, twice) cost more than the sort.
@@ -276,17 +269,11 @@ absl::Status Writer::InsertObservations(const std::string& project, std::span<mo
   return absl::OkStatus();
 }
 
-absl::Status Writer::WriteSummariesOf(const std::string& project, const std::vector<model::Observation>& observations) {
-  return WriteSummaries(project, TraceIdsOf(observations), /*inserted=*/nullptr);
-}
-
 absl::Status Writer::StoreObservations(const std::string& project, const std::vector<model::Observation>& observations) {
   std::vector<model::Observation> copy = observations;  // InsertObservations frees what it inserted
-  std::vector<model::Observation*> pointers;
-  pointers.reserve(copy.size());
-  for (model::Observation& o : copy) pointers.push_back(&o);
-  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, pointers));
-  return WriteSummariesOf(project, observations);
+  const std::vector<model::Observation*> unique = LastOfEachKey(copy);  // sorted by trace, as Apply inserts
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, unique));
+  return WriteSummaries(project, TraceIdsOfSorted(unique), /*inserted=*/nullptr);
 }
 
 absl::Status Writer::WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids) {

@@ -96,9 +96,6 @@ class Writer {
   // null. Frees the payload fields (input, output, metadata, ...) of each once its row is made.
   absl::Status InsertObservations(const std::string& project, std::span<model::Observation* const> observations,
                                   Inserted* inserted = nullptr);
-  // Rewrites the summaries and rollups of the traces of `observations` and the summaries of the
-  // sessions those traces left or joined.
-  absl::Status WriteSummariesOf(const std::string& project, const std::vector<model::Observation>& observations);
   // WriteSummaries, with `inserted` as SummaryInputsOf takes it.
   absl::Status WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids,
                               Inserted* inserted);
