@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "store/sqlite/page_cache.h"
 
 namespace trackly::store::sqlite {
 
@@ -83,6 +84,7 @@ int64_t Statement::Changes() const { return sqlite3_changes64(db_); }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only,
                                                              int busy_timeout_ms) {
+  InstallPageCache();  // before SQLite's first use
   sqlite3* db = nullptr;
   // NOMUTEX: each connection is used by one thread at a time, so SQLite's own locking is waste.
   int flags = SQLITE_OPEN_NOMUTEX |
