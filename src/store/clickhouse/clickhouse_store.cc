@@ -168,7 +168,13 @@ absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
     }
     if (!query.name.empty()) filter.Add("name", absl::StrCat("$0 = ", Quote(query.name)));
     if (!query.user_id.empty()) filter.Add("user_id", absl::StrCat("$0 = ", Quote(query.user_id)));
-    if (!query.session_id.empty()) filter.Add("session_id", absl::StrCat("$0 = ", Quote(query.session_id)));
+    if (!query.session_id.empty()) {
+      filter.Add("session_id", absl::StrCat("$0 = ", Quote(query.session_id)));
+      // The candidates from the session's key range (queries.h TracesOfSessionsSql), so the raw
+      // rows read are those of its traces, not every trace of the project.
+      const std::string session = clickhouse::InList({query.session_id});
+      filter.AddCandidate(absl::StrCat("trace_id IN (", clickhouse::TracesOfSessionsSql(query.project, session), ")"));
+    }
     if (!query.environment.empty()) filter.Add("environment", absl::StrCat("$0 = ", Quote(query.environment)));
     if (!query.release.empty()) filter.Add("release", absl::StrCat("$0 = ", Quote(query.release)));
     if (!query.tag.empty()) filter.Add("tags", absl::StrCat("has($0, ", Quote(query.tag), ")"));

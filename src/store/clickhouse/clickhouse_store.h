@@ -9,8 +9,9 @@
 //  - Summaries: after a batch's observations are inserted, the writer reads back ALL stored
 //    observations of each trace the batch touched, stores model::SummarizeTrace of them, then
 //    recomputes every session those traces left or joined (model::SummarizeSession over the
-//    traces whose latest summary names it). A summary row's version is the node's clock taken
-//    just BEFORE the read it was computed from, and within a node versions strictly increase.
+//    traces whose latest summary names it, found through session_traces: queries.h
+//    TracesOfSessionsSql). A summary row's version is the node's clock taken just BEFORE the
+//    read it was computed from, and within a node versions strictly increase.
 //    Clock assumption: nodes writing the same trace have clocks closer than the time between
 //    two of their writes to it (NTP); then the summary with the highest version saw every insert
 //    that completed before it, and of two upserts of one key the later one wins. One node alone

@@ -590,7 +590,7 @@ TEST_F(ClickHouseStoreTest, SummaryExpiryDropsOwnPartitionsAndRemovesTheRestOfTh
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->traces_removed, 2);
   EXPECT_GE(stats->partitions_dropped, 3);  // day kDay of observations, traces and rollups
-  for (const char* table : {"observations", "traces", "rollups", "rollup_cells", "sessions"}) {
+  for (const char* table : {"observations", "traces", "session_traces", "rollups", "rollup_cells", "sessions"}) {
     EXPECT_EQ(Count(absl::StrCat("SELECT count() FROM ", table, " WHERE project = 'p'")), 0u) << table;
     EXPECT_GT(Count(absl::StrCat("SELECT count() FROM ", table, " WHERE project = 'q'")), 0u) << table;
   }

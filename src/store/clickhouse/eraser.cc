@@ -14,9 +14,11 @@
 namespace trackly::store::clickhouse {
 namespace {
 
-// Every table and the column naming the trace of a row; observation_fragments and sessions are
-// deleted by other keys.
-constexpr const char* kTablesByTraceId[] = {"observations", "traces", "scores", "rollups", "rollup_cells"};
+// Every table with a trace_id column naming the trace of a row; observation_fragments and
+// sessions are deleted by other keys. session_traces by trace id, so that the rows under the
+// sessions a trace was in before go too.
+constexpr const char* kTablesByTraceId[] = {"observations", "traces", "session_traces", "scores", "rollups",
+                                            "rollup_cells"};
 // The rollup tables among them, which tail sampling keeps (Store::DropSampledOut).
 bool IsRollupTable(std::string_view table) { return table == "rollups" || table == "rollup_cells"; }
 
@@ -27,13 +29,17 @@ absl::StatusOr<std::vector<std::string>> TracesToErase(const Database& db, const
   const char* column = request.session_id.empty() ? "user_id" : "session_id";
   const std::string value = Quote(request.session_id.empty() ? request.user_id : request.session_id);
   const std::string project = Quote(request.project);
+  // The traces with a summary row naming the user or session, the latest or an older one.
+  const std::string candidates =
+      request.session_id.empty()
+          ? absl::StrCat("SELECT trace_id FROM traces WHERE project = ", project, " AND user_id = ", value)
+          : TracesOfSessionsSql(request.project, InList({request.session_id}));
   TRACKLY_ASSIGN_OR_RETURN(
       std::vector<std::string> trace_ids,
       ReadStrings(db,
                   absl::StrCat("SELECT trace_id FROM (SELECT trace_id, argMax(", column,
-                               ", version) AS latest FROM traces WHERE project = ", project,
-                               " AND trace_id IN (SELECT trace_id FROM traces WHERE project = ", project, " AND ",
-                               column, " = ", value, ") GROUP BY trace_id) WHERE latest = ", value),
+                               ", version) AS latest FROM traces WHERE project = ", project, " AND trace_id IN (",
+                               candidates, ") GROUP BY trace_id) WHERE latest = ", value),
                   "reading the traces to erase"));
   // Traces tail sampling dropped have no summary left, only their rollup rows, whose per-user key
   // (model::RollupKind::kTraceByUser) names the user and session: dims [user, session].

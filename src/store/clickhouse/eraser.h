@@ -1,8 +1,8 @@
 // Store::Erase on ClickHouse (docs/security.md "Erasure").
 //
 // Every row of the erased traces is removed with ALTER TABLE … DELETE mutations (observations,
-// their fragments, traces, scores, rollups, rollup cells, workflow runs, and every row of the
-// sessions they were in; their contributions to the workflow cells are first taken back,
+// their fragments, traces, session_traces, scores, rollups, rollup cells, workflow runs, and every
+// row of the sessions they were in; their contributions to the workflow cells are first taken back,
 // workflow.h), and the eraser waits until ClickHouse reports them done (system.mutations), because a
 // mutation rewrites the data parts without the rows: only then are they gone from disk and from
 // every read. Mutations rewrite whole parts, so an erasure costs time proportional to the parts

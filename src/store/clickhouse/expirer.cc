@@ -22,11 +22,11 @@ namespace trackly::store::clickhouse {
 namespace {
 
 // The tables whose rows before a day all belong to traces that started before it (an
-// observation, its rollup minute and its fragments start no earlier than its trace; a trace's and
-// its rollup_cells row's day is its start).
+// observation, its rollup minute and its fragments start no earlier than its trace; a trace's, its
+// rollup_cells row's and its session_traces rows' day is its start).
 // The hour sums of the rollups and their dirty marks (rollups.h) too: a row's day is its hour's, and
 // every rollup row of an hour before the day is of a trace that started before it.
-constexpr const char* kTablesOfTraceDays[] = {"observations", "traces", "rollups", "rollup_cells",
+constexpr const char* kTablesOfTraceDays[] = {"observations", "traces", "session_traces", "rollups", "rollup_cells",
                                               "observation_fragments", "rollup_hours", "rollup_dirty_hours"};
 // The workflow rollups: a row's day is that of its run's hour.
 constexpr const char* kWorkflowTables[] = {"workflow_cells", "workflow_runs"};

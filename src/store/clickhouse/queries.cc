@@ -37,7 +37,7 @@ absl::Status Database::Insert(std::string_view insert_sql, std::string_view rows
   return client_.Insert(insert_sql, rows, insert_settings_).status();
 }
 
-absl::Status Database::Execute(std::string_view sql) const { return client_.Query(sql, select_settings_).status(); }
+absl::Status Database::Execute(std::string_view sql) const { return client_.Query(sql, insert_settings_).status(); }
 
 absl::Status ForEachChunk(const std::vector<std::string>& ids,
                           const std::function<absl::Status(const std::vector<std::string>&)>& fn) {
@@ -208,20 +208,23 @@ absl::StatusOr<std::vector<model::Trace>> ReadTracePage(
   return one_step();
 }
 
+std::string TracesOfSessionsSql(std::string_view project, std::string_view sessions) {
+  return absl::StrCat("SELECT trace_id FROM session_traces PREWHERE project = ", Quote(project), " AND session_id IN ",
+                      Sv(sessions));
+}
+
 absl::StatusOr<TracesBySession> ReadTracesOfSessions(const Database& db, std::string_view project,
                                                      const std::vector<std::string>& session_ids, bool with_text) {
   TracesBySession out;
   TRACKLY_RETURN_IF_ERROR(ForEachChunk(session_ids, [&](const std::vector<std::string>& chunk) -> absl::Status {
-    // Candidates are the traces with ANY version naming one of the sessions; the outer filter
-    // keeps those whose latest version does.
+    // The outer filter keeps the candidates whose latest version names one of the sessions.
     const std::string sessions = InList(chunk);
     TRACKLY_ASSIGN_OR_RETURN(
         std::string rows,
         db.Select(absl::StrCat("SELECT ", LatestTraceColumns(), " FROM (SELECT ",
                                with_text ? CollapsedTraceColumns() : CollapsedTraceColumnsWithoutText(),
-                               " FROM traces PREWHERE project = ", Quote(project),
-                               " AND trace_id IN (SELECT trace_id FROM traces PREWHERE project = ", Quote(project),
-                               " AND session_id IN ", sessions, ") GROUP BY trace_id) WHERE session_id_ IN ",
+                               " FROM traces PREWHERE project = ", Quote(project), " AND trace_id IN (",
+                               TracesOfSessionsSql(project, sessions), ") GROUP BY trace_id) WHERE session_id_ IN ",
                                sessions, " ORDER BY start_ns_, trace_id FORMAT RowBinary")));
     RowBinaryReader in(rows, "reading the traces of sessions");
     while (!in.AtEnd()) {

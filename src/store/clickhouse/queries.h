@@ -34,7 +34,8 @@ class Database {
   absl::StatusOr<std::string> Select(std::string_view sql) const;
   // Runs `insert_sql` (…FORMAT RowBinary) with `rows` as its data.
   absl::Status Insert(std::string_view insert_sql, std::string_view rows) const;
-  // Runs a statement that returns nothing (ALTER …).
+  // Runs a statement that returns nothing (ALTER …, INSERT … SELECT), with the settings of
+  // Insert (an INSERT … SELECT may write to any number of partitions).
   absl::Status Execute(std::string_view sql) const;
   const std::string& name() const { return name_; }
 
@@ -117,10 +118,18 @@ absl::StatusOr<std::vector<model::Trace>> ReadTracePage(
     const std::function<absl::StatusOr<std::vector<model::Trace>>()>& one_step,
     const std::function<void()>& between_steps = nullptr);
 
+// A subquery, `SELECT trace_id FROM session_traces …`, of the traces of `project` that some
+// summary row put in one of `sessions` (an InList), its latest or an older one: the candidates of
+// a read of sessions' traces, found in their sessions' key ranges of session_traces
+// (schema/008_session_traces.sql) rather than by the session_id of every trace of the project. A
+// condition on the latest summary's session_id keeps those still in the sessions.
+std::string TracesOfSessionsSql(std::string_view project, std::string_view sessions);
+
 // The latest summaries of the traces whose latest summary names one of `session_ids`, by session
-// id, each list ordered by (start, id); a session without traces is absent. Without `with_text`
-// the traces have no metadata, input or output (model::SummarizeSession reads none of them),
-// which ClickHouse then does not read.
+// id, each list ordered by (start, id); a session without traces is absent. Reads the summary
+// rows of TracesOfSessionsSql's candidates only. Without `with_text` the traces have no metadata,
+// input or output (model::SummarizeSession reads none of them), which ClickHouse then does not
+// read.
 absl::StatusOr<TracesBySession> ReadTracesOfSessions(const Database& db, std::string_view project,
                                                      const std::vector<std::string>& session_ids,
                                                      bool with_text = true);

@@ -288,13 +288,14 @@ TEST_F(RetentionClassTest, ADroppedPartitionTakesTheExpiredTracesOfItsOtherProje
   absl::StatusOr<ExpireStats> stats = store->Expire(RequestAtToday("a", 7, 30));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->traces_removed, 2);
-  EXPECT_EQ(stats->partitions_dropped, 5);  // with rollup_dirty_hours
+  EXPECT_EQ(stats->partitions_dropped, 6);  // with rollup_dirty_hours and session_traces
   EXPECT_TRUE(absl::IsNotFound(store->GetTrace("b", "t").status()));
   EXPECT_TRUE(absl::IsNotFound(store->GetSession("b", "sb").status()));
   absl::StatusOr<ScorePage> scores = store->ListScores(ScoreQuery{.project = "b"});
   ASSERT_TRUE(scores.ok()) << scores.status();
   EXPECT_TRUE(scores->scores.empty());
-  for (const char* table : {"observations", "traces", "rollups", "rollup_cells", "sessions", "scores"}) {
+  for (const char* table :
+       {"observations", "traces", "session_traces", "rollups", "rollup_cells", "sessions", "scores"}) {
     EXPECT_EQ(Count(absl::StrCat("SELECT count() FROM ", table)), 0u) << table;
   }
 

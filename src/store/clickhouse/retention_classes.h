@@ -1,6 +1,7 @@
 // Retention classes of the ClickHouse store (docs/scale-out.md "Retention"). Every row of a table
 // that expiry acts on day by day (observations, traces, rollups, rollup_cells,
-// observation_fragments, workflow_runs, workflow_cells; schema/005_retention_classes.sql) carries
+// observation_fragments, workflow_runs, workflow_cells: schema/005_retention_classes.sql; and the
+// tables of later layouts, as session_traces: 008_session_traces.sql) carries
 // the retention its project followed when the row was written, in the columns
 // (retention_payload_days, retention_summary_days), which lead the partition key
 // `(retention_payload_days, retention_summary_days, day)`. Projects that keep their data equally

@@ -44,9 +44,10 @@ const std::vector<std::string>& ScoreValueColumns() {
 // `with_class`: the table has the retention class columns (retention_classes.h), after `day`.
 std::string InsertSql(std::string_view table, std::string_view key, const std::vector<std::string>& values,
                       bool with_class = false) {
-  return absl::StrCat("INSERT INTO ", Sv(table), " (project, ", Sv(key), ", version, day, ",
-                      with_class ? absl::StrCat(kRetentionClassColumns, ", ") : "", absl::StrJoin(values, ", "),
-                      ") FORMAT RowBinary");
+  std::vector<std::string> columns = {"project", std::string(key), "version", "day"};
+  if (with_class) columns.push_back(kRetentionClassColumns);
+  columns.insert(columns.end(), values.begin(), values.end());
+  return absl::StrCat("INSERT INTO ", Sv(table), " (", absl::StrJoin(columns, ", "), ") FORMAT RowBinary");
 }
 
 std::string Collapsed(std::string_view key, const std::vector<std::string>& values) {
@@ -172,6 +173,11 @@ const std::string& InsertTraceSql() {
   static const auto* sql = new std::string(InsertSql("traces", "trace_id", TraceValueColumns(), /*with_class=*/true));
   return *sql;
 }
+const std::string& InsertSessionTraceSql() {
+  static const auto* sql =
+      new std::string(InsertSql("session_traces", "session_id, trace_id", {}, /*with_class=*/true));
+  return *sql;
+}
 const std::string& InsertSessionSql() {
   static const auto* sql = new std::string(InsertSql("sessions", "session_id", SessionValueColumns()));
   return *sql;
@@ -254,6 +260,16 @@ void AppendTraceRow(RowBinaryWriter& out, std::string_view project, RetentionCla
   AppendSpend(out, t.usage, t.cost);
   out.StringArray(t.models);
   out.UInt8(t.has_root ? 1 : 0);
+}
+
+void AppendSessionTraceRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                           const model::Trace& t) {
+  out.String(project);
+  out.String(t.session_id);
+  out.String(t.id);
+  out.UInt64(version);
+  out.DateOfNanos(t.start_time_ns);  // the day of its traces row
+  AppendRetentionClass(out, retention);
 }
 
 absl::StatusOr<model::Trace> ReadTrace(RowBinaryReader& in) {

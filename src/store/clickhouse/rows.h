@@ -1,6 +1,7 @@
-// Maps model types onto the rows of the tables in schema/001_initial.sql, in RowBinary
-// (row_binary.h): the column list of each table after its key, how a value becomes a row for an
-// insert, and how a read row becomes a value. Each table's column order is defined once, here.
+// Maps model types onto the rows of the tables in schema/ (001_initial.sql, 008_session_traces.sql),
+// in RowBinary (row_binary.h): the column list of each table after its key, how a value becomes a
+// row for an insert, and how a read row becomes a value. Each table's column order is defined
+// once, here.
 //
 // Reads collapse the rows of one key (a ReplacingMergeTree may hold several until it merges):
 // Collapsed*Columns() is the SELECT list of `SELECT … FROM t WHERE … GROUP BY <key>`, taking every
@@ -23,9 +24,11 @@ namespace trackly::store::clickhouse {
 // toDate('2026-11-22'): conditions on it let ClickHouse skip whole partitions.
 std::string DayLiteral(int64_t unix_ns);
 
-// INSERT statements of whole rows, for HttpClient::Insert. Observations, traces and fragments
-// list the retention class columns after `day` (retention_classes.h): their Append… take it.
+// INSERT statements of whole rows, for HttpClient::Insert. Observations, traces, session_traces
+// and fragments list the retention class columns after `day` (retention_classes.h): their
+// Append… take it.
 const std::string& InsertTraceSql();
+const std::string& InsertSessionTraceSql();
 const std::string& InsertSessionSql();
 const std::string& InsertScoreSql();
 const std::string& InsertObservationSql();
@@ -39,6 +42,11 @@ const std::string& CollapsedTraceColumns();  // trace_id, name_, start_ns_, …
 const std::string& CollapsedTraceColumnsWithoutText();
 const std::string& LatestTraceColumns();
 absl::StatusOr<model::Trace> ReadTrace(RowBinaryReader& in);
+
+// The session_traces row (schema/008_session_traces.sql) of the traces row AppendTraceRow writes
+// with the same arguments: same version, day and class. `trace` names a session.
+void AppendSessionTraceRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
+                           const model::Trace& trace);
 
 // A session whose trace_count is 0 is a tombstone (its last trace moved to another session).
 void AppendSessionRow(RowBinaryWriter& out, std::string_view project, uint64_t version, const model::Session& session);

@@ -27,10 +27,11 @@ namespace {
 // The layouts whose migrations have a code step after their statements (retention_migration.h).
 constexpr int kRetentionClassLayout = 5;
 constexpr int kSmallGranulesLayout = 6;
-// Per request, for the code steps: one of their statements copies a partition (INSERT … SELECT),
-// which at 10M spans took over 45 s on a loaded 2-core machine. A request that timed out leaves
-// the statement running on the server, and the next start would copy beside it.
-constexpr int kCodeStepTimeoutMs = 3'600'000;
+// Per request, for the statements and code steps of a migration: some copy rows (INSERT …
+// SELECT; a partition of observations at 10M spans took over 45 s on a loaded 2-core machine;
+// layout 8 copies columns of every traces row). A request that timed out leaves the statement
+// running on the server, and the next start would copy beside it.
+constexpr int kMigrationTimeoutMs = 3'600'000;
 
 struct Migration {
   int version = 0;
@@ -122,6 +123,12 @@ absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerIn
                                                       "; this build knows up to ", LatestSchemaVersion(),
                                                       " (upgrade trackly)"));
   }
+  HttpClientOptions patient = client.options();
+  patient.timeout_ms = std::max(patient.timeout_ms, kMigrationTimeoutMs);
+  HttpClient migration_client(patient);
+  // Statements run as Database::Execute, so that an INSERT … SELECT may write to every day
+  // partition at once.
+  const Database db(migration_client, database, server);
   TraceIdsByProject resummarize;
   for (const Migration& migration : Migrations()) {
     if (migration.version <= static_cast<int>(stored)) continue;
@@ -129,21 +136,15 @@ absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerIn
       return absl::Status(status.code(), absl::StrCat("schema migration ", Sv(migration.name), ": ", status.message()));
     };
     for (const std::string& statement : Statements(migration.sql, server)) {
-      absl::Status status = client.Query(statement, in_database).status();
+      absl::Status status = db.Execute(statement);
       if (!status.ok()) return failed(status);
     }
-    HttpClientOptions patient = client.options();
-    patient.timeout_ms = std::max(patient.timeout_ms, kCodeStepTimeoutMs);
     if (migration.version == kRetentionClassLayout) {
-      HttpClient step_client(patient);
-      const Database db(step_client, database, server);
       absl::StatusOr<TraceIdsByProject> written = MoveToRetentionClassTables(db);
       if (!written.ok()) return failed(written.status());
       resummarize = *std::move(written);
     }
     if (migration.version == kSmallGranulesLayout) {
-      HttpClient step_client(patient);
-      const Database db(step_client, database, server);
       absl::StatusOr<TraceIdsByProject> written = RebuildWithSmallGranules(db);
       if (!written.ok()) return failed(written.status());
       for (auto& [project, trace_ids] : *written) {

@@ -1,10 +1,11 @@
 // Creates and migrates the ClickHouse store's tables at startup. The migrations are the files of
 // store/clickhouse/schema/ (NNN_name.sql, embedded in the binary at build time), applied in
 // number order; `schema_version` records each one applied. Every statement is idempotent
-// (IF NOT EXISTS), so nodes starting at once against one database cannot break each other. A
-// migration may also have a code step, run after its statements (layout 5 moves tables to new
-// partition keys, layout 6 rebuilds two with smaller index granules: retention_migration.h),
-// idempotent in the same way.
+// (IF NOT EXISTS, or an INSERT … SELECT into a ReplacingMergeTree, whose repeated rows fold: layout
+// 8 fills session_traces from traces), so nodes starting at once against one database cannot break
+// each other. A migration may also have a code step, run after its statements (layout 5 moves
+// tables to new partition keys, layout 6 rebuilds two with smaller index granules:
+// retention_migration.h), idempotent in the same way.
 //
 // The SQL must run on Debian 12's ClickHouse 18.16 and on current releases; where they differ
 // the difference is a placeholder in the file, filled in from the server's version():

@@ -333,15 +333,25 @@ absl::Status Writer::WriteSummaries(const std::string& project, const std::vecto
   TRACKLY_ASSIGN_OR_RETURN(ObservationsByTrace stored, SummaryInputsOf(project, trace_ids, inserted));
   const RetentionClass retention = classes_.ClassOf(project);
   RowBinaryWriter trace_rows;
+  RowBinaryWriter session_trace_rows;
   std::vector<TraceRollup> rollups;
   for (const auto& [id, observations] : stored) {
     model::Trace trace = model::SummarizeTrace(observations);
-    if (!trace.session_id.empty()) sessions.insert(trace.session_id);
+    if (!trace.session_id.empty()) {
+      sessions.insert(trace.session_id);
+      AppendSessionTraceRow(session_trace_rows, project, retention, trace_version, trace);
+    }
     AppendTraceRow(trace_rows, project, retention, trace_version, trace);
     rollups.push_back(TraceRollup{.trace_id = id,
                                   .start_ns = trace.start_time_ns,
                                   .previous = std::move(cells_before[id]),
                                   .contribution = ContributionOf(trace, observations)});
+  }
+  // The session_traces rows first: a summary row naming a session is never stored without one
+  // (ReadTracesOfSessions finds a trace by it), while one stored alone, should the traces insert
+  // fail, is only a candidate that the trace's latest summary rules out.
+  if (!session_trace_rows.data().empty()) {
+    TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertSessionTraceSql(), session_trace_rows.data()));
   }
   if (!trace_rows.data().empty()) TRACKLY_RETURN_IF_ERROR(db_.Insert(InsertTraceSql(), trace_rows.data()));
   TRACKLY_RETURN_IF_ERROR(

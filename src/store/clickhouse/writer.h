@@ -6,9 +6,10 @@
 // A batch costs a fixed number of round trips, whatever its size: the fragments insert and one
 // read of the stored fragments (when it has fragments), the observations insert, the scores insert
 // (when it has scores), then for the summaries three small reads (previous summaries, rollup cells,
-// the row versions of the touched traces), the trace and rollup inserts (with the rollups' dirty-hour
-// marks), one read of the traces of
-// the touched sessions and the session insert. A summary is computed from the trace's observations
+// the row versions of the touched traces), the session_traces (when a trace has a session), trace
+// and rollup inserts (with the rollups' dirty-hour marks), one read of the traces of the touched
+// sessions (through session_traces, so it grows with those sessions, not with the project) and the
+// session insert. A summary is computed from the trace's observations
 // as stored right after the batch's insert: read back, or, for a trace whose stored rows are
 // exactly the ones the batch just inserted (the usual case: a run exported whole when it ends),
 // taken from the insert itself (Writer::SummaryInputsOf says why that is the same).
