@@ -44,7 +44,7 @@ sanitize: deps
 # ThreadSanitizer build of the test binaries whose tests run threads against each other, then
 # those tests under it. Builds in build-tsan/; docs/security.md "Sanitizers".
 TSAN_TESTS := store_sqlite_test store_clickhouse_test spool_test server_test server_app_test cli_test
-TSAN_TESTS_REGEX := ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$
+TSAN_TESTS_REGEX := ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))(_[0-9]+)?$$
 tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Tsan
 	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)

@@ -49,8 +49,11 @@ function(trackly_library name)
   endif()
 endfunction()
 
+# A test binary, registered with CTest. SHARDS n (optional) registers it as n tests, name_0 ..
+# name_<n-1>, each running its share of the binary's tests (GoogleTest's own sharding), so that a
+# long binary runs in parallel under `ctest -j` and each part stays within the per-test timeout.
 function(trackly_test name)
-  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SHARDS" "SRCS;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   if(CMAKE_BUILD_TYPE STREQUAL "Tsan")
@@ -62,5 +65,14 @@ function(trackly_test name)
   if(TRACKLY_PCH)
     target_precompile_headers(${name} REUSE_FROM trackly_test_pch)
   endif()
-  add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  if(NOT ARG_SHARDS)
+    add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+    return()
+  endif()
+  math(EXPR last "${ARG_SHARDS} - 1")
+  foreach(shard RANGE ${last})
+    add_test(NAME ${name}_${shard} COMMAND ${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+    set_tests_properties(${name}_${shard} PROPERTIES
+        ENVIRONMENT "GTEST_TOTAL_SHARDS=${ARG_SHARDS};GTEST_SHARD_INDEX=${shard}")
+  endforeach()
 endfunction()
