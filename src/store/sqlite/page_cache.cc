@@ -71,7 +71,7 @@ void Truncate(sqlite3_pcache* cache, unsigned limit) {
   }
   truncations_passed.fetch_add(1, std::memory_order_relaxed);
   base_methods.xTruncate(c->base, limit);
-  c->max_key = limit == 0 ? 0 : limit - 1;
+  c->max_key = limit - 1;  // SQLite truncates to a page count + 1, so limit >= 1
 }
 
 void Destroy(sqlite3_pcache* cache) {
