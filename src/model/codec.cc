@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -62,6 +63,8 @@ class JsonWriter {
 
   // Moves the buffered text into the output.
   void Finish() { Flush(); }
+  // Whether every value written so far is in the text exactly (see AppendJson in codec.h).
+  bool exact() const { return exact_; }
 
   void BeginObject() {
     Separate();
@@ -109,6 +112,7 @@ class JsonWriter {
   void Double(double value) {
     Separate();
     if (!std::isfinite(value)) {
+      exact_ = false;
       Put("null");  // as nlohmann writes NaN and infinities
       return;
     }
@@ -127,6 +131,7 @@ class JsonWriter {
     // Invalid UTF-8 is rare (it comes only from misbehaving clients); nlohmann's replacement rules
     // for it are intricate, so such strings are redone by its serializer rather than a copy of them.
     if (!ascii && !simdjson::validate_utf8(value.data(), value.size())) {
+      exact_ = false;
       Flush();
       out_->resize(start);
       Serializer().dump(Json(value), /*pretty_print=*/false, /*ensure_ascii=*/false, 0);
@@ -135,10 +140,18 @@ class JsonWriter {
   void StringOrNull(std::string_view value) { value.empty() ? Null() : String(value); }
   void TimeOrNull(int64_t unix_ns) {
     if (unix_ns == 0) return Null();
+    // The text keeps whole microseconds; int64's first microsecond is before any of them.
+    if (unix_ns % 1000 != 0 || unix_ns < std::numeric_limits<int64_t>::min() + 1000) exact_ = false;
     Separate();
     Put('"');
     Put(FormatRfc3339Micros(unix_ns));  // digits and punctuation only: nothing to escape
     Put('"');
+  }
+  // A value that ParseObservationJson reads back as an object (attributes, metadata, ...): one
+  // that is not an object (null is read back as {}) is not there exactly.
+  void ObjectValue(const Json& value) {
+    if (!value.is_object()) exact_ = false;
+    Value(value);
   }
   // A free-form value (input, attributes, ...). Recursive, as nlohmann's own serializer is.
   void Value(const Json& value) {
@@ -166,6 +179,7 @@ class JsonWriter {
       case Json::value_t::discarded:
         break;  // never parsed from JSON; left to nlohmann
     }
+    exact_ = false;
     Separate();
     Flush();
     Serializer().dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, 0);
@@ -267,6 +281,7 @@ class JsonWriter {
   char buffer_[2048];
   char* end_ = buffer_;
   bool first_ = true;  // no separator before the next value: start of text, object, array or value
+  bool exact_ = true;  // see exact()
   std::optional<nlohmann::detail::serializer<Json>> serializer_;
 };
 
@@ -329,7 +344,7 @@ void WriteEvents(const std::vector<Event>& events, JsonWriter& w) {
   for (const Event& e : events) {
     w.BeginObject();
     w.Key("attributes");
-    w.Value(e.attributes);
+    w.ObjectValue(e.attributes);
     w.Key("name");
     w.String(e.name);
     w.Key("time");
@@ -372,7 +387,7 @@ void WriteTraceHints(const TraceHints& h, JsonWriter& w) {
   }
   if (!h.trace_metadata.empty()) {
     w.Key("metadata");
-    w.Value(h.trace_metadata);
+    w.ObjectValue(h.trace_metadata);
   }
   if (!h.trace_output.is_null()) {
     w.Key("output");
@@ -912,11 +927,11 @@ Json ToJson(const Score& s) {
 }
 
 
-void AppendJson(const Observation& o, std::string* out) {
+bool AppendJson(const Observation& o, std::string* out) {
   JsonWriter w(out);
   w.BeginObject();
   w.Key("attributes");
-  w.Value(o.attributes);
+  w.ObjectValue(o.attributes);
   w.Key("completion_start_time");
   w.TimeOrNull(o.completion_start_time_ns);
   w.Key("cost");
@@ -938,11 +953,11 @@ void AppendJson(const Observation& o, std::string* out) {
   w.Key("level");
   w.String(ToString(o.level));
   w.Key("metadata");
-  w.Value(o.metadata);
+  w.ObjectValue(o.metadata);
   w.Key("model");
   w.StringOrNull(o.model);
   w.Key("model_parameters");
-  w.Value(o.model_parameters);
+  w.ObjectValue(o.model_parameters);
   w.Key("name");
   w.String(o.name);
   w.Key("output");
@@ -987,6 +1002,7 @@ void AppendJson(const Observation& o, std::string* out) {
   WriteUsage(o.usage, w);
   w.EndObject();
   w.Finish();
+  return w.exact();
 }
 
 void AppendDetailJson(const Observation& o, std::string* out) {
@@ -995,7 +1011,7 @@ void AppendDetailJson(const Observation& o, std::string* out) {
   w.Key("$detail");
   w.Int(1);
   w.Key("attributes");
-  w.Value(o.attributes);
+  w.ObjectValue(o.attributes);
   if (!o.cost.price_id.empty()) {
     w.Key("cost");
     w.BeginObject();
@@ -1010,9 +1026,9 @@ void AppendDetailJson(const Observation& o, std::string* out) {
   w.Key("level");
   w.String(ToString(o.level));
   w.Key("metadata");
-  w.Value(o.metadata);
+  w.ObjectValue(o.metadata);
   w.Key("model_parameters");
-  w.Value(o.model_parameters);
+  w.ObjectValue(o.model_parameters);
   w.Key("output");
   w.Value(o.output);
   w.Key("prompt");

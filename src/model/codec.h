@@ -24,7 +24,12 @@ Json ToJson(const Session& session);
 Json ToJson(const Score& score);
 
 // Appends exactly DumpJson(ToJson(x)) to `out`, without building the Json tree.
-void AppendJson(const Observation& observation, std::string* out);
+// For an observation, returns whether the text holds every value exactly, so that
+// ParseObservationJson of it gives back `observation`: false when a time is not in whole
+// microseconds (the text floors it), a number is not finite (written as null), a string is not
+// valid UTF-8 (written with replacement characters), a value is binary, or a field read back as
+// an object (attributes, metadata, model parameters) is not one.
+bool AppendJson(const Observation& observation, std::string* out);
 void AppendJson(const Trace& trace, std::string* out);
 
 // InvalidArgument naming the field when `json` is not the shape ToJson produces.

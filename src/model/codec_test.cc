@@ -350,6 +350,36 @@ TEST(CodecTest, ParseObservationJsonRoundTripsWhatAppendJsonWrote) {
   EXPECT_EQ(*back, o);
 }
 
+// What the codec keeps of a time: whole microseconds, floored (the times of int64's first
+// microsecond have no floor in int64, and are left as they are).
+int64_t FlooredToMicros(int64_t ns) {
+  if (ns < std::numeric_limits<int64_t>::min() + 1000) return ns;
+  return ns - (((ns % 1000) + 1000) % 1000);
+}
+
+TEST(CodecTest, AppendJsonSaysWhetherTheTextHoldsEveryValueExactly) {
+  for (auto [label, o] : AllObservations()) {
+    SCOPED_TRACE(label);
+    o.start_time_ns = FlooredToMicros(o.start_time_ns);
+    o.end_time_ns = FlooredToMicros(o.end_time_ns);
+    o.completion_start_time_ns = FlooredToMicros(o.completion_start_time_ns);
+    for (Event& event : o.events) event.time_ns = FlooredToMicros(event.time_ns);
+    std::string text;
+    const bool exact = AppendJson(o, &text);
+    const bool inexact_case = label == "invalid UTF-8" || label == "non-finite doubles" ||
+                              label == "scalar free-form values" || label == "extreme times";
+    EXPECT_EQ(exact, !inexact_case);
+    if (!exact) continue;
+    absl::StatusOr<Observation> back = ParseObservationJson(text);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(*back, o);
+  }
+  Observation binary;
+  binary.metadata = Json{{"b", Json::binary({1, 2})}};
+  std::string text;
+  EXPECT_FALSE(AppendJson(binary, &text));
+}
+
 TEST(CodecTest, ParseObservationJsonMatchesJsonTreeOnOddText) {
   const std::string deep = std::string(2000, '[') + std::string(2000, ']');
   const char* kObservationShape = R"({"id":"a","trace_id":"b","type":"span","status":"ok","level":"DEFAULT")";

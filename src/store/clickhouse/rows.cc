@@ -161,6 +161,28 @@ absl::StatusOr<model::Json> ParseJson(std::string_view text, std::string_view wh
   return json;
 }
 
+// DecodeObservation of `o`, decoded from the blob: with payload_expired set and no trace-level
+// text when `payload_bytes` is 0, else with `trace_payload` merged into its trace_hints.
+absl::StatusOr<model::Observation> CompleteDecoded(model::Observation o, uint64_t payload_bytes,
+                                                   std::string_view trace_payload) {
+  model::TraceHints& hints = o.trace_hints;
+  if (payload_bytes == 0) {
+    // Rows written before layout 3 (schema/003_trace_payload.sql) still carry the trace-level
+    // text inside the summary; it expired with the payload.
+    o.payload_expired = true;
+    hints.trace_input = nullptr;
+    hints.trace_output = nullptr;
+    hints.trace_metadata = model::Json::object();
+    return o;
+  }
+  if (trace_payload.empty()) return o;
+  TRACKLY_ASSIGN_OR_RETURN(model::Json text, ParseJson(trace_payload, "trace_payload"));
+  if (auto it = text.find("input"); it != text.end()) hints.trace_input = *it;
+  if (auto it = text.find("output"); it != text.end()) hints.trace_output = *it;
+  if (auto it = text.find("metadata"); it != text.end() && it->is_object()) hints.trace_metadata = *it;
+  return o;
+}
+
 }  // namespace
 
 std::string DayLiteral(int64_t unix_ns) {
@@ -374,7 +396,7 @@ namespace {
 // AppendObservationRow, with the summary column's JSON already made.
 void AppendObservationRowWithSummary(RowBinaryWriter& out, std::string_view project, RetentionClass retention,
                                      uint64_t version, const model::Observation& o, std::string_view payload,
-                                     std::string summary, std::string* summary_column) {
+                                     SummaryColumn summary, SummaryColumn* summary_column) {
   out.String(project);
   out.String(o.trace_id);
   out.String(o.id);
@@ -383,7 +405,7 @@ void AppendObservationRowWithSummary(RowBinaryWriter& out, std::string_view proj
   AppendRetentionClass(out, retention);
   out.Int64(o.start_time_ns);
   out.String(o.parent_id);
-  out.String(summary);
+  out.String(summary.text);
   // An expired observation rewritten (RewriteObservations) stays expired: nothing for Expire to redo.
   out.String(o.payload_expired ? std::string_view() : payload);
   out.String(o.payload_expired ? std::string() : TracePayloadOf(o));
@@ -393,19 +415,19 @@ void AppendObservationRowWithSummary(RowBinaryWriter& out, std::string_view proj
 }  // namespace
 
 void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
-                          const model::Observation& o, std::string_view payload, std::string* summary_column) {
-  std::string summary;
-  model::AppendJson(SummaryOf(o), &summary);
+                          const model::Observation& o, std::string_view payload, SummaryColumn* summary_column) {
+  SummaryColumn summary;
+  summary.exact = model::AppendJson(SummaryOf(o), &summary.text);
   AppendObservationRowWithSummary(out, project, retention, version, o, payload, std::move(summary), summary_column);
 }
 
 void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
-                          model::Observation& o, std::string_view payload, std::string* summary_column) {
+                          model::Observation& o, std::string_view payload, SummaryColumn* summary_column) {
   // SummaryOf(o) without copying o: its detail is swapped out while the summary is written.
-  std::string summary;
+  SummaryColumn summary;
   Detail detail;
   SwapDetail(o, detail);
-  model::AppendJson(o, &summary);
+  summary.exact = model::AppendJson(o, &summary.text);
   SwapDetail(o, detail);
   AppendObservationRowWithSummary(out, project, retention, version, o, payload, std::move(summary), summary_column);
 }
@@ -417,13 +439,21 @@ const std::string& SummaryInputColumns() {
   return *sql;
 }
 
-absl::StatusOr<model::Observation> SummaryInputsOfRow(const model::Observation& o, std::string_view payload,
-                                                      std::string_view summary_column) {
+absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation& o, std::string_view payload,
+                                                      const SummaryColumn& summary_column) {
   // The columns as AppendObservationRow wrote them, selected as SummaryInputColumns selects them.
   const std::string_view payload_column = o.payload_expired ? std::string_view() : payload;
   const std::string trace_payload_column = o.payload_expired ? std::string() : TracePayloadOf(o);
-  const std::string_view blob = o.parent_id.empty() && !payload_column.empty() ? payload_column : summary_column;
-  return DecodeObservation(blob, payload_column.size(), trace_payload_column);
+  if (o.parent_id.empty() && !payload_column.empty()) {
+    return DecodeObservation(payload_column, payload_column.size(), trace_payload_column);
+  }
+  if (!summary_column.exact) return DecodeObservation(summary_column.text, payload_column.size(), trace_payload_column);
+  // Decoding the summary column would give SummaryOf(o): copied with the detail swapped out.
+  Detail detail;
+  SwapDetail(o, detail);
+  model::Observation summary = o;
+  SwapDetail(o, detail);
+  return CompleteDecoded(std::move(summary), payload_column.size(), trace_payload_column);
 }
 
 model::Observation SummaryOf(model::Observation o) {
@@ -451,22 +481,7 @@ std::string ObservationColumns(bool summary_only) {
 absl::StatusOr<model::Observation> DecodeObservation(std::string_view blob, uint64_t payload_bytes,
                                                      std::string_view trace_payload) {
   TRACKLY_ASSIGN_OR_RETURN(model::Observation o, sqlite::DecodePayload(blob));
-  model::TraceHints& hints = o.trace_hints;
-  if (payload_bytes == 0) {
-    // Rows written before layout 3 (schema/003_trace_payload.sql) still carry the trace-level
-    // text inside the summary; it expired with the payload.
-    o.payload_expired = true;
-    hints.trace_input = nullptr;
-    hints.trace_output = nullptr;
-    hints.trace_metadata = model::Json::object();
-    return o;
-  }
-  if (trace_payload.empty()) return o;
-  TRACKLY_ASSIGN_OR_RETURN(model::Json text, ParseJson(trace_payload, "trace_payload"));
-  if (auto it = text.find("input"); it != text.end()) hints.trace_input = *it;
-  if (auto it = text.find("output"); it != text.end()) hints.trace_output = *it;
-  if (auto it = text.find("metadata"); it != text.end() && it->is_object()) hints.trace_metadata = *it;
-  return o;
+  return CompleteDecoded(std::move(o), payload_bytes, trace_payload);
 }
 
 }  // namespace trackly::store::clickhouse

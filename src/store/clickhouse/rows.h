@@ -71,18 +71,24 @@ model::Observation SummaryOf(model::Observation observation);
 // `observation`'s trace_hints set, "" when they set none.
 std::string TracePayloadOf(const model::Observation& observation);
 
+// The summary column of a row as AppendObservationRow wrote it (for SummaryInputsOfRow).
+struct SummaryColumn {
+  std::string text;
+  bool exact = false;  // model::AppendJson's result: the text holds every value of the summary exactly
+};
+
 // `payload` is the observation's stored payload (store/sqlite/payload.h encoding); the row's
 // summary column is SummaryOf(observation) in the same encoding, never compressed. An observation
 // whose payload_expired is set gets an empty payload and trace_payload, as Expire leaves them.
-// `summary_column`, when not null, receives the summary column as written (for SummaryInputsOfRow).
+// `summary_column`, when not null, receives the summary column as written.
 void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
                           const model::Observation& observation, std::string_view payload,
-                          std::string* summary_column = nullptr);
+                          SummaryColumn* summary_column = nullptr);
 // The same row, without copying `observation` to make its summary: its detail (what SummaryOf
 // clears) is moved out while the summary is written, and back; it is as it was on return.
 void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
                           model::Observation& observation, std::string_view payload,
-                          std::string* summary_column = nullptr);
+                          SummaryColumn* summary_column = nullptr);
 
 // The SELECT list (for a query grouped by the observation key) of what model::SummarizeTrace
 // reads of each observation: the payload of a root (unless expired) and the summary of the
@@ -90,11 +96,15 @@ void AppendObservationRow(RowBinaryWriter& out, std::string_view project, Retent
 const std::string& SummaryInputColumns();
 
 // What SummaryInputColumns and DecodeObservation read back of the row AppendObservationRow wrote
-// for `observation` with `payload` (and gave `summary_column` of), computed from those columns
-// without reading the row: the same bytes through the same selection and decoder, so
-// model::SummarizeTrace of it is that of the stored row. Internal when a column does not decode.
-absl::StatusOr<model::Observation> SummaryInputsOfRow(const model::Observation& observation, std::string_view payload,
-                                                      std::string_view summary_column);
+// for `observation` (its times floored, store/sqlite/payload.h) with `payload` (and gave
+// `summary_column` of), computed without reading the row, so model::SummarizeTrace of it is that
+// of the stored row. A root's payload column is decoded. Another's summary column is decoded
+// only when it does not hold its values exactly (invalid UTF-8, a NaN: rare); else it is
+// `observation` without its detail, as SummaryOf, which is what decoding the text gives (and
+// was a fifth of the writer's time). `observation` is as it was on return. Internal when a
+// column does not decode.
+absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation& observation, std::string_view payload,
+                                                      const SummaryColumn& summary_column);
 
 // The SELECT list (for a query grouped by the observation key) of what DecodeObservation reads:
 // the blob (the payload, or the summary when `summary_only` or when the payload has expired), the

@@ -240,7 +240,7 @@ absl::Status Writer::InsertObservations(const std::string& project, std::span<mo
   RowBinaryWriter rows;
   // A tenth more than the last insert's rows took, so a like shipment fits without growing.
   rows.Reserve(observations.size() * observation_row_bytes_ / 10 * 11);
-  std::string summary;
+  SummaryColumn summary;
   std::vector<model::Observation>* trace_inputs = nullptr;  // of the trace of the previous observation
   for (size_t i = 0; i < observations.size(); ++i) {
     model::Observation* o = observations[i];

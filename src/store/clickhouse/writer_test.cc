@@ -146,11 +146,14 @@ TEST_F(WriterTest, SummaryInputsOfTheInsertedRowsAreWhatReadingThemBackReturns) 
   const std::vector<model::Observation> observations = AwkwardTraces();
   RowBinaryWriter rows;
   ObservationsByTrace computed;
+  int exact_summaries = 0;  // of observations that are not roots: copied rather than decoded
+  int inexact_summaries = 0;
   for (model::Observation o : observations) {
     sqlite::FloorTimesToMicros(o);
     const std::string payload = sqlite::EncodePayload(o, kCompressMinBytes);
-    std::string summary;
+    SummaryColumn summary;
     AppendObservationRow(rows, "p", RetentionClass{}, /*version=*/7, o, payload, &summary);
+    if (!o.parent_id.empty()) ++(summary.exact ? exact_summaries : inexact_summaries);
     absl::StatusOr<model::Observation> input = SummaryInputsOfRow(o, payload, summary);
     ASSERT_TRUE(input.ok()) << input.status();
     computed[o.trace_id].push_back(*std::move(input));
@@ -175,6 +178,8 @@ TEST_F(WriterTest, SummaryInputsOfTheInsertedRowsAreWhatReadingThemBackReturns) 
   EXPECT_EQ(t1.at("t1/gen").trace_hints.trace_input, "the trace's own input");  // with its trace_payload
   EXPECT_EQ(ById(computed["t2"]).at("t2/root").input, observations[3].input);   // decompressed
   EXPECT_TRUE(ById(computed["t3"]).at("t3/root").payload_expired);
+  EXPECT_GT(exact_summaries, 0);
+  EXPECT_GT(inexact_summaries, 0);
 }
 
 TEST(ObservationRowTest, WritingInPlaceGivesTheSameRowAndLeavesTheObservationAsItWas) {
@@ -182,14 +187,16 @@ TEST(ObservationRowTest, WritingInPlaceGivesTheSameRowAndLeavesTheObservationAsI
     SCOPED_TRACE(original.id);
     const std::string payload = sqlite::EncodePayload(original, kCompressMinBytes);
     RowBinaryWriter copied;
-    std::string copied_summary;
+    SummaryColumn copied_summary;
     AppendObservationRow(copied, "p", RetentionClass{}, 7, original, payload, &copied_summary);
     model::Observation in_place = original;
     RowBinaryWriter swapped;
-    std::string swapped_summary;
+    SummaryColumn swapped_summary;
     AppendObservationRow(swapped, "p", RetentionClass{}, 7, in_place, payload, &swapped_summary);
     EXPECT_EQ(swapped.data(), copied.data());
-    EXPECT_EQ(swapped_summary, copied_summary);
+    EXPECT_EQ(swapped_summary.text, copied_summary.text);
+    EXPECT_EQ(swapped_summary.exact, copied_summary.exact);
+    ASSERT_TRUE(SummaryInputsOfRow(in_place, payload, swapped_summary).ok());
     std::string after;
     std::string before;
     model::AppendJson(in_place, &after);
