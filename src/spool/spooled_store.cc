@@ -41,6 +41,7 @@ absl::Status Corrupt(std::string_view what) {
 // Appends `from`'s contents to `into` (two batches of one project).
 void Append(store::WriteBatch& into, store::WriteBatch&& from) {
   for (auto& o : from.observations) into.observations.push_back(std::move(o));
+  into.observation_json.insert(into.observation_json.end(), from.observation_json.begin(), from.observation_json.end());
   for (auto& f : from.fragments) into.fragments.push_back(std::move(f));
   for (auto& s : from.scores) into.scores.push_back(std::move(s));
 }
@@ -50,12 +51,16 @@ size_t ItemsOf(const store::WriteBatch& batch) {
   return batch.observations.size() + batch.fragments.size() + batch.scores.size();
 }
 
-// Moves the first `count` observations of `batch` into a batch of their own, of the same project.
+// Moves the first `count` observations of `batch`, with their texts, into a batch of their own,
+// of the same project.
 store::WriteBatch TakeObservations(store::WriteBatch& batch, size_t count) {
   store::WriteBatch part{.project = batch.project};
+  const auto n = static_cast<ptrdiff_t>(count);
   part.observations.assign(std::make_move_iterator(batch.observations.begin()),
-                           std::make_move_iterator(batch.observations.begin() + static_cast<ptrdiff_t>(count)));
-  batch.observations.erase(batch.observations.begin(), batch.observations.begin() + static_cast<ptrdiff_t>(count));
+                           std::make_move_iterator(batch.observations.begin() + n));
+  batch.observations.erase(batch.observations.begin(), batch.observations.begin() + n);
+  part.observation_json.assign(batch.observation_json.begin(), batch.observation_json.begin() + n);
+  batch.observation_json.erase(batch.observation_json.begin(), batch.observation_json.begin() + n);
   return part;
 }
 
@@ -138,12 +143,15 @@ absl::StatusOr<RecordParts> DecodeRecordHeader(std::string_view record) {
   return parts;
 }
 
-// Decodes the observations of `frames` (checked by DecodeRecordHeader) onto the end of `out`.
-absl::Status DecodeObservations(std::string_view frames, std::vector<model::Observation>& out) {
+// Decodes the observations of `frames` (checked by DecodeRecordHeader) onto the end of
+// `batch.observations`, and their texts (views into `frames`) onto `batch.observation_json`.
+absl::Status DecodeObservations(std::string_view frames, store::WriteBatch& batch) {
   uint32_t length = 0;
   while (ReadU32(frames, &length)) {
-    TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, model::ParseObservationJson(frames.substr(0, length)));
-    out.push_back(std::move(observation));
+    const std::string_view text = frames.substr(0, length);
+    TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, model::ParseObservationJson(text));
+    batch.observations.push_back(std::move(observation));
+    batch.observation_json.push_back(text);
     frames.remove_prefix(length);
   }
   return absl::OkStatus();
@@ -154,7 +162,8 @@ absl::Status DecodeObservations(std::string_view frames, std::vector<model::Obse
 absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record) {
   TRACKLY_ASSIGN_OR_RETURN(RecordParts parts, DecodeRecordHeader(record));
   parts.batch.observations.reserve(parts.observation_count);
-  TRACKLY_RETURN_IF_ERROR(DecodeObservations(parts.observation_frames, parts.batch.observations));
+  parts.batch.observation_json.reserve(parts.observation_count);
+  TRACKLY_RETURN_IF_ERROR(DecodeObservations(parts.observation_frames, parts.batch));
   return std::move(parts.batch);
 }
 
@@ -241,9 +250,11 @@ absl::Status SpooledStore::Ship(const Segment& segment) {
       }
       pending = store::WriteBatch{.project = record.batch.project};
       pending->observations.reserve(observations);
+      pending->observation_json.reserve(observations);
     }
     Append(*pending, std::move(record.batch));
-    absl::Status decoded = DecodeObservations(record.observation_frames, pending->observations);
+    // The texts point into `segment`, which outlives the write (WriteAndWait).
+    absl::Status decoded = DecodeObservations(record.observation_frames, *pending);
     if (!decoded.ok()) return DataLoss(segment, decoded);
     // A record over the bound alone (a very large request of small spans): its observations
     // ship in parts, which upserts make the same as one write.

@@ -93,8 +93,9 @@ class SpooledStore final : public store::ForwardingStore {
   std::unique_ptr<Spool> spool_;
 };
 
-// The spool record of one write batch, and back (finish_merged is not part of it). Exposed for
-// tests. InvalidArgument for a record that does not decode.
+// The spool record of one write batch, and back (finish_merged is not part of it; the decoded
+// batch's observation_json points into `record`). Exposed for tests. InvalidArgument for a record
+// that does not decode.
 std::string EncodeBatchRecord(const store::WriteBatch& batch);
 absl::StatusOr<store::WriteBatch> DecodeBatchRecord(std::string_view record);
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "model/codec.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace trackly::spool {
@@ -39,6 +40,13 @@ class FlakyStore final : public store::Store {
   store::StoreStats stats() const override { return inner_.stats(); }
   void Write(store::WriteBatch batch, store::WriteCallback done) override {
     ++attempts;
+    // Every shipped observation comes with the text it was decoded from (WriteBatch::observation_json).
+    bool texts_match = batch.observation_json.size() == batch.observations.size();
+    for (size_t i = 0; texts_match && i < batch.observations.size(); ++i) {
+      absl::StatusOr<model::Observation> parsed = model::ParseObservationJson(batch.observation_json[i]);
+      texts_match = parsed.ok() && *parsed == batch.observations[i];
+    }
+    if (!texts_match) ++batches_without_matching_texts;
     if (failures_.fetch_sub(1) > 0) return done(absl::UnavailableError("backend down"));
     inner_.Write(std::move(batch), std::move(done));
   }
@@ -71,6 +79,7 @@ class FlakyStore final : public store::Store {
   }
 
   std::atomic<int> attempts{0};
+  std::atomic<int> batches_without_matching_texts{0};
   std::atomic<int> expire_calls{0};
   absl::Mutex mu;
   std::string noted ABSL_GUARDED_BY(mu);  // the last NoteRetention: "project payload summary"
@@ -129,6 +138,10 @@ TEST(BatchRecordTest, RoundTripsObservationsFragmentsAndScores) {
   EXPECT_EQ(back->observations, batch.observations);
   EXPECT_EQ(back->fragments, batch.fragments);
   EXPECT_EQ(back->scores, batch.scores);
+  ASSERT_EQ(back->observation_json.size(), batch.observations.size());
+  for (size_t i = 0; i < batch.observations.size(); ++i) {
+    EXPECT_EQ(model::ParseObservationJson(back->observation_json[i]).value(), batch.observations[i]);
+  }
   EXPECT_FALSE(DecodeBatchRecord("\x05\x00\x00\x00{").ok());
   EXPECT_FALSE(DecodeBatchRecord(EncodeBatchRecord(batch).substr(0, 40)).ok());
 }
@@ -160,7 +173,8 @@ TEST_F(SpooledStoreTest, ShipsASegmentInWritesWithinTheBackingStoresQueueBound) 
   SpooledStoreOptions options = Options();
   options.spool.segment_max_age = absl::Hours(1);  // the records below share one segment
   options.max_write_items = 3;
-  auto spooled = SpooledStore::Open(**small, options);
+  FlakyStore backing(**small, /*failures=*/0);  // checks each write's texts
+  auto spooled = SpooledStore::Open(backing, options);
   ASSERT_TRUE(spooled.ok()) << spooled.status();
   const std::vector<std::vector<std::string>> records = {{"a", "b"}, {"c", "d"}, {"e", "f", "g", "h", "i"}};
   for (const std::vector<std::string>& ids : records) {
@@ -174,6 +188,8 @@ TEST_F(SpooledStoreTest, ShipsASegmentInWritesWithinTheBackingStoresQueueBound) 
   ASSERT_TRUE(trace.ok()) << trace.status();
   EXPECT_EQ(trace->observations.size(), 9u);
   EXPECT_EQ(trace->trace.counts.observations, 9);
+  EXPECT_GE(backing.attempts.load(), 3);  // {a, b}, {c, d}, then the last record in parts
+  EXPECT_EQ(backing.batches_without_matching_texts.load(), 0);
 }
 
 // Consecutive records of one project ship as one write; a record of another project in between
@@ -234,6 +250,7 @@ TEST_F(SpooledStoreTest, ABackendOutageIsRetriedWithoutLosingOrDoublingAnything)
   }
   ASSERT_TRUE((*spooled)->Flush(absl::Seconds(10)).ok());
   EXPECT_GT(flaky.attempts.load(), 3);
+  EXPECT_EQ(flaky.batches_without_matching_texts.load(), 0);
   EXPECT_EQ((*spooled)->GetTrace("p", "t1")->observations.size(), 5u);
   EXPECT_EQ((*spooled)->stats().spool.consecutive_failures, 0);
 }

@@ -75,6 +75,11 @@ absl::Status ValidateWriteBatch(const WriteBatch& batch) {
     if (s.id.empty() || s.trace_id.empty()) return absl::InvalidArgumentError("score without id or trace_id");
   }
   if (batch.project.empty()) return absl::InvalidArgumentError("write batch without project");
+  if (!batch.observation_json.empty() && batch.observation_json.size() != batch.observations.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("write batch with ", batch.observation_json.size(),
+                                                   " observation texts for ", batch.observations.size(),
+                                                   " observations"));
+  }
   return absl::OkStatus();
 }
 

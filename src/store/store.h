@@ -43,6 +43,13 @@ struct WriteBatch {
   // Scores (evaluations, feedback) of this project, stored in the same durable step. Each needs
   // an id and a trace_id; the trace need not be stored (yet). value is a number, string or bool.
   std::vector<model::Score> scores;
+  // Optional: the JSON text each observation was decoded from (the spool fills it: a segment
+  // holds each observation as model::AppendJson wrote it). Empty, or one per observation, with
+  // model::ParseObservationJson(observation_json[i]) giving observations[i]. The texts stay valid
+  // until `done` of the Write runs. A store may keep a text as the observation's stored encoding
+  // instead of encoding the observation again; a store that changes an observation before storing
+  // it must not.
+  std::vector<std::string_view> observation_json;
 };
 
 // Called exactly once per Write, on a store-owned thread; must not block for long.

@@ -172,6 +172,8 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
   // one insert share a version, so only that copy is sent): LastOfEachKey below, after the
   // observations merged from fragments, which come later.
   std::vector<model::Observation> observations = std::move(batch.observations);
+  // A no-op for observations decoded from texts (observation_json): those hold whole microseconds,
+  // so each text still encodes its observation.
   for (model::Observation& o : observations) sqlite::FloorTimesToMicros(o);
 
   if (!batch.fragments.empty()) {
@@ -211,8 +213,18 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
   const std::vector<model::Observation*> unique = LastOfEachKey(observations);
   const int64_t stored = static_cast<int64_t>(unique.size());
   const std::vector<std::string> trace_ids = TraceIdsOfSorted(unique);
+  // The batch's texts, in the order of `unique`; the observations merged from fragments (after
+  // the batch's own in `observations`) have none.
+  std::vector<std::string_view> texts;
+  if (!batch.observation_json.empty()) {
+    texts.reserve(unique.size());
+    for (const model::Observation* o : unique) {
+      const auto at = static_cast<size_t>(o - observations.data());
+      texts.push_back(at < batch.observation_json.size() ? batch.observation_json[at] : std::string_view());
+    }
+  }
   Inserted inserted;
-  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, unique, &inserted));
+  TRACKLY_RETURN_IF_ERROR(InsertObservations(project, unique, texts, &inserted));
   if (!batch.scores.empty()) {
     // Rows of one insert share a version, so the last copy of a score id in the batch is the only one sent.
     std::map<std::string, model::Score> scores;
@@ -233,7 +245,7 @@ absl::StatusOr<int64_t> Writer::Apply(WriteBatch& batch) {
 }
 
 absl::Status Writer::InsertObservations(const std::string& project, std::span<model::Observation* const> observations,
-                                        Inserted* inserted) {
+                                        std::span<const std::string_view> texts, Inserted* inserted) {
   if (observations.empty()) return absl::OkStatus();
   const uint64_t version = NextVersion();
   const RetentionClass retention = classes_.ClassOf(project);
@@ -244,7 +256,9 @@ absl::Status Writer::InsertObservations(const std::string& project, std::span<mo
   std::vector<model::Observation>* trace_inputs = nullptr;  // of the trace of the previous observation
   for (size_t i = 0; i < observations.size(); ++i) {
     model::Observation* o = observations[i];
-    const std::string payload = sqlite::EncodePayload(*o, compress_min_bytes_);
+    const std::string payload = i < texts.size() && !texts[i].empty()
+                                    ? sqlite::EncodeJsonPayload(texts[i], compress_min_bytes_)
+                                    : sqlite::EncodePayload(*o, compress_min_bytes_);
     AppendObservationRow(rows, project, retention, version, *o, payload, inserted != nullptr ? &summary : nullptr);
     if (inserted != nullptr) {
       TRACKLY_ASSIGN_OR_RETURN(model::Observation input, SummaryInputsOfRow(*o, payload, summary));

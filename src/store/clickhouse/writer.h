@@ -94,9 +94,11 @@ class Writer {
   // Inserts everything of `batch` and the summaries it changes; returns the observations stored.
   absl::StatusOr<int64_t> Apply(WriteBatch& batch);
   // Inserts `observations` (unique per trace and id) with one version; fills `inserted` when not
-  // null. Frees the payload fields (input, output, metadata, ...) of each once its row is made.
+  // null. `texts` is empty or has one entry per observation: a non-empty one is the observation's
+  // JSON (WriteBatch::observation_json), kept as its payload instead of encoding it again. Frees
+  // the payload fields (input, output, metadata, ...) of each once its row is made.
   absl::Status InsertObservations(const std::string& project, std::span<model::Observation* const> observations,
-                                  Inserted* inserted = nullptr);
+                                  std::span<const std::string_view> texts = {}, Inserted* inserted = nullptr);
   // WriteSummaries, with `inserted` as SummaryInputsOf takes it.
   absl::Status WriteSummaries(const std::string& project, const std::vector<std::string>& trace_ids,
                               Inserted* inserted);

@@ -259,6 +259,43 @@ TEST_F(WriterTest, TakesSummaryInputsFromTheInsertOnlyForATraceWithNoOtherRows) 
   }
 }
 
+// A batch's texts (WriteBatch::observation_json, as the spool ships it) are stored as the
+// payloads of their observations; an observation without one is encoded. Each text here is the
+// observation's JSON, pretty-printed: parsed the same, but not what the writer would encode.
+TEST_F(WriterTest, StoresABatchsTextsAsThePayloads) {
+  RetentionClasses classes;
+  Writer writer(*db_, SystemClock::Get(), classes, /*max_queue_observations=*/1000, kCompressMinBytes);
+  std::vector<model::Observation> observations = {Span("t1", "root", "", kStartNs), Span("t1", "a", "root", kStartNs),
+                                                  Span("t1", "b", "root", kStartNs)};
+  observations[2].input = std::string(3 * kCompressMinBytes, 'y');  // compressed either way
+  std::vector<std::string> texts;
+  for (const model::Observation& o : observations) texts.push_back(model::ToJson(o).dump(2));
+  WriteBatch batch{.project = "p", .observations = observations};
+  batch.observation_json = {texts[0], "", texts[2]};  // "a" has none
+  ASSERT_TRUE(WriteAndWait(writer, std::move(batch)).ok());
+
+  absl::StatusOr<std::string> rows =
+      db_->Select("SELECT id, payload FROM observations WHERE project = 'p' ORDER BY id FORMAT RowBinary");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  RowBinaryReader in(*rows, "reading the payloads");
+  std::map<std::string, std::string> payloads;
+  while (!in.AtEnd()) {
+    std::string id = in.String();
+    payloads[id] = in.String();
+  }
+  ASSERT_TRUE(in.status().ok()) << in.status();
+  ASSERT_EQ(payloads.size(), 3u);
+  EXPECT_EQ(payloads["root"], texts[0]);
+  EXPECT_EQ(payloads["a"], sqlite::EncodePayload(observations[1], kCompressMinBytes));
+  EXPECT_EQ(payloads["b"], sqlite::EncodeJsonPayload(texts[2], kCompressMinBytes));
+  EXPECT_NE(payloads["b"], sqlite::EncodePayload(observations[2], kCompressMinBytes));
+  for (const model::Observation& o : observations) {
+    absl::StatusOr<model::Observation> back = sqlite::DecodePayload(payloads[o.id]);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(*back, o);
+  }
+}
+
 // One write of the store, on node `node`.
 struct NodeWrite {
   int node = 0;

@@ -332,6 +332,14 @@ TEST_P(StoreConformanceTest, WriteWithoutIdsIsInvalidArgument) {
   EXPECT_EQ(Write(*store_, "p", {no_trace}).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_P(StoreConformanceTest, WriteWithTextsForSomeObservationsOnlyIsInvalidArgument) {
+  const std::string text = model::DumpJson(model::ToJson(Root("t", 0)));
+  WriteBatch batch{.project = "p", .observations = {Root("t", 0), Span("t", "c", "t-root", 1, 10)}};
+  batch.observation_json = {text};
+  EXPECT_EQ(WriteAndWait(*store_, std::move(batch)).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(store_->GetTrace("p", "t").ok());  // nothing of it was written
+}
+
 // A tree where spend sits on leaves and on an inner node, so arrival order could matter.
 std::vector<Observation> TreeTrace(const std::string& trace_id) {
   std::vector<Observation> tree = {Span(trace_id, "root", "", 0, 1000), Span(trace_id, "agent", "root", 10, 900),

@@ -61,6 +61,10 @@ std::string EncodePayload(const model::Observation& observation, size_t compress
   return CompressIfWorthIt(std::move(json), compress_min_bytes);
 }
 
+std::string EncodeJsonPayload(std::string_view json, size_t compress_min_bytes) {
+  return CompressIfWorthIt(std::string(json), compress_min_bytes);
+}
+
 std::string EncodeDetailPayload(const model::Observation& observation, size_t compress_min_bytes) {
   std::string json;
   model::AppendDetailJson(observation, &json);

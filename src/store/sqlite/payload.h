@@ -22,6 +22,9 @@ int64_t FloorToMicros(int64_t ns);
 
 // JSON of `observation`, compressed when the JSON is at least `compress_min_bytes` long.
 std::string EncodePayload(const model::Observation& observation, size_t compress_min_bytes);
+// The same from JSON already made: `json`, compressed when it is at least `compress_min_bytes`
+// long. DecodePayload of it is model::ParseObservationJson(json).
+std::string EncodeJsonPayload(std::string_view json, size_t compress_min_bytes);
 
 // Internal (corrupt row) when the blob does not decode.
 absl::StatusOr<model::Observation> DecodePayload(std::string_view blob);
