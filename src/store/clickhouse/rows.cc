@@ -155,6 +155,16 @@ void SwapDetail(model::Observation& o, Detail& detail) {
   std::swap(o.trace_hints.trace_metadata, detail.trace_metadata);
 }
 
+// Calls `fn` with `o` while its detail is swapped out, so that `fn` sees SummaryOf(o) without
+// a copy of the payload fields; `o` is as it was on return.
+template <typename Fn>
+void WithoutDetail(model::Observation& o, Fn&& fn) {
+  Detail detail;
+  SwapDetail(o, detail);
+  fn(std::as_const(o));
+  SwapDetail(o, detail);
+}
+
 absl::StatusOr<model::Json> ParseJson(std::string_view text, std::string_view what) {
   model::Json json = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return absl::InternalError(absl::StrCat("stored ", Sv(what), " is not JSON"));
@@ -423,12 +433,10 @@ void AppendObservationRow(RowBinaryWriter& out, std::string_view project, Retent
 
 void AppendObservationRow(RowBinaryWriter& out, std::string_view project, RetentionClass retention, uint64_t version,
                           model::Observation& o, std::string_view payload, SummaryColumn* summary_column) {
-  // SummaryOf(o) without copying o: its detail is swapped out while the summary is written.
   SummaryColumn summary;
-  Detail detail;
-  SwapDetail(o, detail);
-  summary.exact = model::AppendJson(o, &summary.text);
-  SwapDetail(o, detail);
+  WithoutDetail(o, [&](const model::Observation& summary_of) {
+    summary.exact = model::AppendJson(summary_of, &summary.text);
+  });
   AppendObservationRowWithSummary(out, project, retention, version, o, payload, std::move(summary), summary_column);
 }
 
@@ -448,11 +456,9 @@ absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation& o, std
     return DecodeObservation(payload_column, payload_column.size(), trace_payload_column);
   }
   if (!summary_column.exact) return DecodeObservation(summary_column.text, payload_column.size(), trace_payload_column);
-  // Decoding the summary column would give SummaryOf(o): copied with the detail swapped out.
-  Detail detail;
-  SwapDetail(o, detail);
-  model::Observation summary = o;
-  SwapDetail(o, detail);
+  // Decoding the summary column would give SummaryOf(o): copied without the payload fields.
+  model::Observation summary;
+  WithoutDetail(o, [&](const model::Observation& summary_of) { summary = summary_of; });
   return CompleteDecoded(std::move(summary), payload_column.size(), trace_payload_column);
 }
 
