@@ -17,7 +17,9 @@ namespace trackly::store::sqlite {
 // observation to whole microseconds before using it: then a summary computed from the written
 // observation equals one computed from what a later read decodes.
 void FloorTimesToMicros(model::Observation& observation);
-// `ns` floored to a whole microsecond (towards the past, also before 1970).
+// `ns` floored to a whole microsecond (towards the past, also before 1970). A time within int64's
+// first two microseconds, whose floor the codec cannot keep (or int64 cannot hold), becomes the
+// earliest one it can: -9223372036854774000.
 int64_t FloorToMicros(int64_t ns);
 
 // JSON of `observation`, compressed when the JSON is at least `compress_min_bytes` long.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -567,6 +568,30 @@ TEST(SqliteStoreTest, ReadsWholePayloadsWrittenBeforeLayout10) {
 TEST(PayloadTest, CorruptPayloadIsInternal) {
   EXPECT_EQ(sqlite::DecodePayload("{not json").status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(sqlite::DecodePayload("\x28\xb5\x2f\xfd garbage").status().code(), absl::StatusCode::kInternal);
+}
+
+// Every floored time is a whole microsecond the codec keeps exactly, at most 1 µs before the
+// time; only int64's first two microseconds, which have no such floor, move forward.
+TEST(PayloadTest, FloorToMicrosFloorsToATimeTheCodecKeeps) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kEarliest = -9'223'372'036'854'774'000;
+  for (int64_t ns : {kMin, kMin + 1, kMin + 808, kMin + 999, kMin + 1000, kMin + 1807, kMin + 1808, kMin + 1809,
+                     int64_t{-1001}, int64_t{-1000}, int64_t{-1}, int64_t{1}, int64_t{999}, int64_t{1000},
+                     int64_t{1'700'000'000'123'456'789}, std::numeric_limits<int64_t>::max()}) {
+    SCOPED_TRACE(ns);
+    const int64_t floored = sqlite::FloorToMicros(ns);
+    EXPECT_EQ(floored % 1000, 0);
+    if (ns >= kEarliest) {
+      EXPECT_LE(floored, ns);
+      EXPECT_GT(floored, ns - 1000);
+    } else {
+      EXPECT_EQ(floored, kEarliest);
+    }
+    model::Observation o;
+    o.start_time_ns = floored;
+    std::string text;
+    EXPECT_TRUE(model::AppendJson(o, &text)) << text;
+  }
 }
 
 // A rough write-throughput figure for the report; printed, never asserted (bench/ has the real
