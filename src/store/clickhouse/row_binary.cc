@@ -24,6 +24,11 @@ void RowBinaryWriter::Leb128(uint64_t value) {
   } while (value != 0);
 }
 
+void RowBinaryWriter::Reserve(size_t bytes) {
+  if (data_.empty() && data_.capacity() / 4 > bytes) Free();
+  data_.reserve(bytes);
+}
+
 void RowBinaryWriter::String(std::string_view value) {
   Leb128(value.size());
   data_.append(value);

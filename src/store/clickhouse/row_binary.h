@@ -36,10 +36,17 @@ class RowBinaryWriter {
   void Int64Array(std::span<const int64_t> values);
 
   // Makes room for `bytes` in all, so that writing up to that many copies nothing (a buffer grown
-  // by doubling to 100 MB copies and page-faults all of it along the way).
-  void Reserve(size_t bytes) { data_.reserve(bytes); }
+  // by doubling to 100 MB copies and page-faults all of it along the way). An empty buffer holding
+  // over four times that (kept from a larger insert, Clear()) gives its memory back first.
+  void Reserve(size_t bytes);
+  // Empties the buffer but keeps its memory, so that a writer reused for a like insert neither
+  // allocates nor page-faults again.
+  void Clear() { data_.clear(); }
+  // Empties the buffer and gives its memory back.
+  void Free() { std::string().swap(data_); }
+  // Whether the buffer holds memory of its own (Free() would give some back).
+  bool allocated() const { return data_.capacity() > std::string().capacity(); }
   const std::string& data() const { return data_; }
-  std::string Release() { return std::move(data_); }
 
  private:
   void Raw(const void* bytes, size_t size) { data_.append(static_cast<const char*>(bytes), size); }

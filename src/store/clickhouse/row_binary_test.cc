@@ -53,6 +53,31 @@ TEST(RowBinaryTest, DateIsDaysSinceEpochClampedToItsRange) {
   }
 }
 
+TEST(RowBinaryTest, AClearedBufferKeepsItsMemoryUntilFreedOrReservedFarSmaller) {
+  RowBinaryWriter out;
+  EXPECT_FALSE(out.allocated());
+  out.Reserve(1 << 20);
+  out.String(std::string(1000, 'x'));
+  const char* memory = out.data().data();
+  out.Clear();
+  EXPECT_TRUE(out.data().empty());
+  EXPECT_TRUE(out.allocated());
+  out.Reserve(1 << 19);  // half of what it holds: kept
+  out.Int64(7);
+  EXPECT_EQ(out.data().data(), memory);
+  EXPECT_EQ(out.data(), std::string("\x07\0\0\0\0\0\0\0", 8));
+
+  out.Reserve(1 << 10);  // not empty: kept whatever the size asked for
+  EXPECT_EQ(out.data().data(), memory);
+  out.Clear();
+  out.Reserve(1 << 10);  // empty and holding over four times that: given back, then reserved
+  EXPECT_TRUE(out.allocated());
+  EXPECT_LT(out.data().capacity(), size_t{1} << 19);
+  out.Free();
+  EXPECT_FALSE(out.allocated());
+  EXPECT_TRUE(out.data().empty());
+}
+
 TEST(RowBinaryTest, TruncatedInputIsInternalNamingTheRead) {
   RowBinaryWriter out;
   out.String("hello");

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "base/status.h"
 #include "model/summary.h"
 #include "store/clickhouse/rollups.h"
@@ -17,6 +18,10 @@
 
 namespace trackly::store::clickhouse {
 namespace {
+
+// How long the worker keeps the observations insert's buffer (Writer::observation_rows_) once
+// nothing is left to write: a spool drain ships segment after segment well within it.
+constexpr absl::Duration kKeepInsertBufferIdle = absl::Seconds(1);
 
 bool ByStartThenId(const model::Trace& a, const model::Trace& b) {
   return std::tie(a.start_time_ns, a.id) < std::tie(b.start_time_ns, b.id);
@@ -131,17 +136,28 @@ StoreStats Writer::stats() const {
 }
 
 void Writer::Run() {
+  const absl::Condition has_work(
+      +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->queue_.empty() || w->stopping_; }, this);
   while (true) {
     Pending pending;
+    bool idle = false;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->queue_.empty() || w->stopping_; },
-          this));
-      if (queue_.empty()) return;  // stopping, and Drain() saw everything applied
-      pending = std::move(queue_.front());
-      queue_.pop_front();
-      busy_ = true;
+      if (observation_rows_.allocated()) {
+        idle = !mu_.AwaitWithTimeout(has_work, kKeepInsertBufferIdle);
+      } else {
+        mu_.Await(has_work);
+      }
+      if (!idle) {
+        if (queue_.empty()) return;  // stopping, and Drain() saw everything applied
+        pending = std::move(queue_.front());
+        queue_.pop_front();
+        busy_ = true;
+      }
+    }
+    if (idle) {  // outside the lock: unmapping ~100 MB is not free
+      observation_rows_.Free();
+      continue;
     }
     absl::StatusOr<int64_t> stored = !pending.rejected.ok() ? absl::StatusOr<int64_t>(pending.rejected)
                                      : pending.job           ? pending.job()
@@ -249,7 +265,8 @@ absl::Status Writer::InsertObservations(const std::string& project, std::span<mo
   if (observations.empty()) return absl::OkStatus();
   const uint64_t version = NextVersion();
   const RetentionClass retention = classes_.ClassOf(project);
-  RowBinaryWriter rows;
+  RowBinaryWriter& rows = observation_rows_;
+  rows.Clear();
   // A tenth more than the last insert's rows took, so a like shipment fits without growing.
   rows.Reserve(observations.size() * observation_row_bytes_ / 10 * 11);
   SummaryColumn summary;

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/clock.h"
 #include "gtest/gtest.h"
 #include "model/codec.h"
@@ -294,6 +296,43 @@ TEST_F(WriterTest, StoresABatchsTextsAsThePayloads) {
     ASSERT_TRUE(back.ok()) << back.status();
     EXPECT_EQ(*back, o);
   }
+}
+
+// The writer keeps its insert buffer between writes and frees it after a second with nothing to
+// write: writes of every size, before and after it was freed, store every row once (counted
+// without FINAL, so a row sent twice would show).
+TEST_F(WriterTest, StoresEveryRowWhetherItsInsertBufferWasKeptOrFreed) {
+  RetentionClasses classes;
+  Writer writer(*db_, SystemClock::Get(), classes, /*max_queue_observations=*/10'000, kCompressMinBytes);
+  std::vector<std::string> traces;
+  for (const int spans : {2000, 10, 3000, 0, 5}) {  // 0: wait until the writer has freed its buffer
+    if (spans == 0) {
+      absl::SleepFor(absl::Milliseconds(1500));
+      continue;
+    }
+    traces.push_back(absl::StrCat("t", traces.size()));
+    std::vector<model::Observation> observations;
+    for (int i = 0; i < spans; ++i) {
+      observations.push_back(Span(traces.back(), absl::StrCat("s", i), i == 0 ? "" : "s0", kStartNs + i));
+      observations.back().input = std::string(100, 'x');
+    }
+    ASSERT_TRUE(WriteAndWait(writer, WriteBatch{.project = "p", .observations = observations}).ok());
+  }
+  absl::StatusOr<std::string> rows = db_->Select(
+      "SELECT trace_id, toUInt64(count()), toUInt64(uniqExact(id)) FROM observations WHERE project = 'p' "
+      "GROUP BY trace_id ORDER BY trace_id FORMAT RowBinary");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  RowBinaryReader in(*rows, "counting the rows");
+  std::map<std::string, std::pair<uint64_t, uint64_t>> counts;
+  while (!in.AtEnd()) {
+    std::string trace_id = in.String();
+    const uint64_t stored = in.UInt64();
+    counts[trace_id] = {stored, in.UInt64()};
+  }
+  ASSERT_TRUE(in.status().ok()) << in.status();
+  const std::map<std::string, std::pair<uint64_t, uint64_t>> expected = {
+      {"t0", {2000, 2000}}, {"t1", {10, 10}}, {"t2", {3000, 3000}}, {"t3", {5, 5}}};
+  EXPECT_EQ(counts, expected);
 }
 
 // One write of the store, on node `node`.
