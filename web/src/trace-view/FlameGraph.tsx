@@ -4,6 +4,7 @@
 // Click selects a step (in every view), double click zooms onto it; runs of steps too narrow to
 // draw are one grey block that zooms in on click.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { flushSync } from 'react-dom';
 import { formatCost, formatDurationMs, formatTokens } from '../shared/format';
 import type { ObservationSummary } from '../shared/model';
 import { isError } from './fold';
@@ -162,7 +163,12 @@ export function FlameGraph({ tree, weight, onWeight, selectedNodes, onSelect }: 
             if (d?.frame) onSelect(d.frame.node); else if (d) setZoom(zoomTo(d));
           }}
           onDoubleClick={(e) => setZoom(zoomTo(frameOfEvent(e)))}
-          onMouseMove={(e) => setHover(frameOfEvent(e))}
+          // Rendered within the event (React would otherwise render a mouse move's update later,
+          // and fold it into the next move's): a quick pass over narrow frames names each of them.
+          onMouseMove={(e) => {
+            const frame = frameOfEvent(e);
+            flushSync(() => setHover(frame));
+          }}
           onMouseLeave={() => setHover(null)} />
         <div style={{ height: Math.max(0, (layout.maxDepth + 1) * kRowPx - size.height) }} />
       </div>
