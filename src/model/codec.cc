@@ -140,8 +140,8 @@ class JsonWriter {
   void StringOrNull(std::string_view value) { value.empty() ? Null() : String(value); }
   void TimeOrNull(int64_t unix_ns) {
     if (unix_ns == 0) return Null();
-    // The text keeps whole microseconds; int64's first microsecond is before any of them.
-    if (unix_ns % 1000 != 0 || unix_ns < std::numeric_limits<int64_t>::min() + 1000) exact_ = false;
+    // The text keeps whole microseconds, from kEarliestExactTimeNs on.
+    if (unix_ns % 1000 != 0 || unix_ns < kEarliestExactTimeNs) exact_ = false;
     Separate();
     Put('"');
     Put(FormatRfc3339Micros(unix_ns));  // digits and punctuation only: nothing to escape

@@ -6,6 +6,8 @@
 // several times faster.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -23,10 +25,14 @@ Json ToJson(const Trace& trace);
 Json ToJson(const Session& session);
 Json ToJson(const Score& score);
 
+// The earliest time the text of an observation holds exactly: the first whole microsecond after
+// int64's first microsecond, which is before any time the text can write.
+inline constexpr int64_t kEarliestExactTimeNs = std::numeric_limits<int64_t>::min() / 1000 * 1000 + 1000;
+
 // Appends exactly DumpJson(ToJson(x)) to `out`, without building the Json tree.
 // For an observation, returns whether the text holds every value exactly, so that
 // ParseObservationJson of it gives back `observation`: false when a time is not in whole
-// microseconds (the text floors it), a number is not finite (written as null), a string is not
+// microseconds (the text floors it) or is before kEarliestExactTimeNs, a number is not finite (written as null), a string is not
 // valid UTF-8 (written with replacement characters), a value is binary, or a field read back as
 // an object (attributes, metadata, model parameters) is not one.
 bool AppendJson(const Observation& observation, std::string* out);

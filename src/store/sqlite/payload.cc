@@ -1,6 +1,5 @@
 #include "store/sqlite/payload.h"
 
-#include <limits>
 #include <memory>
 
 #include <zstd.h>
@@ -44,11 +43,8 @@ std::string CompressIfWorthIt(std::string json, size_t compress_min_bytes) {
 }  // namespace
 
 int64_t FloorToMicros(int64_t ns) {
-  // The first whole microsecond the codec keeps exactly (model/codec.h AppendJson): int64's
-  // first microseconds are before any it writes, and the floor of its very first ones is not an
-  // int64 at all.
-  constexpr int64_t kEarliest = std::numeric_limits<int64_t>::min() / 1000 * 1000 + 1000;
-  if (ns < kEarliest) return kEarliest;
+  // Earlier times have no floor the codec keeps, and the very first ones none in int64 at all.
+  if (ns < model::kEarliestExactTimeNs) return model::kEarliestExactTimeNs;
   int64_t rest = ns % 1000;
   if (rest < 0) rest += 1000;
   return ns - rest;

@@ -19,7 +19,7 @@ namespace trackly::store::sqlite {
 void FloorTimesToMicros(model::Observation& observation);
 // `ns` floored to a whole microsecond (towards the past, also before 1970). A time within int64's
 // first two microseconds, whose floor the codec cannot keep (or int64 cannot hold), becomes the
-// earliest one it can: -9223372036854774000.
+// earliest one it can: model::kEarliestExactTimeNs (-9223372036854774000).
 int64_t FloorToMicros(int64_t ns);
 
 // JSON of `observation`, compressed when the JSON is at least `compress_min_bytes` long.
