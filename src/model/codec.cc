@@ -723,11 +723,12 @@ TraceHints HintsFrom(const std::optional<Node>& j, absl::Status* status) {
   return h;
 }
 
+// Reads `j` into `o`, a default Observation; `o` is unspecified after an error.
 template <typename Node>
-absl::StatusOr<Observation> ObservationFrom(const Node& j) {
+absl::Status ReadObservation(const Node& j, ObservationFields fields, Observation& o) {
   if (!j.is_object()) return absl::InvalidArgumentError("observation is not a JSON object");
   FieldReader<Node> r(j);
-  Observation o;
+  const bool detail = fields == ObservationFields::kAll;
   o.id = r.String("id");
   o.trace_id = r.String("trace_id");
   o.parent_id = r.String("parent_id");
@@ -748,15 +749,17 @@ absl::StatusOr<Observation> ObservationFrom(const Node& j) {
   o.completion_start_time_ns = r.Time("completion_start_time");
   o.model = r.String("model");
   o.provider = r.String("provider");
-  o.model_parameters = r.Object("model_parameters");
+  if (detail) o.model_parameters = r.Object("model_parameters");
   absl::Status nested;
   o.usage = UsageFrom(r.Find("usage"), &nested);
   o.cost = CostFrom(r.Find("cost"), &nested);
-  o.input = r.Value("input");
-  o.output = r.Value("output");
-  o.metadata = r.Object("metadata");
-  o.attributes = r.Object("attributes");
-  if (std::optional<Node> events = r.Find("events"); events && events->is_array()) {
+  if (detail) {
+    o.input = r.Value("input");
+    o.output = r.Value("output");
+    o.metadata = r.Object("metadata");
+    o.attributes = r.Object("attributes");
+  }
+  if (std::optional<Node> events = detail ? r.Find("events") : std::nullopt; events && events->is_array()) {
     absl::Status event_status;
     events->ForEachElement([&](const Node& e) {
       if (!event_status.ok()) return;
@@ -783,20 +786,26 @@ absl::StatusOr<Observation> ObservationFrom(const Node& j) {
   o.payload_expired = r.Bool("payload_expired");
   o.trace_hints = HintsFrom(r.Find("trace_hints"), &nested);
   TRACKLY_RETURN_IF_ERROR(r.status());
-  TRACKLY_RETURN_IF_ERROR(nested);
+  return nested;
+}
+
+template <typename Node>
+absl::StatusOr<Observation> ObservationFrom(const Node& j) {
+  Observation o;
+  TRACKLY_RETURN_IF_ERROR(ReadObservation(j, ObservationFields::kAll, o));
   return o;
 }
 
 // The general path, for text simdjson refuses but Json::parse may accept (a byte-order mark,
 // integers beyond 64 bits, nesting deeper than simdjson's limit) and for reporting what is wrong.
-absl::StatusOr<Observation> ParseWithNlohmann(std::string_view text) {
+absl::Status ParseWithNlohmann(std::string_view text, ObservationFields fields, Observation& out) {
   Json parsed;
   try {
     parsed = Json::parse(text);
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     return absl::InvalidArgumentError(absl::StrCat("observation is not JSON: ", e.what()));
   }
-  return ObservationFromJson(parsed);
+  return ReadObservation(JsonNode(parsed), fields, out);
 }
 
 // A parser keeps the buffers of the largest text it has seen; above this size a call uses its own
@@ -1151,16 +1160,22 @@ absl::StatusOr<Score> ScoreFromJson(const Json& j) {
   return s;
 }
 
-absl::StatusOr<Observation> ParseObservationJson(std::string_view text) {
+absl::Status ParseObservationJson(std::string_view text, ObservationFields fields, Observation& out) {
   thread_local simdjson::dom::parser reused_parser;
   std::optional<simdjson::dom::parser> own_parser;
   simdjson::dom::parser* parser = &reused_parser;
   if (text.size() > kMaxRetainedParserBytes) parser = &own_parser.emplace();
   simdjson::dom::element root;
   if (parser->parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
-    return ParseWithNlohmann(text);
+    return ParseWithNlohmann(text, fields, out);
   }
-  return ObservationFrom(DomNode(root));
+  return ReadObservation(DomNode(root), fields, out);
+}
+
+absl::StatusOr<Observation> ParseObservationJson(std::string_view text) {
+  Observation o;
+  TRACKLY_RETURN_IF_ERROR(ParseObservationJson(text, ObservationFields::kAll, o));
+  return o;
 }
 
 }  // namespace trackly::model

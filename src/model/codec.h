@@ -62,4 +62,17 @@ absl::StatusOr<Score> ScoreFromJson(const Json& json);
 // InvalidArgument when `text` is not JSON. Thread-safe.
 absl::StatusOr<Observation> ParseObservationJson(std::string_view text);
 
+// Which fields of an observation's text ParseObservationJson reads.
+enum class ObservationFields {
+  kAll,
+  // All but the free-form fields: input, output, metadata, attributes, events and
+  // model_parameters keep their defaults. For a reader that keeps the text for those (a store
+  // writing it as the payload), and is spared building them.
+  kSummary,
+};
+
+// ParseObservationJson(text) read into `out`, a default Observation, but for the fields `fields`
+// leaves out: those are neither read nor checked. `out` is unspecified after an error.
+absl::Status ParseObservationJson(std::string_view text, ObservationFields fields, Observation& out);
+
 }  // namespace trackly::model

@@ -350,6 +350,34 @@ TEST(CodecTest, ParseObservationJsonRoundTripsWhatAppendJsonWrote) {
   EXPECT_EQ(*back, o);
 }
 
+TEST(CodecTest, ParseObservationJsonOfTheSummaryLeavesOutOnlyTheFreeFormFields) {
+  for (const auto& [label, o] : AllObservations()) {
+    absl::StatusOr<Observation> whole = ParseObservationJson(AppendedJson(o));
+    if (!whole.ok()) continue;  // a text AppendJson cannot write exactly, e.g. trace metadata not an object
+    Observation summary;
+    ASSERT_TRUE(ParseObservationJson(AppendedJson(o), ObservationFields::kSummary, summary).ok()) << label;
+    Observation expected = *whole;
+    const Observation defaults;
+    expected.input = defaults.input;
+    expected.output = defaults.output;
+    expected.metadata = defaults.metadata;
+    expected.attributes = defaults.attributes;
+    expected.events = defaults.events;
+    expected.model_parameters = defaults.model_parameters;
+    EXPECT_EQ(summary, expected) << label;
+  }
+  // What it reads it checks as the whole parse does; what it leaves out it does not check.
+  Observation out;
+  EXPECT_EQ(ParseObservationJson(R"({"model":42})", ObservationFields::kSummary, out).message(),
+            ParseObservationJson(R"({"model":42})").status().message());
+  Observation unchecked;
+  const std::string malformed_free_form =
+      R"({"type":"span","status":"ok","level":"DEFAULT","metadata":[1],"events":3,"input":{"a":1}})";
+  EXPECT_FALSE(ParseObservationJson(malformed_free_form).ok());
+  EXPECT_TRUE(ParseObservationJson(malformed_free_form, ObservationFields::kSummary, unchecked).ok());
+  EXPECT_TRUE(unchecked.input.is_null());
+}
+
 // What the codec keeps of a time: whole microseconds, floored (the times of int64's first
 // microsecond have no floor in int64, and are left as they are).
 int64_t FlooredToMicros(int64_t ns) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -36,14 +37,24 @@ uint32_t RecordCrc(std::string_view header, std::string_view payload) {
   return Crc32(Crc32(0, header.substr(4)), payload);
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+// The file's bytes, read straight into one buffer (a segment is tens of megabytes: reading it
+// through a bounce buffer into a growing string cost a copy, and zero-filling one a pass more).
+absl::StatusOr<FileBytes> ReadWholeFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("cannot open spool segment", path);
-  std::string contents;
-  if (struct stat st {}; ::fstat(fd, &st) == 0) contents.reserve(static_cast<size_t>(st.st_size));
-  char buffer[1 << 16];
+  struct stat st {};
+  size_t capacity = ::fstat(fd, &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+  capacity = std::max<size_t>(capacity + 1, 4096);  // +1: the read that finds the end needs room
+  std::shared_ptr<char[]> data = std::make_shared_for_overwrite<char[]>(capacity);
+  size_t size = 0;
   while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (size == capacity) {  // the file grew since fstat
+      std::shared_ptr<char[]> larger = std::make_shared_for_overwrite<char[]>(capacity * 2);
+      std::memcpy(larger.get(), data.get(), size);
+      data = std::move(larger);
+      capacity *= 2;
+    }
+    const ssize_t n = ::read(fd, data.get() + size, capacity - size);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       absl::Status error = ErrnoError("cannot read spool segment", path);
@@ -51,10 +62,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
       return error;
     }
     if (n == 0) break;
-    contents.append(buffer, static_cast<size_t>(n));
+    size += static_cast<size_t>(n);
   }
   ::close(fd);
-  return contents;
+  return FileBytes{.data = std::move(data), .size = size};
 }
 
 }  // namespace
@@ -69,10 +80,11 @@ void AppendFrame(std::string_view payload, int64_t append_time_ns, std::string& 
 }
 
 absl::StatusOr<SegmentScan> ScanSegmentFile(const std::string& path, bool keep_payloads) {
-  absl::StatusOr<std::string> contents = ReadWholeFile(path);
+  absl::StatusOr<FileBytes> contents = ReadWholeFile(path);
   if (!contents.ok()) return contents.status();
-  const std::string_view file = *contents;
+  const std::string_view file = contents->view();
   SegmentScan scan;
+  if (keep_payloads) scan.bytes = contents->data;
   scan.file_bytes = file.size();
   if (file.size() < kSegmentMagic.size() || file.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
     scan.damage = file.size() < kSegmentMagic.size() ? "the file is shorter than its magic"

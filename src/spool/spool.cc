@@ -403,6 +403,7 @@ absl::StatusOr<Segment> Spool::ReadSealed(const SegmentInfo& info) const {
   segment.dedup_token =
       absl::StrCat(options_.node_id, "-", info.sequence, "-", absl::Hex(scan.crc32, absl::kZeroPad8));
   segment.records = std::move(scan.payloads);
+  segment.bytes = std::move(scan.bytes);
   return segment;
 }
 

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -74,7 +75,8 @@ struct Segment {
   // "<node_id>-<sequence>-<crc32 of the file, 8 hex digits>": the same for this segment on every
   // attempt and after restarts, different for any other segment of any node.
   std::string dedup_token;
-  std::vector<std::string> records;  // in append order
+  std::vector<std::string_view> records;  // in append order, views into `bytes`
+  std::shared_ptr<const char[]> bytes;    // the segment file's, read once
 };
 
 // Delivers a segment; OK means it is stored for good and may be deleted here. Called on the

@@ -145,12 +145,19 @@ absl::StatusOr<RecordParts> DecodeRecordHeader(std::string_view record) {
 
 // Decodes the observations of `frames` (checked by DecodeRecordHeader) onto the end of
 // `batch.observations`, and their texts (views into `frames`) onto `batch.observation_json`.
+// Only their summaries: the store takes the free-form fields from the texts (WriteBatch), and
+// building them was most of the decoding.
 absl::Status DecodeObservations(std::string_view frames, store::WriteBatch& batch) {
   uint32_t length = 0;
   while (ReadU32(frames, &length)) {
     const std::string_view text = frames.substr(0, length);
-    TRACKLY_ASSIGN_OR_RETURN(model::Observation observation, model::ParseObservationJson(text));
-    batch.observations.push_back(std::move(observation));
+    // Decoded in place: an Observation is large, and moving each into the vector was not free.
+    model::Observation& observation = batch.observations.emplace_back();
+    if (absl::Status parsed = model::ParseObservationJson(text, model::ObservationFields::kSummary, observation);
+        !parsed.ok()) {
+      batch.observations.pop_back();
+      return parsed;
+    }
     batch.observation_json.push_back(text);
     frames.remove_prefix(length);
   }
@@ -209,7 +216,7 @@ absl::Status SpooledStore::Ship(const Segment& segment) {
   // several times.
   std::vector<RecordParts> records;
   records.reserve(segment.records.size());
-  for (const std::string& record : segment.records) {
+  for (const std::string_view record : segment.records) {
     absl::StatusOr<RecordParts> parts = DecodeRecordHeader(record);
     // Records were written by this code and checksummed by the spool: one that does not decode
     // is a bug, and is kept (the segment is retried) rather than dropped.

@@ -40,11 +40,14 @@ class FlakyStore final : public store::Store {
   store::StoreStats stats() const override { return inner_.stats(); }
   void Write(store::WriteBatch batch, store::WriteCallback done) override {
     ++attempts;
-    // Every shipped observation comes with the text it was decoded from (WriteBatch::observation_json).
+    // Every shipped observation comes with the text it was decoded from (WriteBatch::observation_json),
+    // decoded but for the fields the text keeps for it.
     bool texts_match = batch.observation_json.size() == batch.observations.size();
     for (size_t i = 0; texts_match && i < batch.observations.size(); ++i) {
-      absl::StatusOr<model::Observation> parsed = model::ParseObservationJson(batch.observation_json[i]);
-      texts_match = parsed.ok() && *parsed == batch.observations[i];
+      model::Observation summary;
+      texts_match =
+          model::ParseObservationJson(batch.observation_json[i], model::ObservationFields::kSummary, summary).ok() &&
+          summary == batch.observations[i];
     }
     if (!texts_match) ++batches_without_matching_texts;
     if (failures_.fetch_sub(1) > 0) return done(absl::UnavailableError("backend down"));
@@ -132,16 +135,25 @@ TEST(BatchRecordTest, RoundTripsObservationsFragmentsAndScores) {
       .observation = Span("t2", "run"), .fields = 7, .kind = model::FragmentKind::kUpdate, .event_time_ns = kStart,
       .event_id = "e1"});
   batch.scores.push_back(model::Score{.id = "s", .trace_id = "t1", .name = "q", .value = 1.5, .time_ns = kStart});
-  absl::StatusOr<store::WriteBatch> back = DecodeBatchRecord(EncodeBatchRecord(batch));
+  batch.observations[1].attributes = model::Json{{"k", "v"}};
+  const std::string record = EncodeBatchRecord(batch);  // the decoded texts point into it
+  absl::StatusOr<store::WriteBatch> back = DecodeBatchRecord(record);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->project, "p");
-  EXPECT_EQ(back->observations, batch.observations);
   EXPECT_EQ(back->fragments, batch.fragments);
   EXPECT_EQ(back->scores, batch.scores);
+  // The observations are decoded but for what their texts keep for them.
   ASSERT_EQ(back->observation_json.size(), batch.observations.size());
+  ASSERT_EQ(back->observations.size(), batch.observations.size());
   for (size_t i = 0; i < batch.observations.size(); ++i) {
-    EXPECT_EQ(model::ParseObservationJson(back->observation_json[i]).value(), batch.observations[i]);
+    model::Observation summary;
+    ASSERT_TRUE(
+        model::ParseObservationJson(back->observation_json[i], model::ObservationFields::kSummary, summary).ok());
+    EXPECT_EQ(back->observations[i], summary);
   }
+  EXPECT_TRUE(back->observations[1].attributes.empty());
+  ASSERT_TRUE(store::ObservationsFromTexts(*back).ok());
+  EXPECT_EQ(back->observations, batch.observations);
   EXPECT_FALSE(DecodeBatchRecord("\x05\x00\x00\x00{").ok());
   EXPECT_FALSE(DecodeBatchRecord(EncodeBatchRecord(batch).substr(0, 40)).ok());
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "model/codec.h"
 
 namespace trackly::store {
 
@@ -80,6 +81,19 @@ absl::Status ValidateWriteBatch(const WriteBatch& batch) {
                                                    " observation texts for ", batch.observations.size(),
                                                    " observations"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ObservationsFromTexts(WriteBatch& batch) {
+  for (size_t i = 0; i < batch.observation_json.size(); ++i) {
+    absl::StatusOr<model::Observation> whole = model::ParseObservationJson(batch.observation_json[i]);
+    if (!whole.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("observation text ", i, " of the write batch: ", whole.status().message()));
+    }
+    batch.observations[i] = *std::move(whole);
+  }
+  batch.observation_json.clear();
   return absl::OkStatus();
 }
 

@@ -45,10 +45,11 @@ struct WriteBatch {
   std::vector<model::Score> scores;
   // Optional: the JSON text each observation was decoded from (the spool fills it: a segment
   // holds each observation as model::AppendJson wrote it). Empty, or one per observation, with
-  // model::ParseObservationJson(observation_json[i]) giving observations[i]. The texts stay valid
-  // until `done` of the Write runs. A store may keep a text as the observation's stored encoding
-  // instead of encoding the observation again; a store that changes an observation before storing
-  // it must not.
+  // model::ParseObservationJson(observation_json[i]) giving observations[i], except that the
+  // fields model::ObservationFields::kSummary leaves out may be missing from observations[i]: the
+  // store takes those from the text. The texts stay valid until `done` of the Write runs. A store
+  // may keep a text as the observation's stored encoding instead of encoding the observation
+  // again; a store that changes an observation before storing it must not.
   std::vector<std::string_view> observation_json;
 };
 
@@ -440,6 +441,11 @@ double TraceOrderValue(int64_t key);
 // observation or score without id or trace_id, a fragment without id or event_id, no project).
 // Every backend's Write checks this before accepting a batch.
 absl::Status ValidateWriteBatch(const WriteBatch& batch);
+
+// Makes each of `batch`'s observations whole again from its text (WriteBatch::observation_json),
+// and drops the texts: for a store that encodes observations, not texts. InvalidArgument naming
+// the observation when a text does not parse.
+absl::Status ObservationsFromTexts(WriteBatch& batch);
 
 // InvalidArgument naming the problem unless `request` has a project and exactly one selector.
 // Every backend's Erase checks this first.

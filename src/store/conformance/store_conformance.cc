@@ -340,6 +340,35 @@ TEST_P(StoreConformanceTest, WriteWithTextsForSomeObservationsOnlyIsInvalidArgum
   EXPECT_FALSE(store_->GetTrace("p", "t").ok());  // nothing of it was written
 }
 
+TEST_P(StoreConformanceTest, TakesTheFreeFormFieldsFromTheTexts) {
+  Observation child = Span("trace-full", "child", "obs-full", 10, 20);
+  child.attributes = model::Json{{"k", "v"}};
+  child.events.push_back(model::Event{.name = "retry", .time_ns = child.start_time_ns, .attributes = {{"n", 1}}});
+  child.model_parameters = model::Json{{"temperature", 0.5}};
+  WriteBatch batch{.project = "p"};
+  std::vector<std::string> texts;
+  std::vector<Observation> whole;
+  for (const Observation& o : {FullObservation(), child}) {
+    std::string& text = texts.emplace_back();
+    model::AppendJson(o, &text);
+    absl::StatusOr<Observation> parsed = model::ParseObservationJson(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    whole.push_back(*parsed);
+    Observation& summary = batch.observations.emplace_back();
+    ASSERT_TRUE(model::ParseObservationJson(text, model::ObservationFields::kSummary, summary).ok());
+  }
+  batch.observation_json.assign(texts.begin(), texts.end());
+  ASSERT_TRUE(WriteAndWait(*store_, std::move(batch)).ok());
+  absl::StatusOr<TraceDetail> detail = store_->GetTrace("p", "trace-full");
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  ASSERT_EQ(detail->observations.size(), 2u);
+  std::map<std::string, Observation> by_id;
+  for (const Observation& o : detail->observations) by_id[o.id] = o;
+  EXPECT_TRUE(Same(by_id["obs-full"], whole[0]));
+  EXPECT_TRUE(Same(by_id["child"], whole[1]));
+  EXPECT_TRUE(Same(detail->trace, model::SummarizeTrace(whole)));
+}
+
 // A tree where spend sits on leaves and on an inner node, so arrival order could matter.
 std::vector<Observation> TreeTrace(const std::string& trace_id) {
   std::vector<Observation> tree = {Span(trace_id, "root", "", 0, 1000), Span(trace_id, "agent", "root", 10, 900),

@@ -613,6 +613,11 @@ void Writer::Write(WriteBatch batch, WriteCallback done) {
     Reject(std::move(done), std::move(valid));
     return;
   }
+  // This store encodes the observations, and the texts may have been decoded only in part.
+  if (absl::Status whole = ObservationsFromTexts(batch); !whole.ok()) {
+    Reject(std::move(done), std::move(whole));
+    return;
+  }
   const int64_t count =
       static_cast<int64_t>(batch.observations.size() + batch.fragments.size() + batch.scores.size());
   {
