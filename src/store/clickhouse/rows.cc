@@ -447,7 +447,7 @@ const std::string& SummaryInputColumns() {
   return *sql;
 }
 
-absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation& o, std::string_view payload,
+absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation&& o, std::string_view payload,
                                                       const SummaryColumn& summary_column) {
   // The columns as AppendObservationRow wrote them, selected as SummaryInputColumns selects them.
   const std::string_view payload_column = o.payload_expired ? std::string_view() : payload;
@@ -456,10 +456,10 @@ absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation& o, std
     return DecodeObservation(payload_column, payload_column.size(), trace_payload_column);
   }
   if (!summary_column.exact) return DecodeObservation(summary_column.text, payload_column.size(), trace_payload_column);
-  // Decoding the summary column would give SummaryOf(o): copied without the payload fields.
-  model::Observation summary;
-  WithoutDetail(o, [&](const model::Observation& summary_of) { summary = summary_of; });
-  return CompleteDecoded(std::move(summary), payload_column.size(), trace_payload_column);
+  // Decoding the summary column would give SummaryOf(o): `o` without its detail.
+  Detail detail;
+  SwapDetail(o, detail);
+  return CompleteDecoded(std::move(o), payload_column.size(), trace_payload_column);
 }
 
 model::Observation SummaryOf(model::Observation o) {

@@ -101,9 +101,9 @@ const std::string& SummaryInputColumns();
 // of the stored row. A root's payload column is decoded. Another's summary column is decoded
 // only when it does not hold its values exactly (invalid UTF-8, a NaN: rare); else it is
 // `observation` without its detail, as SummaryOf, which is what decoding the text gives (and
-// was a fifth of the writer's time). `observation` is as it was on return. Internal when a
-// column does not decode.
-absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation& observation, std::string_view payload,
+// was a fifth of the writer's time): moved, not copied, so `observation` is left valid but
+// unspecified. Internal when a column does not decode.
+absl::StatusOr<model::Observation> SummaryInputsOfRow(model::Observation&& observation, std::string_view payload,
                                                       const SummaryColumn& summary_column);
 
 // The SELECT list (for a query grouped by the observation key) of what DecodeObservation reads:

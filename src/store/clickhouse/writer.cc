@@ -270,7 +270,9 @@ absl::Status Writer::InsertObservations(const std::string& project, std::span<mo
   // A tenth more than the last insert's rows took, so a like shipment fits without growing.
   rows.Reserve(observations.size() * observation_row_bytes_ / 10 * 11);
   SummaryColumn summary;
-  std::vector<model::Observation>* trace_inputs = nullptr;  // of the trace of the previous observation
+  // The summary inputs of the previous observation's trace, and that trace's id (the map's key).
+  std::vector<model::Observation>* trace_inputs = nullptr;
+  const std::string* inputs_trace = nullptr;
   for (size_t i = 0; i < observations.size(); ++i) {
     model::Observation* o = observations[i];
     const std::string payload = i < texts.size() && !texts[i].empty()
@@ -278,16 +280,19 @@ absl::Status Writer::InsertObservations(const std::string& project, std::span<mo
                                     : sqlite::EncodePayload(*o, compress_min_bytes_);
     AppendObservationRow(rows, project, retention, version, *o, payload, inserted != nullptr ? &summary : nullptr);
     if (inserted != nullptr) {
-      TRACKLY_ASSIGN_OR_RETURN(model::Observation input, SummaryInputsOfRow(*o, payload, summary));
-      if (i == 0 || observations[i - 1]->trace_id != o->trace_id) {
-        trace_inputs = &inserted->summary_inputs[o->trace_id];
+      if (inputs_trace == nullptr || *inputs_trace != o->trace_id) {
+        auto [entry, added] = inserted->summary_inputs.try_emplace(o->trace_id);
+        inputs_trace = &entry->first;
+        trace_inputs = &entry->second;
         // Sized once for the run of the trace's observations (Apply sorts them by trace).
-        if (trace_inputs->empty()) {
+        if (added) {
           size_t run = 1;
           while (i + run < observations.size() && observations[i + run]->trace_id == o->trace_id) ++run;
           trace_inputs->reserve(run);
         }
       }
+      // The last use of `o`: its summary fields move into the input.
+      TRACKLY_ASSIGN_OR_RETURN(model::Observation input, SummaryInputsOfRow(std::move(*o), payload, summary));
       trace_inputs->push_back(std::move(input));
     }
     // Its row holds all of it now: a shipment of tens of megabytes is not kept twice until the

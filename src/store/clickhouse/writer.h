@@ -97,7 +97,8 @@ class Writer {
   // Inserts `observations` (unique per trace and id) with one version; fills `inserted` when not
   // null. `texts` is empty or has one entry per observation: a non-empty one is the observation's
   // JSON (WriteBatch::observation_json), kept as its payload instead of encoding it again. Frees
-  // the payload fields (input, output, metadata, ...) of each once its row is made.
+  // the payload fields (input, output, metadata, ...) of each once its row is made; with
+  // `inserted`, moves the rest into its summary inputs, leaving the observations unspecified.
   absl::Status InsertObservations(const std::string& project, std::span<model::Observation* const> observations,
                                   std::span<const std::string_view> texts = {}, Inserted* inserted = nullptr);
   // WriteSummaries, with `inserted` as SummaryInputsOf takes it.

@@ -156,9 +156,10 @@ TEST_F(WriterTest, SummaryInputsOfTheInsertedRowsAreWhatReadingThemBackReturns) 
     SummaryColumn summary;
     AppendObservationRow(rows, "p", RetentionClass{}, /*version=*/7, o, payload, &summary);
     if (!o.parent_id.empty()) ++(summary.exact ? exact_summaries : inexact_summaries);
-    absl::StatusOr<model::Observation> input = SummaryInputsOfRow(o, payload, summary);
+    const std::string trace_id = o.trace_id;
+    absl::StatusOr<model::Observation> input = SummaryInputsOfRow(std::move(o), payload, summary);
     ASSERT_TRUE(input.ok()) << input.status();
-    computed[o.trace_id].push_back(*std::move(input));
+    computed[trace_id].push_back(*std::move(input));
   }
   ASSERT_TRUE(db_->Insert(InsertObservationSql(), rows.data()).ok());
 
@@ -198,7 +199,6 @@ TEST(ObservationRowTest, WritingInPlaceGivesTheSameRowAndLeavesTheObservationAsI
     EXPECT_EQ(swapped.data(), copied.data());
     EXPECT_EQ(swapped_summary.text, copied_summary.text);
     EXPECT_EQ(swapped_summary.exact, copied_summary.exact);
-    ASSERT_TRUE(SummaryInputsOfRow(in_place, payload, swapped_summary).ok());
     std::string after;
     std::string before;
     model::AppendJson(in_place, &after);
