@@ -32,7 +32,7 @@ inline uint64_t FramedBytes(uint64_t payload_bytes) { return kRecordHeaderBytes 
 // Appends the frame of one record to `out`. `payload.size()` must be at most kMaxRecordBytes.
 void AppendFrame(std::string_view payload, int64_t append_time_ns, std::string& out);
 
-// A file read into memory.
+// A file's bytes in memory (mapped), released with the last copy of `data`.
 struct FileBytes {
   std::shared_ptr<const char[]> data;
   size_t size = 0;
