@@ -37,6 +37,13 @@ uint32_t RecordCrc(std::string_view header, std::string_view payload) {
   return Crc32(Crc32(0, header.substr(4)), payload);
 }
 
+// A file's bytes in memory, released with the last copy of `data`.
+struct FileBytes {
+  std::shared_ptr<const char[]> data;
+  size_t size = 0;
+  std::string_view view() const { return std::string_view(data.get(), size); }
+};
+
 // The file's bytes, mapped: a segment is tens of megabytes, and reading it into memory cost a
 // copy of each byte (and zeroed pages for the copy) that mapping the page cache does not. Only
 // files no one writes are read (sealed segments, and open ones before any append at recovery),

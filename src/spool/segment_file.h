@@ -32,16 +32,10 @@ inline uint64_t FramedBytes(uint64_t payload_bytes) { return kRecordHeaderBytes 
 // Appends the frame of one record to `out`. `payload.size()` must be at most kMaxRecordBytes.
 void AppendFrame(std::string_view payload, int64_t append_time_ns, std::string& out);
 
-// A file's bytes in memory (mapped), released with the last copy of `data`.
-struct FileBytes {
-  std::shared_ptr<const char[]> data;
-  size_t size = 0;
-  std::string_view view() const { return std::string_view(data.get(), size); }
-};
-
 // What a segment file holds, read from its start up to the first record that fails its check.
 struct SegmentScan {
-  // Filled only when asked for: the file's bytes, and the payloads in append order (views into `bytes`).
+  // Filled only when asked for: the file's bytes (mapped, released with the last copy), and the
+  // payloads in append order (views into `bytes`).
   std::shared_ptr<const char[]> bytes;
   std::vector<std::string_view> payloads;
   uint64_t record_count = 0;
