@@ -48,7 +48,7 @@ struct FileBytes {
 // copy of each byte (and zeroed pages for the copy) that mapping the page cache does not. Only
 // files no one writes are read (sealed segments, and open ones before any append at recovery),
 // so the mapping does not change under its reader; an unlinked file stays mapped until released.
-absl::StatusOr<FileBytes> ReadWholeFile(const std::string& path) {
+absl::StatusOr<FileBytes> MapWholeFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("cannot open spool segment", path);
   struct stat st {};
@@ -84,7 +84,7 @@ void AppendFrame(std::string_view payload, int64_t append_time_ns, std::string& 
 }
 
 absl::StatusOr<SegmentScan> ScanSegmentFile(const std::string& path, bool keep_payloads) {
-  absl::StatusOr<FileBytes> contents = ReadWholeFile(path);
+  absl::StatusOr<FileBytes> contents = MapWholeFile(path);
   if (!contents.ok()) return contents.status();
   const std::string_view file = contents->view();
   SegmentScan scan;
