@@ -1,4 +1,5 @@
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/clickhouse_catalog.h"
 
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ using clickhouse::TestServer;
 using clickhouse::TestServerEnvironment;
 using conformance::Backend;
 using conformance::BackendName;
+using conformance::CatalogConformanceTest;
 using conformance::StoreConformanceTest;
 using conformance::StoreLimits;
 
@@ -89,16 +91,20 @@ Backend ClickHouseBackend() {
         if (!store.ok()) return store.status();
         return std::unique_ptr<Store>(*std::move(store));
       },
-      // The node keeps its catalog in SQLite; CatalogConformanceTest is not instantiated here.
-      .open_catalog = [](const std::string&) -> absl::StatusOr<std::unique_ptr<Catalog>> {
-        return absl::UnimplementedError("the ClickHouse backend has no catalog");
+      .open_catalog = [](const std::string& location) -> absl::StatusOr<std::unique_ptr<Catalog>> {
+        absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
+        if (!server.ok()) return server.status();
+        absl::StatusOr<std::unique_ptr<ClickHouseCatalog>> catalog = ClickHouseCatalog::Open(
+            ClickHouseCatalogOptions{.server = (*server)->client_options(), .database = DatabaseOf(**server, location)});
+        if (!catalog.ok()) return catalog.status();
+        return std::unique_ptr<Catalog>(*std::move(catalog));
       },
       .skip_reason = SkipReason(),
   };
 }
 
 INSTANTIATE_TEST_SUITE_P(ClickHouse, StoreConformanceTest, ::testing::Values(ClickHouseBackend()), BackendName);
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CatalogConformanceTest);
+INSTANTIATE_TEST_SUITE_P(ClickHouse, CatalogConformanceTest, ::testing::Values(ClickHouseBackend()), BackendName);
 
 // Not thread-safe (a gtest fixture): the running test server and a fresh database name.
 class ClickHouseStoreTest : public ::testing::Test {

@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <functional>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
@@ -12,6 +11,7 @@
 #include "model/json.h"
 #include "normalize/redaction/rules.h"
 #include "store/alert_rules.h"
+#include "store/catalog_checks.h"
 #include "store/list_paging.h"
 #include "store/model_prices.h"
 #include "store/retention.h"
@@ -25,8 +25,6 @@ using sqlite::Connection;
 using sqlite::Statement;
 
 constexpr int kCatalogSchemaVersion = 10;
-constexpr size_t kMaxProjectNameLength = 64;
-constexpr size_t kMaxUserNameLength = 128;
 
 // catalog.db layout. Keys reference their project by name (names are immutable).
 constexpr char kCatalogSchema[] = R"sql(
@@ -206,24 +204,6 @@ CREATE TABLE IF NOT EXISTS sampling_counts(
 
 constexpr char kKeyColumns[] = "id, project, scopes, secret_hash, created_ns, revoked_ns, name";
 
-absl::Status CheckProjectName(std::string_view name) {
-  bool ok = !name.empty() && name.size() <= kMaxProjectNameLength && absl::ascii_isalnum(name[0]);
-  for (char c : name) ok = ok && (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.');
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("project name \"", Sv(name), "\": use 1..", kMaxProjectNameLength,
-                   " letters, digits, '-', '_' or '.', starting with a letter or digit"));
-}
-
-absl::Status CheckUserName(std::string_view name) {
-  bool ok = !name.empty() && name.size() <= kMaxUserNameLength && absl::ascii_isalnum(name[0]);
-  for (char c : name) ok = ok && (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '@');
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("user name \"", Sv(name), "\": use 1..", kMaxUserNameLength,
-                   " letters, digits, '-', '_', '.' or '@', starting with a letter or digit"));
-}
-
 ApiKeyRecord ReadKey(const Statement& row) {
   return ApiKeyRecord{.id = std::string(row.Text(0)),
                       .project = std::string(row.Text(1)),
@@ -256,7 +236,7 @@ absl::StatusOr<bool> ProjectExists(Connection& db, std::string_view name) {
 template <typename Record>
 absl::StatusOr<Record> GetRulesDocument(Connection& db, std::string_view table, std::string_view project) {
   TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  if (!exists) return ProjectNotFound(project);
   Record record{.project = std::string(project)};
   TRACKLY_ASSIGN_OR_RETURN(
       Statement stmt, db.Prepare(absl::StrCat("SELECT rules_json, updated_ns FROM ", Sv(table), " WHERE project = ?1")));
@@ -289,7 +269,7 @@ absl::StatusOr<std::vector<Record>> ListRulesDocuments(Connection& db, std::stri
 absl::Status ReplaceRulesDocument(Connection& db, std::string_view table, std::string_view project,
                                   std::string_view rules_json, bool empty, int64_t now_ns) {
   TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  if (!exists) return ProjectNotFound(project);
   TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare(absl::StrCat("DELETE FROM ", Sv(table), " WHERE project = ?1")));
   del.BindText(1, project);
   TRACKLY_RETURN_IF_ERROR(del.Run());
@@ -307,7 +287,7 @@ absl::Status CheckUserExists(Connection& db, std::string_view name) {
   TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT 1 FROM users WHERE name = ?1"));
   stmt.BindText(1, name);
   TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return absl::NotFoundError(absl::StrCat("user \"", Sv(name), "\" not found"));
+  if (!found) return UserNotFound(name);
   return absl::OkStatus();
 }
 
@@ -331,18 +311,6 @@ absl::Status UpsertMembership(Connection& db, const Membership& membership) {
   insert.BindInt(4, membership.raw_io ? 1 : 0);
   insert.BindInt(5, membership.created_ns);
   return insert.Run();
-}
-
-absl::Status CheckAuditEvent(const AuditEvent& event) {
-  if (event.time_ns <= 0) return absl::InvalidArgumentError("audit event time_ns: must be > 0");
-  if (event.actor.empty()) return absl::InvalidArgumentError("audit event actor: required");
-  if (event.action.empty()) return absl::InvalidArgumentError("audit event action: required");
-  model::Json details = model::Json::parse(event.details_json, nullptr, /*allow_exceptions=*/false);
-  if (details.is_discarded() || !details.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("audit event details_json: must be a JSON object, got \"", event.details_json, "\""));
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<RetentionRecord>> ReadRetention(Connection& db, std::string_view project) {
@@ -465,7 +433,7 @@ absl::Status SqliteCatalog::InsertKey(const ApiKeyRecord& key) {
   Connection& db = *db_;
   return InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(bool project_exists, ProjectExists(db, key.project));
-    if (!project_exists) return absl::NotFoundError(absl::StrCat("project \"", key.project, "\" not found"));
+    if (!project_exists) return ProjectNotFound(key.project);
     {
       TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT 1 FROM api_keys WHERE id = ?1"));
       stmt.BindText(1, key.id);
@@ -558,7 +526,7 @@ absl::StatusOr<ModelPriceRecord> SqliteCatalog::PutModelPrice(std::string_view p
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    if (!exists) return ProjectNotFound(project);
     // Checked inside the write transaction with the project's other prices as they are now, so
     // two concurrent puts cannot each pass and together overlap.
     std::vector<cost::PriceEntry> entries;
@@ -676,7 +644,7 @@ absl::StatusOr<ProcessRulesRecord> SqliteCatalog::PutProcessRules(std::string_vi
 absl::StatusOr<SamplingPolicyRecord> SqliteCatalog::GetSamplingPolicy(std::string_view project) {
   absl::MutexLock lock(&mu_);
   TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
-  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  if (!exists) return ProjectNotFound(project);
   SamplingPolicyRecord record{.project = std::string(project)};
   TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
                            db_->Prepare("SELECT policy_json, updated_ns FROM sampling_policies WHERE project = ?1"));
@@ -713,7 +681,7 @@ absl::StatusOr<SamplingPolicyRecord> SqliteCatalog::PutSamplingPolicy(std::strin
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    if (!exists) return ProjectNotFound(project);
     TRACKLY_ASSIGN_OR_RETURN(Statement upsert,
                              db.Prepare("INSERT INTO sampling_policies(project, policy_json, updated_ns) "
                                         "VALUES(?1, ?2, ?3) ON CONFLICT(project) DO UPDATE SET "
@@ -727,35 +695,26 @@ absl::StatusOr<SamplingPolicyRecord> SqliteCatalog::PutSamplingPolicy(std::strin
 }
 
 absl::Status SqliteCatalog::AddSamplingCounts(std::string_view project, int64_t day, const SamplingTally& tally) {
-  if (tally.kept < 0 || tally.dropped < 0) return absl::InvalidArgumentError("sampling counts: must not be negative");
-  for (const auto& [reason, traces] : tally.kept_by_reason) {
-    if (traces < 0) return absl::InvalidArgumentError("sampling counts: must not be negative");
-  }
-  if (tally.kept == 0 && tally.dropped == 0) return absl::OkStatus();
-  // The kept traces without a reason of their own (a caller that only counts) go under "".
-  int64_t unexplained = tally.kept;
-  for (const auto& [reason, traces] : tally.kept_by_reason) unexplained -= traces;
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<SamplingCountRow> rows, SamplingCountRowsOf(tally));
+  if (rows.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   return InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    if (!exists) return ProjectNotFound(project);
     TRACKLY_ASSIGN_OR_RETURN(Statement upsert,
                              db.Prepare("INSERT INTO sampling_counts(project, day, kept, reason, traces) "
                                         "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(project, day, kept, reason) "
                                         "DO UPDATE SET traces = traces + excluded.traces"));
-    auto add = [&](bool kept, std::string_view reason, int64_t traces) -> absl::Status {
-      if (traces == 0) return absl::OkStatus();
+    for (const SamplingCountRow& row : rows) {
       upsert.BindText(1, project);
       upsert.BindInt(2, day);
-      upsert.BindInt(3, kept ? 1 : 0);
-      upsert.BindText(4, reason);
-      upsert.BindInt(5, traces);
-      return upsert.Run();
-    };
-    for (const auto& [reason, traces] : tally.kept_by_reason) TRACKLY_RETURN_IF_ERROR(add(true, reason, traces));
-    if (unexplained > 0) TRACKLY_RETURN_IF_ERROR(add(true, "", unexplained));
-    return add(false, "", tally.dropped);
+      upsert.BindInt(3, row.kept ? 1 : 0);
+      upsert.BindText(4, row.reason);
+      upsert.BindInt(5, row.traces);
+      TRACKLY_RETURN_IF_ERROR(upsert.Run());
+    }
+    return absl::OkStatus();
   });
 }
 
@@ -763,7 +722,7 @@ absl::StatusOr<std::vector<SamplingDayCounts>> SqliteCatalog::ListSamplingCounts
                                                                                  int64_t from_day, int64_t to_day) {
   absl::MutexLock lock(&mu_);
   TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
-  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  if (!exists) return ProjectNotFound(project);
   TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
                            db_->Prepare("SELECT day, kept, reason, traces FROM sampling_counts WHERE project = ?1 "
                                         "AND day >= ?2 AND day <= ?3 ORDER BY day"));
@@ -774,15 +733,9 @@ absl::StatusOr<std::vector<SamplingDayCounts>> SqliteCatalog::ListSamplingCounts
   while (true) {
     TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    if (days.empty() || days.back().day != stmt.Int(0)) days.push_back(SamplingDayCounts{.day = stmt.Int(0)});
-    SamplingTally& tally = days.back().tally;
-    const int64_t traces = stmt.Int(3);
-    if (stmt.Int(1) == 0) {
-      tally.dropped += traces;
-      continue;
-    }
-    tally.kept += traces;
-    if (!stmt.Text(2).empty()) tally.kept_by_reason[std::string(stmt.Text(2))] += traces;
+    AddSamplingCountRow(
+        stmt.Int(0), SamplingCountRow{.kept = stmt.Int(1) != 0, .reason = std::string(stmt.Text(2)), .traces = stmt.Int(3)},
+        days);
   }
   return days;
 }
@@ -828,14 +781,13 @@ absl::StatusOr<AlertRulesRecord> SqliteCatalog::PutAlertRules(std::string_view p
 }
 
 absl::StatusOr<int64_t> SqliteCatalog::AppendAlertEvent(const AlertEvent& event) {
-  if (event.alert.empty()) return absl::InvalidArgumentError("alert event alert: required");
-  if (event.time_ns <= 0) return absl::InvalidArgumentError("alert event time_ns: must be > 0");
+  TRACKLY_RETURN_IF_ERROR(CheckAlertEvent(event));
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   int64_t id = 0;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, event.project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", event.project, "\" not found"));
+    if (!exists) return ProjectNotFound(event.project);
     TRACKLY_ASSIGN_OR_RETURN(
         Statement insert,
         db.Prepare("INSERT INTO alert_events(project, alert, time_ns, state, value, threshold, rule_fingerprint, "
@@ -924,7 +876,7 @@ absl::StatusOr<std::vector<AlertEvent>> SqliteCatalog::ListAlertEvents(const Ale
 absl::StatusOr<std::optional<RetentionRecord>> SqliteCatalog::GetRetention(std::string_view project) {
   absl::MutexLock lock(&mu_);
   TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(*db_, project));
-  if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+  if (!exists) return ProjectNotFound(project);
   return ReadRetention(*db_, project);
 }
 
@@ -949,7 +901,7 @@ absl::StatusOr<RetentionRecord> SqliteCatalog::PutRetention(const RetentionRecor
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, record.project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", record.project, "\" not found"));
+    if (!exists) return ProjectNotFound(record.project);
     TRACKLY_ASSIGN_OR_RETURN(
         Statement insert,
         db.Prepare("INSERT OR REPLACE INTO retention(project, payload_days, summary_days) VALUES(?1, ?2, ?3)"));
@@ -967,7 +919,7 @@ absl::StatusOr<std::optional<RetentionRecord>> SqliteCatalog::RemoveRetention(st
   std::optional<RetentionRecord> removed;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_ASSIGN_OR_RETURN(bool exists, ProjectExists(db, project));
-    if (!exists) return absl::NotFoundError(absl::StrCat("project \"", Sv(project), "\" not found"));
+    if (!exists) return ProjectNotFound(project);
     // Read in the same transaction, so what is returned is what this call removed.
     TRACKLY_ASSIGN_OR_RETURN(removed, ReadRetention(db, project));
     TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM retention WHERE project = ?1"));
@@ -987,7 +939,7 @@ absl::Status SqliteCatalog::InsertUiCredential(const UiCredential& credential, i
   return InWriteTransaction(db, [&]() -> absl::Status {
     if (!credential.project.empty()) {
       TRACKLY_ASSIGN_OR_RETURN(bool project_exists, ProjectExists(db, credential.project));
-      if (!project_exists) return absl::NotFoundError(absl::StrCat("project \"", credential.project, "\" not found"));
+      if (!project_exists) return ProjectNotFound(credential.project);
     }
     if (!credential.user.empty()) TRACKLY_RETURN_IF_ERROR(CheckUserExists(db, credential.user));
     {
@@ -1069,7 +1021,7 @@ absl::StatusOr<UserRecord> SqliteCatalog::GetUser(std::string_view name) {
                            db_->Prepare("SELECT name, password_hash, created_ns FROM users WHERE name = ?1"));
   stmt.BindText(1, name);
   TRACKLY_ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return absl::NotFoundError(absl::StrCat("user \"", Sv(name), "\" not found"));
+  if (!found) return UserNotFound(name);
   return UserRecord{.name = std::string(stmt.Text(0)),
                     .password_hash = std::string(stmt.Text(1)),
                     .created_ns = stmt.Int(2)};
@@ -1143,7 +1095,7 @@ absl::Status SqliteCatalog::PutMembership(const Membership& membership) {
   return InWriteTransaction(db, [&]() -> absl::Status {
     TRACKLY_RETURN_IF_ERROR(CheckUserExists(db, membership.user));
     TRACKLY_ASSIGN_OR_RETURN(bool project_exists, ProjectExists(db, membership.project));
-    if (!project_exists) return absl::NotFoundError(absl::StrCat("project \"", membership.project, "\" not found"));
+    if (!project_exists) return ProjectNotFound(membership.project);
     return UpsertMembership(db, membership);
   });
 }
