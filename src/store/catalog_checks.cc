@@ -1,9 +1,15 @@
 #include "store/catalog_checks.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "analysis/process_rules.h"
+#include "analysis/sampling.h"
 #include "base/status.h"
 #include "model/json.h"
+#include "normalize/redaction/rules.h"
+#include "store/alert_rules.h"
+#include "store/list_paging.h"
 
 namespace trackly::store {
 namespace {
@@ -12,6 +18,26 @@ constexpr size_t kMaxProjectNameLength = 64;
 constexpr size_t kMaxUserNameLength = 128;
 
 }  // namespace
+
+absl::StatusOr<NormalizedRules> NormalizedRedactionRules(std::string_view text) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<normalize::RedactionRule> rules, normalize::ParseRedactionRulesText(text));
+  return NormalizedRules{.rules_json = model::DumpJson(normalize::RedactionRulesToJson(rules)), .empty = rules.empty()};
+}
+
+absl::StatusOr<NormalizedRules> NormalizedProcessRules(std::string_view text) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<analysis::ProcessRule> rules, analysis::ParseProcessRulesText(text));
+  return NormalizedRules{.rules_json = model::DumpJson(analysis::ProcessRulesToJson(rules)), .empty = rules.empty()};
+}
+
+absl::StatusOr<NormalizedRules> NormalizedAlertRules(std::string_view text) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<AlertRule> rules, ParseAlertRulesText(text));
+  return NormalizedRules{.rules_json = model::DumpJson(AlertRulesToJson(rules)), .empty = rules.empty()};
+}
+
+absl::StatusOr<std::string> NormalizedSamplingPolicy(std::string_view text) {
+  TRACKLY_ASSIGN_OR_RETURN(analysis::SamplingPolicy policy, analysis::ParseSamplingPolicyText(text));
+  return model::DumpJson(analysis::SamplingPolicyToJson(policy));
+}
 
 absl::Status CheckProjectName(std::string_view name) {
   bool ok = !name.empty() && name.size() <= kMaxProjectNameLength && absl::ascii_isalnum(name[0]);
@@ -54,6 +80,17 @@ absl::Status CheckAuditEvent(const AuditEvent& event) {
 absl::Status CheckAlertEvent(const AlertEvent& event) {
   if (event.alert.empty()) return absl::InvalidArgumentError("alert event alert: required");
   if (event.time_ns <= 0) return absl::InvalidArgumentError("alert event time_ns: must be > 0");
+  return absl::OkStatus();
+}
+
+std::string AuditCursorAfter(const AuditEvent& last) { return EncodeCursor(last.time_ns, absl::StrCat(last.id)); }
+
+absl::Status DecodeAuditCursor(std::string_view cursor, int64_t* time_ns, int64_t* id) {
+  std::string after_id;
+  TRACKLY_RETURN_IF_ERROR(DecodeCursor(cursor, time_ns, &after_id));
+  if (!absl::SimpleAtoi(after_id, id)) {
+    return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
+  }
   return absl::OkStatus();
 }
 

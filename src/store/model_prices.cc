@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "model/json.h"
 
 namespace trackly::store {
 
@@ -35,6 +36,27 @@ absl::StatusOr<cost::PriceEntry> ParseRecord(const ModelPriceRecord& record) {
 }
 
 }  // namespace
+
+absl::StatusOr<ModelPriceRecord> NormalizedModelPrice(std::string_view project, std::string_view entry_json,
+                                                      int64_t now_ns) {
+  TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, ParseModelPrice(entry_json));
+  return ModelPriceRecord{.id = entry.id,
+                          .project = std::string(project),
+                          .entry_json = model::DumpJson(cost::ToJson(entry)),
+                          .created_ns = now_ns};
+}
+
+absl::Status CheckPriceAmong(const ModelPriceRecord& record, const std::vector<ModelPriceRecord>& stored) {
+  std::vector<cost::PriceEntry> entries;
+  for (const ModelPriceRecord& other : stored) {
+    if (other.id == record.id) continue;
+    TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, ParseRecord(other));
+    entries.push_back(std::move(entry));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, ParseRecord(record));
+  entries.push_back(std::move(entry));
+  return CheckProjectPrices(std::move(entries));
+}
 
 absl::StatusOr<std::vector<cost::PriceEntry>> LoadProjectPrices(Catalog& catalog, std::string_view project) {
   TRACKLY_ASSIGN_OR_RETURN(std::vector<ModelPriceRecord> records, catalog.ListModelPrices(project));

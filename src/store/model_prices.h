@@ -3,6 +3,7 @@
 // with these, and the server and the CLI build their price catalogs with them.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,16 @@ absl::StatusOr<cost::PriceEntry> ParseModelPrice(std::string_view entry_json);
 // OK when `entries` can be one project's prices: InvalidArgument naming the field for an invalid
 // pattern or two prices of one model whose validity overlaps.
 absl::Status CheckProjectPrices(std::vector<cost::PriceEntry> entries);
+
+// The record a put of `entry_json` into `project` stores: the entry checked by ParseModelPrice and
+// in normal form (cost::ToJson), so it reads back equal.
+absl::StatusOr<ModelPriceRecord> NormalizedModelPrice(std::string_view project, std::string_view entry_json,
+                                                      int64_t now_ns);
+
+// OK when `record` can join `stored`, the project's prices as stored now (the one with its id is
+// the one it replaces, so it does not count): InvalidArgument as CheckProjectPrices; DataLoss when
+// a stored price does not parse.
+absl::Status CheckPriceAmong(const ModelPriceRecord& record, const std::vector<ModelPriceRecord>& stored);
 
 // The prices of `project` stored in `catalog`, parsed.
 absl::StatusOr<std::vector<cost::PriceEntry>> LoadProjectPrices(Catalog& catalog, std::string_view project);

@@ -7,14 +7,9 @@
 #include <utility>
 
 #include "absl/random/random.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "analysis/process_rules.h"
-#include "analysis/sampling.h"
 #include "base/status.h"
-#include "normalize/redaction/rules.h"
-#include "store/alert_rules.h"
 #include "store/catalog_checks.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/sql.h"
@@ -324,28 +319,13 @@ absl::StatusOr<std::vector<ModelPriceRecord>> ClickHouseCatalog::ListModelPrices
 
 absl::StatusOr<ModelPriceRecord> ClickHouseCatalog::PutModelPrice(std::string_view project,
                                                                   std::string_view entry_json, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, ParseModelPrice(entry_json));
-  ModelPriceRecord record{.id = entry.id,
-                          .project = std::string(project),
-                          .entry_json = model::DumpJson(cost::ToJson(entry)),
-                          .created_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(ModelPriceRecord record, NormalizedModelPrice(project, entry_json, now_ns));
   absl::MutexLock lock(&write_mu_);
   TRACKLY_RETURN_IF_ERROR(CheckProject(project));
-  // Checked with the project's other prices as this catalog last wrote or read them, under
-  // write_mu_, so two puts through it cannot each pass and together overlap.
+  // Checked with the project's other prices as stored now, under write_mu_, so two puts through
+  // this catalog cannot each pass and together overlap.
   TRACKLY_ASSIGN_OR_RETURN(std::vector<ModelPriceRecord> stored, ListModelPrices(project));
-  std::vector<cost::PriceEntry> entries;
-  for (const ModelPriceRecord& other : stored) {
-    if (other.id == record.id) continue;
-    absl::StatusOr<cost::PriceEntry> parsed = ParseModelPrice(other.entry_json);
-    if (!parsed.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("stored price ", other.id, " does not parse: ", parsed.status().message()));
-    }
-    entries.push_back(*std::move(parsed));
-  }
-  entries.push_back(entry);
-  TRACKLY_RETURN_IF_ERROR(CheckProjectPrices(std::move(entries)));
+  TRACKLY_RETURN_IF_ERROR(CheckPriceAmong(record, stored));
   TRACKLY_RETURN_IF_ERROR(Write({Change{kPrice, PriceKey(project, record.id),
                                         Json{{"project", record.project},
                                              {"id", record.id},
@@ -366,23 +346,28 @@ absl::StatusOr<int64_t> ClickHouseCatalog::ModelPricesVersion() { return KindVer
 
 // --- Rules documents ---
 
-absl::StatusOr<std::optional<ClickHouseCatalog::RulesDocument>> ClickHouseCatalog::ReadRules(
-    std::string_view kind, std::string_view project) {
+template <typename Record>
+absl::StatusOr<Record> ClickHouseCatalog::ReadRules(std::string_view kind, std::string_view project) {
   TRACKLY_RETURN_IF_ERROR(CheckProject(project));
   TRACKLY_ASSIGN_OR_RETURN(std::optional<Document> found, FindDocument(kind, project));
-  if (!found) return std::optional<RulesDocument>();
-  return RulesDocument{.rules_json = Text(found->body, "rules_json"), .updated_ns = Int(found->body, "updated_ns")};
+  Record record{.project = std::string(project)};
+  if (found) {
+    record.rules_json = Text(found->body, "rules_json");
+    record.updated_ns = Int(found->body, "updated_ns");
+  }
+  return record;
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, ClickHouseCatalog::RulesDocument>>> ClickHouseCatalog::ListRules(
-    std::string_view kind) {
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ClickHouseCatalog::ListRules(std::string_view kind) {
   TRACKLY_ASSIGN_OR_RETURN(std::vector<Document> documents, LiveDocuments(kind));
-  std::vector<std::pair<std::string, RulesDocument>> rules;
+  std::vector<Record> records;
   for (const Document& document : documents) {
-    rules.emplace_back(document.key, RulesDocument{.rules_json = Text(document.body, "rules_json"),
-                                                   .updated_ns = Int(document.body, "updated_ns")});
+    records.push_back(Record{.project = document.key,
+                             .rules_json = Text(document.body, "rules_json"),
+                             .updated_ns = Int(document.body, "updated_ns")});
   }
-  return rules;
+  return records;
 }
 
 absl::Status ClickHouseCatalog::ReplaceRules(std::string_view kind, std::string_view project,
@@ -395,66 +380,38 @@ absl::Status ClickHouseCatalog::ReplaceRules(std::string_view kind, std::string_
 }
 
 absl::StatusOr<RedactionRulesRecord> ClickHouseCatalog::GetRedactionRules(std::string_view project) {
-  TRACKLY_ASSIGN_OR_RETURN(std::optional<RulesDocument> rules, ReadRules(kRedactionRules, project));
-  RedactionRulesRecord record{.project = std::string(project)};
-  if (rules) {
-    record.rules_json = rules->rules_json;
-    record.updated_ns = rules->updated_ns;
-  }
-  return record;
+  return ReadRules<RedactionRulesRecord>(kRedactionRules, project);
 }
 
 absl::StatusOr<std::vector<RedactionRulesRecord>> ClickHouseCatalog::ListRedactionRules() {
-  TRACKLY_ASSIGN_OR_RETURN(auto rules, ListRules(kRedactionRules));
-  std::vector<RedactionRulesRecord> records;
-  for (auto& [project, document] : rules) {
-    records.push_back(RedactionRulesRecord{
-        .project = project, .rules_json = std::move(document.rules_json), .updated_ns = document.updated_ns});
-  }
-  return records;
+  return ListRules<RedactionRulesRecord>(kRedactionRules);
 }
 
 absl::StatusOr<RedactionRulesRecord> ClickHouseCatalog::PutRedactionRules(std::string_view project,
                                                                           std::string_view rules_json, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<normalize::RedactionRule> rules, normalize::ParseRedactionRulesText(rules_json));
-  RedactionRulesRecord record{.project = std::string(project),
-                              .rules_json = model::DumpJson(normalize::RedactionRulesToJson(rules)),
-                              .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(NormalizedRules rules, NormalizedRedactionRules(rules_json));
+  RedactionRulesRecord record{.project = std::string(project), .rules_json = rules.rules_json, .updated_ns = now_ns};
   absl::MutexLock lock(&write_mu_);
-  TRACKLY_RETURN_IF_ERROR(ReplaceRules(kRedactionRules, project, record.rules_json, rules.empty(), now_ns));
+  TRACKLY_RETURN_IF_ERROR(ReplaceRules(kRedactionRules, project, record.rules_json, rules.empty, now_ns));
   return record;
 }
 
 absl::StatusOr<int64_t> ClickHouseCatalog::RedactionRulesVersion() { return KindVersion(kRedactionRules); }
 
 absl::StatusOr<ProcessRulesRecord> ClickHouseCatalog::GetProcessRules(std::string_view project) {
-  TRACKLY_ASSIGN_OR_RETURN(std::optional<RulesDocument> rules, ReadRules(kProcessRules, project));
-  ProcessRulesRecord record{.project = std::string(project)};
-  if (rules) {
-    record.rules_json = rules->rules_json;
-    record.updated_ns = rules->updated_ns;
-  }
-  return record;
+  return ReadRules<ProcessRulesRecord>(kProcessRules, project);
 }
 
 absl::StatusOr<std::vector<ProcessRulesRecord>> ClickHouseCatalog::ListProcessRules() {
-  TRACKLY_ASSIGN_OR_RETURN(auto rules, ListRules(kProcessRules));
-  std::vector<ProcessRulesRecord> records;
-  for (auto& [project, document] : rules) {
-    records.push_back(ProcessRulesRecord{
-        .project = project, .rules_json = std::move(document.rules_json), .updated_ns = document.updated_ns});
-  }
-  return records;
+  return ListRules<ProcessRulesRecord>(kProcessRules);
 }
 
 absl::StatusOr<ProcessRulesRecord> ClickHouseCatalog::PutProcessRules(std::string_view project,
                                                                       std::string_view rules_json, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<analysis::ProcessRule> rules, analysis::ParseProcessRulesText(rules_json));
-  ProcessRulesRecord record{.project = std::string(project),
-                            .rules_json = model::DumpJson(analysis::ProcessRulesToJson(rules)),
-                            .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(NormalizedRules rules, NormalizedProcessRules(rules_json));
+  ProcessRulesRecord record{.project = std::string(project), .rules_json = rules.rules_json, .updated_ns = now_ns};
   absl::MutexLock lock(&write_mu_);
-  TRACKLY_RETURN_IF_ERROR(ReplaceRules(kProcessRules, project, record.rules_json, rules.empty(), now_ns));
+  TRACKLY_RETURN_IF_ERROR(ReplaceRules(kProcessRules, project, record.rules_json, rules.empty, now_ns));
   return record;
 }
 
@@ -485,10 +442,8 @@ absl::StatusOr<std::vector<SamplingPolicyRecord>> ClickHouseCatalog::ListSamplin
 absl::StatusOr<SamplingPolicyRecord> ClickHouseCatalog::PutSamplingPolicy(std::string_view project,
                                                                           std::string_view policy_json,
                                                                           int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(analysis::SamplingPolicy policy, analysis::ParseSamplingPolicyText(policy_json));
-  SamplingPolicyRecord record{.project = std::string(project),
-                              .policy_json = model::DumpJson(analysis::SamplingPolicyToJson(policy)),
-                              .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(std::string normalized, NormalizedSamplingPolicy(policy_json));
+  SamplingPolicyRecord record{.project = std::string(project), .policy_json = std::move(normalized), .updated_ns = now_ns};
   absl::MutexLock lock(&write_mu_);
   TRACKLY_RETURN_IF_ERROR(CheckProject(project));
   TRACKLY_RETURN_IF_ERROR(ReadDocuments(kSamplingPolicy, project).status());
@@ -539,46 +494,33 @@ absl::StatusOr<std::vector<SamplingDayCounts>> ClickHouseCatalog::ListSamplingCo
 // --- Alerts ---
 
 absl::StatusOr<AlertRulesRecord> ClickHouseCatalog::GetAlertRules(std::string_view project) {
-  TRACKLY_ASSIGN_OR_RETURN(std::optional<RulesDocument> rules, ReadRules(kAlertRules, project));
-  AlertRulesRecord record{.project = std::string(project)};
-  if (rules) {
-    record.rules_json = rules->rules_json;
-    record.updated_ns = rules->updated_ns;
-  }
+  TRACKLY_ASSIGN_OR_RETURN(AlertRulesRecord record, ReadRules<AlertRulesRecord>(kAlertRules, project));
   TRACKLY_ASSIGN_OR_RETURN(std::optional<Document> secret, FindDocument(kWebhookSecret, project));
   if (secret) record.webhook_secret = Text(secret->body, "secret");
   return record;
 }
 
 absl::StatusOr<std::vector<AlertRulesRecord>> ClickHouseCatalog::ListAlertRules() {
-  TRACKLY_ASSIGN_OR_RETURN(auto rules, ListRules(kAlertRules));
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<AlertRulesRecord> records, ListRules<AlertRulesRecord>(kAlertRules));
   TRACKLY_ASSIGN_OR_RETURN(std::vector<Document> secrets, LiveDocuments(kWebhookSecret));
   std::map<std::string, std::string> secret_of;
   for (const Document& secret : secrets) secret_of[secret.key] = Text(secret.body, "secret");
-  std::vector<AlertRulesRecord> records;
-  for (auto& [project, document] : rules) {
-    records.push_back(AlertRulesRecord{.project = project,
-                                       .rules_json = std::move(document.rules_json),
-                                       .updated_ns = document.updated_ns,
-                                       .webhook_secret = secret_of[project]});
-  }
+  for (AlertRulesRecord& record : records) record.webhook_secret = secret_of[record.project];
   return records;
 }
 
 absl::StatusOr<AlertRulesRecord> ClickHouseCatalog::PutAlertRules(std::string_view project,
                                                                   std::string_view rules_json,
                                                                   std::string_view new_secret, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<AlertRule> rules, ParseAlertRulesText(rules_json));
-  AlertRulesRecord record{.project = std::string(project),
-                          .rules_json = model::DumpJson(AlertRulesToJson(rules)),
-                          .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(NormalizedRules rules, NormalizedAlertRules(rules_json));
+  AlertRulesRecord record{.project = std::string(project), .rules_json = rules.rules_json, .updated_ns = now_ns};
   absl::MutexLock lock(&write_mu_);
   TRACKLY_RETURN_IF_ERROR(CheckProject(project));
   TRACKLY_RETURN_IF_ERROR(ReadDocuments(kAlertRules, project).status());
   TRACKLY_ASSIGN_OR_RETURN(std::optional<Document> secret, FindDocument(kWebhookSecret, project));
   std::vector<Change> changes;
   changes.push_back(Change{kAlertRules, record.project,
-                           rules.empty() ? Json(nullptr)
+                           rules.empty ? Json(nullptr)
                                          : Json{{"rules_json", record.rules_json}, {"updated_ns", now_ns}}});
   if (secret) {
     record.webhook_secret = Text(secret->body, "secret");
@@ -906,12 +848,8 @@ absl::StatusOr<AuditPage> ClickHouseCatalog::ListAudit(const AuditQuery& query) 
   if (query.to_ns != 0) where.push_back(absl::StrCat("time_ns < ", query.to_ns));
   if (!query.cursor.empty()) {
     int64_t after_ns = 0;
-    std::string after_id;
     int64_t after_row = 0;
-    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
-    if (!absl::SimpleAtoi(after_id, &after_row)) {
-      return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
-    }
+    TRACKLY_RETURN_IF_ERROR(DecodeAuditCursor(query.cursor, &after_ns, &after_row));
     // 18.16 has no tuple comparison.
     where.push_back(absl::StrCat("(time_ns < ", after_ns, " OR (time_ns = ", after_ns, " AND id < ", after_row, "))"));
   }
@@ -933,8 +871,7 @@ absl::StatusOr<AuditPage> ClickHouseCatalog::ListAudit(const AuditQuery& query) 
                      .target = reader.String(),
                      .details_json = reader.String()};
     if (static_cast<int>(page.events.size()) == query.limit) {
-      const AuditEvent& last = page.events.back();
-      page.next_cursor = EncodeCursor(last.time_ns, absl::StrCat(last.id));
+      page.next_cursor = AuditCursorAfter(page.events.back());
       break;
     }
     page.events.push_back(std::move(event));

@@ -123,11 +123,6 @@ class ClickHouseCatalog final : public Catalog {
     std::string key;
     model::Json body;
   };
-  // One project's rules document (redaction, process or alert rules: rules_json, updated_ns).
-  struct RulesDocument {
-    std::string rules_json;
-    int64_t updated_ns = 0;
-  };
 
   ClickHouseCatalog(ClickHouseCatalogOptions options, std::unique_ptr<clickhouse::HttpClient> client);
 
@@ -144,10 +139,13 @@ class ClickHouseCatalog final : public Catalog {
   // ProjectNotFound unless `project` exists; the same for users.
   absl::Status CheckProject(std::string_view project);
   absl::Status CheckUser(std::string_view user);
-  // A project's rules document of `kind`, after CheckProject.
-  absl::StatusOr<std::optional<RulesDocument>> ReadRules(std::string_view kind, std::string_view project);
+  // A project's rules document of `kind` (redaction, process or alert rules) as a `Record` with
+  // project, rules_json and updated_ns (the Record's defaults when it has none), after CheckProject.
+  template <typename Record>
+  absl::StatusOr<Record> ReadRules(std::string_view kind, std::string_view project);
   // Every project's rules documents of `kind`, by project.
-  absl::StatusOr<std::vector<std::pair<std::string, RulesDocument>>> ListRules(std::string_view kind);
+  template <typename Record>
+  absl::StatusOr<std::vector<Record>> ListRules(std::string_view kind);
   // Replaces (`empty`: removes) a project's rules document of `kind`, after CheckProject; the
   // caller holds write_mu_.
   absl::Status ReplaceRules(std::string_view kind, std::string_view project, std::string_view rules_json, bool empty,

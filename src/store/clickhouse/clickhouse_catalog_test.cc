@@ -1,15 +1,19 @@
 // What ClickHouseCatalog promises beyond the catalog conformance suite (which clickhouse_store_test.cc
 // runs on it): changes made through nodes whose clocks disagree still apply in the order they were
-// made, and event ids stay exact in JSON. Against a real clickhouse-server (test_server.h),
+// made, and event ids stay exact in JSON. And CopyCatalog (store/catalog_copy.h) of a catalog.db
+// into it, as a deployment adopting the shared catalog does. Against a real clickhouse-server (test_server.h),
 // registered by clickhouse_store_test.cc in the same binary.
 #include "store/clickhouse/clickhouse_catalog.h"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "base/clock.h"
 #include "gtest/gtest.h"
+#include "store/catalog_copy.h"
 #include "store/clickhouse/database_test_base.h"
+#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::store::clickhouse {
 namespace {
@@ -95,6 +99,67 @@ TEST_F(ClickHouseCatalogTest, EventIdsIncreaseAndStayExactInJson) {
   absl::StatusOr<std::vector<AlertEvent>> events = ahead_node_->ListAlertEvents({.project = "alpha"});
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_EQ(events->size(), 6u);
+}
+
+TEST_F(ClickHouseCatalogTest, CopiesACatalogDbWithEverythingItHolds) {
+  const std::string dir = ::testing::TempDir() + "/catalog_copy_" + database_;
+  std::filesystem::create_directories(dir);
+  absl::StatusOr<std::unique_ptr<SqliteCatalog>> local = SqliteCatalog::Open(dir);
+  ASSERT_TRUE(local.ok()) << local.status();
+  SqliteCatalog& from = **local;
+  ASSERT_TRUE(from.CreateProject("alpha", kNow).ok());
+  ASSERT_TRUE(from.InsertKey(ApiKeyRecord{.id = "pk-1", .project = "alpha", .scopes = kScopeIngest,
+                                          .secret_hash = "hash", .created_ns = kNow, .revoked_ns = kNow + 5})
+                  .ok());
+  ASSERT_TRUE(from.CreateUser(UserRecord{.name = "ada", .password_hash = "argon", .created_ns = kNow}).ok());
+  ASSERT_TRUE(from.PutMembership(Membership{.user = "ada", .project = "alpha", .role = Role::kAdmin, .raw_io = false,
+                                            .created_ns = kNow})
+                  .ok());
+  ASSERT_TRUE(from.PutRedactionRules("alpha", R"({"rules":[{"name":"pw","kind":"key","value":"*password*"}]})", kNow)
+                  .ok());
+  ASSERT_TRUE(from.PutRetention(RetentionRecord{.project = "alpha", .payload_days = 7, .summary_days = 30}).ok());
+  ASSERT_TRUE(from.AddSamplingCounts("alpha", 20'000, SamplingTally{.kept = 3, .dropped = 4, .kept_by_reason = {{"error", 2}}})
+                  .ok());
+  for (const char* alert : {"first", "second"}) {
+    ASSERT_TRUE(from.AppendAlertEvent(AlertEvent{.project = "alpha", .alert = alert, .time_ns = kNow}).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(from.AppendAudit({AuditEvent{.time_ns = kNow + i, .project = "alpha", .actor = "cli:ops",
+                                             .action = "key.create", .target = absl::StrCat("pk-", i)}})
+                    .ok());
+  }
+
+  absl::StatusOr<CatalogCopyCounts> copied = CopyCatalog(from, *ahead_node_);
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  EXPECT_EQ(copied->projects, 1);
+  EXPECT_EQ(copied->keys, 1);
+  EXPECT_EQ(copied->users, 1);
+  EXPECT_EQ(copied->audit_events, 3);
+
+  // Read through the other node: all of it is shared.
+  Catalog& to = *behind_node_;
+  EXPECT_EQ(to.GetProject("alpha")->created_ns, kNow);
+  EXPECT_EQ(to.FindKey("pk-1")->revoked_ns, kNow + 5);
+  EXPECT_EQ(to.GetUser("ada")->password_hash, "argon");
+  ASSERT_EQ(to.ListMemberships("ada", "")->size(), 1u);
+  EXPECT_EQ(to.ListMemberships("ada", "")->front().role, Role::kAdmin);
+  EXPECT_FALSE(to.ListMemberships("ada", "")->front().raw_io);
+  EXPECT_EQ(to.GetRedactionRules("alpha")->rules_json, from.GetRedactionRules("alpha")->rules_json);
+  EXPECT_EQ(to.GetRetention("alpha")->value().summary_days, 30);
+  EXPECT_EQ(*to.ListSamplingCounts("alpha", 0, 30'000), *from.ListSamplingCounts("alpha", 0, 30'000));
+  absl::StatusOr<std::vector<AlertEvent>> events = to.ListAlertEvents({.project = "alpha"});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ(events->front().alert, "second");  // newest first, as they were
+  absl::StatusOr<AuditPage> audit = to.ListAudit({});
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_EQ(audit->events.size(), 3u);
+  EXPECT_EQ(audit->events.front().target, "pk-2");
+
+  // Copying again keeps what is there (the projects, keys and users are not taken twice).
+  EXPECT_TRUE(CopyCatalog(from, *ahead_node_).ok());
+  EXPECT_EQ(to.ListKeys("")->size(), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -3,14 +3,8 @@
 #include <filesystem>
 #include <functional>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
-#include "analysis/process_rules.h"
-#include "analysis/sampling.h"
-#include "model/json.h"
-#include "normalize/redaction/rules.h"
-#include "store/alert_rules.h"
 #include "store/catalog_checks.h"
 #include "store/list_paging.h"
 #include "store/model_prices.h"
@@ -517,11 +511,7 @@ absl::StatusOr<std::vector<ModelPriceRecord>> SqliteCatalog::ListModelPrices(std
 
 absl::StatusOr<ModelPriceRecord> SqliteCatalog::PutModelPrice(std::string_view project,
                                                               std::string_view entry_json, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(cost::PriceEntry entry, ParseModelPrice(entry_json));
-  ModelPriceRecord record{.id = entry.id,
-                          .project = std::string(project),
-                          .entry_json = model::DumpJson(cost::ToJson(entry)),
-                          .created_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(ModelPriceRecord record, NormalizedModelPrice(project, entry_json, now_ns));
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
@@ -529,25 +519,18 @@ absl::StatusOr<ModelPriceRecord> SqliteCatalog::PutModelPrice(std::string_view p
     if (!exists) return ProjectNotFound(project);
     // Checked inside the write transaction with the project's other prices as they are now, so
     // two concurrent puts cannot each pass and together overlap.
-    std::vector<cost::PriceEntry> entries;
+    std::vector<ModelPriceRecord> stored;
     {
-      TRACKLY_ASSIGN_OR_RETURN(Statement stmt,
-                               db.Prepare("SELECT id, entry_json FROM model_prices WHERE project = ?1 AND id != ?2"));
+      TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT id, entry_json FROM model_prices WHERE project = ?1"));
       stmt.BindText(1, project);
-      stmt.BindText(2, record.id);
       while (true) {
         TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (!row) break;
-        absl::StatusOr<cost::PriceEntry> other = ParseModelPrice(stmt.Text(1));
-        if (!other.ok()) {
-          return absl::DataLossError(absl::StrCat("stored price ", Sv(stmt.Text(0)), " does not parse: ",
-                                                  other.status().message()));
-        }
-        entries.push_back(*std::move(other));
+        stored.push_back(ModelPriceRecord{
+            .id = std::string(stmt.Text(0)), .project = record.project, .entry_json = std::string(stmt.Text(1))});
       }
     }
-    entries.push_back(entry);
-    TRACKLY_RETURN_IF_ERROR(CheckProjectPrices(std::move(entries)));
+    TRACKLY_RETURN_IF_ERROR(CheckPriceAmong(record, stored));
     TRACKLY_ASSIGN_OR_RETURN(Statement insert,
                              db.Prepare("INSERT OR REPLACE INTO model_prices(project, id, entry_json, created_ns) "
                                         "VALUES(?1, ?2, ?3, ?4)"));
@@ -599,14 +582,12 @@ absl::StatusOr<std::vector<RedactionRulesRecord>> SqliteCatalog::ListRedactionRu
 
 absl::StatusOr<RedactionRulesRecord> SqliteCatalog::PutRedactionRules(std::string_view project,
                                                                       std::string_view rules_json, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<normalize::RedactionRule> rules, normalize::ParseRedactionRulesText(rules_json));
-  RedactionRulesRecord record{.project = std::string(project),
-                              .rules_json = model::DumpJson(normalize::RedactionRulesToJson(rules)),
-                              .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(NormalizedRules rules, NormalizedRedactionRules(rules_json));
+  RedactionRulesRecord record{.project = std::string(project), .rules_json = rules.rules_json, .updated_ns = now_ns};
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
-    TRACKLY_RETURN_IF_ERROR(ReplaceRulesDocument(db, "redaction_rules", project, record.rules_json, rules.empty(), now_ns));
+    TRACKLY_RETURN_IF_ERROR(ReplaceRulesDocument(db, "redaction_rules", project, record.rules_json, rules.empty, now_ns));
     return db.Exec("UPDATE redaction_rules_version SET version = version + 1");
   }));
   return record;
@@ -629,14 +610,12 @@ absl::StatusOr<std::vector<ProcessRulesRecord>> SqliteCatalog::ListProcessRules(
 
 absl::StatusOr<ProcessRulesRecord> SqliteCatalog::PutProcessRules(std::string_view project,
                                                                   std::string_view rules_json, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<analysis::ProcessRule> rules, analysis::ParseProcessRulesText(rules_json));
-  ProcessRulesRecord record{.project = std::string(project),
-                            .rules_json = model::DumpJson(analysis::ProcessRulesToJson(rules)),
-                            .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(NormalizedRules rules, NormalizedProcessRules(rules_json));
+  ProcessRulesRecord record{.project = std::string(project), .rules_json = rules.rules_json, .updated_ns = now_ns};
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
-    return ReplaceRulesDocument(db, "process_rules", project, record.rules_json, rules.empty(), now_ns);
+    return ReplaceRulesDocument(db, "process_rules", project, record.rules_json, rules.empty, now_ns);
   }));
   return record;
 }
@@ -673,10 +652,8 @@ absl::StatusOr<std::vector<SamplingPolicyRecord>> SqliteCatalog::ListSamplingPol
 
 absl::StatusOr<SamplingPolicyRecord> SqliteCatalog::PutSamplingPolicy(std::string_view project,
                                                                       std::string_view policy_json, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(analysis::SamplingPolicy policy, analysis::ParseSamplingPolicyText(policy_json));
-  SamplingPolicyRecord record{.project = std::string(project),
-                              .policy_json = model::DumpJson(analysis::SamplingPolicyToJson(policy)),
-                              .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(std::string normalized, NormalizedSamplingPolicy(policy_json));
+  SamplingPolicyRecord record{.project = std::string(project), .policy_json = std::move(normalized), .updated_ns = now_ns};
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
@@ -758,14 +735,12 @@ absl::StatusOr<std::vector<AlertRulesRecord>> SqliteCatalog::ListAlertRules() {
 
 absl::StatusOr<AlertRulesRecord> SqliteCatalog::PutAlertRules(std::string_view project, std::string_view rules_json,
                                                               std::string_view new_secret, int64_t now_ns) {
-  TRACKLY_ASSIGN_OR_RETURN(std::vector<AlertRule> rules, ParseAlertRulesText(rules_json));
-  AlertRulesRecord record{.project = std::string(project),
-                          .rules_json = model::DumpJson(AlertRulesToJson(rules)),
-                          .updated_ns = now_ns};
+  TRACKLY_ASSIGN_OR_RETURN(NormalizedRules rules, NormalizedAlertRules(rules_json));
+  AlertRulesRecord record{.project = std::string(project), .rules_json = rules.rules_json, .updated_ns = now_ns};
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   TRACKLY_RETURN_IF_ERROR(InWriteTransaction(db, [&]() -> absl::Status {
-    TRACKLY_RETURN_IF_ERROR(ReplaceRulesDocument(db, "alert_rules", project, record.rules_json, rules.empty(), now_ns));
+    TRACKLY_RETURN_IF_ERROR(ReplaceRulesDocument(db, "alert_rules", project, record.rules_json, rules.empty, now_ns));
     TRACKLY_ASSIGN_OR_RETURN(record.webhook_secret, ReadWebhookSecret(db, project));
     if (!record.webhook_secret.empty() || new_secret.empty()) return absl::OkStatus();
     TRACKLY_ASSIGN_OR_RETURN(
@@ -1172,12 +1147,8 @@ absl::StatusOr<AuditPage> SqliteCatalog::ListAudit(const AuditQuery& query) {
   if (query.to_ns != 0) filter.Add("time_ns < ?", query.to_ns);
   if (!query.cursor.empty()) {
     int64_t after_ns = 0;
-    std::string after_id;
     int64_t after_row = 0;
-    TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
-    if (!absl::SimpleAtoi(after_id, &after_row)) {
-      return absl::InvalidArgumentError("cursor: malformed (pass next_cursor of a previous page unchanged)");
-    }
+    TRACKLY_RETURN_IF_ERROR(DecodeAuditCursor(query.cursor, &after_ns, &after_row));
     filter.Add("(time_ns, id) < (?, ?)", after_ns, after_row);
   }
   std::string sql = absl::StrCat(
@@ -1191,8 +1162,7 @@ absl::StatusOr<AuditPage> SqliteCatalog::ListAudit(const AuditQuery& query) {
     TRACKLY_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
     if (static_cast<int>(page.events.size()) == query.limit) {
-      const AuditEvent& last = page.events.back();
-      page.next_cursor = EncodeCursor(last.time_ns, absl::StrCat(last.id));
+      page.next_cursor = AuditCursorAfter(page.events.back());
       break;
     }
     page.events.push_back(AuditEvent{.id = stmt.Int(0),
