@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "base/status.h"
+#include "cli/store_access.h"
 #include "server/audit_log.h"
 
 namespace trackly::cli {
@@ -33,9 +34,10 @@ absl::Status CheckDataDir(const std::string& data_dir) {
                                           data_dir, "` or `trackly serve --data ", data_dir, "`)"));
 }
 
-absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> OpenCatalog(const std::string& data_dir) {
-  TRACKLY_RETURN_IF_ERROR(CheckDataDir(data_dir));
-  return store::SqliteCatalog::Open(data_dir);
+absl::StatusOr<std::unique_ptr<store::Catalog>> OpenCatalog(const std::string& data_dir) {
+  TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, CommandOptions(data_dir));
+  if (options.store != "clickhouse") TRACKLY_RETURN_IF_ERROR(CheckDataDir(data_dir));
+  return OpenCatalogOf(options);
 }
 
 absl::Status CheckProject(store::Catalog& catalog, const std::string& project) {

@@ -15,7 +15,7 @@
 
 #include "absl/status/status.h"
 #include "model/json.h"
-#include "store/sqlite/sqlite_catalog.h"
+#include "store/catalog.h"
 
 namespace trackly::cli {
 
@@ -48,8 +48,9 @@ void AddDataOption(CLI::App& command, std::string* data_dir);
 // NotFound naming the directory (and how to create one) when `data_dir` is not a directory.
 absl::Status CheckDataDir(const std::string& data_dir);
 
-// Opens the catalog of `data_dir`, after CheckDataDir.
-absl::StatusOr<std::unique_ptr<store::SqliteCatalog>> OpenCatalog(const std::string& data_dir);
+// Opens the catalog commands reach (cli/store_access.h OpenCatalogOf): catalog.db of `data_dir`
+// (after CheckDataDir), or with TRACKLY_STORE=clickhouse the one in ClickHouse.
+absl::StatusOr<std::unique_ptr<store::Catalog>> OpenCatalog(const std::string& data_dir);
 
 // NotFound with a hint on how to create it when `project` does not exist.
 absl::Status CheckProject(store::Catalog& catalog, const std::string& project);

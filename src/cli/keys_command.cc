@@ -12,7 +12,6 @@
 #include "model/time_format.h"
 #include "server/api_key.h"
 #include "server/audit_log.h"
-#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
 namespace {

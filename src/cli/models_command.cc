@@ -16,7 +16,6 @@
 #include "normalize/cost/price_catalog.h"
 #include "re2/re2.h"
 #include "store/model_prices.h"
-#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
 namespace {

@@ -11,7 +11,6 @@
 #include "cli/command.h"
 #include "model/time_format.h"
 #include "server/audit_log.h"
-#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
 namespace {
@@ -33,7 +32,7 @@ absl::Status CreateProject(const ProjectsArgs& args) {
     return absl::UnavailableError(
         absl::StrCat("cannot create data directory '", args.data_dir, "': ", error.message()));
   }
-  TRACKLY_ASSIGN_OR_RETURN(auto catalog, store::SqliteCatalog::Open(args.data_dir));
+  TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   absl::StatusOr<store::Project> project =
       catalog->CreateProject(args.name, SystemClock::Get().NowNanos());
   if (absl::IsAlreadyExists(project.status())) {
@@ -45,7 +44,7 @@ absl::Status CreateProject(const ProjectsArgs& args) {
   if (args.json) {
     PrintJson(ProjectJson(*project));
   } else {
-    std::cout << "Created project '" << project->name << "' in " << args.data_dir << "\n"
+    std::cout << "Created project '" << project->name << "'\n"
               << "Next: trackly keys create --project " << project->name << " --data "
               << args.data_dir << std::endl;
   }
@@ -53,8 +52,7 @@ absl::Status CreateProject(const ProjectsArgs& args) {
 }
 
 absl::Status ListProjects(const ProjectsArgs& args) {
-  TRACKLY_RETURN_IF_ERROR(CheckDataDir(args.data_dir));
-  TRACKLY_ASSIGN_OR_RETURN(auto catalog, store::SqliteCatalog::Open(args.data_dir));
+  TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_ASSIGN_OR_RETURN(std::vector<store::Project> projects, catalog->ListProjects());
   if (args.json) {
     model::Json data = model::Json::array();

@@ -12,7 +12,6 @@
 #include "cli/command.h"
 #include "normalize/redaction/rules.h"
 #include "server/audit_log.h"
-#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
 namespace {

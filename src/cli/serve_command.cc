@@ -25,7 +25,6 @@
 #include "server/ui_login.h"
 #include "spool/spooled_store.h"
 #include "store/clickhouse/clickhouse_store.h"
-#include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace trackly::cli {
@@ -128,8 +127,7 @@ absl::Status Serve(const ServeArgs& args) {
         absl::StrCat("cannot create data directory '", options.data_dir, "': ", error.message()));
   }
   TRACKLY_ASSIGN_OR_RETURN(Stores stores, OpenStores(options));
-  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteCatalog> catalog,
-                           store::SqliteCatalog::Open(options.data_dir));
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::Catalog> catalog, OpenCatalogOf(options));
 
   // Catch the signals before announcing the address, so a stop request cannot be missed.
   server::ShutdownSignals signals;

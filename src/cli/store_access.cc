@@ -1,11 +1,16 @@
 #include "cli/store_access.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 #include "base/status.h"
+#include "store/catalog_copy.h"
+#include "store/clickhouse/clickhouse_catalog.h"
+#include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace trackly::cli {
@@ -37,7 +42,41 @@ absl::StatusOr<server::ServerOptions> EnvironmentOptions() {
   return server::LoadServerOptions(sources);
 }
 
+// Copies catalog.db of `data_dir` into `shared` when `shared` holds no project and no user yet (a
+// deployment whose nodes kept their catalogs locally, before the catalog moved into ClickHouse).
+absl::Status AdoptLocalCatalog(store::Catalog& shared, const std::string& data_dir) {
+  std::error_code error;
+  if (!std::filesystem::exists(std::filesystem::path(data_dir) / "catalog.db", error)) return absl::OkStatus();
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<store::Project> projects, shared.ListProjects());
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<store::UserRecord> users, shared.ListUsers());
+  if (!projects.empty() || !users.empty()) return absl::OkStatus();
+  TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteCatalog> local, store::SqliteCatalog::Open(data_dir));
+  TRACKLY_ASSIGN_OR_RETURN(store::CatalogCopyCounts copied, store::CopyCatalog(*local, shared));
+  if (copied.projects > 0 || copied.users > 0) {
+    LogInfo("copied the catalog of ", data_dir, "/catalog.db into ClickHouse, which every node now shares: ",
+            copied.projects, " projects, ", copied.keys, " API keys, ", copied.users, " users, ", copied.audit_events,
+            " audit events");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<store::Catalog>> OpenCatalogOf(const server::ServerOptions& options) {
+  if (options.store != "clickhouse") return store::SqliteCatalog::Open(options.data_dir);
+  TRACKLY_ASSIGN_OR_RETURN(store::ClickHouseStoreOptions clickhouse, ClickHouseOptionsOf(options));
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::unique_ptr<store::ClickHouseCatalog> catalog,
+      store::ClickHouseCatalog::Open({.server = clickhouse.server, .database = clickhouse.database}));
+  TRACKLY_RETURN_IF_ERROR(AdoptLocalCatalog(*catalog, options.data_dir));
+  return catalog;
+}
+
+absl::StatusOr<server::ServerOptions> CommandOptions(const std::string& data_dir) {
+  TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, EnvironmentOptions());
+  options.data_dir = data_dir;
+  return options;
+}
 
 absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& data_dir) {
   TRACKLY_ASSIGN_OR_RETURN(server::ServerOptions options, EnvironmentOptions());

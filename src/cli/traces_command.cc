@@ -19,7 +19,6 @@
 #include "query/insight.h"
 #include "query/query_service.h"
 #include "server/audit_log.h"
-#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
 namespace {
@@ -146,7 +145,7 @@ absl::Status Export(const TracesArgs& args) {
   if (format == query::ExportFormat::kOtlpJson) out << model::DumpJson(model::Json{{"resourceSpans", resource_spans}});
   out.flush();
   if (!out) return absl::UnavailableError(absl::StrCat("cannot write '", args.out.empty() ? "stdout" : args.out, "'"));
-  TRACKLY_ASSIGN_OR_RETURN(auto catalog, store::SqliteCatalog::Open(args.data_dir));
+  TRACKLY_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(args.data_dir));
   TRACKLY_RETURN_IF_ERROR(RecordCliAudit(*catalog, query.project, server::audit_action::kExport, args.out,
                                          {{"format", args.format}, {"traces", traces}, {"observations", observations}}));
   std::cerr << "exported " << traces << " traces (" << observations << " observations)"

@@ -14,7 +14,6 @@
 #include "server/audit_log.h"
 #include "server/password.h"
 #include "server/roles.h"
-#include "store/sqlite/sqlite_catalog.h"
 
 namespace trackly::cli {
 namespace {

@@ -1,5 +1,7 @@
 #include "server/authenticator.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/status.h"
@@ -37,17 +39,20 @@ Authenticator::Authenticator(store::Catalog& catalog, const Clock& clock,
 
 absl::StatusOr<store::ApiKeyRecord> Authenticator::Lookup(const std::string& key_id) {
   const int64_t now_ns = clock_.NowNanos();
+  std::optional<absl::StatusOr<store::ApiKeyRecord>> last;
   {
     absl::MutexLock lock(&mu_);
     auto it = cache_.find(key_id);
-    if (it != cache_.end() && now_ns - it->second.fetched_ns < kKeyCacheTtlNs) {
-      return it->second.record;
+    if (it != cache_.end()) {
+      if (now_ns - it->second.fetched_ns < kKeyCacheTtlNs) return it->second.record;
+      last = it->second.record;
     }
   }
   // The catalog is read outside the lock so one slow lookup does not stall every request.
   absl::StatusOr<store::ApiKeyRecord> record = catalog_.FindKey(key_id);
   if (!record.ok() && record.status().code() != absl::StatusCode::kNotFound) {
-    LogWarn("API key lookup failed: ", record.status().ToString());
+    LogWarn("API key lookup failed", last ? " (the last answer stands)" : "", ": ", record.status().ToString());
+    if (last) return *std::move(last);
     return absl::UnavailableError("cannot check the API key right now");
   }
   absl::MutexLock lock(&mu_);

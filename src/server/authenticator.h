@@ -40,7 +40,10 @@ struct Principal {
 bool PresentsCredential(const HttpRequest& request);
 
 // Thread-safe. Catalog lookups are cached for at most kKeyCacheTtlNs, so a revoked key stops
-// working within that time; the secret is verified on every request (one SHA-256).
+// working within that time; the secret is verified on every request (one SHA-256). When the
+// catalog cannot be read (a catalog in ClickHouse during an outage), a key keeps the last answer
+// it had, however old, so clients keep sending while the spool absorbs their spans; only a key
+// this server has not looked up before is Unavailable then.
 class Authenticator {
  public:
   static constexpr int64_t kKeyCacheTtlNs = 1'000'000'000;  // 1 s

@@ -106,11 +106,25 @@ TEST_F(AuthenticatorTest, LookupsAreCachedWithinTtl) {
   EXPECT_EQ(catalog_.lookups_, 2);
 }
 
-TEST_F(AuthenticatorTest, CatalogFailureIsUnavailable) {
+TEST_F(AuthenticatorTest, CatalogFailureIsUnavailableForAKeyNotLookedUpBefore) {
   GeneratedKey key = AddKey(store::kScopeIngest);
   catalog_.fail_ = true;
   EXPECT_EQ(auth_.Authenticate("", key.key, store::kScopeIngest).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+TEST_F(AuthenticatorTest, CatalogFailureKeepsTheLastAnswerOfAKey) {
+  GeneratedKey valid = AddKey(store::kScopeIngest);
+  GeneratedKey revoked = AddKey(store::kScopeIngest);
+  ASSERT_TRUE(catalog_.RevokeKey(revoked.record.id, 5).ok());
+  ASSERT_TRUE(auth_.Authenticate("", valid.key, store::kScopeIngest).ok());
+  ASSERT_FALSE(auth_.Authenticate("", revoked.key, store::kScopeIngest).ok());
+  catalog_.fail_ = true;
+  clock_.Advance(60 * Authenticator::kKeyCacheTtlNs);
+  EXPECT_TRUE(auth_.Authenticate("", valid.key, store::kScopeIngest).ok());
+  EXPECT_EQ(auth_.Authenticate("", revoked.key, store::kScopeIngest).status(),
+            absl::UnauthenticatedError("API key revoked"));
+  EXPECT_EQ(catalog_.lookups_, 4);  // it kept asking the catalog
 }
 
 TEST_F(AuthenticatorTest, AuthOffActsOnDefaultProject) {

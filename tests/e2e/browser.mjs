@@ -14,19 +14,21 @@ export function launchBrowser() {
   });
 }
 
-// A one-time sign-in link for `project` that lands on `path`, as `trackly ui-token` prints it.
-export function loginLink(server, dataDir, project, path = '/') {
-  const { url } = JSON.parse(cli(['ui-token', '--project', project, '--url', server.url, '--data', dataDir, '--json']));
+// A one-time sign-in link for `project` that lands on `path`, as `trackly ui-token` prints it
+// (run with `env` on top of this process's environment: TRACKLY_STORE=clickhouse… for a node
+// whose catalog is in ClickHouse).
+export function loginLink(server, dataDir, project, path = '/', env = {}) {
+  const { url } = JSON.parse(cli(['ui-token', '--project', project, '--url', server.url, '--data', dataDir, '--json'], env));
   return url.replace('/#login=', `${path}#login=`);
 }
 
 // A page of a fresh context of `browser`, signed in to `project` of `server` (data directory
-// `dataDir`) with a one-time link that lands on `path`; resolves once the UI shows it is signed
+// `dataDir`, CLI environment `env`) with a one-time link that lands on `path`; resolves once the UI shows it is signed
 // in. `problems` collects, from then on and for every page of the context, what a broken page
 // shows: an uncaught error, a console error (Chromium logs every failed fetch there too), a
 // dialog, and an API request that failed or answered 4xx/5xx. Requests the UI aborts itself
 // (leaving a page) are not problems. Close with `context.close()`.
-export async function openSignedIn(browser, server, dataDir, { project = 'default', path = '/' } = {}) {
+export async function openSignedIn(browser, server, dataDir, { project = 'default', path = '/', env = {} } = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const problems = [];
   const isApi = (url) => new URL(url).pathname.startsWith('/api/');
@@ -41,7 +43,7 @@ export async function openSignedIn(browser, server, dataDir, { project = 'defaul
   };
   context.on('page', watch);
   const page = await context.newPage();
-  const res = await page.goto(loginLink(server, dataDir, project, path));
+  const res = await page.goto(loginLink(server, dataDir, project, path, env));
   if (res?.status() !== 200) throw new Error(`the UI answered ${res?.status()} at ${path}`);
   await page.getByText('Sign out').waitFor();
   return { context, page, problems };

@@ -1,8 +1,9 @@
 // The ClickHouse backend end to end (docs/scale-out.md): Debian's clickhouse-server on loopback
-// and real trackly nodes with `--store clickhouse`, each with its own spool, sharing one data
-// directory for the catalog. Two nodes write at once and read the same answers; ClickHouse stops
-// in the middle of a sustained ingest and comes back; a node is killed with -9 with spans still in
-// its spool. Every acknowledged span must arrive exactly once.
+// and real trackly nodes with `--store clickhouse`, each with a data directory and spool of its
+// own, sharing the catalog in ClickHouse. Two nodes write at once and read the same answers, and
+// a key made or revoked through one holds on the other; ClickHouse stops in the middle of a
+// sustained ingest and comes back; a node is killed with -9 with spans still in its spool. Every
+// acknowledged span must arrive exactly once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -19,8 +20,11 @@ let clickhouse;
 let key;
 const nodes = [];
 
+// The first node started, node-a, has `dataDir`, whose catalog.db (with the test's key) it copies
+// into ClickHouse; the others have empty data directories and find the key there.
 async function startNode(name) {
-  const node = await startServer(dataDir, ['--store', 'clickhouse', '--clickhouse-url', clickhouse.url,
+  const nodeDir = name === 'node-a' ? dataDir : join(dir, `data-${name}`);
+  const node = await startServer(nodeDir, ['--store', 'clickhouse', '--clickhouse-url', clickhouse.url,
     '--clickhouse-database', 'e2e', '--spool-dir', join(dir, `spool-${name}`), '--node-id', name]);
   nodes.push(node);
   return node;
@@ -29,7 +33,7 @@ async function startNode(name) {
 before(async () => {
   if (skip) return;
   dir = tempDataDir();
-  dataDir = join(dir, 'data');
+  dataDir = join(dir, 'data-node-a');
   key = createKey(dataDir, { project: PROJECT });
   clickhouse = await startClickHouse(join(dir, 'clickhouse'));
 });
@@ -125,6 +129,30 @@ test('two nodes write to one ClickHouse at once and read the same traces', { ski
   assert.deepEqual(fromA.data.map((t) => t.id), fromB.data.map((t) => t.id));
   const health = await api(a, '/api/v1/health');
   assert.equal(health.spool.consecutive_failures, 0);
+});
+
+test('the catalog is shared: a key made through one node works on the other, and revoking it ends it on both', { skip }, async () => {
+  const [a, b] = nodes;
+  // An admin key made by the CLI straight in ClickHouse, as an operator's script would.
+  const env = { TRACKLY_STORE: 'clickhouse', TRACKLY_CLICKHOUSE_URL: clickhouse.url, TRACKLY_CLICKHOUSE_DATABASE: 'e2e' };
+  const admin = createKey(join(dir, 'cli'), { project: PROJECT, scopes: 'ingest,read,admin', env });
+  const adminHeaders = { authorization: `Bearer ${admin.key}`, 'content-type': 'application/json' };
+  const created = await fetch(`${a.url}/api/v1/keys`, {
+    method: 'POST', headers: adminHeaders, body: JSON.stringify({ name: 'made on node a', scopes: 'ingest,read' }),
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  const made = await created.json();
+  for (const node of [a, b]) assert.equal((await getJson(node, '/api/v1/traces?limit=1', made.key)).status, 200);
+  const revoked = await fetch(`${b.url}/api/v1/keys/${made.id}`, { method: 'DELETE', headers: adminHeaders });
+  assert.equal(revoked.status, 200, await revoked.clone().text());
+  // Node a asks the catalog again once its one-second key cache has expired.
+  await waitFor('the revocation to reach node a', async () => {
+    const { status } = await getJson(a, '/api/v1/traces?limit=1', made.key);
+    return status === 401 || status;
+  }, 10_000);
+  // Both nodes record in the one audit log.
+  const { json } = await getJson(a, `/api/v1/audit?target=${made.id}`, admin.key);
+  assert.deepEqual(json.data.map((e) => e.action).sort(), ['key.create', 'key.revoke']);
 });
 
 test('ClickHouse stopping in the middle of an ingest loses and doubles nothing acknowledged', { skip }, async () => {

@@ -538,7 +538,7 @@ async function dashboardTiles(page, traces) {
 
 test('the UI on ClickHouse shows the traces, a run as a tree, a failed run, the sessions and the dashboard', { skip }, async () => {
   browser = await launchBrowser();
-  const { context, page, problems } = await openSignedIn(browser, ch.server, ch.dataDir);
+  const { context, page, problems } = await openSignedIn(browser, ch.server, ch.dataDir, { env: ch.env });
   // The traces list: every trace sent, the failed ones marked.
   const links = page.locator('.traces-table .trace-link');
   await page.waitForFunction((n) => document.querySelectorAll('.traces-table .trace-link').length === n, sent.size);

@@ -23,14 +23,16 @@ export function cli(args, env = {}) {
   return execFileSync(BINARY, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 }
 
-// Creates a project (if missing) and a key with the given scopes; returns the key JSON.
-export function createKey(dataDir, { project = 'default', scopes = 'ingest,read' } = {}) {
+// Creates a project (if missing) and a key with the given scopes; returns the key JSON. `env` is
+// the CLI's environment on top of this process's (TRACKLY_STORE=clickhouse… for a ClickHouse
+// catalog).
+export function createKey(dataDir, { project = 'default', scopes = 'ingest,read', env = {} } = {}) {
   try {
-    cli(['projects', 'create', project, '--data', dataDir]);
+    cli(['projects', 'create', project, '--data', dataDir], env);
   } catch (e) {
     if (!String(e.stderr).includes('exists')) throw e;
   }
-  return JSON.parse(cli(['keys', 'create', '--project', project, '--scopes', scopes, '--data', dataDir, '--json']));
+  return JSON.parse(cli(['keys', 'create', '--project', project, '--scopes', scopes, '--data', dataDir, '--json'], env));
 }
 
 // Starts `trackly serve` on a free port. Resolves to {url, pid, stop(), kill9()}.
