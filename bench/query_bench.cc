@@ -101,6 +101,10 @@ int Main(int argc, char** argv) {
       {"newest50_user", [](store::TraceQuery& q) { q.user_id = "user-17"; }},
       {"newest50_model", [](store::TraceQuery& q) { q.model = "claude-3-5-sonnet"; }},
       {"newest50_status_error", [](store::TraceQuery& q) { q.status = model::Status::kError; }},
+      // Full-text search: a word in every trace's input, and one in none (the slowest: nothing
+      // ends the search early).
+      {"newest50_text_every", [](store::TraceQuery& q) { q.text = std::string(300, 'x'); }},
+      {"newest50_text_none", [](store::TraceQuery& q) { q.text = "zebra"; }},
   };
   for (const ListCase& c : cases) {
     Percentiles list = TimeRuns(std::max(iterations / 4, 20), [&](int) {

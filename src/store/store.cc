@@ -4,10 +4,16 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "base/status.h"
 #include "model/codec.h"
 
 namespace trackly::store {
+
+std::vector<std::string> TextQueryWords(std::string_view text) {
+  return absl::StrSplit(Sv(text), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
+}
 
 absl::StatusOr<RewriteStats> Store::RewriteObservations(const RewriteRange&, const ObservationRewrite&) {
   return absl::UnimplementedError("this store backend cannot rewrite stored observations");

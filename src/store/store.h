@@ -75,7 +75,7 @@ struct TraceQuery {
   std::optional<model::Status> status;
   double min_latency_ms = 0;  // 0 = no bound
   double min_cost = 0;        // USD; 0 = no bound
-  std::string text;           // full-text over inputs/outputs; needs capabilities().full_text_search
+  std::string text;           // full-text over inputs/outputs (TextQueryWords); needs capabilities().full_text_search
   // Traces with a score named score_name (its latest value per score id) that matches every bound
   // given: score_min <= value <= score_max for numeric scores (a boolean counts as 1 or 0; a
   // categorical one never matches a bound), value == score_value for categorical scores. The
@@ -89,6 +89,11 @@ struct TraceQuery {
   TraceOrder order_by = TraceOrder::kStartTime;
   bool oldest_first = false;  // ascending: oldest, fastest, cheapest or fewest tokens first
 };
+
+// The words of a full-text query (TraceQuery::text): its parts between whitespace. A trace
+// matches when its input or output holds every word; how a backend matches a word is in its docs
+// (docs/api.md "q"). Query syntax in the text (quotes, OR, NEAR) is taken literally.
+std::vector<std::string> TextQueryWords(std::string_view text);
 
 struct TracePage {
   std::vector<model::Trace> traces;

@@ -272,6 +272,12 @@ test('the trace list answers each filter with the traces sent that match, page b
   const minCost = (costs[5] + costs[6]) / 2;
   const path = `/api/v1/traces?min_cost=${minCost}`;
   assert.deepEqual((await walk(ch, path, 4)).map((t) => t.id), (await walk(ref, path, 4)).map((t) => t.id), 'min_cost');
+  // Full-text search: a word of the research runs' question, in another case, finds what the
+  // embedded store's index finds.
+  const text = '/api/v1/traces?q=HALLUCINATIONS';
+  const found = (await walk(ch, text, 4)).map((t) => t.id);
+  assert.ok(found.length > 0, 'q finds the research runs');
+  assert.deepEqual(found, (await walk(ref, text, 4)).map((t) => t.id), 'q');
 });
 
 test('cursor pagination walks every trace once, in every sort order, as the reference orders them', { skip }, async () => {

@@ -71,6 +71,14 @@ class Filter {
     latest_.push_back(absl::StrReplaceAll(condition, {{"$0", absl::StrCat(column, "_")}}));
     columns_.insert(std::move(column));
   }
+  // A condition on two columns, `$0` and `$1` in it.
+  void Add(const std::string& first, const std::string& second, const std::string& condition) {
+    raw_.push_back(absl::StrReplaceAll(condition, {{"$0", first}, {"$1", second}}));
+    latest_.push_back(
+        absl::StrReplaceAll(condition, {{"$0", absl::StrCat(first, "_")}, {"$1", absl::StrCat(second, "_")}}));
+    columns_.insert(first);
+    columns_.insert(second);
+  }
   // A condition on the collapsed values only (keyset cursors, tombstones).
   void AddLatest(std::string condition) { latest_.push_back(std::move(condition)); }
   // A condition on the raw rows only, implied by another condition (partition pruning on `day`).
@@ -134,8 +142,8 @@ ClickHouseStore::ClickHouseStore(ClickHouseStoreOptions options, std::unique_ptr
 
 ClickHouseStore::~ClickHouseStore() { Drain(); }
 
-// No text index yet; ListTraces refuses a text query.
-Capabilities ClickHouseStore::capabilities() const { return Capabilities{.full_text_search = false}; }
+// Text queries scan the traces' input and output (ListTraces).
+Capabilities ClickHouseStore::capabilities() const { return Capabilities{.full_text_search = true}; }
 
 StoreStats ClickHouseStore::stats() const { return writer_->stats(); }
 
@@ -145,9 +153,6 @@ void ClickHouseStore::Drain() { writer_->Drain(); }
 
 absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
   TRACKLY_RETURN_IF_ERROR(CheckListArgs(query.project, query.limit));
-  if (!query.text.empty()) {
-    return absl::InvalidArgumentError("text: this store has no full-text search (capabilities().full_text_search)");
-  }
   const char* direction = query.oldest_first ? "ASC" : "DESC";
   const char* column = TraceOrderColumn(query.order_by);
   int64_t after_key = 0;
@@ -182,6 +187,16 @@ absl::StatusOr<TracePage> ClickHouseStore::ListTraces(const TraceQuery& query) {
     if (query.status.has_value()) filter.Add("status", absl::StrCat("$0 = ", Quote(model::ToString(*query.status))));
     if (query.min_latency_ms > 0) filter.Add("latency_ms", absl::StrCat("$0 >= ", Number(query.min_latency_ms)));
     if (query.min_cost > 0) filter.Add("cost_total", absl::StrCat("$0 >= ", Number(query.min_cost)));
+    for (const std::string& word : TextQueryWords(query.text)) {
+      // A case-insensitive substring of the input's or output's JSON text, looked for as it is
+      // written there (escaped as a JSON string is): a scan of those columns over the candidate
+      // rows, where SQLite looks words up in an index (docs/api.md "q").
+      std::string escaped = model::DumpJson(model::Json(word));
+      const std::string needle = Quote(escaped.substr(1, escaped.size() - 2));
+      filter.Add("input", "output",
+                 absl::StrCat("(position(lowerUTF8($0), lowerUTF8(", needle, ")) > 0 OR position(lowerUTF8($1), lowerUTF8(",
+                              needle, ")) > 0)"));
+    }
     if (!query.score_name.empty()) {
       // The latest row of each score id; `value` is the value's JSON text (rows.h).
       std::string matches = absl::StrCat("name_ = ", Quote(query.score_name));

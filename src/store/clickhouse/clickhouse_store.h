@@ -48,7 +48,9 @@
 //    elsewhere (expirer.h). An observation whose payload expired keeps its summary column; its
 //    payload and trace_payload columns are empty, which reads take as payload_expired.
 //
-// capabilities().full_text_search is false.
+//  - Full-text search (TraceQuery::text) looks for each word as a case-insensitive substring of
+//    the trace summaries' input and output JSON text, scanning those columns of the candidate
+//    rows; there is no text index.
 #pragma once
 
 #include <cstddef>

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
 #include "base/status.h"
 #include "absl/synchronization/notification.h"
 #include "store/list_paging.h"
@@ -32,11 +31,11 @@ using sqlite::Statement;
 // Idle read connections kept open; more concurrent readers get connections closed after use.
 constexpr size_t kMaxIdleReaders = 8;
 
-// An FTS5 query matching rows that contain every whitespace-separated word of `text`, each as a
+// An FTS5 query matching rows that contain every word of `text` (TextQueryWords), each as a
 // quoted phrase so user input cannot use (or break) the FTS5 query syntax.
 std::string FtsQuery(std::string_view text) {
   std::vector<std::string> phrases;
-  for (absl::string_view word : absl::StrSplit(Sv(text), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
+  for (const std::string& word : TextQueryWords(text)) {
     phrases.push_back(absl::StrCat("\"", absl::StrReplaceAll(word, {{"\"", "\"\""}}), "\""));
   }
   return absl::StrJoin(phrases, " ");
