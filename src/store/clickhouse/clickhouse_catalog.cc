@@ -212,6 +212,11 @@ absl::Status ClickHouseCatalog::Write(const std::vector<Change>& changes) {
       .status();
 }
 
+absl::Status ClickHouseCatalog::Replace(std::string_view kind, std::string key, Json body) {
+  TRACKLY_RETURN_IF_ERROR(ReadDocuments(kind, key).status());
+  return Write({Change{kind, std::move(key), std::move(body)}});
+}
+
 absl::Status ClickHouseCatalog::CheckProject(std::string_view project) {
   TRACKLY_ASSIGN_OR_RETURN(std::optional<Document> found, FindDocument(kProject, project));
   return found ? absl::OkStatus() : ProjectNotFound(project);
@@ -373,10 +378,8 @@ absl::StatusOr<std::vector<Record>> ClickHouseCatalog::ListRules(std::string_vie
 absl::Status ClickHouseCatalog::ReplaceRules(std::string_view kind, std::string_view project,
                                              std::string_view rules_json, bool empty, int64_t now_ns) {
   TRACKLY_RETURN_IF_ERROR(CheckProject(project));
-  // Read first, so the new version is above the one it replaces (NextVersion).
-  TRACKLY_RETURN_IF_ERROR(ReadDocuments(kind, project).status());
-  Json body = empty ? Json(nullptr) : Json{{"rules_json", rules_json}, {"updated_ns", now_ns}};
-  return Write({Change{kind, std::string(project), std::move(body)}});
+  return Replace(kind, std::string(project),
+                 empty ? Json(nullptr) : Json{{"rules_json", rules_json}, {"updated_ns", now_ns}});
 }
 
 absl::StatusOr<RedactionRulesRecord> ClickHouseCatalog::GetRedactionRules(std::string_view project) {
@@ -446,9 +449,8 @@ absl::StatusOr<SamplingPolicyRecord> ClickHouseCatalog::PutSamplingPolicy(std::s
   SamplingPolicyRecord record{.project = std::string(project), .policy_json = std::move(normalized), .updated_ns = now_ns};
   absl::MutexLock lock(&write_mu_);
   TRACKLY_RETURN_IF_ERROR(CheckProject(project));
-  TRACKLY_RETURN_IF_ERROR(ReadDocuments(kSamplingPolicy, project).status());
-  TRACKLY_RETURN_IF_ERROR(Write({Change{kSamplingPolicy, record.project,
-                                        Json{{"policy_json", record.policy_json}, {"updated_ns", now_ns}}}}));
+  TRACKLY_RETURN_IF_ERROR(
+      Replace(kSamplingPolicy, record.project, Json{{"policy_json", record.policy_json}, {"updated_ns", now_ns}}));
   return record;
 }
 
@@ -635,10 +637,8 @@ absl::StatusOr<RetentionRecord> ClickHouseCatalog::PutRetention(const RetentionR
   TRACKLY_RETURN_IF_ERROR(ValidateRetention(record));
   absl::MutexLock lock(&write_mu_);
   TRACKLY_RETURN_IF_ERROR(CheckProject(record.project));
-  TRACKLY_RETURN_IF_ERROR(ReadDocuments(kRetention, record.project).status());
-  TRACKLY_RETURN_IF_ERROR(Write({Change{
-      kRetention, record.project,
-      Json{{"payload_days", record.payload_days}, {"summary_days", record.summary_days}}}}));
+  TRACKLY_RETURN_IF_ERROR(Replace(kRetention, record.project,
+                                  Json{{"payload_days", record.payload_days}, {"summary_days", record.summary_days}}));
   return record;
 }
 

@@ -135,6 +135,9 @@ class ClickHouseCatalog final : public Catalog {
   // The live record of `kind` with `key`, nullopt when there is none.
   absl::StatusOr<std::optional<Document>> FindDocument(std::string_view kind, std::string_view key);
   // Writes `changes` in one INSERT (all or none), each with a new version.
+  // Writes one record of `kind` (`body` null: a tombstone) whose stored version this call has not
+  // read yet: reads it first, so the new version is above it (NextVersion).
+  absl::Status Replace(std::string_view kind, std::string key, model::Json body);
   absl::Status Write(const std::vector<Change>& changes);
   // ProjectNotFound unless `project` exists; the same for users.
   absl::Status CheckProject(std::string_view project);
