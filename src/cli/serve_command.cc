@@ -110,6 +110,7 @@ absl::StatusOr<Stores> OpenStores(const server::ServerOptions& options) {
   spooled.max_write_items = clickhouse.max_queue_observations;
   TRACKLY_ASSIGN_OR_RETURN(stores.spooled, spool::SpooledStore::Open(*stores.backing, spooled));
   LogInfo("storing traces in ClickHouse ", options.clickhouse_url, " database ", options.clickhouse_database,
+          options.clickhouse_cluster.empty() ? "" : absl::StrCat(" on cluster ", options.clickhouse_cluster),
           " through the spool in ", spooled.spool.directory, " (node ", spooled.spool.node_id, ")");
   return stores;
 }

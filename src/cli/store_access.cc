@@ -29,6 +29,7 @@ absl::StatusOr<store::ClickHouseStoreOptions> ClickHouseOptionsOf(const server::
   clickhouse.server.user = options.clickhouse_user;
   clickhouse.server.password = options.clickhouse_password;
   clickhouse.database = options.clickhouse_database;
+  clickhouse.cluster = options.clickhouse_cluster;
   clickhouse.max_queue_observations = static_cast<size_t>(options.writer_queue_observations);
   return clickhouse;
 }
@@ -67,7 +68,8 @@ absl::StatusOr<std::unique_ptr<store::Catalog>> OpenCatalogOf(const server::Serv
   TRACKLY_ASSIGN_OR_RETURN(store::ClickHouseStoreOptions clickhouse, ClickHouseOptionsOf(options));
   TRACKLY_ASSIGN_OR_RETURN(
       std::unique_ptr<store::ClickHouseCatalog> catalog,
-      store::ClickHouseCatalog::Open({.server = clickhouse.server, .database = clickhouse.database}));
+      store::ClickHouseCatalog::Open(
+          {.server = clickhouse.server, .database = clickhouse.database, .cluster = clickhouse.cluster}));
   TRACKLY_RETURN_IF_ERROR(AdoptLocalCatalog(*catalog, options.data_dir));
   return catalog;
 }

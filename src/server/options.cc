@@ -167,6 +167,9 @@ const std::vector<Field>& Fields() {
       TRACKLY_OPTION("store", store, "where traces are stored: sqlite (embedded, in the data directory) or clickhouse"),
       TRACKLY_OPTION("clickhouse.url", clickhouse_url, "ClickHouse HTTP interface, http://HOST:PORT (store clickhouse)"),
       TRACKLY_OPTION("clickhouse.database", clickhouse_database, "ClickHouse database (created if missing)"),
+      TRACKLY_OPTION("clickhouse.cluster", clickhouse_cluster,
+                     "ClickHouse cluster (in remote_servers) to lay the tables out on, replicated per shard behind "
+                     "Distributed tables (empty: the one server's own tables)"),
       TRACKLY_OPTION("clickhouse.user", clickhouse_user, "ClickHouse user"),
       TRACKLY_OPTION("clickhouse.password", clickhouse_password,
                      "ClickHouse password (prefer TRACKLY_CLICKHOUSE_PASSWORD or the config file)"),

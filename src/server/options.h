@@ -81,12 +81,15 @@ struct ServerOptions {
   // binary, read on every request (UI development); empty serves the built-in UI.
   std::string ui_dir;
   // Where traces are stored: "sqlite" (embedded, in data_dir) or "clickhouse" (docs/scale-out.md;
-  // the catalog of projects, keys and users stays in data_dir).
+  // the catalog of projects, keys and users is then in ClickHouse too).
   std::string store = "sqlite";
   // The ClickHouse HTTP interface (http://HOST:PORT), database, user and password (store
   // clickhouse). Prefer the environment or the config file for the password.
   std::string clickhouse_url = "http://127.0.0.1:8123";
   std::string clickhouse_database = "trackly";
+  // A cluster of the server's remote_servers: the tables are Replicated…MergeTree on every shard
+  // behind Distributed tables (docs/scale-out.md "A ClickHouse cluster"); empty: the server's own.
+  std::string clickhouse_cluster;
   std::string clickhouse_user = "default";
   std::string clickhouse_password;
   // The local spool in front of ClickHouse: its directory (empty: data_dir/spool), its size

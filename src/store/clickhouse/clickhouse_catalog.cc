@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "store/catalog_checks.h"
 #include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/schema.h"
 #include "store/clickhouse/sql.h"
 #include "store/list_paging.h"
 #include "store/model_prices.h"
@@ -42,6 +43,13 @@ constexpr const char* kTables[] = {
     "CREATE TABLE IF NOT EXISTS catalog_sampling_counts (project String, day Int64, kept UInt8, reason String, "
     "traces Int64) ENGINE = SummingMergeTree ORDER BY (project, day, kept, reason)",
 };
+
+// Every query's settings: its database, and on a cluster ClusterSettings (schema.h).
+clickhouse::QuerySettings SettingsOf(const std::string& database, const clickhouse::ServerInfo& server) {
+  clickhouse::QuerySettings settings = {{"database", database}};
+  for (auto& setting : clickhouse::ClusterSettings(server)) settings.push_back(std::move(setting));
+  return settings;
+}
 
 // Record kinds (catalog_documents.kind) and what their key is.
 constexpr std::string_view kProject = "project";                // name
@@ -126,20 +134,17 @@ absl::StatusOr<AlertDelivery::State> DeliveryStateOf(uint8_t value) {
 absl::StatusOr<std::unique_ptr<ClickHouseCatalog>> ClickHouseCatalog::Open(const ClickHouseCatalogOptions& options) {
   if (options.database.empty()) return absl::InvalidArgumentError("ClickHouse database: required");
   auto client = std::make_unique<clickhouse::HttpClient>(options.server);
-  TRACKLY_RETURN_IF_ERROR(
-      client->Query(absl::StrCat("CREATE DATABASE IF NOT EXISTS ", clickhouse::QuoteIdentifier(options.database)))
-          .status());
-  for (const char* table : kTables) {
-    TRACKLY_RETURN_IF_ERROR(client->Query(table, {{"database", options.database}}).status());
-  }
-  return std::unique_ptr<ClickHouseCatalog>(new ClickHouseCatalog(options, std::move(client)));
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::ServerInfo server, clickhouse::DescribeServer(*client, options.cluster));
+  TRACKLY_RETURN_IF_ERROR(clickhouse::CreateTables(*client, server, options.database, kTables));
+  return std::unique_ptr<ClickHouseCatalog>(new ClickHouseCatalog(options, std::move(client), server));
 }
 
-ClickHouseCatalog::ClickHouseCatalog(ClickHouseCatalogOptions options, std::unique_ptr<clickhouse::HttpClient> client)
+ClickHouseCatalog::ClickHouseCatalog(ClickHouseCatalogOptions options, std::unique_ptr<clickhouse::HttpClient> client,
+                                     const clickhouse::ServerInfo& server)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Get()),
       client_(std::move(client)),
-      settings_{{"database", options_.database}},
+      settings_(SettingsOf(options_.database, server)),
       event_id_tag_(absl::Uniform<int64_t>(absl::BitGen(), 0, int64_t{1} << kEventIdTagBits)) {}
 
 ClickHouseCatalog::~ClickHouseCatalog() = default;

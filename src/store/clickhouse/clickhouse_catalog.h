@@ -40,9 +40,14 @@
 
 namespace trackly::store {
 
+namespace clickhouse {
+struct ServerInfo;
+}  // namespace clickhouse
+
 struct ClickHouseCatalogOptions {
   clickhouse::HttpClientOptions server;  // where ClickHouse's HTTP interface listens, and the credential
   std::string database = "trackly";     // created if missing; the one the store uses
+  std::string cluster;                   // as the store's (clickhouse_store.h)
   const Clock* clock = nullptr;          // gives versions and ids; null = the system clock
 };
 
@@ -124,7 +129,8 @@ class ClickHouseCatalog final : public Catalog {
     model::Json body;
   };
 
-  ClickHouseCatalog(ClickHouseCatalogOptions options, std::unique_ptr<clickhouse::HttpClient> client);
+  ClickHouseCatalog(ClickHouseCatalogOptions options, std::unique_ptr<clickhouse::HttpClient> client,
+                    const clickhouse::ServerInfo& server);
 
   // The newest version of every record of `kind` (of the one `key` when given), by key, tombstones
   // included; raises the Lamport clock past every version read.

@@ -118,7 +118,7 @@ class Filter {
 absl::StatusOr<std::unique_ptr<ClickHouseStore>> ClickHouseStore::Open(const ClickHouseStoreOptions& options) {
   if (options.database.empty()) return absl::InvalidArgumentError("ClickHouse database: required");
   auto client = std::make_unique<clickhouse::HttpClient>(options.server);
-  TRACKLY_ASSIGN_OR_RETURN(clickhouse::ServerInfo server, clickhouse::DescribeServer(*client));
+  TRACKLY_ASSIGN_OR_RETURN(clickhouse::ServerInfo server, clickhouse::DescribeServer(*client, options.cluster));
   TRACKLY_ASSIGN_OR_RETURN(clickhouse::TraceIdsByProject written_during_migration,
                            clickhouse::ApplySchema(*client, server, options.database));
   std::unique_ptr<ClickHouseStore> store(new ClickHouseStore(options, std::move(client), server));

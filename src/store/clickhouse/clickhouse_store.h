@@ -72,6 +72,7 @@ namespace trackly::store {
 struct ClickHouseStoreOptions {
   clickhouse::HttpClientOptions server;  // where ClickHouse's HTTP interface listens, and the credential
   std::string database = "trackly";     // created if missing
+  std::string cluster;                   // the cluster to lay the tables out on (schema.h); empty: none
   // Observations, fragments and scores accepted but not yet inserted; a Write that would exceed
   // it gets Unavailable.
   size_t max_queue_observations = 200000;

@@ -100,7 +100,7 @@ absl::Status ApplyTraceRemoval(const Database& db, Writer& writer, const TraceRe
     const std::string where = absl::StrCat("project = ", project, " AND ", condition);
     TRACKLY_ASSIGN_OR_RETURN(int64_t rows, ReadCount(db, absl::StrCat("SELECT count() FROM ", table, " WHERE ", where)));
     if (rows == 0) return absl::OkStatus();
-    return db.Execute(absl::StrCat("ALTER TABLE ", table, " DELETE WHERE ", where));
+    return db.Alter(table, absl::StrCat("DELETE WHERE ", where));
   };
   // The hours whose rollup rows go: their hour sums (rollups.h) are marked stale before the
   // mutations (a query then collapses them) and again once the mutations are done (sums computed

@@ -149,11 +149,11 @@ class PayloadExpiry {
         commands.push_back(absl::StrCat(command, " PARTITION ",
                                         PartitionLiteral(rows.partition.retention, rows.partition.day)));
       }
-      TRACKLY_RETURN_IF_ERROR(db_.Execute(absl::StrCat("ALTER TABLE ", table, " ", absl::StrJoin(commands, ", "))));
+      TRACKLY_RETURN_IF_ERROR(db_.Alter(table, absl::StrJoin(commands, ", ")));
       ++stats_.partitions_dropped;
     }
     if (shared.empty()) return absl::OkStatus();
-    return db_.Execute(absl::StrCat("ALTER TABLE ", table, " ", mutation, " WHERE project = ", Quote(project_),
+    return db_.Alter(table, absl::StrCat(mutation, " WHERE project = ", Quote(project_),
                                     " AND ", InPartitions(shared), " AND (", condition, ")"));
   }
 
@@ -177,7 +177,7 @@ absl::Status ExpireDroppedRollups(const Database& db, const std::string& project
         absl::StrCat("project = ", Quote(project), " AND day < ", DayLiteral(before_day * kNanosPerDay));
     TRACKLY_ASSIGN_OR_RETURN(int64_t rows, ReadCount(db, absl::StrCat("SELECT count() FROM ", table, " WHERE ", where)));
     if (rows == 0) continue;
-    TRACKLY_RETURN_IF_ERROR(db.Execute(absl::StrCat("ALTER TABLE ", table, " DELETE WHERE ", where)));
+    TRACKLY_RETURN_IF_ERROR(db.Alter(table, absl::StrCat("DELETE WHERE ", where)));
     issued = true;
   }
   return issued ? WaitForMutations(db, mutation_timeout, "expiry") : absl::OkStatus();
@@ -252,7 +252,7 @@ absl::Status ExpireSummaries(const Database& db, Writer& writer, const ExpiredDa
   for (const auto& [table, partitions] : whole) {
     for (const Partition& p : partitions) {
       TRACKLY_RETURN_IF_ERROR(
-          db.Execute(absl::StrCat("ALTER TABLE ", table, " DROP PARTITION ", PartitionLiteral(p.retention, p.day))));
+          db.Alter(table, absl::StrCat("DROP PARTITION ", PartitionLiteral(p.retention, p.day))));
       ++stats.partitions_dropped;
     }
   }
@@ -261,7 +261,7 @@ absl::Status ExpireSummaries(const Database& db, Writer& writer, const ExpiredDa
   // are not taken back: the cells they counted in go too.
   for (const auto& [project, member] : members) {
     for (const auto& [table, partitions] : member.shared_workflow) {
-      TRACKLY_RETURN_IF_ERROR(db.Execute(absl::StrCat("ALTER TABLE ", table, " DELETE WHERE project = ",
+      TRACKLY_RETURN_IF_ERROR(db.Alter(table, absl::StrCat("DELETE WHERE project = ",
                                                       Quote(project), " AND ", InPartitions(partitions))));
     }
     TRACKLY_RETURN_IF_ERROR(DeleteWorkflowRuns(db, project, member.workflow_runs));

@@ -17,8 +17,14 @@
 namespace trackly::store::clickhouse {
 namespace {
 
-QuerySettings InsertSettings(const std::string& name, const ServerInfo& server) {
+QuerySettings SelectSettings(const std::string& name, const ServerInfo& server) {
   QuerySettings settings = {{"database", name}};
+  for (auto& setting : ClusterSettings(server)) settings.push_back(std::move(setting));
+  return settings;
+}
+
+QuerySettings InsertSettings(const std::string& name, const ServerInfo& server) {
+  QuerySettings settings = SelectSettings(name, server);
   if (server.limits_partitions_per_insert) settings.emplace_back("max_partitions_per_insert_block", "0");
   return settings;
 }
@@ -28,7 +34,8 @@ QuerySettings InsertSettings(const std::string& name, const ServerInfo& server) 
 Database::Database(HttpClient& client, std::string name, const ServerInfo& server)
     : client_(client),
       name_(name),
-      select_settings_{{"database", name}},
+      cluster_(server.cluster),
+      select_settings_(SelectSettings(name, server)),
       insert_settings_(InsertSettings(name, server)) {}
 
 absl::StatusOr<std::string> Database::Select(std::string_view sql) const { return client_.Query(sql, select_settings_); }
@@ -38,6 +45,18 @@ absl::Status Database::Insert(std::string_view insert_sql, std::string_view rows
 }
 
 absl::Status Database::Execute(std::string_view sql) const { return client_.Query(sql, insert_settings_).status(); }
+
+absl::Status Database::Alter(std::string_view table, std::string_view commands) const {
+  if (cluster_.empty()) return Execute(absl::StrCat("ALTER TABLE ", Sv(table), " ", Sv(commands)));
+  return Execute(absl::StrCat("ALTER TABLE ", QuoteIdentifier(name_), ".", QuoteIdentifier(absl::StrCat(Sv(table), "_local")),
+                              " ON CLUSTER ",
+                              QuoteIdentifier(cluster_), " ", Sv(commands)));
+}
+
+std::string Database::SystemTable(std::string_view name) const {
+  if (cluster_.empty()) return absl::StrCat("system.", Sv(name));
+  return QuoteIdentifier(absl::StrCat("cluster_", Sv(name)));
+}
 
 absl::Status ForEachChunk(const std::vector<std::string>& ids,
                           const std::function<absl::Status(const std::vector<std::string>&)>& fn) {
@@ -127,7 +146,7 @@ absl::Status WaitForMutations(const Database& db, absl::Duration timeout, std::s
   absl::Duration pause = absl::Milliseconds(20);
   while (true) {
     TRACKLY_ASSIGN_OR_RETURN(int64_t running,
-                             ReadCount(db, absl::StrCat("SELECT count() FROM system.mutations WHERE database = ",
+                             ReadCount(db, absl::StrCat("SELECT count() FROM ", db.SystemTable("mutations"), " WHERE database = ",
                                                         Quote(db.name()), " AND is_done = 0")));
     if (running == 0) return absl::OkStatus();
     if (absl::Now() + pause > deadline) {

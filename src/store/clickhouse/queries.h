@@ -34,14 +34,21 @@ class Database {
   absl::StatusOr<std::string> Select(std::string_view sql) const;
   // Runs `insert_sql` (…FORMAT RowBinary) with `rows` as its data.
   absl::Status Insert(std::string_view insert_sql, std::string_view rows) const;
-  // Runs a statement that returns nothing (ALTER …, INSERT … SELECT), with the settings of
-  // Insert (an INSERT … SELECT may write to any number of partitions).
+  // Runs a statement that returns nothing (INSERT … SELECT), with the settings of Insert (an
+  // INSERT … SELECT may write to any number of partitions).
   absl::Status Execute(std::string_view sql) const;
+  // Runs ALTER TABLE `table` `commands` (DELETE WHERE …, DROP PARTITION …): on a cluster, on the
+  // table's local tables on every shard (schema.h), as a Distributed table takes no such command.
+  absl::Status Alter(std::string_view table, std::string_view commands) const;
+  // The table whose rows are those of system.`name` (mutations, …) on every shard: on one server
+  // system.`name` itself.
+  std::string SystemTable(std::string_view name) const;
   const std::string& name() const { return name_; }
 
  private:
   HttpClient& client_;
   const std::string name_;
+  const std::string cluster_;
   const QuerySettings select_settings_;
   const QuerySettings insert_settings_;
 };

@@ -1,13 +1,17 @@
 #include "store/clickhouse/schema.h"
 
 #include <algorithm>
+#include <functional>
+#include <set>
 #include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -32,6 +36,9 @@ constexpr int kSmallGranulesLayout = 6;
 // layout 8 copies columns of every traces row). A request that timed out leaves the statement
 // running on the server, and the next start would copy beside it.
 constexpr int kMigrationTimeoutMs = 3'600'000;
+// Per request of DDL ON CLUSTER, which answers once every host ran it (distributed_ddl_task_timeout
+// is 180 s by default).
+constexpr int kClusterDdlTimeoutMs = 300'000;
 
 struct Migration {
   int version = 0;
@@ -69,6 +76,204 @@ std::vector<std::string> Statements(std::string_view sql, const ServerInfo& serv
   return statements;
 }
 
+// A client like `client` whose requests may take `timeout_ms`.
+HttpClient PatientClient(const HttpClient& client, int timeout_ms) {
+  HttpClientOptions patient = client.options();
+  patient.timeout_ms = std::max(patient.timeout_ms, timeout_ms);
+  return HttpClient(patient);
+}
+
+absl::Status NewerLayoutError(const std::string& database, uint64_t stored) {
+  return absl::FailedPreconditionError(absl::StrCat("ClickHouse database ", database, " has layout version ", stored,
+                                                    "; this build knows up to ", LatestSchemaVersion(),
+                                                    " (upgrade trackly)"));
+}
+
+// The items of a comma-separated list of expressions (a sorting key), split at top-level commas.
+std::vector<std::string> TopLevelItems(std::string_view list) {
+  std::vector<std::string> items;
+  std::string current;
+  int depth = 0;
+  for (char c : list) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      items.emplace_back(absl::StripAsciiWhitespace(current));
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  if (!absl::StripAsciiWhitespace(current).empty()) items.emplace_back(absl::StripAsciiWhitespace(current));
+  return items;
+}
+
+// The sharding key of a table sorted by `sorting_key` (schema.h): up to trace_id where it has one.
+std::string ShardingKey(std::string_view sorting_key) {
+  std::vector<std::string> items = TopLevelItems(sorting_key);
+  if (items.empty()) return "rand()";
+  auto trace_id = std::find(items.begin(), items.end(), "trace_id");
+  if (trace_id != items.end()) items.erase(trace_id + 1, items.end());
+  return absl::StrCat("cityHash64(", absl::StrJoin(items, ", "), ")");
+}
+
+// A table as system.tables describes it.
+struct TableLayout {
+  std::string name;
+  std::string engine;       // e.g. ReplacingMergeTree
+  std::string engine_full;  // the engine with its arguments and clauses: ReplacingMergeTree(version) PARTITION BY …
+  std::string sorting_key;
+  std::string create;       // its CREATE TABLE statement
+};
+
+absl::StatusOr<std::vector<TableLayout>> TablesOf(HttpClient& client, std::string_view database) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string rows,
+      client.Query(absl::StrCat("SELECT name, engine, engine_full, sorting_key, create_table_query FROM system.tables "
+                                "WHERE database = ",
+                                Quote(database), " ORDER BY name FORMAT RowBinary")));
+  RowBinaryReader in(rows, "reading system.tables");
+  std::vector<TableLayout> tables;
+  while (!in.AtEnd()) {
+    TableLayout table{.name = in.String(),
+                      .engine = in.String(),
+                      .engine_full = in.String(),
+                      .sorting_key = in.String(),
+                      .create = in.String()};
+    tables.push_back(std::move(table));
+  }
+  TRACKLY_RETURN_IF_ERROR(in.status());
+  return tables;
+}
+
+// The column list of `table`'s CREATE TABLE, with its parentheses.
+absl::StatusOr<std::string> ColumnsOf(const TableLayout& table) {
+  const size_t open = table.create.find('(');
+  const size_t engine = table.create.find(" ENGINE = ");
+  if (open == std::string::npos || engine == std::string::npos || engine < open ||
+      !absl::EndsWith(table.engine, "MergeTree") || !absl::StartsWith(table.engine_full, table.engine)) {
+    return absl::InternalError(absl::StrCat("cannot lay out table ", table.name, " on a cluster: ", table.create));
+  }
+  return std::string(absl::StripTrailingAsciiWhitespace(absl::string_view(table.create).substr(open, engine - open)));
+}
+
+// The Replicated form of `table`'s engine clause, its replicas sharing the ZooKeeper path of
+// `database`.`table` on their shard.
+std::string ReplicatedEngine(const TableLayout& table, std::string_view database) {
+  absl::string_view rest = absl::string_view(table.engine_full).substr(table.engine.size());
+  absl::string_view arguments;
+  if (absl::StartsWith(rest, "(")) {
+    size_t close = 0;
+    for (int depth = 0; close < rest.size(); ++close) {
+      if (rest[close] == '(') ++depth;
+      if (rest[close] == ')' && --depth == 0) break;
+    }
+    arguments = rest.substr(1, close - 1);
+    rest = rest.substr(std::min(close + 1, rest.size()));
+  }
+  return absl::StrCat("Replicated", table.engine, "(",
+                      Quote(absl::StrCat("/clickhouse/tables/{shard}/", Sv(database), "/", table.name)), ", '{replica}'",
+                      arguments.empty() ? "" : ", ", arguments, ")", rest);
+}
+
+// Makes every table of `scratch` on server.cluster in `database` (schema.h), but those `database`
+// has already.
+absl::Status LayOutOnCluster(HttpClient& ddl, const ServerInfo& server, std::string_view scratch,
+                             const std::string& database) {
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<TableLayout> tables, TablesOf(ddl, scratch));
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<TableLayout> present, TablesOf(ddl, database));
+  std::set<std::string> existing;
+  for (const TableLayout& table : present) existing.insert(table.name);
+  const std::string on_cluster = absl::StrCat(" ON CLUSTER ", QuoteIdentifier(server.cluster));
+  for (const TableLayout& table : tables) {
+    if (existing.contains(table.name)) continue;
+    TRACKLY_ASSIGN_OR_RETURN(std::string columns, ColumnsOf(table));
+    const std::string local_name = absl::StrCat(table.name, "_local");
+    const std::string local = absl::StrCat(QuoteIdentifier(database), ".", QuoteIdentifier(local_name));
+    TRACKLY_RETURN_IF_ERROR(ddl.Query(absl::StrCat("CREATE TABLE IF NOT EXISTS ", local, on_cluster, " ", columns,
+                                                   " ENGINE = ", ReplicatedEngine(table, database)))
+                                .status());
+    TRACKLY_RETURN_IF_ERROR(
+        ddl.Query(absl::StrCat("CREATE TABLE IF NOT EXISTS ", QuoteIdentifier(database), ".", QuoteIdentifier(table.name),
+                               on_cluster, " AS ", local, " ENGINE = Distributed(", Quote(server.cluster), ", ",
+                               Quote(database), ", ", Quote(local_name), ", ", ShardingKey(table.sorting_key), ")"))
+            .status());
+  }
+  return absl::OkStatus();
+}
+
+// Creates `database` on the cluster, runs `fill` on a scratch database of this server, makes the
+// tables it leaves there on the cluster (LayOutOnCluster), and drops the scratch database.
+absl::Status CreateThroughScratch(HttpClient& client, const ServerInfo& server, const std::string& database,
+                                  const std::function<absl::Status(HttpClient&, const std::string&)>& fill) {
+  HttpClient ddl = PatientClient(client, kClusterDdlTimeoutMs);
+  TRACKLY_RETURN_IF_ERROR(ddl.Query(absl::StrCat("CREATE DATABASE IF NOT EXISTS ", QuoteIdentifier(database),
+                                                 " ON CLUSTER ", QuoteIdentifier(server.cluster)))
+                              .status());
+  // Per node and start, so that nodes starting at once do not share one.
+  const std::string scratch =
+      absl::StrCat(database, "__layout_", absl::Hex(absl::Uniform<uint64_t>(absl::BitGen())));
+  const std::string drop = absl::StrCat("DROP DATABASE IF EXISTS ", QuoteIdentifier(scratch));
+  absl::Status status = ddl.Query(absl::StrCat("CREATE DATABASE ", QuoteIdentifier(scratch))).status();
+  if (status.ok()) status = fill(ddl, scratch);
+  if (status.ok()) status = LayOutOnCluster(ddl, server, scratch, database);
+  absl::Status dropped = ddl.Query(drop).status();
+  return status.ok() ? dropped : status;
+}
+
+// ApplySchema on a cluster (schema.h).
+absl::StatusOr<TraceIdsByProject> ApplyClusterSchema(HttpClient& client, const ServerInfo& server,
+                                                     const std::string& database) {
+  TRACKLY_ASSIGN_OR_RETURN(
+      std::string present,
+      client.Query(absl::StrCat("SELECT count() FROM system.tables WHERE database = ", Quote(database),
+                                " AND name = 'schema_version' FORMAT RowBinary")));
+  RowBinaryReader count(present, "reading system.tables");
+  uint64_t stored = 0;
+  if (count.UInt64() > 0) {
+    QuerySettings settings = ClusterSettings(server);
+    settings.emplace_back("database", database);
+    TRACKLY_ASSIGN_OR_RETURN(std::string result,
+                             client.Query("SELECT toUInt64(max(version)) FROM schema_version FORMAT RowBinary", settings));
+    RowBinaryReader version(result, "the schema version");
+    stored = version.UInt64();
+    TRACKLY_RETURN_IF_ERROR(version.status());
+  }
+  TRACKLY_RETURN_IF_ERROR(count.status());
+  if (static_cast<int>(stored) > LatestSchemaVersion()) return NewerLayoutError(database, stored);
+  if (static_cast<int>(stored) == LatestSchemaVersion()) return TraceIdsByProject{};
+  if (stored > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ClickHouse database ", database, " on cluster ", server.cluster, " has layout version ", stored,
+        "; this build lays out a cluster at version ", LatestSchemaVersion(),
+        " and cannot migrate one yet (docs/scale-out.md \"A ClickHouse cluster\")"));
+  }
+  ServerInfo one_server = server;
+  one_server.cluster.clear();
+  TRACKLY_RETURN_IF_ERROR(CreateThroughScratch(client, server, database, [&](HttpClient& ddl, const std::string& scratch) {
+    // An empty database: nothing for the store to recompute.
+    return ApplySchema(ddl, one_server, scratch).status();
+  }));
+  // What WaitForMutations reads on a cluster (Database::SystemTable).
+  HttpClient ddl = PatientClient(client, kClusterDdlTimeoutMs);
+  TRACKLY_RETURN_IF_ERROR(ddl.Query(absl::StrCat("CREATE TABLE IF NOT EXISTS ", QuoteIdentifier(database),
+                                                 ".cluster_mutations ON CLUSTER ", QuoteIdentifier(server.cluster),
+                                                 " AS system.mutations ENGINE = Distributed(", Quote(server.cluster),
+                                                 ", 'system', 'mutations')"))
+                              .status());
+  // The layout is complete once its versions are recorded: a start that failed before this point
+  // lays out again what is missing.
+  std::vector<std::string> versions;
+  for (const Migration& migration : Migrations()) {
+    versions.push_back(absl::StrCat("(", migration.version, ", toInt64(now()) * 1000000000)"));
+  }
+  QuerySettings settings = ClusterSettings(server);
+  settings.emplace_back("database", database);
+  TRACKLY_RETURN_IF_ERROR(
+      client.Query(absl::StrCat("INSERT INTO schema_version VALUES ", absl::StrJoin(versions, ", ")), settings).status());
+  return TraceIdsByProject{};
+}
+
 }  // namespace
 
 int LatestSchemaVersion() { return Migrations().back().version; }
@@ -82,7 +287,7 @@ std::vector<std::string> MigrationStatements(int first, int last, const ServerIn
   return out;
 }
 
-absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client) {
+absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client, std::string_view cluster) {
   TRACKLY_ASSIGN_OR_RETURN(std::string result, client.Query("SELECT version() FORMAT RowBinary"));
   RowBinaryReader reader(result, "SELECT version()");
   ServerInfo info{.version = reader.String()};
@@ -101,11 +306,42 @@ absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client) {
   RowBinaryReader count(settings, "reading system.settings");
   info.limits_partitions_per_insert = count.UInt64() > 0;
   TRACKLY_RETURN_IF_ERROR(count.status());
+  if (cluster.empty()) return info;
+  TRACKLY_ASSIGN_OR_RETURN(std::string clusters,
+                           client.Query(absl::StrCat("SELECT count() FROM system.clusters WHERE cluster = ",
+                                                     Quote(cluster), " FORMAT RowBinary")));
+  RowBinaryReader hosts(clusters, "reading system.clusters");
+  const uint64_t defined = hosts.UInt64();
+  TRACKLY_RETURN_IF_ERROR(hosts.status());
+  if (defined == 0) {
+    return absl::FailedPreconditionError(absl::StrCat("ClickHouse cluster \"", Sv(cluster),
+                                                      "\" is not defined on the server (its remote_servers)"));
+  }
+  info.cluster = std::string(cluster);
   return info;
+}
+
+QuerySettings ClusterSettings(const ServerInfo& server) {
+  if (server.cluster.empty()) return {};
+  return {{"insert_distributed_sync", "1"}, {"distributed_product_mode", "global"}};
+}
+
+absl::Status CreateTables(HttpClient& client, const ServerInfo& server, const std::string& database,
+                          std::span<const char* const> statements) {
+  auto run = [&](HttpClient& on, const std::string& in_database) {
+    for (const char* statement : statements) {
+      TRACKLY_RETURN_IF_ERROR(on.Query(statement, {{"database", in_database}}).status());
+    }
+    return absl::OkStatus();
+  };
+  if (!server.cluster.empty()) return CreateThroughScratch(client, server, database, run);
+  TRACKLY_RETURN_IF_ERROR(client.Query(absl::StrCat("CREATE DATABASE IF NOT EXISTS ", QuoteIdentifier(database))).status());
+  return run(client, database);
 }
 
 absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerInfo& server,
                                               const std::string& database) {
+  if (!server.cluster.empty()) return ApplyClusterSchema(client, server, database);
   TRACKLY_RETURN_IF_ERROR(client.Query(absl::StrCat("CREATE DATABASE IF NOT EXISTS ", QuoteIdentifier(database))).status());
   const QuerySettings in_database = {{"database", database}};
   TRACKLY_RETURN_IF_ERROR(client
@@ -118,14 +354,8 @@ absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerIn
   RowBinaryReader reader(result, "the schema version");
   const uint64_t stored = reader.UInt64();
   TRACKLY_RETURN_IF_ERROR(reader.status());
-  if (static_cast<int>(stored) > LatestSchemaVersion()) {
-    return absl::FailedPreconditionError(absl::StrCat("ClickHouse database ", database, " has layout version ", stored,
-                                                      "; this build knows up to ", LatestSchemaVersion(),
-                                                      " (upgrade trackly)"));
-  }
-  HttpClientOptions patient = client.options();
-  patient.timeout_ms = std::max(patient.timeout_ms, kMigrationTimeoutMs);
-  HttpClient migration_client(patient);
+  if (static_cast<int>(stored) > LatestSchemaVersion()) return NewerLayoutError(database, stored);
+  HttpClient migration_client = PatientClient(client, kMigrationTimeoutMs);
   // Statements run as Database::Execute, so that an INSERT … SELECT may write to every day
   // partition at once.
   const Database db(migration_client, database, server);

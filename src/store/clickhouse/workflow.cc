@@ -291,7 +291,7 @@ absl::Status DeleteWorkflowRuns(const Database& db, std::string_view project, co
     // A mutation rewrites every part it touches: none where nothing is left.
     TRACKLY_ASSIGN_OR_RETURN(int64_t rows, ReadCount(db, absl::StrCat("SELECT count() FROM workflow_runs WHERE ", where)));
     if (rows == 0) return absl::OkStatus();
-    return db.Execute(absl::StrCat("ALTER TABLE workflow_runs DELETE WHERE ", where));
+    return db.Alter("workflow_runs", absl::StrCat("DELETE WHERE ", where));
   });
 }
 
