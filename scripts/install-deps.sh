@@ -12,6 +12,9 @@ packages=(
   libprotobuf-dev protobuf-compiler libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libre2-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libargon2-dev
   clickhouse-server
+  # For the ClickHouse cluster tests (test_server.h TestCluster): replicated tables and distributed
+  # DDL need ZooKeeper, run with java from /usr/share/java/zookeeper.jar.
+  zookeeper
   nodejs npm curl chromium python3 python3-setuptools
 )
 

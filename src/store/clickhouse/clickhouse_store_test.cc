@@ -20,9 +20,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "model/summary.h"
+#include "store/clickhouse/conformance_backend.h"
 #include "store/clickhouse/http_client.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/rollups.h"
@@ -43,7 +43,6 @@ using conformance::Backend;
 using conformance::BackendName;
 using conformance::CatalogConformanceTest;
 using conformance::StoreConformanceTest;
-using conformance::StoreLimits;
 
 // One clickhouse-server for the whole binary.
 [[maybe_unused]] const ::testing::Environment* const kServer =
@@ -62,45 +61,24 @@ void DropDatabase(const TestServer& server, const std::string& database) {
   EXPECT_TRUE(dropped.ok()) << dropped;
 }
 
-// Each conformance location gets a database of its own; reopening a location opens its database.
-// A new location means the test of the previous one has ended, so its database is dropped.
-std::string DatabaseOf(const TestServer& server, const std::string& location) {
-  static absl::Mutex mu;
-  static auto* current = new std::pair<std::string, std::string>;  // location, database
-  absl::MutexLock lock(&mu);
-  if (current->first != location) {
-    if (!current->second.empty()) DropDatabase(server, current->second);
-    *current = {location, clickhouse::NewDatabaseName()};
-  }
-  return current->second;
-}
-
 ClickHouseStoreOptions OptionsFor(const TestServer& server, std::string database) {
   return ClickHouseStoreOptions{.server = server.client_options(), .database = std::move(database)};
 }
 
 Backend ClickHouseBackend() {
-  return Backend{
+  return clickhouse::ConformanceBackend({
       .name = "clickhouse",
-      .open_store = [](const std::string& location, const StoreLimits& limits) -> absl::StatusOr<std::unique_ptr<Store>> {
-        absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
-        if (!server.ok()) return server.status();
-        ClickHouseStoreOptions options = OptionsFor(**server, DatabaseOf(**server, location));
-        options.max_queue_observations = limits.max_queue_observations;
-        absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(options);
-        if (!store.ok()) return store.status();
-        return std::unique_ptr<Store>(*std::move(store));
-      },
-      .open_catalog = [](const std::string& location) -> absl::StatusOr<std::unique_ptr<Catalog>> {
-        absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
-        if (!server.ok()) return server.status();
-        absl::StatusOr<std::unique_ptr<ClickHouseCatalog>> catalog = ClickHouseCatalog::Open(
-            ClickHouseCatalogOptions{.server = (*server)->client_options(), .database = DatabaseOf(**server, location)});
-        if (!catalog.ok()) return catalog.status();
-        return std::unique_ptr<Catalog>(*std::move(catalog));
-      },
       .skip_reason = SkipReason(),
-  };
+      .options = [](const std::string& database, int) -> absl::StatusOr<ClickHouseStoreOptions> {
+        absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
+        if (!server.ok()) return server.status();
+        return OptionsFor(**server, database);
+      },
+      .drop = [](const std::string& database) {
+        absl::StatusOr<const TestServer*> server = TestServerEnvironment::Server();
+        if (server.ok()) DropDatabase(**server, database);
+      },
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(ClickHouse, StoreConformanceTest, ::testing::Values(ClickHouseBackend()), BackendName);

@@ -1,0 +1,198 @@
+// The ClickHouse store and catalog laid out on a cluster (schema.h): two clickhouse-servers, each
+// a shard of one replica, with a ZooKeeper (TestCluster). The conformance suites run on it, each
+// opening of a store or catalog going to the other server than the one before, so a test's
+// second node reads what the first wrote through another server; the tests below check what is
+// particular to a cluster.
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "store/clickhouse/clickhouse_catalog.h"
+#include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/conformance_backend.h"
+#include "store/clickhouse/http_client.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/schema.h"
+#include "store/clickhouse/test_server.h"
+#include "store/conformance/store_conformance.h"
+#include "store/store.h"
+
+namespace trackly::store {
+namespace {
+
+using clickhouse::HttpClient;
+using clickhouse::HttpClientOptions;
+using clickhouse::TestCluster;
+using clickhouse::TestClusterEnvironment;
+using conformance::Backend;
+using conformance::BackendName;
+using conformance::CatalogConformanceTest;
+using conformance::StoreConformanceTest;
+
+[[maybe_unused]] const ::testing::Environment* const kCluster =
+    ::testing::AddGlobalTestEnvironment(new TestClusterEnvironment);
+
+// Asked before the cluster starts (the conformance suites are instantiated first).
+std::string SkipReason() {
+  for (const char* path : {clickhouse::kClickHouseServerBinary, clickhouse::kZooKeeperJar}) {
+    if (::access(path, R_OK) != 0) return absl::StrCat(path, " is not installed; ClickHouse cluster tests skipped");
+  }
+  return "";
+}
+
+// Drops `database` on every server of the cluster.
+void DropDatabase(const TestCluster& cluster, const std::string& database) {
+  HttpClientOptions options = cluster.client_options(0);
+  options.timeout_ms = 120'000;
+  HttpClient client(options);
+  absl::Status dropped =
+      client.Query(absl::StrCat("DROP DATABASE IF EXISTS ", database, " ON CLUSTER ", TestCluster::kName)).status();
+  EXPECT_TRUE(dropped.ok()) << dropped;
+}
+
+// The options of a store or catalog of `database` through server `server` of the cluster.
+ClickHouseStoreOptions OptionsFor(const TestCluster& cluster, int server, std::string database) {
+  return ClickHouseStoreOptions{
+      .server = cluster.client_options(server), .database = std::move(database), .cluster = TestCluster::kName};
+}
+
+// Each opening of a conformance location goes to the server after the one the opening before
+// went to.
+Backend ClusterBackend() {
+  return clickhouse::ConformanceBackend({
+      .name = "clickhouse_cluster",
+      .skip_reason = SkipReason(),
+      .options = [](const std::string& database, int opening) -> absl::StatusOr<ClickHouseStoreOptions> {
+        absl::StatusOr<const TestCluster*> cluster = TestClusterEnvironment::Cluster();
+        if (!cluster.ok()) return cluster.status();
+        return OptionsFor(**cluster, opening % (*cluster)->size(), database);
+      },
+      .drop = [](const std::string& database) {
+        absl::StatusOr<const TestCluster*> cluster = TestClusterEnvironment::Cluster();
+        if (cluster.ok()) DropDatabase(**cluster, database);
+      },
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(ClickHouseCluster, StoreConformanceTest, ::testing::Values(ClusterBackend()), BackendName);
+INSTANTIATE_TEST_SUITE_P(ClickHouseCluster, CatalogConformanceTest, ::testing::Values(ClusterBackend()), BackendName);
+
+// Not thread-safe (a gtest fixture): the running cluster and a fresh database name.
+class ClickHouseClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string reason = SkipReason(); !reason.empty()) GTEST_SKIP() << reason;
+    absl::StatusOr<const TestCluster*> cluster = TestClusterEnvironment::Cluster();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = *cluster;
+    database_ = clickhouse::NewDatabaseName();
+  }
+  void TearDown() override {
+    if (cluster_ != nullptr) DropDatabase(*cluster_, database_);
+  }
+
+  // The first UInt64 of `sql`'s RowBinary result on server `server`, in the test's database.
+  uint64_t Count(int server, const std::string& sql) {
+    HttpClient client(cluster_->client_options(server));
+    absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database_}});
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    clickhouse::RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
+    uint64_t n = in.UInt64();
+    EXPECT_TRUE(in.status().ok()) << in.status();
+    return n;
+  }
+
+  const TestCluster* cluster_ = nullptr;
+  std::string database_;
+};
+
+model::Observation Span(std::string trace_id, std::string id, int64_t start_ns) {
+  model::Observation o;
+  o.trace_id = std::move(trace_id);
+  o.id = std::move(id);
+  o.name = "step";
+  o.start_time_ns = start_ns;
+  o.end_time_ns = start_ns + 1'000'000;
+  return o;
+}
+
+TEST_F(ClickHouseClusterTest, TheRowsOfATraceStayOnOneShardAndTracesSpreadOverBoth) {
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*cluster_, 0, database_));
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int kTraces = 40;
+  constexpr int kSpans = 5;
+  WriteBatch batch;
+  batch.project = "p";
+  for (int t = 0; t < kTraces; ++t) {
+    for (int s = 0; s < kSpans; ++s) {
+      batch.observations.push_back(Span(absl::StrCat("trace-", t), absl::StrCat("span-", s), 1'700'000'000'000'000'000 + t));
+    }
+  }
+  ASSERT_TRUE(WriteAndWait(**store, std::move(batch)).ok());
+
+  uint64_t rows = 0;
+  for (int server = 0; server < cluster_->size(); ++server) {
+    const uint64_t here = Count(server, "SELECT count() FROM observations_local");
+    EXPECT_GT(here, 0u) << "server " << server << " holds no observation";
+    // Every trace on this shard has all of its spans here.
+    EXPECT_EQ(Count(server, absl::StrCat("SELECT count() FROM (SELECT trace_id FROM observations_local GROUP BY trace_id "
+                                         "HAVING count() != ", kSpans, ")")),
+              0u);
+    EXPECT_EQ(Count(server, "SELECT count() FROM traces_local") * kSpans, here);
+    rows += here;
+  }
+  EXPECT_EQ(rows, static_cast<uint64_t>(kTraces * kSpans));
+
+  // Another node, through the other server, reads every trace.
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> other = ClickHouseStore::Open(OptionsFor(*cluster_, 1, database_));
+  ASSERT_TRUE(other.ok()) << other.status();
+  TraceQuery query;
+  query.project = "p";
+  query.limit = 100;
+  absl::StatusOr<TracePage> page = (*other)->ListTraces(query);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->traces.size(), static_cast<size_t>(kTraces));
+}
+
+TEST_F(ClickHouseClusterTest, AnUnknownClusterIsRefusedByName) {
+  ClickHouseStoreOptions options = OptionsFor(*cluster_, 0, database_);
+  options.cluster = "nowhere";
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "\"nowhere\"")) << store.status();
+}
+
+TEST_F(ClickHouseClusterTest, AClusterDatabaseOfAnOlderLayoutIsRefusedNotMigrated) {
+  HttpClientOptions ddl = cluster_->client_options(0);
+  ddl.timeout_ms = 120'000;
+  HttpClient client(ddl);
+  const std::string on_cluster = absl::StrCat(" ON CLUSTER ", TestCluster::kName);
+  for (const std::string& sql :
+       {absl::StrCat("CREATE DATABASE ", database_, on_cluster),
+        absl::StrCat("CREATE TABLE ", database_, ".schema_version_local", on_cluster,
+                     " (version UInt32, applied_ns Int64) ENGINE = MergeTree ORDER BY version"),
+        absl::StrCat("CREATE TABLE ", database_, ".schema_version", on_cluster, " AS ", database_,
+                     ".schema_version_local ENGINE = Distributed(", TestCluster::kName, ", ", database_,
+                     ", schema_version_local, rand())")}) {
+    ASSERT_TRUE(client.Query(sql).ok()) << sql;
+  }
+  ASSERT_TRUE(client.Query("INSERT INTO schema_version VALUES (3, 0)", {{"database", database_}, {"insert_distributed_sync", "1"}}).ok());
+
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*cluster_, 1, database_));
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "layout version 3")) << store.status();
+  EXPECT_EQ(Count(0, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'observations'"),
+            0u);
+}
+
+}  // namespace
+}  // namespace trackly::store
