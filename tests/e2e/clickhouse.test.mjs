@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startServer, createKey, tempDataDir, removeDir, getJson } from './harness.mjs';
-import { clickhouseInstalled, startClickHouse } from './clickhouse.mjs';
+import { clickhouseInstalled, sendTrace, startClickHouse } from './clickhouse.mjs';
 
 const PROJECT = 'ch';
 const skip = clickhouseInstalled() ? false : 'clickhouse-server is not installed (scripts/install-deps.sh installs it)';
@@ -43,29 +43,6 @@ after(async () => {
   await clickhouse?.stop();
   if (dir) removeDir(dir);
 });
-
-// One trace of `spans` spans through `node`'s OTLP endpoint; resolves to the HTTP status.
-async function sendTrace(node, traceId, spans) {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const list = [];
-  for (let i = 0; i < spans; ++i) {
-    list.push({ traceId, spanId: randomBytes(8).toString('hex'), name: i === 0 ? 'run' : `step-${i}`,
-      startTimeUnixNano: String(now + BigInt(i) * 1000n), endTimeUnixNano: String(now + BigInt(i) * 1000n + 500_000n),
-      attributes: [{ key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o-mini' } }] });
-  }
-  try {
-    const res = await fetch(`${node.url}/v1/traces`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
-      body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: list }] }] }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0;
-  }
-}
 
 async function api(node, path) {
   const { status, json, body } = await getJson(node, path, key.key);
@@ -118,7 +95,7 @@ test('two nodes write to one ClickHouse at once and read the same traces', { ski
   for (let i = 0; i < 20; ++i) {
     const traceId = randomBytes(16).toString('hex');
     expected.set(traceId, 3);
-    sends.push(sendTrace(i % 2 ? a : b, traceId, 3));
+    sends.push(sendTrace(i % 2 ? a : b, key.key, traceId, 3));
   }
   assert.deepEqual(new Set(await Promise.all(sends)), new Set([200]));
   for (const node of [a, b]) await waitFor('the spools to ship', () => spoolDrained(node));
@@ -163,7 +140,7 @@ test('ClickHouse stopping in the middle of an ingest loses and doubles nothing a
   const loop = (async () => {
     while (running) {
       const traceId = randomBytes(16).toString('hex');
-      if (await sendTrace(a, traceId, 4) === 200) acked.set(traceId, 4);
+      if (await sendTrace(a, key.key, traceId, 4) === 200) acked.set(traceId, 4);
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
@@ -187,7 +164,7 @@ test('a node killed with -9 ships its spool after it restarts', { skip }, async 
   const acked = new Map();
   for (let i = 0; i < 15; ++i) {
     const traceId = randomBytes(16).toString('hex');
-    assert.equal(await sendTrace(a, traceId, 2), 200);
+    assert.equal(await sendTrace(a, key.key, traceId, 2), 200);
     acked.set(traceId, 2);
   }
   await a.kill9();
