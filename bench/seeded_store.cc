@@ -294,6 +294,8 @@ void AddStoreFlags(CLI::App& app, StoreFlags& flags) {
   app.add_option("--clickhouse-port", flags.clickhouse.server.port, "clickhouse: HTTP port")->capture_default_str();
   app.add_option("--clickhouse-database", flags.clickhouse.database,
                  "clickhouse: database (seeded on first use; default <bench>_<spans>)");
+  app.add_option("--clickhouse-cluster", flags.clickhouse.cluster,
+                 "clickhouse: lay the tables out on this cluster of the server (docs/scale-out.md)");
   app.add_flag("--optimize", flags.optimize, "clickhouse: OPTIMIZE TABLE … FINAL every table before measuring");
 }
 

@@ -31,7 +31,8 @@ struct StoreFlags {
   bool optimize = false;  // clickhouse: OPTIMIZE TABLE … FINAL every table before measuring
 };
 
-// Adds --store, --dir, --clickhouse-host, --clickhouse-port, --clickhouse-database and --optimize.
+// Adds --store, --dir, --clickhouse-host, --clickhouse-port, --clickhouse-database,
+// --clickhouse-cluster and --optimize (one server only).
 void AddStoreFlags(CLI::App& app, StoreFlags& flags);
 
 struct SeedOptions {

@@ -134,7 +134,7 @@ absl::StatusOr<std::vector<TableLayout>> TablesOf(HttpClient& client, std::strin
                                 Quote(database), " ORDER BY name FORMAT RowBinary")));
   RowBinaryReader in(rows, "reading system.tables");
   std::vector<TableLayout> tables;
-  while (!in.AtEnd()) {
+  while (!in.AtEnd() && in.status().ok()) {
     TableLayout table{.name = in.String(),
                       .engine = in.String(),
                       .engine_full = in.String(),
@@ -323,7 +323,9 @@ absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client, std::string_view c
 
 QuerySettings ClusterSettings(const ServerInfo& server) {
   if (server.cluster.empty()) return {};
-  return {{"insert_distributed_sync", "1"}, {"distributed_product_mode", "global"}};
+  // load_balancing: of a shard's replicas, reads and inserts take the same one (the server's own
+  // when it is one, else the first that answers), so a node reads what it has just written.
+  return {{"insert_distributed_sync", "1"}, {"distributed_product_mode", "global"}, {"load_balancing", "in_order"}};
 }
 
 absl::Status CreateTables(HttpClient& client, const ServerInfo& server, const std::string& database,

@@ -54,7 +54,7 @@ absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client, std::string_view c
 // The settings every query on `server` carries beyond its database: on a cluster, an insert into a
 // Distributed table returns once every shard has its rows (a read then sees them), and a subquery
 // over a Distributed table inside another's reads every shard once (GLOBAL IN) rather than
-// being refused.
+// being refused, and reads and inserts go to the same replica of each shard.
 QuerySettings ClusterSettings(const ServerInfo& server);
 
 // Creates `database` if missing and each table of `statements` (CREATE TABLE IF NOT EXISTS …,

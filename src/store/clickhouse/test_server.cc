@@ -34,7 +34,6 @@ constexpr auto kStopGrace = std::chrono::seconds(20);
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 constexpr auto kZooKeeperPollInterval = std::chrono::milliseconds(100);
 constexpr int kStartAttempts = 5;
-constexpr int kClusterServers = 2;
 // DDL ON CLUSTER waits for every host; the server gives up (naming the missing hosts) before the
 // client does.
 constexpr int kClusterDdlTimeoutMs = 60000;
@@ -238,14 +237,18 @@ absl::Status StartZooKeeper(const std::filesystem::path& dir, uint16_t port, pid
                                           "its output ends with:\n", ReadTail(out, 1000)));
 }
 
-// config.xml elements that make a server shard `shard` (0-based) of the cluster of servers with
-// native ports `tcp_ports`.
-std::string ClusterConfig(int shard, const std::vector<uint16_t>& tcp_ports, uint16_t interserver_port,
-                          uint16_t zookeeper_port) {
+// config.xml elements that make server `server` (0-based) of the cluster of `shape` whose
+// servers have native ports `tcp_ports`: replica server % replicas of shard server / replicas.
+std::string ClusterConfig(const TestClusterShape& shape, int server, const std::vector<uint16_t>& tcp_ports,
+                          uint16_t interserver_port, uint16_t zookeeper_port) {
   std::string shards;
-  for (uint16_t tcp_port : tcp_ports) {
-    absl::StrAppend(&shards, "    <shard><internal_replication>true</internal_replication>",
-                    "<replica><host>127.0.0.1</host><port>", tcp_port, "</port></replica></shard>\n");
+  for (int shard = 0; shard < shape.shards; ++shard) {
+    absl::StrAppend(&shards, "    <shard><internal_replication>true</internal_replication>");
+    for (int replica = 0; replica < shape.replicas; ++replica) {
+      absl::StrAppend(&shards, "<replica><host>127.0.0.1</host><port>", tcp_ports[shard * shape.replicas + replica],
+                      "</port></replica>");
+    }
+    absl::StrAppend(&shards, "</shard>\n");
   }
   const std::string name = TestCluster::kName;
   return absl::StrCat(
@@ -253,7 +256,8 @@ std::string ClusterConfig(int shard, const std::vector<uint16_t>& tcp_ports, uin
       "  <interserver_http_host>127.0.0.1</interserver_http_host>\n",
       "  <remote_servers><", name, ">\n", shards, "  </", name, "></remote_servers>\n",
       "  <zookeeper><node><host>127.0.0.1</host><port>", zookeeper_port, "</port></node></zookeeper>\n",
-      "  <macros><shard>", absl::Dec(shard + 1, absl::kZeroPad2), "</shard><replica>r1</replica></macros>\n",
+      "  <macros><shard>", absl::Dec(server / shape.replicas + 1, absl::kZeroPad2), "</shard><replica>r",
+      server % shape.replicas + 1, "</replica></macros>\n",
       "  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>\n");
 }
 
@@ -353,7 +357,7 @@ HttpClientOptions TestServer::client_options() const {
   return HttpClientOptions{.host = "127.0.0.1", .port = http_port_, .user = "default", .password = ""};
 }
 
-absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start() {
+absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(TestClusterShape shape) {
   if (::access(kClickHouseServerBinary, X_OK) != 0) return NotInstalled(kClickHouseServerBinary);
   if (::access(kJavaBinary, X_OK) != 0) return NotInstalled(kJavaBinary);
   if (::access(kZooKeeperJar, R_OK) != 0) return NotInstalled("zookeeper");
@@ -362,10 +366,11 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start() {
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
     // Every port is chosen before any config is written: each server's config names the other's
     // native port. Per server: HTTP, native, interserver; then ZooKeeper's.
-    absl::StatusOr<std::vector<uint16_t>> ports = FreePorts(3 * kClusterServers + 1);
+    const int servers = shape.shards * shape.replicas;
+    absl::StatusOr<std::vector<uint16_t>> ports = FreePorts(3 * servers + 1);
     if (!ports.ok()) return ports.status();
     std::vector<uint16_t> tcp_ports;
-    for (int i = 0; i < kClusterServers; ++i) tcp_ports.push_back((*ports)[3 * i + 1]);
+    for (int i = 0; i < servers; ++i) tcp_ports.push_back((*ports)[3 * i + 1]);
     const uint16_t zookeeper_port = ports->back();
 
     std::filesystem::remove_all(dir);
@@ -373,10 +378,10 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start() {
     std::unique_ptr<TestCluster> cluster(new TestCluster(dir.string()));
     last_error = StartZooKeeper(dir / "zookeeper", zookeeper_port, &cluster->zookeeper_pid_);
     // The servers are started only once ZooKeeper serves: they connect to it as they start.
-    for (int i = 0; i < kClusterServers && last_error.ok(); ++i) {
+    for (int i = 0; i < servers && last_error.ok(); ++i) {
       absl::StatusOr<std::unique_ptr<TestServer>> server =
           TestServer::Launch((dir / absl::StrCat("server", i)).string(), (*ports)[3 * i], (*ports)[3 * i + 1],
-                             ClusterConfig(i, tcp_ports, (*ports)[3 * i + 2], zookeeper_port));
+                             ClusterConfig(shape, i, tcp_ports, (*ports)[3 * i + 2], zookeeper_port));
       if (!server.ok()) return server.status();
       cluster->servers_.push_back(*std::move(server));
     }
@@ -405,7 +410,7 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start() {
       // failed although ZooKeeper answered as serving (18.16 then crashes on its first DDL).
       // Started again like a clash.
       std::string message = absl::StrCat("DDL ON CLUSTER ", kName, " failed: ", checked.message());
-      for (int i = 0; i < kClusterServers; ++i) {
+      for (int i = 0; i < servers; ++i) {
         absl::StrAppend(&message, "\nserver ", i, ": ", cluster->servers_[i]->LogTail());
       }
       last_error = absl::InternalError(message);
@@ -467,7 +472,7 @@ absl::StatusOr<const TestServer*> TestServerEnvironment::Server() {
 }
 
 void TestClusterEnvironment::SetUp() {
-  absl::StatusOr<std::unique_ptr<TestCluster>> cluster = TestCluster::Start();
+  absl::StatusOr<std::unique_ptr<TestCluster>> cluster = TestCluster::Start(shape_);
   if (cluster.ok()) {
     EnvironmentCluster() = *std::move(cluster);
     EnvironmentClusterStatus() = absl::OkStatus();

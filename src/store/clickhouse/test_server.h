@@ -71,17 +71,23 @@ class TestServer {
   uint16_t tcp_port_;
 };
 
-// Test-only: a ClickHouse cluster named kName of two clickhouse-servers on loopback (two shards of
-// one replica each, internal_replication true, macros <shard>01</shard> / <shard>02</shard> and
-// <replica>r1</replica>, distributed DDL at /clickhouse/task_queue/ddl) with a ZooKeeper of its own
-// (Debian's zookeeper package, run with java). So a replicated table's ZooKeeper path can name
-// '{shard}' and its replica '{replica}', and `Distributed(trackly, db, table, key)` spreads rows
-// over both servers. All ports are free loopback ports, chosen together (each server's config
-// names the other's native port); if a process cannot bind one, the whole cluster is started
-// again on new ports.
+// The shape of a TestCluster: `shards` shards of `replicas` replicas, a server per replica.
+struct TestClusterShape {
+  int shards = 2;
+  int replicas = 1;
+};
+
+// Test-only: a ClickHouse cluster named kName of clickhouse-servers on loopback, of a
+// TestClusterShape (internal_replication true; server i is replica r<i % replicas + 1> of shard
+// <i / replicas + 1>, zero-padded to two digits, in its macros; distributed DDL at
+// /clickhouse/task_queue/ddl), with a ZooKeeper of its own (Debian's zookeeper package, run with
+// java). So a replicated table's ZooKeeper path can name '{shard}' and its replica '{replica}',
+// and `Distributed(trackly, db, table, key)` spreads rows over the shards. All ports are free
+// loopback ports, chosen together (each server's config names the others' native ports); if a
+// process cannot bind one, the whole cluster is started again on new ports.
 //
-// Start() returns once ZooKeeper serves, both servers answer /ping and a DDL statement ON
-// CLUSTER has completed on both. The destructor stops both servers and then ZooKeeper by their
+// Start() returns once ZooKeeper serves, every server answers /ping and a DDL statement ON
+// CLUSTER has completed on all. The destructor stops the servers and then ZooKeeper by their
 // process ids and removes the directory. Not thread-safe; owns the processes.
 class TestCluster {
  public:
@@ -89,10 +95,10 @@ class TestCluster {
 
   // FailedPrecondition when clickhouse-server, java or zookeeper is not installed; Internal (with
   // the ends of the logs) when the cluster does not come up or DDL ON CLUSTER fails.
-  static absl::StatusOr<std::unique_ptr<TestCluster>> Start();
+  static absl::StatusOr<std::unique_ptr<TestCluster>> Start(TestClusterShape shape = {});
   ~TestCluster();
 
-  // The number of servers (2); server i holds shard i + 1.
+  // The number of servers (shards × replicas).
   int size() const { return static_cast<int>(servers_.size()); }
   // How to reach server `server` (0 <= server < size(); user "default", no password).
   HttpClientOptions client_options(int server) const;
@@ -124,12 +130,16 @@ class TestServerEnvironment : public ::testing::Environment {
 // when no cluster test is selected.
 class TestClusterEnvironment : public ::testing::Environment {
  public:
+  explicit TestClusterEnvironment(TestClusterShape shape = {}) : shape_(shape) {}
   void SetUp() override;
   void TearDown() override;
 
   // The running cluster, or the reason there is none (FailedPrecondition: something is not
   // installed, so tests skip; anything else: it failed to start, so tests fail).
   static absl::StatusOr<const TestCluster*> Cluster();
+
+ private:
+  const TestClusterShape shape_;
 };
 
 // A database name not used before by this process: "test_<n>".
