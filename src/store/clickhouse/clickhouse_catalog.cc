@@ -44,13 +44,6 @@ constexpr const char* kTables[] = {
     "traces Int64) ENGINE = SummingMergeTree ORDER BY (project, day, kept, reason)",
 };
 
-// Every query's settings: its database, and on a cluster ClusterSettings (schema.h).
-clickhouse::QuerySettings SettingsOf(const std::string& database, const clickhouse::ServerInfo& server) {
-  clickhouse::QuerySettings settings = {{"database", database}};
-  for (auto& setting : clickhouse::ClusterSettings(server)) settings.push_back(std::move(setting));
-  return settings;
-}
-
 // Record kinds (catalog_documents.kind) and what their key is.
 constexpr std::string_view kProject = "project";                // name
 constexpr std::string_view kApiKey = "api_key";                 // id
@@ -144,7 +137,7 @@ ClickHouseCatalog::ClickHouseCatalog(ClickHouseCatalogOptions options, std::uniq
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Get()),
       client_(std::move(client)),
-      settings_(SettingsOf(options_.database, server)),
+      settings_(clickhouse::DatabaseSettings(options_.database, server)),
       event_id_tag_(absl::Uniform<int64_t>(absl::BitGen(), 0, int64_t{1} << kEventIdTagBits)) {}
 
 ClickHouseCatalog::~ClickHouseCatalog() = default;

@@ -3,9 +3,6 @@
 // opening of a store or catalog going to the other server than the one before, so a test's
 // second node reads what the first wrote through another server; the tests below check what is
 // particular to a cluster.
-#include <unistd.h>
-
-#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,12 +11,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "store/clickhouse/clickhouse_catalog.h"
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/cluster_test_base.h"
 #include "store/clickhouse/conformance_backend.h"
 #include "store/clickhouse/http_client.h"
-#include "store/clickhouse/row_binary.h"
-#include "store/clickhouse/schema.h"
 #include "store/clickhouse/test_server.h"
 #include "store/conformance/store_conformance.h"
 #include "store/store.h"
@@ -41,26 +36,8 @@ using conformance::StoreConformanceTest;
 
 // Asked before the cluster starts (the conformance suites are instantiated first).
 std::string SkipReason() {
-  for (const char* path : {clickhouse::kClickHouseServerBinary, clickhouse::kZooKeeperJar}) {
-    if (::access(path, R_OK) != 0) return absl::StrCat(path, " is not installed; ClickHouse cluster tests skipped");
-  }
-  return "";
-}
-
-// Drops `database` on every server of the cluster.
-void DropDatabase(const TestCluster& cluster, const std::string& database) {
-  HttpClientOptions options = cluster.client_options(0);
-  options.timeout_ms = 120'000;
-  HttpClient client(options);
-  absl::Status dropped =
-      client.Query(absl::StrCat("DROP DATABASE IF EXISTS ", database, " ON CLUSTER ", TestCluster::kName)).status();
-  EXPECT_TRUE(dropped.ok()) << dropped;
-}
-
-// The options of a store or catalog of `database` through server `server` of the cluster.
-ClickHouseStoreOptions OptionsFor(const TestCluster& cluster, int server, std::string database) {
-  return ClickHouseStoreOptions{
-      .server = cluster.client_options(server), .database = std::move(database), .cluster = TestCluster::kName};
+  absl::Status installed = TestCluster::CheckInstalled();
+  return installed.ok() ? "" : absl::StrCat(installed.message(), "; ClickHouse cluster tests skipped");
 }
 
 // Each opening of a conformance location goes to the server after the one the opening before
@@ -72,11 +49,13 @@ Backend ClusterBackend() {
       .options = [](const std::string& database, int opening) -> absl::StatusOr<ClickHouseStoreOptions> {
         absl::StatusOr<const TestCluster*> cluster = TestClusterEnvironment::Cluster();
         if (!cluster.ok()) return cluster.status();
-        return OptionsFor(**cluster, opening % (*cluster)->size(), database);
+        return clickhouse::ClusterStoreOptions(**cluster, opening % (*cluster)->size(), database);
       },
       .drop = [](const std::string& database) {
         absl::StatusOr<const TestCluster*> cluster = TestClusterEnvironment::Cluster();
-        if (cluster.ok()) DropDatabase(**cluster, database);
+        if (!cluster.ok()) return;
+        absl::Status dropped = (*cluster)->DropDatabase(database);
+        EXPECT_TRUE(dropped.ok()) << dropped;
       },
   });
 }
@@ -84,34 +63,7 @@ Backend ClusterBackend() {
 INSTANTIATE_TEST_SUITE_P(ClickHouseCluster, StoreConformanceTest, ::testing::Values(ClusterBackend()), BackendName);
 INSTANTIATE_TEST_SUITE_P(ClickHouseCluster, CatalogConformanceTest, ::testing::Values(ClusterBackend()), BackendName);
 
-// Not thread-safe (a gtest fixture): the running cluster and a fresh database name.
-class ClickHouseClusterTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (std::string reason = SkipReason(); !reason.empty()) GTEST_SKIP() << reason;
-    absl::StatusOr<const TestCluster*> cluster = TestClusterEnvironment::Cluster();
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = *cluster;
-    database_ = clickhouse::NewDatabaseName();
-  }
-  void TearDown() override {
-    if (cluster_ != nullptr) DropDatabase(*cluster_, database_);
-  }
-
-  // The first UInt64 of `sql`'s RowBinary result on server `server`, in the test's database.
-  uint64_t Count(int server, const std::string& sql) {
-    HttpClient client(cluster_->client_options(server));
-    absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database_}});
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    clickhouse::RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
-    uint64_t n = in.UInt64();
-    EXPECT_TRUE(in.status().ok()) << in.status();
-    return n;
-  }
-
-  const TestCluster* cluster_ = nullptr;
-  std::string database_;
-};
+using ClickHouseClusterTest = clickhouse::ClusterDatabaseTest;
 
 model::Observation Span(std::string trace_id, std::string id, int64_t start_ns) {
   model::Observation o;
@@ -124,7 +76,7 @@ model::Observation Span(std::string trace_id, std::string id, int64_t start_ns) 
 }
 
 TEST_F(ClickHouseClusterTest, TheRowsOfATraceStayOnOneShardAndTracesSpreadOverBoth) {
-  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*cluster_, 0, database_));
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(0));
   ASSERT_TRUE(store.ok()) << store.status();
   constexpr int kTraces = 40;
   constexpr int kSpans = 5;
@@ -151,7 +103,7 @@ TEST_F(ClickHouseClusterTest, TheRowsOfATraceStayOnOneShardAndTracesSpreadOverBo
   EXPECT_EQ(rows, static_cast<uint64_t>(kTraces * kSpans));
 
   // Another node, through the other server, reads every trace.
-  absl::StatusOr<std::unique_ptr<ClickHouseStore>> other = ClickHouseStore::Open(OptionsFor(*cluster_, 1, database_));
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> other = ClickHouseStore::Open(OptionsFor(1));
   ASSERT_TRUE(other.ok()) << other.status();
   TraceQuery query;
   query.project = "p";
@@ -162,7 +114,7 @@ TEST_F(ClickHouseClusterTest, TheRowsOfATraceStayOnOneShardAndTracesSpreadOverBo
 }
 
 TEST_F(ClickHouseClusterTest, AnUnknownClusterIsRefusedByName) {
-  ClickHouseStoreOptions options = OptionsFor(*cluster_, 0, database_);
+  ClickHouseStoreOptions options = OptionsFor(0);
   options.cluster = "nowhere";
   absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(options);
   ASSERT_FALSE(store.ok());
@@ -186,7 +138,7 @@ TEST_F(ClickHouseClusterTest, AClusterDatabaseOfAnOlderLayoutIsRefusedNotMigrate
   }
   ASSERT_TRUE(client.Query("INSERT INTO schema_version VALUES (3, 0)", {{"database", database_}, {"insert_distributed_sync", "1"}}).ok());
 
-  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(*cluster_, 1, database_));
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(1));
   ASSERT_FALSE(store.ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
   EXPECT_TRUE(absl::StrContains(store.status().message(), "layout version 3")) << store.status();

@@ -1,10 +1,7 @@
 // The ClickHouse store and catalog on a cluster of one shard of two replicas (TestCluster with
 // its own ZooKeeper): what a node writes through one replica reaches the other, and a node on the
 // other reads it, erases it and sees the catalog.
-#include <unistd.h>
-
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,16 +11,13 @@
 #include "gtest/gtest.h"
 #include "store/clickhouse/clickhouse_catalog.h"
 #include "store/clickhouse/clickhouse_store.h"
-#include "store/clickhouse/http_client.h"
-#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/cluster_test_base.h"
 #include "store/clickhouse/test_server.h"
 #include "store/store.h"
 
 namespace trackly::store {
 namespace {
 
-using clickhouse::HttpClient;
-using clickhouse::HttpClientOptions;
 using clickhouse::TestCluster;
 using clickhouse::TestClusterEnvironment;
 
@@ -35,46 +29,12 @@ constexpr int kSpans = 4;
 // How long a replica may take to fetch what the other wrote, or to apply its mutation.
 constexpr auto kReplicationTimeout = std::chrono::seconds(60);
 
-// Not thread-safe (a gtest fixture): the running cluster and a fresh database name.
-class ClickHouseReplicaTest : public ::testing::Test {
+class ClickHouseReplicaTest : public clickhouse::ClusterDatabaseTest {
  protected:
-  void SetUp() override {
-    for (const char* path : {clickhouse::kClickHouseServerBinary, clickhouse::kZooKeeperJar}) {
-      if (::access(path, R_OK) != 0) GTEST_SKIP() << path << " is not installed; ClickHouse cluster tests skipped";
-    }
-    absl::StatusOr<const TestCluster*> cluster = TestClusterEnvironment::Cluster();
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = *cluster;
-    database_ = clickhouse::NewDatabaseName();
-  }
-  void TearDown() override {
-    if (cluster_ == nullptr) return;
-    HttpClientOptions options = cluster_->client_options(0);
-    options.timeout_ms = 120'000;
-    HttpClient client(options);
-    EXPECT_TRUE(client.Query(absl::StrCat("DROP DATABASE IF EXISTS ", database_, " ON CLUSTER ", TestCluster::kName)).ok());
-  }
-
-  ClickHouseStoreOptions OptionsFor(int server) const {
-    return ClickHouseStoreOptions{
-        .server = cluster_->client_options(server), .database = database_, .cluster = TestCluster::kName};
-  }
-
   std::unique_ptr<ClickHouseStore> OpenStore(int server) {
     absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(server));
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? *std::move(store) : nullptr;
-  }
-
-  // The first UInt64 of `sql`'s RowBinary result on server `server`, in the test's database.
-  uint64_t Count(int server, const std::string& sql) {
-    HttpClient client(cluster_->client_options(server));
-    absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database_}});
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    clickhouse::RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
-    uint64_t n = in.UInt64();
-    EXPECT_TRUE(in.status().ok()) << in.status();
-    return n;
   }
 
   // Whether `sql` counts `expected` on every server before kReplicationTimeout.
@@ -107,9 +67,6 @@ class ClickHouseReplicaTest : public ::testing::Test {
     }
     ASSERT_TRUE(WriteAndWait(store, std::move(batch)).ok());
   }
-
-  const TestCluster* cluster_ = nullptr;
-  std::string database_;
 };
 
 TEST_F(ClickHouseReplicaTest, WhatANodeWritesThroughOneReplicaIsReadThroughTheOther) {

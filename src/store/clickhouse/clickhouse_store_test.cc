@@ -26,7 +26,6 @@
 #include "store/clickhouse/http_client.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/rollups.h"
-#include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/rows.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/test_server.h"
@@ -99,15 +98,7 @@ class ClickHouseStoreTest : public ::testing::Test {
   }
 
   // The first UInt64 of `sql`'s RowBinary result, run in the test's database.
-  uint64_t Count(const std::string& sql) {
-    HttpClient client(server_->client_options());
-    absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database_}});
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    clickhouse::RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
-    uint64_t n = in.UInt64();
-    EXPECT_TRUE(in.status().ok()) << in.status();
-    return n;
-  }
+  uint64_t Count(const std::string& sql) { return clickhouse::CountIn(server_->client_options(), database_, sql); }
 
   // OPTIMIZE TABLE … FINAL on each of `tables` until `merged()` holds (at most 100 times).
   // OPTIMIZE may answer OK without merging, e.g. while a background merge holds the parts (seen

@@ -23,7 +23,6 @@
 #include "store/clickhouse/http_client.h"
 #include "store/clickhouse/queries.h"
 #include "store/clickhouse/retention_classes.h"
-#include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/test_server.h"
 #include "store/clickhouse/writer.h"
@@ -87,13 +86,7 @@ class DatabaseTestBase : public ::testing::Test {
 
   // The first UInt64 of `sql`'s answer in `database`.
   uint64_t Count(const std::string& sql, const std::string& database) {
-    HttpClient client(server_->client_options());
-    absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database}});
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
-    const uint64_t n = in.UInt64();
-    EXPECT_TRUE(in.status().ok()) << in.status() << "\n" << sql;
-    return n;
+    return CountIn(server_->client_options(), database, sql);
   }
 
   // Runs the statements of migrations `first` to `last` (schema.h MigrationStatements) in

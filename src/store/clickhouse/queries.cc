@@ -17,14 +17,8 @@
 namespace trackly::store::clickhouse {
 namespace {
 
-QuerySettings SelectSettings(const std::string& name, const ServerInfo& server) {
-  QuerySettings settings = {{"database", name}};
-  for (auto& setting : ClusterSettings(server)) settings.push_back(std::move(setting));
-  return settings;
-}
-
 QuerySettings InsertSettings(const std::string& name, const ServerInfo& server) {
-  QuerySettings settings = SelectSettings(name, server);
+  QuerySettings settings = DatabaseSettings(name, server);
   if (server.limits_partitions_per_insert) settings.emplace_back("max_partitions_per_insert_block", "0");
   return settings;
 }
@@ -35,7 +29,7 @@ Database::Database(HttpClient& client, std::string name, const ServerInfo& serve
     : client_(client),
       name_(name),
       cluster_(server.cluster),
-      select_settings_(SelectSettings(name, server)),
+      select_settings_(DatabaseSettings(name, server)),
       insert_settings_(InsertSettings(name, server)) {}
 
 absl::StatusOr<std::string> Database::Select(std::string_view sql) const { return client_.Query(sql, select_settings_); }

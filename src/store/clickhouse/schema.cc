@@ -231,10 +231,9 @@ absl::StatusOr<TraceIdsByProject> ApplyClusterSchema(HttpClient& client, const S
   RowBinaryReader count(present, "reading system.tables");
   uint64_t stored = 0;
   if (count.UInt64() > 0) {
-    QuerySettings settings = ClusterSettings(server);
-    settings.emplace_back("database", database);
     TRACKLY_ASSIGN_OR_RETURN(std::string result,
-                             client.Query("SELECT toUInt64(max(version)) FROM schema_version FORMAT RowBinary", settings));
+                             client.Query("SELECT toUInt64(max(version)) FROM schema_version FORMAT RowBinary",
+                                          DatabaseSettings(database, server)));
     RowBinaryReader version(result, "the schema version");
     stored = version.UInt64();
     TRACKLY_RETURN_IF_ERROR(version.status());
@@ -267,10 +266,10 @@ absl::StatusOr<TraceIdsByProject> ApplyClusterSchema(HttpClient& client, const S
   for (const Migration& migration : Migrations()) {
     versions.push_back(absl::StrCat("(", migration.version, ", toInt64(now()) * 1000000000)"));
   }
-  QuerySettings settings = ClusterSettings(server);
-  settings.emplace_back("database", database);
-  TRACKLY_RETURN_IF_ERROR(
-      client.Query(absl::StrCat("INSERT INTO schema_version VALUES ", absl::StrJoin(versions, ", ")), settings).status());
+  TRACKLY_RETURN_IF_ERROR(client
+                              .Query(absl::StrCat("INSERT INTO schema_version VALUES ", absl::StrJoin(versions, ", ")),
+                                     DatabaseSettings(database, server))
+                              .status());
   return TraceIdsByProject{};
 }
 
@@ -321,11 +320,14 @@ absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client, std::string_view c
   return info;
 }
 
-QuerySettings ClusterSettings(const ServerInfo& server) {
-  if (server.cluster.empty()) return {};
+QuerySettings DatabaseSettings(const std::string& database, const ServerInfo& server) {
+  if (server.cluster.empty()) return {{"database", database}};
   // load_balancing: of a shard's replicas, reads and inserts take the same one (the server's own
   // when it is one, else the first that answers), so a node reads what it has just written.
-  return {{"insert_distributed_sync", "1"}, {"distributed_product_mode", "global"}, {"load_balancing", "in_order"}};
+  return {{"database", database},
+          {"insert_distributed_sync", "1"},
+          {"distributed_product_mode", "global"},
+          {"load_balancing", "in_order"}};
 }
 
 absl::Status CreateTables(HttpClient& client, const ServerInfo& server, const std::string& database,

@@ -51,11 +51,11 @@ struct ServerInfo {
 // it cannot be reached; FailedPrecondition when the server defines no such cluster.
 absl::StatusOr<ServerInfo> DescribeServer(HttpClient& client, std::string_view cluster = "");
 
-// The settings every query on `server` carries beyond its database: on a cluster, an insert into a
-// Distributed table returns once every shard has its rows (a read then sees them), and a subquery
-// over a Distributed table inside another's reads every shard once (GLOBAL IN) rather than
-// being refused, and reads and inserts go to the same replica of each shard.
-QuerySettings ClusterSettings(const ServerInfo& server);
+// The settings of a query in `database` on `server`: the database, and on a cluster more: an
+// insert into a Distributed table returns once every shard has its rows (a read then sees them),
+// a subquery over a Distributed table inside another's reads every shard once (GLOBAL IN) rather
+// than being refused, and reads and inserts go to the same replica of each shard.
+QuerySettings DatabaseSettings(const std::string& database, const ServerInfo& server);
 
 // Creates `database` if missing and each table of `statements` (CREATE TABLE IF NOT EXISTS …,
 // run in `database`) that it does not have yet. On a cluster, the statements run in a scratch

@@ -24,6 +24,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "base/status.h"
+#include "store/clickhouse/row_binary.h"
 
 namespace trackly::store::clickhouse {
 namespace {
@@ -37,6 +39,8 @@ constexpr int kStartAttempts = 5;
 // DDL ON CLUSTER waits for every host; the server gives up (naming the missing hosts) before the
 // client does.
 constexpr int kClusterDdlTimeoutMs = 60000;
+// Dropping a test's database ON CLUSTER removes its replicas' ZooKeeper nodes too.
+constexpr int kClusterDropTimeoutMs = 120'000;
 constexpr char kClusterDdlTaskTimeoutSeconds[] = "50";
 
 // `n` different ports nobody listens on right now: bound together (so they differ), read back,
@@ -357,10 +361,15 @@ HttpClientOptions TestServer::client_options() const {
   return HttpClientOptions{.host = "127.0.0.1", .port = http_port_, .user = "default", .password = ""};
 }
 
-absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(TestClusterShape shape) {
+absl::Status TestCluster::CheckInstalled() {
   if (::access(kClickHouseServerBinary, X_OK) != 0) return NotInstalled(kClickHouseServerBinary);
   if (::access(kJavaBinary, X_OK) != 0) return NotInstalled(kJavaBinary);
   if (::access(kZooKeeperJar, R_OK) != 0) return NotInstalled("zookeeper");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(TestClusterShape shape) {
+  TRACKLY_RETURN_IF_ERROR(CheckInstalled());
   const std::filesystem::path dir = NewTempDir("clickhouse-cluster");
   absl::Status last_error;
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
@@ -451,6 +460,13 @@ TestCluster::~TestCluster() {
 
 HttpClientOptions TestCluster::client_options(int server) const { return servers_[server]->client_options(); }
 
+absl::Status TestCluster::DropDatabase(const std::string& database) const {
+  HttpClientOptions options = client_options(0);
+  options.timeout_ms = kClusterDropTimeoutMs;
+  HttpClient client(options);
+  return client.Query(absl::StrCat("DROP DATABASE IF EXISTS ", database, " ON CLUSTER ", kName)).status();
+}
+
 void TestServerEnvironment::SetUp() {
   absl::StatusOr<std::unique_ptr<TestServer>> server = TestServer::Start();
   if (server.ok()) {
@@ -494,6 +510,16 @@ absl::StatusOr<const TestCluster*> TestClusterEnvironment::Cluster() {
 std::string NewDatabaseName() {
   static std::atomic<int> counter{0};
   return absl::StrCat("test_", counter++);
+}
+
+uint64_t CountIn(const HttpClientOptions& server, const std::string& database, const std::string& sql) {
+  HttpClient client(server);
+  absl::StatusOr<std::string> rows = client.Query(absl::StrCat(sql, " FORMAT RowBinary"), {{"database", database}});
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  RowBinaryReader in(rows.ok() ? std::string_view(*rows) : std::string_view(), sql);
+  const uint64_t n = in.UInt64();
+  EXPECT_TRUE(in.status().ok()) << in.status() << "\n" << sql;
+  return n;
 }
 
 }  // namespace trackly::store::clickhouse

@@ -96,12 +96,17 @@ class TestCluster {
   // FailedPrecondition when clickhouse-server, java or zookeeper is not installed; Internal (with
   // the ends of the logs) when the cluster does not come up or DDL ON CLUSTER fails.
   static absl::StatusOr<std::unique_ptr<TestCluster>> Start(TestClusterShape shape = {});
+  // OK when what Start needs is installed, else Start's FailedPrecondition; for tests to skip
+  // before the cluster starts.
+  static absl::Status CheckInstalled();
   ~TestCluster();
 
   // The number of servers (shards × replicas).
   int size() const { return static_cast<int>(servers_.size()); }
   // How to reach server `server` (0 <= server < size(); user "default", no password).
   HttpClientOptions client_options(int server) const;
+  // Drops `database` on every server (DROP DATABASE … ON CLUSTER).
+  absl::Status DropDatabase(const std::string& database) const;
 
  private:
   explicit TestCluster(std::string dir) : dir_(std::move(dir)) {}
@@ -144,5 +149,9 @@ class TestClusterEnvironment : public ::testing::Environment {
 
 // A database name not used before by this process: "test_<n>".
 std::string NewDatabaseName();
+
+// The first UInt64 of the answer of `sql` (a SELECT without FORMAT) in `database` on `server`. A
+// failed query or an answer without one fails the test (and gives 0).
+uint64_t CountIn(const HttpClientOptions& server, const std::string& database, const std::string& sql);
 
 }  // namespace trackly::store::clickhouse
