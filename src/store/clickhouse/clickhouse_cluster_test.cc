@@ -10,6 +10,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status.h"
 #include "gtest/gtest.h"
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/cluster_test_base.h"
@@ -122,10 +124,35 @@ TEST_F(ClickHouseClusterTest, AnUnknownClusterIsRefusedByName) {
   EXPECT_TRUE(absl::StrContains(store.status().message(), "\"nowhere\"")) << store.status();
 }
 
-TEST_F(ClickHouseClusterTest, AClusterDatabaseOfAnOlderLayoutIsRefusedNotMigrated) {
-  HttpClientOptions ddl = cluster_->client_options(0);
-  ddl.timeout_ms = 120'000;
-  HttpClient client(ddl);
+// Test-only DDL on the whole cluster, through server 0 (ON CLUSTER statements wait for every host).
+class ClickHouseClusterLayoutTest : public ClickHouseClusterTest {
+ protected:
+  absl::Status OnCluster(std::string_view sql) const {
+    HttpClientOptions ddl = cluster_->client_options(0);
+    ddl.timeout_ms = 120'000;
+    return HttpClient(ddl).Query(sql).status();
+  }
+  // Makes the laid-out database's schema_version say versions 1 to `n` were applied, as a cluster
+  // of layout `n` has.
+  absl::Status RecordVersions(int n) const {
+    TRACKLY_RETURN_IF_ERROR(
+        OnCluster(absl::StrCat("TRUNCATE TABLE ", database_, ".schema_version_local ON CLUSTER ", TestCluster::kName)));
+    std::vector<std::string> rows;
+    for (int version = 1; version <= n; ++version) rows.push_back(absl::StrCat("(", version, ", 0)"));
+    HttpClient client(cluster_->client_options(0));
+    return client
+        .Query(absl::StrCat("INSERT INTO schema_version VALUES ", absl::StrJoin(rows, ", ")),
+               {{"database", database_}, {"insert_distributed_sync", "1"}})
+        .status();
+  }
+  // Whether `table` of the test's database has `column` on server `server`.
+  bool HasColumn(int server, std::string_view table, std::string_view column) const {
+    return Count(server, absl::StrCat("SELECT count() FROM system.columns WHERE database = currentDatabase() AND "
+                                      "table = '", std::string(table), "' AND name = '", std::string(column), "'")) == 1;
+  }
+};
+
+TEST_F(ClickHouseClusterLayoutTest, AClusterDatabaseOfALayoutBeforeTheCodeStepsIsRefusedNotMigrated) {
   const std::string on_cluster = absl::StrCat(" ON CLUSTER ", TestCluster::kName);
   for (const std::string& sql :
        {absl::StrCat("CREATE DATABASE ", database_, on_cluster),
@@ -134,9 +161,13 @@ TEST_F(ClickHouseClusterTest, AClusterDatabaseOfAnOlderLayoutIsRefusedNotMigrate
         absl::StrCat("CREATE TABLE ", database_, ".schema_version", on_cluster, " AS ", database_,
                      ".schema_version_local ENGINE = Distributed(", TestCluster::kName, ", ", database_,
                      ", schema_version_local, rand())")}) {
-    ASSERT_TRUE(client.Query(sql).ok()) << sql;
+    absl::Status done = OnCluster(sql);
+    ASSERT_TRUE(done.ok()) << done;
   }
-  ASSERT_TRUE(client.Query("INSERT INTO schema_version VALUES (3, 0)", {{"database", database_}, {"insert_distributed_sync", "1"}}).ok());
+  ASSERT_TRUE(HttpClient(cluster_->client_options(0))
+                  .Query("INSERT INTO schema_version VALUES (3, 0)",
+                         {{"database", database_}, {"insert_distributed_sync", "1"}})
+                  .ok());
 
   absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(1));
   ASSERT_FALSE(store.ok());
@@ -144,6 +175,78 @@ TEST_F(ClickHouseClusterTest, AClusterDatabaseOfAnOlderLayoutIsRefusedNotMigrate
   EXPECT_TRUE(absl::StrContains(store.status().message(), "layout version 3")) << store.status();
   EXPECT_EQ(Count(0, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'observations'"),
             0u);
+}
+
+// A cluster of an older layout, made from one of this build by taking away what layout 8 added
+// (session_traces) and a column (observations.trace_payload, as layout 3 added it), gets both
+// back: the table and the column on every shard, and the rows layout 8 copies from traces.
+TEST_F(ClickHouseClusterLayoutTest, AClusterDatabaseOfAnOlderLayoutGetsTheNewTablesColumnsAndRows) {
+  constexpr int kTraces = 20;
+  {
+    absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(0));
+    ASSERT_TRUE(store.ok()) << store.status();
+    WriteBatch batch;
+    batch.project = "p";
+    for (int t = 0; t < kTraces; ++t) {
+      model::Observation o = Span(absl::StrCat("trace-", t), "root", 1'700'000'000'000'000'000 + t);
+      o.trace_hints.session_id = absl::StrCat("session-", t % 4);
+      batch.observations.push_back(std::move(o));
+    }
+    ASSERT_TRUE(WriteAndWait(**store, std::move(batch)).ok());
+  }
+  const std::string on_cluster = absl::StrCat(" ON CLUSTER ", TestCluster::kName);
+  for (const std::string& sql :
+       {absl::StrCat("DROP TABLE ", database_, ".session_traces", on_cluster),
+        absl::StrCat("DROP TABLE ", database_, ".session_traces_local", on_cluster),
+        absl::StrCat("ALTER TABLE ", database_, ".observations_local", on_cluster, " DROP COLUMN trace_payload"),
+        absl::StrCat("DROP TABLE ", database_, ".observations", on_cluster),
+        absl::StrCat("CREATE TABLE ", database_, ".observations", on_cluster, " AS ", database_,
+                     ".observations_local ENGINE = Distributed(", TestCluster::kName, ", ", database_,
+                     ", observations_local, cityHash64(project, trace_id))")}) {
+    absl::Status done = OnCluster(sql);
+    ASSERT_TRUE(done.ok()) << done;
+  }
+  ASSERT_TRUE(RecordVersions(7).ok());
+
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(1));
+  ASSERT_TRUE(store.ok()) << store.status();
+  uint64_t session_rows = 0;
+  for (int server = 0; server < cluster_->size(); ++server) {
+    EXPECT_TRUE(HasColumn(server, "observations_local", "trace_payload")) << "server " << server;
+    EXPECT_TRUE(HasColumn(server, "observations", "trace_payload")) << "server " << server;
+    session_rows += Count(server, "SELECT count() FROM session_traces_local");
+  }
+  EXPECT_EQ(session_rows, static_cast<uint64_t>(kTraces));
+  EXPECT_EQ(Count(0, "SELECT toUInt64(max(version)) FROM schema_version"), 8u);
+
+  absl::StatusOr<TracePage> page = (*store)->ListTraces(TraceQuery{.project = "p", .session_id = "session-1"});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->traces.size(), static_cast<size_t>(kTraces / 4));
+  // The column added back is written and read again.
+  WriteBatch more;
+  more.project = "p";
+  more.observations.push_back(Span("trace-new", "root", 1'700'000'000'000'001'000));
+  ASSERT_TRUE(WriteAndWait(**store, std::move(more)).ok());
+  absl::StatusOr<TraceDetail> detail = (*store)->GetTrace("p", "trace-new");
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->observations.size(), 1u);
+}
+
+// What a cluster cannot be migrated across is refused, naming the table and the difference.
+TEST_F(ClickHouseClusterLayoutTest, AClusterTableChangedOtherwiseIsRefusedByName) {
+  ASSERT_TRUE(ClickHouseStore::Open(OptionsFor(0)).ok());
+  const std::string sql =
+      absl::StrCat("ALTER TABLE ", database_, ".traces_local ON CLUSTER ", TestCluster::kName,
+                   " MODIFY COLUMN feature Nullable(String)");
+  absl::Status modified = OnCluster(sql);
+  ASSERT_TRUE(modified.ok()) << modified;
+  ASSERT_TRUE(RecordVersions(7).ok());
+
+  absl::StatusOr<std::unique_ptr<ClickHouseStore>> store = ClickHouseStore::Open(OptionsFor(1));
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "cannot migrate table traces")) << store.status();
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "Nullable(String)")) << store.status();
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -74,6 +75,12 @@ std::vector<std::string> Statements(std::string_view sql, const ServerInfo& serv
     }
   }
   return statements;
+}
+
+// `status`, its message naming `migration` when it is an error.
+absl::Status InMigration(const Migration& migration, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat("schema migration ", Sv(migration.name), ": ", status.message()));
 }
 
 // A client like `client` whose requests may take `timeout_ms`.
@@ -176,28 +183,97 @@ std::string ReplicatedEngine(const TableLayout& table, std::string_view database
                       arguments.empty() ? "" : ", ", arguments, ")", rest);
 }
 
-// Makes every table of `scratch` on server.cluster in `database` (schema.h), but those `database`
-// has already.
+// The items of `table`'s column list (ColumnsOf): each a column's definition as the server
+// prints it, starting with its name.
+absl::StatusOr<std::vector<std::string>> ColumnDefinitions(const TableLayout& table) {
+  TRACKLY_ASSIGN_OR_RETURN(std::string columns, ColumnsOf(table));
+  return TopLevelItems(std::string_view(columns).substr(1, columns.size() - 2));
+}
+
+// The name a column definition starts with, without its quotes (`name`, as 19.x+ prints it).
+std::string_view ColumnName(std::string_view definition) {
+  std::string_view name = definition.substr(0, definition.find(' '));
+  if (name.size() >= 2 && name.front() == '`' && name.back() == '`') name = name.substr(1, name.size() - 2);
+  return name;
+}
+
+absl::Status UnmigratableError(const TableLayout& table, std::string_view what) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot migrate table ", table.name, " on a cluster: ", Sv(what),
+                   "; only new tables and new columns are applied on a cluster (docs/scale-out.md "
+                   "\"A ClickHouse cluster\")"));
+}
+
+// Gives `local` (<table>_local, laid out earlier in `database`) the columns `table` (the same
+// table as this build's migrations make it) has and it lacks, on every shard. Returns whether it
+// added any. FailedPrecondition for any other difference: a column dropped or changed, another
+// engine, partition key, sorting key or setting.
+absl::StatusOr<bool> AddMissingColumns(HttpClient& ddl, const ServerInfo& server, const TableLayout& table,
+                                       const TableLayout& local, const std::string& database) {
+  if (ReplicatedEngine(table, database) != local.engine_full) {
+    return UnmigratableError(table, absl::StrCat("its engine is now ", table.engine_full, ", on the cluster ",
+                                                 local.engine_full));
+  }
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> wanted, ColumnDefinitions(table));
+  TRACKLY_ASSIGN_OR_RETURN(std::vector<std::string> present, ColumnDefinitions(local));
+  std::set<std::string_view> present_names;
+  for (const std::string& column : present) {
+    present_names.insert(ColumnName(column));
+    if (std::find(wanted.begin(), wanted.end(), column) == wanted.end()) {
+      return UnmigratableError(table, absl::StrCat("its column ", column, " differs from this build's or is gone"));
+    }
+  }
+  bool added_any = false;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (present_names.contains(ColumnName(wanted[i]))) continue;
+    // In its place (18.16 has no FIRST; a new first column goes last).
+    absl::Status added =
+        ddl.Query(absl::StrCat("ALTER TABLE ", QuoteIdentifier(database), ".", QuoteIdentifier(local.name),
+                               " ON CLUSTER ", QuoteIdentifier(server.cluster), " ADD COLUMN ", wanted[i],
+                               i == 0 ? "" : absl::StrCat(" AFTER ", Sv(ColumnName(wanted[i - 1])))))
+            .status();
+    // Another node migrating at the same moment may have added it first.
+    if (!added.ok() && !absl::StrContains(added.message(), "already exists")) return added;
+    added_any = true;
+  }
+  return added_any;
+}
+
+// Makes every table of `scratch` on server.cluster in `database` (schema.h). Of those `database`
+// has already, adds the columns they lack to <table>_local (AddMissingColumns) and makes the
+// Distributed table in front of it anew: 18.16 takes no ALTER … ON CLUSTER of a table that is not
+// replicated on a cluster whose shards replicate internally, and a Distributed table holds no
+// rows (inserts are synchronous, DatabaseSettings). Meanwhile other nodes' reads and inserts of
+// that table fail, and are retried.
 absl::Status LayOutOnCluster(HttpClient& ddl, const ServerInfo& server, std::string_view scratch,
                              const std::string& database) {
   TRACKLY_ASSIGN_OR_RETURN(std::vector<TableLayout> tables, TablesOf(ddl, scratch));
   TRACKLY_ASSIGN_OR_RETURN(std::vector<TableLayout> present, TablesOf(ddl, database));
-  std::set<std::string> existing;
-  for (const TableLayout& table : present) existing.insert(table.name);
+  std::map<std::string, const TableLayout*> existing;
+  for (const TableLayout& table : present) existing[table.name] = &table;
   const std::string on_cluster = absl::StrCat(" ON CLUSTER ", QuoteIdentifier(server.cluster));
   for (const TableLayout& table : tables) {
-    if (existing.contains(table.name)) continue;
-    TRACKLY_ASSIGN_OR_RETURN(std::string columns, ColumnsOf(table));
     const std::string local_name = absl::StrCat(table.name, "_local");
     const std::string local = absl::StrCat(QuoteIdentifier(database), ".", QuoteIdentifier(local_name));
-    TRACKLY_RETURN_IF_ERROR(ddl.Query(absl::StrCat("CREATE TABLE IF NOT EXISTS ", local, on_cluster, " ", columns,
-                                                   " ENGINE = ", ReplicatedEngine(table, database)))
+    const std::string distributed = absl::StrCat(QuoteIdentifier(database), ".", QuoteIdentifier(table.name));
+    if (auto laid_out = existing.find(local_name); laid_out != existing.end()) {
+      TRACKLY_ASSIGN_OR_RETURN(bool added, AddMissingColumns(ddl, server, table, *laid_out->second, database));
+      if (added) {
+        TRACKLY_RETURN_IF_ERROR(ddl.Query(absl::StrCat("DROP TABLE IF EXISTS ", distributed, on_cluster)).status());
+      } else if (existing.contains(table.name)) {
+        continue;
+      }
+    } else {
+      TRACKLY_ASSIGN_OR_RETURN(std::string columns, ColumnsOf(table));
+      TRACKLY_RETURN_IF_ERROR(ddl.Query(absl::StrCat("CREATE TABLE IF NOT EXISTS ", local, on_cluster, " ", columns,
+                                                     " ENGINE = ", ReplicatedEngine(table, database)))
+                                  .status());
+    }
+    TRACKLY_RETURN_IF_ERROR(ddl.Query(absl::StrCat("CREATE TABLE IF NOT EXISTS ", distributed, on_cluster, " AS ", local,
+                                                   " ENGINE = Distributed(", Quote(server.cluster), ", ",
+                                                   Quote(database), ", ", Quote(local_name), ", ",
+                                                   ShardingKey(table.sorting_key), ")"))
                                 .status());
-    TRACKLY_RETURN_IF_ERROR(
-        ddl.Query(absl::StrCat("CREATE TABLE IF NOT EXISTS ", QuoteIdentifier(database), ".", QuoteIdentifier(table.name),
-                               on_cluster, " AS ", local, " ENGINE = Distributed(", Quote(server.cluster), ", ",
-                               Quote(database), ", ", Quote(local_name), ", ", ShardingKey(table.sorting_key), ")"))
-            .status());
   }
   return absl::OkStatus();
 }
@@ -241,11 +317,12 @@ absl::StatusOr<TraceIdsByProject> ApplyClusterSchema(HttpClient& client, const S
   TRACKLY_RETURN_IF_ERROR(count.status());
   if (static_cast<int>(stored) > LatestSchemaVersion()) return NewerLayoutError(database, stored);
   if (static_cast<int>(stored) == LatestSchemaVersion()) return TraceIdsByProject{};
-  if (stored > 0) {
+  // A code step moves a table's rows on one server; none has a form for a cluster yet.
+  if (stored > 0 && static_cast<int>(stored) < kSmallGranulesLayout) {
     return absl::FailedPreconditionError(absl::StrCat(
         "ClickHouse database ", database, " on cluster ", server.cluster, " has layout version ", stored,
-        "; this build lays out a cluster at version ", LatestSchemaVersion(),
-        " and cannot migrate one yet (docs/scale-out.md \"A ClickHouse cluster\")"));
+        "; the migrations of layouts ", kRetentionClassLayout, " and ", kSmallGranulesLayout,
+        " move tables on one server only and cannot run on a cluster (docs/scale-out.md \"A ClickHouse cluster\")"));
   }
   ServerInfo one_server = server;
   one_server.cluster.clear();
@@ -260,12 +337,21 @@ absl::StatusOr<TraceIdsByProject> ApplyClusterSchema(HttpClient& client, const S
                                                  " AS system.mutations ENGINE = Distributed(", Quote(server.cluster),
                                                  ", 'system', 'mutations')"))
                               .status());
-  // The layout is complete once its versions are recorded: a start that failed before this point
-  // lays out again what is missing.
+  // The statements of the migrations after `stored` that move rows (INSERT … SELECT) run on the
+  // cluster's tables: in the scratch database they made the tables but moved no row here.
+  HttpClient migration_client = PatientClient(client, kMigrationTimeoutMs);
+  const Database db(migration_client, database, server);
   std::vector<std::string> versions;
   for (const Migration& migration : Migrations()) {
+    if (migration.version <= static_cast<int>(stored)) continue;
+    for (const std::string& statement : Statements(migration.sql, server)) {
+      if (stored == 0 || !absl::StartsWith(absl::StripLeadingAsciiWhitespace(statement), "INSERT")) continue;
+      TRACKLY_RETURN_IF_ERROR(InMigration(migration, db.Execute(statement)));
+    }
     versions.push_back(absl::StrCat("(", migration.version, ", toInt64(now()) * 1000000000)"));
   }
+  // The layout is complete once its versions are recorded: a start that failed before this point
+  // lays out again what is missing.
   TRACKLY_RETURN_IF_ERROR(client
                               .Query(absl::StrCat("INSERT INTO schema_version VALUES ", absl::StrJoin(versions, ", ")),
                                      DatabaseSettings(database, server))
@@ -366,21 +452,17 @@ absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerIn
   TraceIdsByProject resummarize;
   for (const Migration& migration : Migrations()) {
     if (migration.version <= static_cast<int>(stored)) continue;
-    auto failed = [&](const absl::Status& status) {
-      return absl::Status(status.code(), absl::StrCat("schema migration ", Sv(migration.name), ": ", status.message()));
-    };
     for (const std::string& statement : Statements(migration.sql, server)) {
-      absl::Status status = db.Execute(statement);
-      if (!status.ok()) return failed(status);
+      TRACKLY_RETURN_IF_ERROR(InMigration(migration, db.Execute(statement)));
     }
     if (migration.version == kRetentionClassLayout) {
       absl::StatusOr<TraceIdsByProject> written = MoveToRetentionClassTables(db);
-      if (!written.ok()) return failed(written.status());
+      TRACKLY_RETURN_IF_ERROR(InMigration(migration, written.status()));
       resummarize = *std::move(written);
     }
     if (migration.version == kSmallGranulesLayout) {
       absl::StatusOr<TraceIdsByProject> written = RebuildWithSmallGranules(db);
-      if (!written.ok()) return failed(written.status());
+      TRACKLY_RETURN_IF_ERROR(InMigration(migration, written.status()));
       for (auto& [project, trace_ids] : *written) {
         std::vector<std::string>& all = resummarize[project];
         all.insert(all.end(), trace_ids.begin(), trace_ids.end());

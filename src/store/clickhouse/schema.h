@@ -16,7 +16,10 @@
 // each shard, named <table>_local, with a Distributed table <table> in front of it that every read
 // and insert goes through (docs/scale-out.md "A ClickHouse cluster"). Such a database is laid out
 // at the latest layout at once: the migrations run on one server in a scratch database, and each
-// table they leave there is made anew on the cluster (CreateTables). The rows of one trace go to
+// table they leave there is made anew on the cluster (CreateTables). A later layout is applied the
+// same way: the tables the cluster lacks are made, the columns a table lacks are added, then the
+// new migrations' INSERT … SELECT statements run on the cluster's tables; any other change is
+// refused (FailedPrecondition, naming the table), as are the code steps. The rows of one trace go to
 // one shard (the sharding key is the sorting key up to trace_id), those of other tables by their
 // whole sorting key, so every version of a row is on the shard where merges fold it.
 #pragma once
@@ -60,7 +63,7 @@ QuerySettings DatabaseSettings(const std::string& database, const ServerInfo& se
 // Creates `database` if missing and each table of `statements` (CREATE TABLE IF NOT EXISTS …,
 // run in `database`) that it does not have yet. On a cluster, the statements run in a scratch
 // database of this server, and each table they create is made on every shard of the cluster as
-// described above. Nodes starting at once cannot break each other.
+// described above, or given the columns it lacks. Nodes starting at once cannot break each other.
 absl::Status CreateTables(HttpClient& client, const ServerInfo& server, const std::string& database,
                           std::span<const char* const> statements);
 
@@ -75,7 +78,7 @@ using TraceIdsByProject = std::map<std::string, std::vector<std::string>>;
 // traces whose summaries the store must recompute before it serves: those other nodes wrote to
 // while a migration copied their tables (layouts 5 and 6, retention_migration.h); usually none.
 // FailedPrecondition when the database was migrated by a newer build (a higher version), or, on a
-// cluster, by an older one: a cluster's layout is made at the latest version and not migrated yet.
+// cluster, when a migration changes a table in a way a cluster does not take (above).
 absl::StatusOr<TraceIdsByProject> ApplySchema(HttpClient& client, const ServerInfo& server, const std::string& database);
 
 }  // namespace trackly::store::clickhouse
