@@ -119,5 +119,27 @@ TEST_F(ClickHouseReplicaTest, AKeyMadeThroughOneReplicaIsFoundThroughTheOther) {
   EXPECT_TRUE(project.ok()) << project.status();
 }
 
+// A migration that adds a column (schema.h) reaches both replicas of the shard, and what was
+// written before it is read through the other replica after.
+TEST_F(ClickHouseReplicaTest, BothReplicasGetTheColumnAMigrationAdds) {
+  std::unique_ptr<ClickHouseStore> writer = OpenStore(0);
+  ASSERT_NE(writer, nullptr);
+  WriteTraces(*writer);
+  ASSERT_TRUE(EveryReplicaCounts("SELECT count() FROM observations_local", kTraces * kSpans));
+  absl::Status older = DropColumn("observations", "trace_payload", "cityHash64(project, trace_id)");
+  ASSERT_TRUE(older.ok()) << older;
+  ASSERT_TRUE(RecordVersions(7).ok());
+
+  std::unique_ptr<ClickHouseStore> upgraded = OpenStore(1);
+  ASSERT_NE(upgraded, nullptr);
+  for (int server = 0; server < cluster_->size(); ++server) {
+    EXPECT_TRUE(HasColumn(server, "observations_local", "trace_payload")) << "server " << server;
+    EXPECT_TRUE(HasColumn(server, "observations", "trace_payload")) << "server " << server;
+  }
+  absl::StatusOr<TraceDetail> detail = upgraded->GetTrace("p", "trace-3");
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->observations.size(), static_cast<size_t>(kSpans));
+}
+
 }  // namespace
 }  // namespace trackly::store
