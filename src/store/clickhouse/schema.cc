@@ -337,15 +337,17 @@ absl::StatusOr<TraceIdsByProject> ApplyClusterSchema(HttpClient& client, const S
                                                  " AS system.mutations ENGINE = Distributed(", Quote(server.cluster),
                                                  ", 'system', 'mutations')"))
                               .status());
-  // The statements of the migrations after `stored` that move rows (INSERT … SELECT) run on the
-  // cluster's tables: in the scratch database they made the tables but moved no row here.
+  // On a cluster laid out before, the statements of the migrations after `stored` that move rows
+  // (INSERT … SELECT) run on its tables: in the scratch database they made the tables but moved no
+  // row here. A new layout has no rows to move.
   HttpClient migration_client = PatientClient(client, kMigrationTimeoutMs);
   const Database db(migration_client, database, server);
   std::vector<std::string> versions;
   for (const Migration& migration : Migrations()) {
     if (migration.version <= static_cast<int>(stored)) continue;
-    for (const std::string& statement : Statements(migration.sql, server)) {
-      if (stored == 0 || !absl::StartsWith(absl::StripLeadingAsciiWhitespace(statement), "INSERT")) continue;
+    const std::vector<std::string> statements = stored == 0 ? std::vector<std::string>{} : Statements(migration.sql, server);
+    for (const std::string& statement : statements) {
+      if (!absl::StartsWith(absl::StripLeadingAsciiWhitespace(statement), "INSERT")) continue;
       TRACKLY_RETURN_IF_ERROR(InMigration(migration, db.Execute(statement)));
     }
     versions.push_back(absl::StrCat("(", migration.version, ", toInt64(now()) * 1000000000)"));
