@@ -113,6 +113,36 @@ TEST_P(StoreConformanceTest, ObservationPagesVisitEveryObservationOnceInOrder) {
   }
 }
 
+// A trace grown past a thousand observations over several writes, then with one span moved to
+// its end and one to its start, pages every observation once in GetTrace's order. (The SQLite
+// store pages traces from that size on through a start-order table it fills as they grow.)
+TEST_P(StoreConformanceTest, ALargeTraceGrownInBatchesPagesInOrderAfterSpansMove) {
+  if (!HasObservationPages(*store_)) GTEST_SKIP() << "backend cannot page observations (ListTraceObservations is Unimplemented)";
+  const std::vector<Observation> trace = ShuffledTrace(1199);
+  for (size_t first = 0; first < trace.size(); first += 400) {
+    std::vector<Observation> batch(trace.begin() + first, trace.begin() + std::min(first + 400, trace.size()));
+    ASSERT_TRUE(WriteAndWait(*store_, WriteBatch{.project = "p", .observations = std::move(batch)}).ok());
+  }
+  Observation last = Step("s10", "root", 10'000);
+  Observation first = Step("s1000", "root", -1);
+  ASSERT_TRUE(WriteAndWait(*store_, WriteBatch{.project = "p", .observations = {last, first}}).ok());
+
+  absl::StatusOr<TraceDetail> whole = store_->GetTrace("p", "big");
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_EQ(whole->observations.size(), 1200u);
+  EXPECT_EQ(whole->observations.front().id, "s1000");
+  EXPECT_EQ(whole->observations.back().id, "s10");
+  int pages = 0;
+  std::vector<PagedObservation> paged = AllPages(
+      *store_, ObservationQuery{.project = "p", .trace_id = "big", .limit = 100, .summary_only = true}, &pages);
+  EXPECT_EQ(pages, 12);
+  ASSERT_EQ(paged.size(), whole->observations.size());
+  for (size_t i = 0; i < paged.size(); ++i) {
+    EXPECT_EQ(paged[i].observation.id, whole->observations[i].id) << "#" << i;
+    EXPECT_EQ(paged[i].observation.start_time_ns, whole->observations[i].start_time_ns) << "#" << i;
+  }
+}
+
 TEST_P(StoreConformanceTest, ObservationPageCarriesTheTraceAndEndsWithoutCursor) {
   if (!HasObservationPages(*store_)) GTEST_SKIP() << "backend cannot page observations (ListTraceObservations is Unimplemented)";
   ASSERT_TRUE(WriteAndWait(*store_, WriteBatch{.project = "p", .observations = ShuffledTrace(4)}).ok());

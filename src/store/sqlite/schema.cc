@@ -262,7 +262,8 @@ CREATE INDEX IF NOT EXISTS scores_by_name ON scores(project, name, time_ns, scor
 //
 // observations_by_start: the order of Store::ListTraceObservations, so a page of a 100k-span
 //   trace is an index range of its own rows (then a primary-key lookup each) instead of a sort of
-//   the whole trace. Costs one more index entry per written observation.
+//   the whole trace. Costs one more index entry per written observation. Dropped in layout 11
+//   for observation_order.
 constexpr char kSchemaV5[] = R"sql(
 CREATE INDEX IF NOT EXISTS observations_by_start ON observations(project, trace_id, start_ns, id);
 )sql";
@@ -396,6 +397,43 @@ CREATE INDEX traces_by_session ON traces(project, session_id, start_ns, trace_id
   n_retrievals, n_errors, n_retries, cost_cache_savings) WHERE session_id != '';
 )sql";
 
+// Layout version 11: start order only for large traces.
+//
+// observation_order: (start_ns, id) of every observation of each trace that has
+//   kOrderedTraceObservations observations or more, so a page of a 100k-span trace is a range of
+//   this table and a primary-key lookup per row. It replaces observations_by_start, which held an
+//   entry for every observation: most traces are small, their pages sort a few hundred rows in
+//   memory, and the index entry was a b-tree insert and its WAL pages for every ingested span
+//   (~8 % of the ingest rate, docs/benchmarks.md). The writer adds a trace's rows when it reaches
+//   the threshold and each new row after (writer.cc UpdateTrace).
+// observation_order_forget: a deleted observation row takes its entry along, whether an erasure
+//   deletes it or INSERT OR REPLACE replaces it by a rewrite (which fires delete triggers only with
+//   PRAGMA recursive_triggers, set on the writer's connection: sqlite_store.cc).
+constexpr char kSchemaV11[] = R"sql(
+CREATE TABLE IF NOT EXISTS observation_order(
+  project TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY(project, trace_id, start_ns, id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS observation_order_forget AFTER DELETE ON observations BEGIN
+  DELETE FROM observation_order
+  WHERE project = old.project AND trace_id = old.trace_id AND start_ns = old.start_ns AND id = old.id;
+END;
+DROP INDEX IF EXISTS observations_by_start;
+)sql";
+
+// Idempotent (INSERT OR IGNORE), as ApplyV3.
+absl::Status ApplyV11(Connection& db) {
+  TRACKLY_RETURN_IF_ERROR(db.Exec(kSchemaV11));
+  return db.Exec(absl::StrCat(
+      "INSERT OR IGNORE INTO observation_order(project, trace_id, start_ns, id) "
+      "SELECT o.project, o.trace_id, o.start_ns, o.id FROM traces AS t "
+      "JOIN observations AS o ON o.project = t.project AND o.trace_id = t.trace_id "
+      "WHERE t.n_observations >= ", kOrderedTraceObservations));
+}
+
 // Idempotent, so a store that has the version 3 layout under an older user_version (a test's
 // downgrade, an interrupted tool) upgrades too: ALTER TABLE has no IF NOT EXISTS.
 absl::Status ApplyV3(Connection& db) {
@@ -460,6 +498,7 @@ absl::Status ApplyStoreSchema(Connection& db) {
   if (status.ok() && *current < 8) status = db.Exec(kSchemaV8);
   if (status.ok() && *current < 9) status = db.Exec(kSchemaV9);
   if (status.ok() && *current < 10) status = ApplyV10(db);
+  if (status.ok() && *current < 11) status = ApplyV11(db);
   if (status.ok() && *current < 6) status = RebuildRollups(db);
   if (status.ok() && *current < kStoreSchemaVersion) {
     status = db.Exec(absl::StrCat("PRAGMA user_version = ", kStoreSchemaVersion));

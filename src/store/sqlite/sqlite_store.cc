@@ -103,6 +103,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   // Truncate the WAL back to 64 MiB after checkpoints so a burst does not leave a huge file.
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit = 67108864"));
   TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
+  // The writer's INSERT OR REPLACE of a rewritten observation must fire the delete trigger that
+  // keeps observation_order in step (schema.cc layout 11); SQLite fires it only with this on.
+  TRACKLY_RETURN_IF_ERROR(db->Exec("PRAGMA recursive_triggers = ON"));
   TRACKLY_RETURN_IF_ERROR(sqlite::ApplyStoreSchema(*db));
   TRACKLY_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Checkpointer> checkpointer,
                            sqlite::Checkpointer::Open(path, options.busy_timeout_ms, options.checkpoint_wal_pages));
@@ -299,13 +302,11 @@ absl::StatusOr<ObservationPage> SqliteStore::ListTraceObservations(const Observa
     int64_t after_ns = 0;
     std::string after_id;
     TRACKLY_RETURN_IF_ERROR(DecodeCursor(query.cursor, &after_ns, &after_id));
-    // A row value keeps the keyset comparison a range of observations_by_start.
+    // A row value keeps the keyset comparison a range of observation_order's key.
     filter.Add("(start_ns, id) > (?, ?)", after_ns, std::move(after_id));
   }
   const std::string& columns =
       query.summary_only ? sqlite::PageSummaryObservationColumns() : sqlite::FullObservationColumns();
-  const std::string sql = absl::StrCat("SELECT ", columns, " FROM observations WHERE ", filter.Where(),
-                                       " ORDER BY start_ns, id LIMIT ", query.limit + 1);
   TRACKLY_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
   Connection& db = reader.db();
   // One read transaction: the summary and the page come from the same snapshot.
@@ -322,6 +323,14 @@ absl::StatusOr<ObservationPage> SqliteStore::ListTraceObservations(const Observa
       if (!found) return absl::NotFoundError(absl::StrCat("trace ", query.trace_id, " not found"));
       TRACKLY_ASSIGN_OR_RETURN(out.trace, sqlite::ReadTrace(stmt, 0));
     }
+    // A large trace pages a range of observation_order and looks each row up by its key (USING
+    // names the shared columns once, so the filter and the columns read as on one table); a
+    // smaller one has no entries there and sorts its rows, fewer than kOrderedTraceObservations.
+    const bool ordered = out.trace.counts.observations >= sqlite::kOrderedTraceObservations;
+    const std::string sql = absl::StrCat(
+        "SELECT ", columns, " FROM ",
+        ordered ? "observation_order CROSS JOIN observations USING (project, trace_id, start_ns, id)" : "observations",
+        " WHERE ", filter.Where(), " ORDER BY start_ns, id LIMIT ", query.limit + 1);
     TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.PrepareOnce(sql));
     filter.Bind(stmt);
     sqlite::PayloadReader payloads(db);

@@ -281,6 +281,112 @@ TEST(SqliteStoreTest, UpgradesALayoutVersion9StoreToScanSessionsFromTheIndex) {
       << SessionScanPlan(dir.path());
 }
 
+// Entries of trace `trace_id` of project "p" in observation_order (schema.cc layout 11), read on
+// a connection of its own; `where` narrows them further.
+int64_t OrderEntries(const std::string& dir, std::string_view trace_id, std::string_view where = "1") {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(dir + "/store.db", /*read_only=*/true, 1000);
+  if (!db.ok()) return -1;
+  return (*db)
+      ->QueryInt(absl::StrCat("SELECT COUNT(*) FROM observation_order WHERE project = 'p' AND trace_id = '",
+                              trackly::Sv(trace_id), "' AND ", trackly::Sv(where)))
+      .value_or(-1);
+}
+
+// `count` observations of trace `trace_id`, with ids from `first_id` on, one microsecond apart.
+std::vector<model::Observation> Spans(std::string_view trace_id, int first_id, int count) {
+  std::vector<model::Observation> out;
+  for (int i = first_id; i < first_id + count; ++i) {
+    model::Observation o;
+    o.trace_id = std::string(trace_id);
+    o.id = absl::StrCat("o", i);
+    o.parent_id = i == 0 ? "" : "o0";
+    o.start_time_ns = 1'000'000'000 + i * 1'000;
+    o.end_time_ns = o.start_time_ns + 500;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+TEST(SqliteStoreTest, OnlyATraceOfAThousandObservationsHasStartOrderEntries) {
+  constexpr int kOrdered = static_cast<int>(sqlite::kOrderedTraceObservations);
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = Spans("t", 0, kOrdered - 1)}).ok());
+  EXPECT_EQ(OrderEntries(dir.path(), "t"), 0);
+
+  // The write that reaches the threshold enters every row of the trace.
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = Spans("t", kOrdered - 1, 1)}).ok());
+  EXPECT_EQ(OrderEntries(dir.path(), "t"), kOrdered);
+
+  // A rewrite that moves a span replaces its entry; a new span adds one.
+  model::Observation moved = Spans("t", 5, 1)[0];
+  moved.start_time_ns = 2'000'000'000;
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = {moved}}).ok());
+  EXPECT_EQ(OrderEntries(dir.path(), "t"), kOrdered);
+  EXPECT_EQ(OrderEntries(dir.path(), "t", "id = 'o5' AND start_ns = 2000000000"), 1);
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = Spans("t", kOrdered, 1)}).ok());
+  EXPECT_EQ(OrderEntries(dir.path(), "t"), kOrdered + 1);
+  absl::StatusOr<ObservationPage> page = (*store)->ListTraceObservations(
+      ObservationQuery{.project = "p", .trace_id = "t", .limit = 2, .summary_only = true});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->observations.size(), 2u);
+  EXPECT_EQ(page->observations[0].observation.id, "o0");
+  EXPECT_EQ(page->observations[1].observation.id, "o1");
+
+  ASSERT_TRUE((*store)->Erase(EraseRequest{.project = "p", .trace_id = "t"}).ok());
+  EXPECT_EQ(OrderEntries(dir.path(), "t"), 0);
+}
+
+TEST(SqliteStoreTest, UpgradesALayoutVersion10StoreToOrderOnlyItsLargeTraces) {
+  constexpr int kOrdered = static_cast<int>(sqlite::kOrderedTraceObservations);
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = Spans("big", 0, kOrdered)}).ok());
+    ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = Spans("small", 0, 3)}).ok());
+  }
+  {
+    // What version 10 had: an index entry per observation, no observation_order.
+    absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+        sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/false, 1000);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec("DROP TRIGGER observation_order_forget; DROP TABLE observation_order; "
+                            "CREATE INDEX observations_by_start ON observations(project, trace_id, start_ns, id); "
+                            "PRAGMA user_version = 10")
+                    .ok());
+  }
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(SqliteStoreOptions{.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(OrderEntries(dir.path(), "big"), kOrdered);
+  EXPECT_EQ(OrderEntries(dir.path(), "small"), 0);
+  {
+    absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+        sqlite::Connection::Open(dir.path() + "/store.db", /*read_only=*/true, 1000);
+    ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_EQ(
+        (*db)->QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE name = 'observations_by_start'").value_or(-1), 0);
+  }
+  // The filled entries page the trace, and the writer keeps them from there.
+  ASSERT_TRUE(WriteAndWait(**store, WriteBatch{.project = "p", .observations = Spans("big", kOrdered, 1)}).ok());
+  EXPECT_EQ(OrderEntries(dir.path(), "big"), kOrdered + 1);
+  std::string cursor;
+  int64_t seen = 0;
+  do {
+    absl::StatusOr<ObservationPage> page = (*store)->ListTraceObservations(
+        ObservationQuery{.project = "p", .trace_id = "big", .limit = 300, .cursor = cursor, .summary_only = true});
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const PagedObservation& item : page->observations) {
+      EXPECT_EQ(item.observation.id, absl::StrCat("o", seen));
+      ++seen;
+    }
+    cursor = page->next_cursor;
+  } while (!cursor.empty());
+  EXPECT_EQ(seen, kOrdered + 1);
+}
+
 TEST(WalSyncerTest, RunsCallbacksInOrderAfterSyncingAndFollowsAReplacedFile) {
   TempDir dir;
   const std::string wal = dir.path() + "/store.db-wal";

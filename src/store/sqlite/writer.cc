@@ -12,6 +12,7 @@
 #include "model/summary.h"
 #include "store/sqlite/fragment_merger.h"
 #include "store/sqlite/rollups.h"
+#include "store/sqlite/schema.h"
 #include "store/sqlite/workflow_rollups.h"
 
 namespace trackly::store::sqlite {
@@ -150,6 +151,38 @@ model::Trace SessionInputOf(const model::Trace& trace) {
   return input;
 }
 
+// (start_ns, id) of an observation, as observation_order keys it.
+using OrderKey = std::pair<int64_t, std::string>;
+
+// Keeps observation_order (schema.cc layout 11) in step with a trace that had `previous_count`
+// observations and has `count` now: a trace that reaches kOrderedTraceObservations gets an entry
+// for every row, an ordered one for each row of this commit (`fresh`). The entries of the rows
+// those replaced went with them (the delete trigger).
+absl::Status OrderObservations(Connection& db, std::string_view project, std::string_view trace_id,
+                               int64_t previous_count, int64_t count, const std::vector<OrderKey>& fresh) {
+  if (count < kOrderedTraceObservations) return absl::OkStatus();
+  if (previous_count < kOrderedTraceObservations) {
+    TRACKLY_ASSIGN_OR_RETURN(Statement fill,
+                             db.Prepare("INSERT OR IGNORE INTO observation_order(project, trace_id, start_ns, id) "
+                                        "SELECT project, trace_id, start_ns, id FROM observations "
+                                        "WHERE project = ?1 AND trace_id = ?2"));
+    fill.BindText(1, project);
+    fill.BindText(2, trace_id);
+    return fill.Run();
+  }
+  TRACKLY_ASSIGN_OR_RETURN(
+      Statement add,
+      db.Prepare("INSERT OR IGNORE INTO observation_order(project, trace_id, start_ns, id) VALUES(?1, ?2, ?3, ?4)"));
+  for (const auto& [start_ns, id] : fresh) {
+    add.BindText(1, project);
+    add.BindText(2, trace_id);
+    add.BindInt(3, start_ns);
+    add.BindText(4, id);
+    TRACKLY_RETURN_IF_ERROR(add.Run());
+  }
+  return absl::OkStatus();
+}
+
 // Recomputes the summary row of one trace from everything stored for it.
 //
 // Why a full recomputation and not an incrementally maintained aggregate: SummarizeTrace is the
@@ -169,6 +202,12 @@ model::Trace SessionInputOf(const model::Trace& trace) {
 absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view project,
                          const std::string trace_id, FreshObservations& fresh, CommitWork& work) {
   TRACKLY_ASSIGN_OR_RETURN(PreviousTrace previous, ReadPreviousTrace(db, project, trace_id));
+  const int64_t previous_count = previous.exists ? previous.session_input.counts.observations : 0;
+  std::vector<OrderKey> fresh_order;  // needed only when the trace is ordered already
+  if (previous_count >= kOrderedTraceObservations) {
+    fresh_order.reserve(fresh.size());
+    for (const auto& [id, observation] : fresh) fresh_order.emplace_back(observation->start_time_ns, id);
+  }
   std::vector<model::Observation> observations;
   observations.reserve(fresh.size());
   if (!previous.exists) {
@@ -218,6 +257,8 @@ absl::Status UpdateTrace(Connection& db, SummaryCache& cache, std::string_view p
     }
   }
   model::Trace trace = model::SummarizeTrace(observations);
+  TRACKLY_RETURN_IF_ERROR(
+      OrderObservations(db, project, trace_id, previous_count, trace.counts.observations, fresh_order));
   TRACKLY_RETURN_IF_ERROR(work.rollups.ReplaceTrace(db, project, trace_id, !previous.exists, trace, observations));
   TraceText text = TraceTextOf(trace);
 
