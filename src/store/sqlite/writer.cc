@@ -151,6 +151,16 @@ model::Trace SessionInputOf(const model::Trace& trace) {
   return input;
 }
 
+// Runs `sql` with ?1 = project, ?2 = trace id, and returns how many rows it changed.
+absl::StatusOr<int64_t> RunOfTrace(Connection& db, const std::string& sql, std::string_view project,
+                                   std::string_view trace_id) {
+  TRACKLY_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql));
+  stmt.BindText(1, project);
+  stmt.BindText(2, trace_id);
+  TRACKLY_RETURN_IF_ERROR(stmt.Run());
+  return stmt.Changes();
+}
+
 // (start_ns, id) of an observation, as observation_order keys it.
 using OrderKey = std::pair<int64_t, std::string>;
 
@@ -162,13 +172,11 @@ absl::Status OrderObservations(Connection& db, std::string_view project, std::st
                                int64_t previous_count, int64_t count, const std::vector<OrderKey>& fresh) {
   if (count < kOrderedTraceObservations) return absl::OkStatus();
   if (previous_count < kOrderedTraceObservations) {
-    TRACKLY_ASSIGN_OR_RETURN(Statement fill,
-                             db.Prepare("INSERT OR IGNORE INTO observation_order(project, trace_id, start_ns, id) "
-                                        "SELECT project, trace_id, start_ns, id FROM observations "
-                                        "WHERE project = ?1 AND trace_id = ?2"));
-    fill.BindText(1, project);
-    fill.BindText(2, trace_id);
-    return fill.Run();
+    return RunOfTrace(db,
+                      "INSERT OR IGNORE INTO observation_order(project, trace_id, start_ns, id) "
+                      "SELECT project, trace_id, start_ns, id FROM observations WHERE project = ?1 AND trace_id = ?2",
+                      project, trace_id)
+        .status();
   }
   TRACKLY_ASSIGN_OR_RETURN(
       Statement add,
@@ -436,16 +444,6 @@ absl::Status ExpireSampledOut(Connection& db, std::string_view project, int64_t 
   return rollups.Flush(db);
 }
 
-// Deletes the rows `sql` selects with ?1 = project, ?2 = trace id, and returns how many.
-absl::StatusOr<int64_t> DeleteOfTrace(Connection& db, const std::string& sql, std::string_view project,
-                                      std::string_view trace_id) {
-  TRACKLY_ASSIGN_OR_RETURN(Statement del, db.Prepare(sql));
-  del.BindText(1, project);
-  del.BindText(2, trace_id);
-  TRACKLY_RETURN_IF_ERROR(del.Run());
-  return del.Changes();
-}
-
 // Inside the caller's transaction: every row of each of `trace_ids`, its payloads, rollup
 // contribution and search text, then its sessions recomputed. With `keep_rollups` (tail sampling,
 // Store::DropSampledOut) its metrics and workflow rollup contributions stay, and so does the
@@ -464,7 +462,7 @@ absl::Status EraseTraceIds(Connection& db, const std::string& project, const std
       // Before the summary goes: it says under which start, user and session the share is kept.
       if (keep_rollups) TRACKLY_RETURN_IF_ERROR(work.rollups.SampleOutTrace(db, project, trace_id));
       TRACKLY_RETURN_IF_ERROR(
-          DeleteOfTrace(db, "DELETE FROM traces WHERE project = ?1 AND trace_id = ?2", project, trace_id).status());
+          RunOfTrace(db, "DELETE FROM traces WHERE project = ?1 AND trace_id = ?2", project, trace_id).status());
       if (!keep_rollups) TRACKLY_RETURN_IF_ERROR(work.rollups.RemoveTrace(db, project, trace_id));
     }
     // An erasure or expiry also takes back what the trace left in the rollups when tail sampling
@@ -472,17 +470,17 @@ absl::Status EraseTraceIds(Connection& db, const std::string& project, const std
     if (!keep_rollups) TRACKLY_RETURN_IF_ERROR(work.rollups.RemoveSampledOut(db, project, trace_id));
     TRACKLY_RETURN_IF_ERROR(DeleteTracePayloads(db, project, trace_id));
     // Fragments first: they are found through the observation ids of the trace.
-    TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
+    TRACKLY_RETURN_IF_ERROR(RunOfTrace(db,
                                           "DELETE FROM observation_fragments WHERE project = ?1 AND observation_id IN "
                                           "(SELECT id FROM observations WHERE project = ?1 AND trace_id = ?2)",
                                           project, trace_id)
                                 .status());
     TRACKLY_ASSIGN_OR_RETURN(
         int64_t observations,
-        DeleteOfTrace(db, "DELETE FROM observations WHERE project = ?1 AND trace_id = ?2", project, trace_id));
+        RunOfTrace(db, "DELETE FROM observations WHERE project = ?1 AND trace_id = ?2", project, trace_id));
     stats.observations += observations;
     TRACKLY_ASSIGN_OR_RETURN(int64_t scores,
-                             DeleteOfTrace(db, "DELETE FROM scores WHERE project = ?1 AND trace_id = ?2", project, trace_id));
+                             RunOfTrace(db, "DELETE FROM scores WHERE project = ?1 AND trace_id = ?2", project, trace_id));
     stats.scores += scores;
   }
   TRACKLY_RETURN_IF_ERROR(work.rollups.Flush(db));
@@ -527,23 +525,22 @@ absl::Status ClearTraceText(Connection& db, std::string_view project, std::strin
                             int64_t before_ns, CommitWork& work, ExpireStats& stats) {
   TRACKLY_ASSIGN_OR_RETURN(PreviousTrace previous, ReadPreviousTrace(db, project, trace_id));
   if (!previous.exists) return absl::OkStatus();
-  TRACKLY_ASSIGN_OR_RETURN(Statement clear,
-                           db.Prepare("UPDATE traces SET input = 'null', output = 'null', metadata = '{}' "
+  TRACKLY_ASSIGN_OR_RETURN(int64_t cleared,
+                           RunOfTrace(db,
+                                      "UPDATE traces SET input = 'null', output = 'null', metadata = '{}' "
                                       "WHERE project = ?1 AND trace_id = ?2 AND "
-                                      "(input != 'null' OR output != 'null' OR metadata != '{}')"));
-  clear.BindText(1, project);
-  clear.BindText(2, trace_id);
-  TRACKLY_RETURN_IF_ERROR(clear.Run());
-  if (clear.Changes() > 0) {
+                                      "(input != 'null' OR output != 'null' OR metadata != '{}')",
+                                      project, trace_id));
+  if (cleared > 0) {
     ++stats.traces_cleared;
     work.text_deletes.push_back(previous.row_id);
   }
-  TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
+  TRACKLY_RETURN_IF_ERROR(RunOfTrace(db,
                                         "DELETE FROM observation_fragments WHERE project = ?1 AND observation_id IN "
                                         "(SELECT id FROM observations WHERE project = ?1 AND trace_id = ?2)",
                                         project, trace_id)
                               .status());
-  TRACKLY_RETURN_IF_ERROR(DeleteOfTrace(db,
+  TRACKLY_RETURN_IF_ERROR(RunOfTrace(db,
                                         "UPDATE observations SET hint_metadata = NULL, hint_input = NULL, "
                                         "hint_output = NULL WHERE project = ?1 AND trace_id = ?2 AND "
                                         "(hint_metadata IS NOT NULL OR hint_input IS NOT NULL OR hint_output IS NOT NULL)",
