@@ -404,8 +404,9 @@ CREATE INDEX traces_by_session ON traces(project, session_id, start_ns, trace_id
 //   this table and a primary-key lookup per row. It replaces observations_by_start, which held an
 //   entry for every observation: most traces are small, their pages sort a few hundred rows in
 //   memory, and the index entry was a b-tree insert and its WAL pages for every ingested span
-//   (~8 % of the ingest rate, docs/benchmarks.md). The writer adds a trace's rows when it reaches
-//   the threshold and each new row after (writer.cc UpdateTrace).
+//   (the ingest benchmark runs ~11 % faster without it: docs/benchmarks.md "Layout 11"). The
+//   writer adds a trace's rows when it reaches the threshold and each new row after (writer.cc
+//   UpdateTrace).
 // observation_order_forget: a deleted observation row takes its entry along, whether an erasure
 //   deletes it or INSERT OR REPLACE replaces it by a rewrite (which fires delete triggers only with
 //   PRAGMA recursive_triggers, set on the writer's connection: sqlite_store.cc).
