@@ -345,10 +345,11 @@ absl::StatusOr<TraceIdsByProject> ApplyClusterSchema(HttpClient& client, const S
   std::vector<std::string> versions;
   for (const Migration& migration : Migrations()) {
     if (migration.version <= static_cast<int>(stored)) continue;
-    const std::vector<std::string> statements = stored == 0 ? std::vector<std::string>{} : Statements(migration.sql, server);
-    for (const std::string& statement : statements) {
-      if (!absl::StartsWith(absl::StripLeadingAsciiWhitespace(statement), "INSERT")) continue;
-      TRACKLY_RETURN_IF_ERROR(InMigration(migration, db.Execute(statement)));
+    if (stored > 0) {
+      for (const std::string& statement : Statements(migration.sql, server)) {
+        if (!absl::StartsWith(absl::StripLeadingAsciiWhitespace(statement), "INSERT")) continue;
+        TRACKLY_RETURN_IF_ERROR(InMigration(migration, db.Execute(statement)));
+      }
     }
     versions.push_back(absl::StrCat("(", migration.version, ", toInt64(now()) * 1000000000)"));
   }
